@@ -1,0 +1,24 @@
+"""`prompt-studio` with no arguments starts the GUI; with a subcommand, the CLI."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        return gui_main()
+    from studio.cli import main as cli_main
+
+    return cli_main(args)
+
+
+def gui_main() -> int:
+    from studio.app import main_gui
+
+    return main_gui(sys.argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

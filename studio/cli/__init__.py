@@ -1,0 +1,93 @@
+"""The headless command line: the same engine and store as the GUI."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+from studio import __version__
+from studio.core.redact import RedactingFilter
+
+Handler = Callable[[argparse.Namespace], int]
+
+# Modules that each add one group of subcommands; imported when the parser is built,
+# so they must stay cheap to import (Qt only inside their handlers).
+_COMMAND_MODULES = (
+    "studio.cli.run_cmd",
+    "studio.cli.providers_cmd",
+    "studio.cli.keys_cmd",
+    "studio.cli.collections_cmd",
+    "studio.cli.prompts_cmd",
+    "studio.cli.history_cmd",
+    "studio.cli.preview_cmd",
+)
+
+
+class UsageError(Exception):
+    """Bad arguments or input: printed as 'prompt-studio: error: …' with exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = _Parser(
+        prog="prompt-studio",
+        description="Send one prompt to many LLMs and compare their answers and pages. "
+                    "Without a command, the desktop app starts.")
+    parser.add_argument("--version", action="version", version=f"prompt-studio {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    sub.add_parser("gui", help="start the desktop app").set_defaults(handler=_gui)
+    return parser
+
+
+def _gui(args: argparse.Namespace) -> int:
+    from studio.app import main_gui
+
+    return main_gui([sys.argv[0]])
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    if not verbose:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return handler(args)
+    except UsageError as exc:
+        print(f"prompt-studio: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("prompt-studio: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,34 @@
+"""One module per wire protocol; `make_provider` picks the right one for a config."""
+
+from __future__ import annotations
+
+from studio.core.catalog import ProviderConfig
+from studio.core.providers.base import Provider
+
+
+def make_provider(config: ProviderConfig, api_key: str | None) -> Provider:
+    kind = config.kind
+    if kind == "openai":
+        from studio.core.providers.openai_compat import OpenAICompatProvider
+
+        return OpenAICompatProvider(config, api_key)
+    if kind == "anthropic":
+        from studio.core.providers.anthropic import AnthropicProvider
+
+        return AnthropicProvider(config, api_key)
+    if kind == "gemini":
+        from studio.core.providers.gemini import GeminiProvider
+
+        return GeminiProvider(config, api_key)
+    if kind == "ollama":
+        from studio.core.providers.ollama import OllamaProvider
+
+        return OllamaProvider(config, api_key)
+    if kind == "local":
+        from studio.core.providers.local import LocalProvider
+
+        return LocalProvider(config, api_key)
+    raise ValueError(f"unknown provider kind {kind!r}")
+
+
+__all__ = ["Provider", "make_provider"]

@@ -1,0 +1,176 @@
+"""Anthropic Messages API (`POST /v1/messages`, server-sent events)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
+from typing import Any
+
+import httpx
+
+from studio.core.catalog import ProviderConfig
+from studio.core.events import Event, Finished, ReasoningDelta, TextDelta, Usage
+from studio.core.providers._wire import (
+    THINKING_BUDGETS,
+    get_json,
+    int_or_none,
+    normalize_thread,
+    parse_json_object,
+    post_sse,
+)
+from studio.core.providers.base import ModelInfo
+from studio.core.providers.errors import anthropic_stream_error, incomplete_stream_error
+from studio.core.request import ChatRequest
+
+API_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 8192  # the API requires max_tokens; this fits every current model
+
+
+def build_body(request: ChatRequest) -> dict[str, Any]:
+    settings = request.settings
+    thread = normalize_thread(request.messages)
+    max_tokens = settings.max_tokens or DEFAULT_MAX_TOKENS
+    body: dict[str, Any] = {"model": request.model, "max_tokens": max_tokens}
+    system = request.effective_system
+    if system:
+        body["system"] = system
+    body["messages"] = [{"role": m.role, "content": m.content} for m in thread]
+    body["stream"] = True
+    effort = settings.reasoning
+    if effort is not None and effort != "off":
+        budget = THINKING_BUDGETS[effort]
+        # max_tokens covers thinking plus answer and must exceed the budget; keep the
+        # requested answer length on top of the budget rather than starving the answer.
+        if max_tokens <= budget:
+            body["max_tokens"] = budget + max_tokens
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    elif settings.temperature is not None:
+        # with thinking on, the API only accepts the default temperature
+        body["temperature"] = settings.temperature
+    return body
+
+
+def _input_tokens(usage: dict[str, Any]) -> int | None:
+    counts = [int_or_none(usage.get(key)) for key in
+              ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")]
+    if counts[0] is None:
+        return None
+    return sum(c for c in counts if c is not None)
+
+
+class MessagesDecoder:
+    def __init__(self) -> None:
+        self.done = False
+        self.stop_reason: str | None = None
+        self._input: int | None = None
+        self._output: int | None = None
+
+    def feed(self, event: str, data: str) -> Iterator[Event]:
+        if not data.strip():
+            return
+        payload = parse_json_object(data)
+        kind = payload.get("type") if isinstance(payload.get("type"), str) else event
+        if kind == "error" or event == "error":
+            raise anthropic_stream_error(payload.get("error"))
+        if kind == "message_start":
+            message = payload.get("message")
+            usage = message.get("usage") if isinstance(message, dict) else None
+            yield from self._usage(usage)
+        elif kind == "content_block_start":
+            block = payload.get("content_block")
+            if isinstance(block, dict):
+                yield from self._block_text(block.get("type"), block)
+        elif kind == "content_block_delta":
+            delta = payload.get("delta")
+            if isinstance(delta, dict):
+                yield from self._block_text(delta.get("type"), delta)
+        elif kind == "message_delta":
+            delta = payload.get("delta")
+            if isinstance(delta, dict) and isinstance(delta.get("stop_reason"), str):
+                self.stop_reason = delta["stop_reason"]
+            yield from self._usage(payload.get("usage"))
+        elif kind == "message_stop":
+            self.done = True
+        # ping, content_block_stop and event types added later carry nothing to show
+
+    @staticmethod
+    def _block_text(kind: Any, block: dict[str, Any]) -> Iterator[Event]:
+        # signature_delta, input_json_delta, citations and redacted_thinking are skipped
+        if kind in ("text", "text_delta"):
+            text = block.get("text")
+            if isinstance(text, str) and text:
+                yield TextDelta(text)
+        elif kind in ("thinking", "thinking_delta"):
+            thinking = block.get("thinking")
+            if isinstance(thinking, str) and thinking:
+                yield ReasoningDelta(thinking)
+
+    def _usage(self, usage: Any) -> Iterator[Event]:
+        if not isinstance(usage, dict):
+            return
+        before = (self._input, self._output)
+        tokens_in = _input_tokens(usage)
+        if tokens_in is not None:
+            self._input = tokens_in
+        tokens_out = int_or_none(usage.get("output_tokens"))
+        if tokens_out is not None:
+            self._output = tokens_out
+        if (self._input, self._output) != before:
+            yield Usage(self._input, self._output)
+
+    def finish(self) -> Finished:
+        if not self.done:
+            raise incomplete_stream_error()
+        return Finished(self.stop_reason)
+
+
+class AnthropicProvider:
+    def __init__(self, config: ProviderConfig, api_key: str | None) -> None:
+        self.config = config
+        self._api_key = api_key
+
+    def headers(self) -> dict[str, str]:
+        headers = dict(self.config.headers)
+        headers["anthropic-version"] = API_VERSION
+        if self._api_key:
+            headers["x-api-key"] = self._api_key
+        return headers
+
+    @property
+    def messages_url(self) -> str:
+        return f"{self.config.base_url.rstrip('/')}/messages"
+
+    def build_body(self, request: ChatRequest) -> dict[str, Any]:
+        return build_body(request)
+
+    async def stream(self, client: httpx.AsyncClient, request: ChatRequest
+                     ) -> AsyncIterator[Event]:
+        decoder = MessagesDecoder()
+        events = post_sse(client, self.messages_url, headers=self.headers(),
+                          body=self.build_body(request), secret=self._api_key)
+        async with aclosing(events):
+            async for sse in events:
+                for event in decoder.feed(sse.event, sse.data):
+                    yield event
+                if decoder.done:
+                    break
+        yield decoder.finish()
+
+    async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
+        url = f"{self.config.base_url.rstrip('/')}/models"
+        models: list[ModelInfo] = []
+        params = {"limit": "1000"}
+        for _ in range(20):  # pages; a bound keeps a misbehaving server from looping us
+            data = await get_json(client, url, headers=self.headers(), params=params,
+                                  secret=self._api_key)
+            if not isinstance(data, dict):
+                break
+            for item in data.get("data") or []:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    name = item.get("display_name")
+                    models.append(ModelInfo(item["id"], name if isinstance(name, str) else None))
+            last = data.get("last_id")
+            if not data.get("has_more") or not isinstance(last, str):
+                break
+            params = {"limit": "1000", "after_id": last}
+        return models

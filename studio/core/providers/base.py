@@ -1,0 +1,36 @@
+"""The interface every wire protocol implements."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from studio.core.catalog import ProviderConfig
+from studio.core.events import Event
+from studio.core.request import ChatRequest
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    id: str
+    display_name: str | None = None
+    context_window: int | None = None
+
+
+class Provider(Protocol):
+    config: ProviderConfig
+
+    def stream(self, client: httpx.AsyncClient, request: ChatRequest) -> AsyncIterator[Event]:
+        """Yield TextDelta/ReasoningDelta/Usage events and end with Finished.
+
+        HTTP and protocol failures are raised as `ProviderError`; transport errors
+        (httpx.TransportError) propagate as they are and are classified by the runner.
+        The response is always closed, also when the consumer stops early.
+        """
+        ...
+
+    async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
+        ...

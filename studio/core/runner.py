@@ -1,0 +1,338 @@
+"""Fan one comparison out to N models: one task per model, each cancellable and retryable.
+
+The engine knows nothing about how results are shown: listeners get cheap callbacks on
+the event-loop thread, and everything else reads the `ModelRun` objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+import httpx
+
+from studio.core.catalog import ModelRef, ProviderConfig
+from studio.core.events import (
+    ErrorKind,
+    Failed,
+    Finished,
+    ProviderError,
+    ReasoningDelta,
+    TextDelta,
+    Usage,
+)
+from studio.core.metrics import Metrics, Stopwatch
+from studio.core.prices import PriceTable
+from studio.core.providers import make_provider
+from studio.core.redact import redact, register_secret
+from studio.core.request import ChatRequest, GenerationSettings
+from studio.core.retry import RetryPolicy, Timeouts
+from studio.core.secrets import KeyStore
+
+log = logging.getLogger(__name__)
+
+
+class ModelState(StrEnum):
+    WAITING = "waiting"
+    STREAMING = "streaming"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (ModelState.DONE, ModelState.FAILED, ModelState.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelTarget:
+    ref: ModelRef
+    config: ProviderConfig
+    settings: GenerationSettings = field(default_factory=GenerationSettings)
+
+    @property
+    def label(self) -> str:
+        return str(self.ref)
+
+
+class ModelRun:
+    """One model's answer within a run; mutated only by the engine, read by everyone."""
+
+    def __init__(self, index: int, target: ModelTarget, request: ChatRequest) -> None:
+        self.index = index
+        self.target = target
+        self.request = request
+        self.state = ModelState.WAITING
+        self.usage: Usage | None = None
+        self.error: Failed | None = None
+        self.stop_reason: str | None = None
+        self.attempts = 0
+        self.status_note = ""  # e.g. "retrying in 2 s after rate limit"
+        self.metrics = Metrics()
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._text_len = 0
+        self._joined_text: str | None = ""
+        self._joined_reasoning: str | None = ""
+        self._clock = Stopwatch()
+
+    @property
+    def text(self) -> str:
+        if self._joined_text is None:
+            self._joined_text = "".join(self._text)
+            self._text = [self._joined_text]
+        return self._joined_text
+
+    @property
+    def reasoning(self) -> str:
+        if self._joined_reasoning is None:
+            self._joined_reasoning = "".join(self._reasoning)
+            self._reasoning = [self._joined_reasoning]
+        return self._joined_reasoning
+
+    def html(self) -> str | None:
+        from studio.core.extract import extract_html
+
+        return extract_html(self.text)
+
+    def refresh_metrics(self) -> Metrics:
+        self._clock.fill(self.metrics, self._text_len + len(self.reasoning))
+        return self.metrics
+
+    def _reset(self) -> None:
+        self.state = ModelState.WAITING
+        self.usage = None
+        self.error = None
+        self.stop_reason = None
+        self.attempts = 0
+        self.status_note = ""
+        self.metrics = Metrics()
+        self._text, self._reasoning = [], []
+        self._text_len = 0
+        self._joined_text = self._joined_reasoning = ""
+        self._clock = Stopwatch()
+
+    def _append(self, event: TextDelta | ReasoningDelta) -> None:
+        if isinstance(event, TextDelta):
+            self._text.append(event.text)
+            self._text_len += len(event.text)
+            self._joined_text = None
+        else:
+            self._reasoning.append(event.text)
+            self._joined_reasoning = None
+
+
+class RunListener(Protocol):
+    def on_delta(self, run: ModelRun, event: TextDelta | ReasoningDelta) -> None: ...
+
+    def on_state(self, run: ModelRun) -> None: ...
+
+
+class _Silent:
+    def on_delta(self, run: ModelRun, event: TextDelta | ReasoningDelta) -> None:
+        pass
+
+    def on_state(self, run: ModelRun) -> None:
+        pass
+
+
+class RunSession:
+    """The tasks of one run. Keeps a reference to every task it starts."""
+
+    def __init__(self, engine: Engine, runs: list[ModelRun], listener: RunListener) -> None:
+        self._engine = engine
+        self.runs = runs
+        self._listener = listener
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._cancel_requested: set[int] = set()
+
+    def _launch(self, run: ModelRun) -> None:
+        self._cancel_requested.discard(run.index)
+        task = asyncio.get_running_loop().create_task(
+            self._engine._drive(run, self._listener, self), name=f"model:{run.target.label}")
+        self._tasks[run.index] = task
+
+    def cancel(self, index: int) -> None:
+        task = self._tasks.get(index)
+        if task is not None and not task.done():
+            self._cancel_requested.add(index)
+            task.cancel()
+
+    def cancel_all(self) -> None:
+        for index in list(self._tasks):
+            self.cancel(index)
+
+    def retry(self, index: int) -> None:
+        run = self.runs[index]
+        old = self._tasks.get(index)
+        if old is not None and not old.done():
+            raise RuntimeError(f"{run.target.label} is still running")
+        run._reset()
+        self._listener.on_state(run)
+        self._launch(run)
+
+    def was_cancelled_on_purpose(self, index: int) -> bool:
+        return index in self._cancel_requested
+
+    @property
+    def finished(self) -> bool:
+        return all(t.done() for t in self._tasks.values())
+
+    async def wait(self) -> list[ModelRun]:
+        # Tasks may be replaced by retry() while waiting, so loop until all current ones end.
+        while True:
+            pending = [t for t in self._tasks.values() if not t.done()]
+            if not pending:
+                return self.runs
+            await asyncio.wait(pending)
+
+
+class Engine:
+    """Owns one httpx.AsyncClient for the running event loop."""
+
+    def __init__(self, *, keys: KeyStore, prices: PriceTable, policy: RetryPolicy | None = None,
+                 timeouts: Timeouts | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.keys = keys
+        self.prices = prices
+        self.policy = policy or RetryPolicy()
+        self.timeouts = timeouts or Timeouts()
+        self.client = httpx.AsyncClient(
+            timeout=self.timeouts.to_httpx(),
+            transport=transport,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+        )
+        self._sessions: list[RunSession] = []
+
+    def start(self, jobs: Sequence[tuple[ModelTarget, ChatRequest]],
+              listener: RunListener | None = None) -> RunSession:
+        runs = [ModelRun(i, target, request) for i, (target, request) in enumerate(jobs)]
+        session = RunSession(self, runs, listener or _Silent())
+        self._sessions = [s for s in self._sessions if not s.finished]
+        self._sessions.append(session)
+        for run in runs:
+            session._launch(run)
+        return session
+
+    async def aclose(self) -> None:
+        for session in self._sessions:
+            session.cancel_all()
+        for session in self._sessions:
+            await session.wait()
+        self._sessions.clear()
+        await self.client.aclose()
+
+    def _finish(self, run: ModelRun, listener: RunListener, state: ModelState,
+                error: Failed | None = None) -> None:
+        run._clock.mark_end()
+        run.state = state
+        run.error = error
+        run.status_note = ""
+        run.refresh_metrics()
+        self._apply_cost(run)
+        listener.on_state(run)
+
+    def _apply_cost(self, run: ModelRun) -> None:
+        usage = run.usage
+        if usage is not None and usage.cost_usd is not None:
+            run.metrics.cost_usd = usage.cost_usd
+            return
+        m = run.metrics
+        if m.input_tokens is None and m.output_tokens is None:
+            return
+        run.metrics.cost_usd = self.prices.cost(
+            run.target.ref.provider, run.target.ref.model, m.input_tokens or 0,
+            m.output_tokens or 0)
+
+    async def _drive(self, run: ModelRun, listener: RunListener, session: RunSession) -> None:
+        config = run.target.config
+        key: str | None = None
+        if config.needs_key:
+            key = self.keys.get(config)
+            if not key:
+                hint = f" or set {config.key_env}" if config.key_env else ""
+                self._finish(run, listener, ModelState.FAILED, Failed(
+                    ErrorKind.AUTH, None,
+                    f"no API key for {config.name}: run `prompt-studio keys set {config.name}`"
+                    f"{hint}"))
+                return
+            register_secret(key)
+        secrets = (key,) if key else ()
+        try:
+            provider = make_provider(config, key)
+        except Exception as exc:  # a provider that cannot even be built fails alone
+            self._finish(run, listener, ModelState.FAILED,
+                         Failed(ErrorKind.BAD_REQUEST, None, redact(str(exc), secrets)))
+            return
+        request = run.request
+        try:
+            while True:
+                run.attempts += 1
+                error = await self._attempt(run, listener, provider, request)
+                if error is None:
+                    self._finish(run, listener, ModelState.DONE)
+                    return
+                error = ProviderError(error.kind, redact(error.message, secrets),
+                                      status=error.status, retry_after=error.retry_after)
+                delay = None
+                if error.kind.retryable and run.state is ModelState.WAITING:
+                    delay = self.policy.delay(run.attempts, error.retry_after)
+                if delay is None:
+                    self._finish(run, listener, ModelState.FAILED, error.to_event())
+                    return
+                run.status_note = (f"{error.kind.value.replace('_', ' ')} "
+                                   f"(HTTP {error.status or '-'}), retrying in {delay:.1f} s")
+                listener.on_state(run)
+                await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            self._finish(run, listener, ModelState.CANCELLED,
+                         Failed(ErrorKind.CANCELLED, None, "stopped by the user"))
+            if not session.was_cancelled_on_purpose(run.index):
+                raise
+
+    async def _attempt(self, run: ModelRun, listener: RunListener, provider: object,
+                       request: ChatRequest) -> ProviderError | None:
+        from studio.core.providers.errors import classify_transport_error
+
+        stream = provider.stream(self.client, request)  # type: ignore[attr-defined]
+        try:
+            async for event in stream:
+                if isinstance(event, TextDelta | ReasoningDelta):
+                    if not event.text:
+                        continue
+                    if run.state is not ModelState.STREAMING:
+                        run._clock.mark_first_token()
+                        run.state = ModelState.STREAMING
+                        run.status_note = ""
+                        listener.on_state(run)
+                    run._append(event)
+                    listener.on_delta(run, event)
+                elif isinstance(event, Usage):
+                    run.usage = event
+                    if event.input_tokens is not None:
+                        run.metrics.input_tokens = event.input_tokens
+                    if event.output_tokens is not None:
+                        run.metrics.output_tokens = event.output_tokens
+                elif isinstance(event, Finished):
+                    run.stop_reason = event.stop_reason
+                elif isinstance(event, Failed):
+                    return ProviderError(event.kind, event.message, status=event.status,
+                                         retry_after=event.retry_after)
+            return None
+        except ProviderError as exc:
+            return exc
+        except httpx.HTTPError as exc:
+            return classify_transport_error(exc)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            # A decoder bug must not take the other models down; report it as this model's.
+            log.exception("unexpected failure while streaming %s", run.target.label)
+            return ProviderError(ErrorKind.PROTOCOL, f"unexpected error: {exc!r}")
+        finally:
+            await stream.aclose()

@@ -1,0 +1,1 @@
+"""Providers and keys settings, the first-start welcome screen, and their shared helpers."""

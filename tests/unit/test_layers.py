@@ -1,0 +1,60 @@
+"""The engine and the store must stay importable without Qt (CLI, fast tests, scripting)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+QT_ROOTS = {"PySide6", "qasync", "shiboken6", "PyQt5", "PyQt6"}
+
+
+def _imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_core_and_store_sources_import_no_qt() -> None:
+    offenders = []
+    for layer in ("core", "store"):
+        for path in sorted((REPO / "studio" / layer).rglob("*.py")):
+            bad = _imported_roots(path) & QT_ROOTS
+            if bad:
+                offenders.append(f"{path.relative_to(REPO)}: {sorted(bad)}")
+    assert offenders == []
+
+
+def test_importing_every_core_and_store_module_loads_no_qt() -> None:
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import studio.core, studio.store\n"
+        "for pkg in (studio.core, studio.store):\n"
+        "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "        try:\n"
+        "            importlib.import_module(m.name)\n"
+        "        except ImportError as exc:\n"
+        "            if 'llama_cpp' not in str(exc):\n"
+        "                raise\n"
+        "qt = sorted(n for n in sys.modules if n.split('.')[0] in "
+        f"{sorted(QT_ROOTS)!r})\n"
+        "print(','.join(qt))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_the_cli_parser_loads_no_qt() -> None:
+    code = ("import sys\nfrom studio.cli import build_parser\nbuild_parser()\n"
+            "print(','.join(n for n in sys.modules if n.startswith(('PySide6', 'qasync'))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == ""
