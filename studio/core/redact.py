@@ -10,8 +10,8 @@ MASK = "[redacted]"
 
 # Header and query forms in which provider keys travel; the value part is masked.
 _PATTERNS = [
-    re.compile(r"(?i)(authorization\s*[:=]\s*(?:bearer\s+)?)([^\s,;'\"]+)"),
-    re.compile(r"(?i)((?:x-api-key|x-goog-api-key|api[-_]key)\s*[:=]\s*['\"]?)([^\s,;'\"&]+)"),
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer\s+)?)([^\s,;'\"]+)"),
+    re.compile(r"(?i)((?:x-api-key|x-goog-api-key|api[-_]key)['\"]?\s*[:=]\s*['\"]?)([^\s,;'\"&]+)"),
     re.compile(r"(?i)([?&]key=)([^&\s'\"]+)"),
     # Key-shaped tokens: sk-…, sk-ant-…, AIza…, long hex/base64 runs after a known prefix.
     re.compile(r"()(\bsk-[A-Za-z0-9_\-]{8,}|\bAIza[0-9A-Za-z_\-]{20,})"),

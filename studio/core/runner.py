@@ -16,6 +16,7 @@ from typing import Protocol
 import httpx
 
 from studio.core.catalog import ModelRef, ProviderConfig
+from studio.core.conversation import context_overflow
 from studio.core.events import (
     ErrorKind,
     Failed,
@@ -270,6 +271,12 @@ class Engine:
                          Failed(ErrorKind.BAD_REQUEST, None, redact(str(exc), secrets)))
             return
         request = run.request
+        overflow = context_overflow(
+            request, self.prices.context_window(run.target.ref.provider, run.target.ref.model))
+        if overflow is not None:
+            self._finish(run, listener, ModelState.FAILED,
+                         Failed(ErrorKind.BAD_REQUEST, None, overflow))
+            return
         try:
             while True:
                 run.attempts += 1

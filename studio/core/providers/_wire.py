@@ -4,9 +4,9 @@ answers that are not the expected stream, reading JSON lines, and listing models
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from contextlib import aclosing
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from httpx_sse import ServerSentEvent, aconnect_sse
@@ -33,7 +33,7 @@ async def read_limited(response: httpx.Response, limit: int = ERROR_BODY_LIMIT) 
     chunks: list[bytes] = []
     size = 0
     try:
-        async with aclosing(response.aiter_bytes()) as parts:
+        async with aclosing(cast(AsyncGenerator[bytes, None], response.aiter_bytes())) as parts:
             async for part in parts:
                 chunks.append(part)
                 size += len(part)
@@ -45,7 +45,8 @@ async def read_limited(response: httpx.Response, limit: int = ERROR_BODY_LIMIT) 
 
 
 def _scrub(error: ProviderError, secret: str | None) -> ProviderError:
-    cleaned = redact(error.message, [secret] if secret else [])
+    # a very short "key" (a placeholder for a local server) would mask ordinary letters
+    cleaned = redact(error.message, [secret] if secret and len(secret) >= 6 else [])
     if cleaned != error.message:
         error.message = cleaned
         error.args = (cleaned,)
@@ -87,10 +88,14 @@ async def check_response(response: httpx.Response, expected: Iterable[str],
 
 
 async def post_sse(client: httpx.AsyncClient, url: str, *, headers: dict[str, str],
-                   body: dict[str, Any], secret: str | None) -> AsyncIterator[ServerSentEvent]:
+                   body: dict[str, Any], secret: str | None
+                   ) -> AsyncGenerator[ServerSentEvent, None]:
     """Server-sent events of a streamed POST; the response is closed however this ends."""
     async with aconnect_sse(client, "POST", url, headers=dict(headers), json=body) as source:
         await check_response(source.response, ("text/event-stream",), secret)
+        if "content-type" not in source.response.headers:
+            # a bare local server may omit it; httpx-sse would refuse the stream outright
+            source.response.headers["content-type"] = "text/event-stream"
         async with aclosing(source.aiter_sse()) as events:
             async for event in events:
                 yield event
@@ -98,12 +103,12 @@ async def post_sse(client: httpx.AsyncClient, url: str, *, headers: dict[str, st
 
 async def post_json_lines(client: httpx.AsyncClient, url: str, *, headers: dict[str, str],
                           body: dict[str, Any], secret: str | None
-                          ) -> AsyncIterator[dict[str, Any]]:
+                          ) -> AsyncGenerator[dict[str, Any], None]:
     """Objects of a newline-delimited JSON stream (Ollama's native API)."""
     async with client.stream("POST", url, headers=headers, json=body) as response:
         await check_response(
             response, ("application/x-ndjson", "application/json"), secret)
-        async with aclosing(response.aiter_lines()) as lines:
+        async with aclosing(cast(AsyncGenerator[str, None], response.aiter_lines())) as lines:
             async for line in lines:
                 if line.strip():
                     yield parse_json_object(line)

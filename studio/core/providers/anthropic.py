@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from typing import Any
 
@@ -144,7 +144,7 @@ class AnthropicProvider:
         return build_body(request)
 
     async def stream(self, client: httpx.AsyncClient, request: ChatRequest
-                     ) -> AsyncIterator[Event]:
+                     ) -> AsyncGenerator[Event, None]:
         decoder = MessagesDecoder()
         events = post_sse(client, self.messages_url, headers=self.headers(),
                           body=self.build_body(request), secret=self._api_key)

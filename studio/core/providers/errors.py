@@ -8,8 +8,8 @@ import html
 import json
 import re
 import time
-from datetime import UTC
 from collections.abc import Mapping
+from datetime import UTC
 from typing import Any
 
 import httpx
@@ -214,6 +214,8 @@ def error_from_response(status: int, headers: httpx.Headers, body: bytes) -> Pro
         prefix = f"HTTP {status}"
     if detail is None:
         detail = httpx.codes.get_reason_phrase(status) or "no details in the response"
+    if kind is ErrorKind.BAD_REQUEST and b"API_KEY_INVALID" in body:
+        kind = ErrorKind.AUTH  # Gemini answers a wrong key with 400, not 401
     return ProviderError(
         kind,
         truncate(f"{prefix}: {detail}"),
@@ -226,7 +228,7 @@ def _kind_from_words(text: str) -> ErrorKind | None:
     lowered = text.lower()
     if "overload" in lowered:
         return ErrorKind.OVERLOADED
-    if "rate" in lowered and "limit" in lowered:
+    if re.search(r"\brate[ _-]?limit", lowered):
         return ErrorKind.RATE_LIMIT
     return None
 
@@ -265,7 +267,8 @@ def stream_error(error: Any) -> ProviderError:
     if kind is None and status_name == "RESOURCE_EXHAUSTED":
         kind = ErrorKind.RATE_LIMIT
     label = f" (code {code})" if code not in (None, "") else ""
-    return ProviderError(kind or ErrorKind.SERVER, truncate(f"error in the stream{label}: {message}"))
+    text = truncate(f"error in the stream{label}: {message}")
+    return ProviderError(kind or ErrorKind.SERVER, text)
 
 
 def anthropic_stream_error(error: Any) -> ProviderError:
@@ -291,7 +294,8 @@ def google_error(error: Any) -> ProviderError:
     message = _as_text(body.get("message")) or str(status_name or "unknown error")
     names = " ".join(str(x) for x in (code, status_name) if x)
     label = f" ({names})" if names else ""
-    return ProviderError(kind or ErrorKind.SERVER, truncate(f"error in the stream{label}: {message}"))
+    text = truncate(f"error in the stream{label}: {message}")
+    return ProviderError(kind or ErrorKind.SERVER, text)
 
 
 def incomplete_stream_error() -> ProviderError:
@@ -363,7 +367,8 @@ def classify_transport_error(exc: Exception, *, received: int | None = None) -> 
                 ErrorKind.CONNECTION,
                 truncate(f"connection to {host} lost while sending the request{reason}"))
         if isinstance(exc, httpx.NetworkError):
-            return ProviderError(ErrorKind.CONNECTION, truncate(f"network error with {host}{reason}"))
+            return ProviderError(
+                ErrorKind.CONNECTION, truncate(f"network error with {host}{reason}"))
         if isinstance(exc, httpx.DecodingError):
             return ProviderError(
                 ErrorKind.PROTOCOL, truncate(f"could not decode the answer from {host}{reason}"))

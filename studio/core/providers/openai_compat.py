@@ -3,7 +3,7 @@ OpenRouter, Ollama /v1, LM Studio, llama.cpp and any custom base URL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -229,7 +229,7 @@ class OpenAICompatProvider:
         return build_body(request, self.dialect)
 
     async def stream(self, client: httpx.AsyncClient, request: ChatRequest
-                     ) -> AsyncIterator[Event]:
+                     ) -> AsyncGenerator[Event, None]:
         decoder = ChatCompletionsDecoder()
         events = post_sse(client, self.chat_url, headers=self.headers(),
                           body=self.build_body(request), secret=self._api_key)

@@ -79,7 +79,6 @@ class EndpointForm(QWidget):
         form.addRow("Models", self.models_edit)
 
         self.add_button = QPushButton("Add endpoint")
-        self.add_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -95,6 +94,9 @@ class EndpointForm(QWidget):
 
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.add_button.clicked.connect(self.submit)
+        for edit in (self.name_edit, self.label_edit, self.url_edit, self.key_env_edit,
+                     self.models_edit):
+            edit.returnPressed.connect(self.submit)
         self.cancel_button.clicked.connect(self.cancelled)
         self._kind_changed()
 

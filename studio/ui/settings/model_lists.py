@@ -5,6 +5,7 @@ Pure Python (no Qt): the providers dialog and the model picker share it.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import time
@@ -24,6 +25,18 @@ from studio.core.providers.base import ModelInfo
 DEFAULT_MAX_AGE_S = 24 * 3600
 LIST_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 LOCAL_EXTRA_HINT = "pip install '.[local]'"
+LOCAL_PROVIDER_MODULE = "studio.core.providers.local"
+
+
+def local_models_available() -> tuple[bool, str]:
+    """(available, reason): whether the bundled local provider can be loaded here."""
+    try:
+        importlib.import_module(LOCAL_PROVIDER_MODULE)
+    except ImportError as exc:
+        return False, str(exc)
+    except Exception as exc:  # a broken native library must not stop the app from starting
+        return False, f"{type(exc).__name__}: {exc}"
+    return True, ""
 
 
 def model_cache_file(cache_dir: Path) -> Path:

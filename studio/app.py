@@ -1,0 +1,77 @@
+"""The GUI entry point: QApplication, the qasync event loop, the engine and the main window.
+
+Start-up order matters: the preview URL scheme must be registered before the QApplication
+exists, the engine (one httpx client) must be created inside the running loop, and on
+close every model task is cancelled and awaited before the client is closed and the loop
+ends, so nothing is left pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+
+
+def _register_preview_scheme() -> None:
+    # The scheme module registers QWebEngineUrlScheme only; it does not load QtWebEngine's
+    # widgets, so start-up stays fast while previews work once a pane opens one.
+    try:
+        from studio.ui.preview.scheme import register_preview_scheme
+    except ImportError as exc:  # QtWebEngine missing from this PySide6 build
+        log.warning("previews unavailable: %s", exc)
+        return
+    register_preview_scheme()
+
+
+async def _run_window() -> int:
+    from studio.core.paths import studio_paths
+    from studio.core.prices import PriceError, PriceTable
+    from studio.core.runner import Engine
+    from studio.core.secrets import KeyStore
+    from studio.ui.main_window import MainWindow
+
+    paths = studio_paths().ensure()
+    try:
+        prices = PriceTable.load(paths.prices_override)
+    except PriceError as exc:
+        log.warning("ignoring the price override %s: %s", paths.prices_override, exc)
+        prices = PriceTable.load(None)
+    engine = Engine(keys=KeyStore(), prices=prices)
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    window = MainWindow(engine, paths=paths)
+    window.closed.connect(lambda: closed.done() or closed.set_result(None))
+    window.show()
+    try:
+        await closed
+    finally:
+        await window.shutdown()
+        await engine.aclose()
+        window.deleteLater()
+    return 0
+
+
+def main_gui(argv: Sequence[str] | None = None) -> int:
+    import qasync
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    import studio
+    from studio.ui.style import app_icon
+
+    _register_preview_scheme()
+    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+    assert isinstance(app, QApplication)
+    app.setApplicationName(studio.APP_NAME)
+    app.setApplicationDisplayName(studio.APP_NAME)
+    app.setOrganizationName(studio.ORG_NAME)
+    app.setApplicationVersion(studio.__version__)
+    QGuiApplication.setDesktopFileName(studio.APP_ID)
+    app.setWindowIcon(app_icon())
+    # The window's `closed` signal ends the run; Qt must not end the loop on its own first.
+    app.setQuitOnLastWindowClosed(False)
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return runner.run(_run_window())

@@ -1,0 +1,385 @@
+"""The one HTML document the preview should load for an answer, finished or still streaming.
+
+Called every few hundred milliseconds on answers that may reach megabytes, so every search
+is a single forward regex pass with no nested quantifiers (no catastrophic backtracking) and
+the Python-level work is proportional to the number of fences and tags, not to the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+PageSource = Literal["fenced", "document", "assembled", "fragment"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedPage:
+    html: str
+    complete: bool  # False while a part it was built from is cut off (still streaming)
+    source: PageSource
+
+
+def extract_html(answer: str) -> str | None:
+    page = extract_page(answer)
+    return None if page is None else page.html
+
+
+# --- scanning ----------------------------------------------------------------------------------
+
+_THINK_RE = re.compile(r"<(/?)think>", re.IGNORECASE)
+
+# Each kind of event is found by its own pass that starts with a literal, which the regex
+# engine scans for at C speed; an alternation anchored with ^ would be tried at every offset.
+_DOC_START_RE = re.compile(r"<(?:!doctype[ \t\r\n]+html|html[\s>])", re.IGNORECASE)
+_RUN_RE = {"`": re.compile("`+"), "~": re.compile("~+")}
+_DOC_MARK_RE = re.compile(
+    r"<(?:!doctype[ \t\r\n]+html|html[\s>/]|head[\s>/]|body[\s>/])", re.IGNORECASE)
+_HTML_END_RE = re.compile(r"</html[ \t\r\n]*>", re.IGNORECASE)
+
+_HTML_LANGS = frozenset({"html", "htm", "xhtml", "html5", "shtml"})
+_SVG_LANGS = frozenset({"svg"})
+_CSS_LANGS = frozenset({"css"})
+_JS_LANGS = frozenset({"js", "javascript", "mjs", "ecmascript", "es6"})
+_NEUTRAL_LANGS = frozenset({"", "text", "plain", "plaintext", "txt", "xml", "markup"})
+_EXT_LANGS = {".html": "html", ".htm": "html", ".xhtml": "html", ".svg": "svg", ".css": "css",
+              ".js": "js", ".mjs": "js"}
+
+
+def _strip_think(text: str) -> str:
+    """Drop <think>…</think> reasoning: closed pairs anywhere, an unclosed one that opens the
+    answer (still thinking), and everything before a leading stray </think> (templates that
+    put the opening tag in the prompt)."""
+    kept: list[str] = []
+    pos = 0
+    open_at: int | None = None
+    first = True
+    for m in _THINK_RE.finditer(text):
+        closing = m.group(1) == "/"
+        if open_at is None:
+            if not closing:
+                open_at = m.start()
+            elif first and _DOC_MARK_RE.search(text, 0, m.start()) is None:
+                pos = m.end()
+        elif closing:
+            kept.append(text[pos:open_at])
+            pos = m.end()
+            open_at = None
+        first = False
+    if open_at is not None and not text[pos:open_at].strip() and not "".join(kept).strip():
+        kept.append(text[pos:open_at])
+        pos = len(text)
+    kept.append(text[pos:])
+    return "".join(kept)
+
+
+@lru_cache(maxsize=256)
+def _fence_lang(info: str) -> str:
+    word = info.strip().split(maxsplit=1)[0] if info.strip() else ""
+    word = word.lower().lstrip("{.").rstrip("}")
+    word = word.removeprefix("language-")
+    for sep in (":", ","):
+        word = word.split(sep, 1)[0]
+    if word not in _HTML_LANGS | _SVG_LANGS | _CSS_LANGS | _JS_LANGS:
+        for ext, lang in _EXT_LANGS.items():
+            if word.endswith(ext):
+                return lang
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    kind: Literal["fence", "document"]
+    lang: str
+    start: int
+    end: int
+    closed: bool
+    order: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Fence:
+    start: int
+    char: str
+    length: int
+    info: str
+    content_start: int  # just after the fence line
+
+
+def _at_line_start(text: str, pos: int) -> bool:
+    while pos > 0 and text[pos - 1] in " \t":
+        pos -= 1
+    return pos == 0 or text[pos - 1] == "\n"
+
+
+def _fence_lines(text: str) -> list[_Fence]:
+    found: list[_Fence] = []
+    for char in "`~":
+        run_re = _RUN_RE[char]
+        pos = text.find(char * 3)
+        while pos >= 0:
+            run = run_re.match(text, pos)
+            assert run is not None
+            line_end = text.find("\n", run.end())
+            line_end = len(text) if line_end < 0 else line_end
+            info = text[run.end():line_end]
+            if _at_line_start(text, pos) and not (char == "`" and "`" in info):
+                found.append(_Fence(pos, char, run.end() - pos, info,
+                                    min(line_end + 1, len(text))))
+                pos = text.find(char * 3, line_end)
+            else:  # ```inline``` code in prose, not a fence
+                pos = text.find(char * 3, run.end())
+    return found
+
+
+def _scan(text: str) -> list[_Span]:
+    events: list[tuple[int, str, _Fence | None, int]] = [
+        (f.start, "fence", f, 0) for f in _fence_lines(text)]
+    events += [(m.start(), "doc", None, 0) for m in _DOC_START_RE.finditer(text)
+               if _at_line_start(text, m.start())]
+    events += [(m.start(), "end", None, m.end()) for m in _HTML_END_RE.finditer(text)]
+    events.sort(key=lambda e: e[0])
+
+    spans: list[_Span] = []
+    fence: _Fence | None = None
+    doc_start: int | None = None
+    doc_end: int | None = None
+    seen_block = False
+    first_visible = len(text) - len(text.lstrip())
+    for pos, kind, line, end in events:
+        if fence is not None:
+            if (line is not None and line.char == fence.char and line.length >= fence.length
+                    and not line.info.strip()):
+                spans.append(_Span("fence", _fence_lang(fence.info), fence.content_start, pos,
+                                   True, len(spans)))
+                fence = None
+            continue
+        if doc_start is not None:
+            if kind == "end":
+                doc_end = end
+                continue
+            if doc_end is None:
+                continue  # fences and markers before the first </html> belong to the page
+            spans.append(_Span("document", "html", doc_start, doc_end, True, len(spans)))
+            doc_start = doc_end = None
+        if line is not None:
+            fence = line
+            seen_block = True
+        elif kind == "doc":
+            doc_start = pos
+            if not seen_block and text.startswith("<", first_visible):
+                doc_start = first_visible  # a raw HTML answer: keep its leading comment too
+            seen_block = True
+    if fence is not None:
+        spans.append(_Span("fence", _fence_lang(fence.info), fence.content_start, len(text),
+                           False, len(spans)))
+    if doc_start is not None:
+        spans.append(_Span("document", "html", doc_start,
+                           doc_end if doc_end is not None else len(text), doc_end is not None,
+                           len(spans)))
+    return spans
+
+
+# --- candidates --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    html: str
+    is_document: bool
+    is_html: bool  # html rather than a bare svg
+    complete: bool
+    raw: bool  # an unfenced document
+    order: int
+
+    def rank(self) -> tuple[bool, bool, bool, int, int]:
+        return (self.is_document, self.is_html, self.complete, len(self.html), self.order)
+
+
+def _trim_document(html: str) -> str:
+    last = _last(_HTML_END_RE, html)
+    return html[:last.end()] if last is not None else html
+
+
+def _candidate(text: str, span: _Span) -> _Candidate | None:
+    body = text[span.start:span.end].strip()
+    if not body:
+        return None
+    is_document = _DOC_MARK_RE.search(body) is not None
+    if span.kind == "fence" and span.lang in _NEUTRAL_LANGS and not (
+            is_document and body.startswith("<")):
+        return None
+    if is_document:
+        body = _trim_document(body)
+    return _Candidate(body, is_document, span.lang not in _SVG_LANGS, span.closed,
+                      span.kind == "document", span.order)
+
+
+# --- assembly ----------------------------------------------------------------------------------
+
+_LINK_TAG_RE = re.compile(r"<link\b([^<>]*)>", re.IGNORECASE)
+_SCRIPT_TAG_RE = re.compile(r"<script\b([^<>]*)>", re.IGNORECASE)
+_SCRIPT_CLOSE_RE = re.compile(r"[ \t\r\n]*</script[ \t\r\n]*>", re.IGNORECASE)
+_STYLE_TAG_RE = re.compile(r"<style\b", re.IGNORECASE)
+_ATTR_RE = re.compile(
+    r"""([^\s=/>"']+)(?:[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+_REMOTE_URL_RE = re.compile(r"(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+_MODULE_RE = re.compile(r"^[ \t]*(?:import[ \t{*\"']|export[ \t])", re.MULTILINE)
+_HEAD_CLOSE_RE = re.compile(r"</head[ \t\r\n]*>", re.IGNORECASE)
+_BODY_OPEN_RE = re.compile(r"<body\b", re.IGNORECASE)
+_HTML_OPEN_RE = re.compile(r"<html\b[^<>]*>", re.IGNORECASE)
+_BODY_CLOSE_RE = re.compile(r"</body[ \t\r\n]*>", re.IGNORECASE)
+
+_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+
+
+def _attrs(raw: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for m in _ATTR_RE.finditer(raw):
+        value = m.group(2) if m.group(2) is not None else m.group(3)
+        if value is None:
+            value = m.group(4) or ""
+        found.setdefault(m.group(1).lower(), value)
+    return found
+
+
+def _is_local(url: str) -> bool:
+    return bool(url.strip()) and _REMOTE_URL_RE.match(url.strip()) is None
+
+
+def _local_stylesheets(html: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _LINK_TAG_RE.finditer(html):
+        attrs = _attrs(m.group(1))
+        if "stylesheet" in attrs.get("rel", "").lower() and _is_local(attrs.get("href", "")):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def _scripts(html: str) -> tuple[list[tuple[int, int]], bool, bool]:
+    """Local `<script src>` tags to replace, whether one was a module, whether the page
+    already carries inline script code of its own."""
+    local: list[tuple[int, int]] = []
+    module = inline = False
+    for m in _SCRIPT_TAG_RE.finditer(html):
+        attrs = _attrs(m.group(1))
+        src = attrs.get("src")
+        if src is None:
+            inline = True
+            continue
+        if _is_local(src):
+            close = _SCRIPT_CLOSE_RE.match(html, m.end())
+            local.append((m.start(), close.end() if close else m.end()))
+            module = module or attrs.get("type", "").lower() == "module"
+    return local, module, inline
+
+
+def _cut(html: str, spans: Iterable[tuple[int, int]]) -> str:
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        if start < pos:
+            continue
+        out.append(html[pos:start])
+        pos = end
+    out.append(html[pos:])
+    return "".join(out)
+
+
+def _insert_at(html: str, index: int, piece: str) -> str:
+    return html[:index] + piece + html[index:]
+
+
+def _last(pattern: re.Pattern[str], html: str) -> re.Match[str] | None:
+    last = None
+    for match in pattern.finditer(html):
+        last = match
+    return last
+
+
+def _style_tags(css: list[str]) -> str:
+    # "</style" inside the text would end the element early; "<\/style" means the same in CSS
+    return "".join("<style>\n" + c.replace("</style", "<\\/style") + "\n</style>\n" for c in css)
+
+
+def _script_tags(js: list[str], module: bool) -> str:
+    out = []
+    for code in js:
+        kind = ' type="module"' if module or _MODULE_RE.search(code) else ""
+        out.append(f"<script{kind}>\n" + code.replace("</script", "<\\/script")
+                   + "\n</script>\n")
+    return "".join(out)
+
+
+def _add_to_document(html: str, css: list[str], js: list[str]) -> tuple[str, bool]:
+    css = [c for c in css if c not in html]
+    js = [c for c in js if c not in html]
+    css_links = _local_stylesheets(html) if css else []
+    script_tags, module, has_inline_script = _scripts(html) if js else ([], False, False)
+    add_css = bool(css) and (bool(css_links) or _STYLE_TAG_RE.search(html) is None)
+    add_js = bool(js) and (bool(script_tags) or not has_inline_script)
+    if not add_css and not add_js:
+        return html, False
+    html = _cut(html, (css_links if add_css else []) + (script_tags if add_js else []))
+    if add_css:
+        styles = _style_tags(css)
+        head_end = _HEAD_CLOSE_RE.search(html)
+        body = _BODY_OPEN_RE.search(html)
+        opener = _HTML_OPEN_RE.search(html)
+        if head_end is not None:
+            html = _insert_at(html, head_end.start(), styles)
+        elif body is not None:
+            html = _insert_at(html, body.start(), styles)
+        elif opener is not None:
+            html = _insert_at(html, opener.end(), "\n" + styles)
+        else:
+            html = styles + html
+    if add_js:
+        scripts = _script_tags(js, module)
+        anchor = _last(_BODY_CLOSE_RE, html) or _last(_HTML_END_RE, html)
+        if anchor is not None:
+            html = _insert_at(html, anchor.start(), scripts)
+        else:
+            html = html + "\n" + scripts.rstrip("\n")
+    return html, True
+
+
+def _wrap_fragment(body: str, css: list[str], js: list[str]) -> str:
+    css = [c for c in css if c not in body]
+    js = [c for c in js if c not in body]
+    return (
+        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+        f"{_VIEWPORT}\n{_style_tags(css)}</head>\n<body>\n{body}\n"
+        f"{_script_tags(js, False)}</body>\n</html>"
+    )
+
+
+def _unique(parts: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(p for p in parts if p))
+
+
+def extract_page(answer: str) -> ExtractedPage | None:
+    text = _strip_think(answer)
+    spans = _scan(text)
+    candidates = [c for c in (_candidate(text, s) for s in spans
+                              if s.kind == "document" or s.lang in _HTML_LANGS | _SVG_LANGS
+                              or s.lang in _NEUTRAL_LANGS) if c is not None]
+    if not candidates:
+        return None
+    best = max(candidates, key=_Candidate.rank)
+    css_spans = [s for s in spans if s.kind == "fence" and s.lang in _CSS_LANGS]
+    js_spans = [s for s in spans if s.kind == "fence" and s.lang in _JS_LANGS]
+    css = _unique(text[s.start:s.end].strip() for s in css_spans)
+    js = _unique(text[s.start:s.end].strip() for s in js_spans)
+    parts_complete = all(s.closed for s in css_spans + js_spans)
+    if best.is_document:
+        html, added = _add_to_document(best.html, css, js)
+        if added:
+            return ExtractedPage(html, best.complete and parts_complete, "assembled")
+        return ExtractedPage(html, best.complete, "document" if best.raw else "fenced")
+    html = _wrap_fragment(best.html, css, js)
+    assembled = any(c not in best.html for c in css + js)
+    return ExtractedPage(html, best.complete and (parts_complete or not assembled),
+                         "assembled" if assembled else "fragment")

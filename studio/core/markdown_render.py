@@ -1,0 +1,339 @@
+"""Markdown → HTML for a Qt rich-text view, incrementally while an answer streams.
+
+The answer is cut into chunks at points that later text can never move: a blank line outside
+a code fence (once the next line shows it does not continue the block), the start of a code
+fence and its closing line. A finished chunk is rendered once and its HTML never changes; only
+the last, open chunk is rendered again on each feed, so the cost of a feed follows the size of
+the tail, not of the answer. `render_full` runs the same cutting over a whole text, so a stored
+answer renders exactly as it looked when it streamed.
+
+Answers are untrusted: raw HTML in them is shown as text, images become plain links (a rich-text
+view would otherwise load local files named by the answer), and markdown-it's link validation
+drops javascript:/file:/data: targets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+from studio.core.highlight import (
+    LIGHT,
+    START,
+    State,
+    Theme,
+    escape,
+    highlight,
+    highlight_line,
+    language_of,
+)
+
+CODE_LINK_SCHEME = "studio-code"
+_CODE_LINK_RE = re.compile(rf"^{CODE_LINK_SCHEME}:copy/(\d+)$")
+
+# A blank line ends a chunk unless the next line is indented (list item bodies, indented code)
+# and the chunk is still below SOFT_LIMIT; past HARD_LIMIT any line ends it. Both bound the
+# size of the tail that is rendered again on every feed.
+SOFT_LIMIT = 16_384
+HARD_LIMIT = 65_536
+
+_FENCE_OPEN_RE = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
+_FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
+
+
+def code_link(index: int) -> str:
+    """The href of the "Copy" link of code block `index`."""
+    return f"{CODE_LINK_SCHEME}:copy/{index}"
+
+
+def parse_code_link(url: str) -> int | None:
+    m = _CODE_LINK_RE.match(url)
+    return int(m.group(1)) if m else None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBlock:
+    index: int
+    language: str  # first word of the fence's info string, as written ("" if none)
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderUpdate:
+    stable_html: str  # newly finished HTML: append it once
+    tail_html: str  # the open tail: replaces the previous tail
+
+
+def _info_word(info: str) -> str:
+    return info.split(maxsplit=1)[0] if info.strip() else ""
+
+
+class _BlockRenderer:
+    """markdown-it set up for the rich-text view; one per theme."""
+
+    def __init__(self, theme: Theme, code_links: bool) -> None:
+        self.theme = theme
+        self.code_links = code_links
+        md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        md.enable(["table", "strikethrough"])
+        # set directly: add_render_rule would rebind these bound methods to the renderer
+        rules = cast(dict[str, Any], cast(RendererHTML, md.renderer).rules)
+        rules.update({
+            "fence": self._fence, "code_block": self._indented_code, "image": self._image,
+            "code_inline": self._code_inline, "table_open": self._table_open,
+            "blockquote_open": self._blockquote_open,
+        })
+        self._md = md
+
+    def code_block(self, body_html: str, language: str, index: int) -> str:
+        t = self.theme
+        header = ""
+        if self.code_links:
+            label = f"{escape(language)} &nbsp; " if language else ""
+            header = (f'<tr><td style="color:{t.muted}">{label}'
+                      f'<a href="{code_link(index)}" style="color:{t.link}">Copy</a></td></tr>')
+        return (f'<table width="100%" cellspacing="0" cellpadding="6" border="0" '
+                f'bgcolor="{t.background}" style="background-color:{t.background};'
+                f' margin-top:4px; margin-bottom:8px">{header}'
+                f'<tr><td><pre style="margin:0; color:{t.text}">{body_html}</pre></td></tr>'
+                f'</table>\n')
+
+    def _add_block(self, env: EnvType, info: str, content: str) -> str:
+        blocks: list[CodeBlock] = env["code_blocks"]
+        index = env["code_base"] + len(blocks)
+        code = content[:-1] if content.endswith("\n") else content
+        word = _info_word(info)
+        blocks.append(CodeBlock(index, word, code))
+        return self.code_block(highlight(code, language_of(info), self.theme), word, index)
+
+    def _fence(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
+               env: EnvType) -> str:
+        return self._add_block(env, tokens[idx].info, tokens[idx].content)
+
+    def _indented_code(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
+                       env: EnvType) -> str:
+        return self._add_block(env, "", tokens[idx].content)
+
+    def _image(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
+               _env: EnvType) -> str:
+        token = tokens[idx]
+        alt = "".join(child.content for child in token.children or ())
+        src = str(token.attrGet("src") or "")
+        label = escape(f"[image: {alt}]" if alt else "[image]")
+        return f'<a href="{escape(src)}">{label}</a>' if src else label
+
+    def _code_inline(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
+                     _env: EnvType) -> str:
+        bg = self.theme.inline_code_background
+        return f'<code style="background-color:{bg}">{escape(tokens[idx].content)}</code>'
+
+    def _table_open(self, *_args: Any) -> str:
+        return (f'<table border="1" cellspacing="0" cellpadding="4" '
+                f'style="border-collapse:collapse; border-color:{self.theme.border}">\n')
+
+    def _blockquote_open(self, *_args: Any) -> str:
+        return f'<blockquote style="color:{self.theme.muted}">\n'
+
+    def markdown(self, text: str, code_base: int) -> tuple[str, list[CodeBlock]]:
+        env: dict[str, Any] = {"code_base": code_base, "code_blocks": []}
+        html = self._md.render(text, env)
+        return html, env["code_blocks"]
+
+
+@dataclass(slots=True)
+class _Fence:
+    char: str
+    length: int
+    indent: int
+    info: str
+    index: int
+    code: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)
+    state: State = START
+
+    @property
+    def language(self) -> str:
+        return _info_word(self.info)
+
+    def content(self, line: str) -> str:
+        stripped = len(line) - len(line.lstrip(" "))
+        return line[min(stripped, self.indent):]
+
+    def closes(self, line: str) -> bool:
+        m = _FENCE_CLOSE_RE.fullmatch(line)
+        return m is not None and m.group(1)[0] == self.char and len(m.group(1)) >= self.length
+
+
+def _opens_fence(line: str) -> tuple[int, str, str] | None:
+    m = _FENCE_OPEN_RE.fullmatch(line)
+    if m is None or (m.group(2)[0] == "`" and "`" in m.group(3)):
+        return None
+    return len(m.group(1)), m.group(2), m.group(3).strip()
+
+
+class IncrementalMarkdown:
+    """Feed an answer's text as it arrives; append each update's stable_html and replace the
+    tail with its tail_html."""
+
+    def __init__(self, theme: Theme = LIGHT, *, code_links: bool = True) -> None:
+        self._renderer = _BlockRenderer(theme, code_links)
+        self._theme = theme
+        self._stable: list[str] = []
+        self._blocks: list[CodeBlock] = []
+        self._tail_blocks: list[CodeBlock] = []
+        self._lines: list[str] = []  # complete lines of the open markdown chunk
+        self._chunk_len = 0
+        self._has_content = False
+        self._pending_blank = False
+        self._fence: _Fence | None = None
+        self._partial = ""  # the incomplete last line
+        self._tail_html = ""
+        self._finished = False
+        self.work = 0  # characters parsed or highlighted so far (for cost tests)
+
+    # --- public -----------------------------------------------------------------------------
+
+    @property
+    def html(self) -> str:
+        return "".join(self._stable) + self._tail_html
+
+    @property
+    def code_blocks(self) -> list[CodeBlock]:
+        blocks = self._blocks + self._tail_blocks
+        fence = self._fence
+        if fence is not None:
+            lines = fence.code
+            if self._partial:
+                lines = [*lines, fence.content(self._partial.rstrip("\r"))]
+            blocks.append(CodeBlock(fence.index, fence.language, "\n".join(lines)))
+        return blocks
+
+    def feed(self, delta: str) -> RenderUpdate:
+        if self._finished:
+            raise RuntimeError("feed() after finish()")
+        if not delta:
+            return RenderUpdate("", self._tail_html)
+        before = len(self._stable)
+        text = self._partial + delta
+        start = 0
+        end = text.find("\n")
+        while end >= 0:
+            self._line(text[start:end + 1])
+            start = end + 1
+            end = text.find("\n", start)
+        self._partial = text[start:]
+        self._tail_html = self._render_tail()
+        return RenderUpdate("".join(self._stable[before:]), self._tail_html)
+
+    def finish(self) -> RenderUpdate:
+        """The answer is complete: everything becomes stable."""
+        if self._finished:
+            return RenderUpdate("", "")
+        self._finished = True
+        before = len(self._stable)
+        if self._partial:
+            self._line(self._partial)
+            self._partial = ""
+        self._end_chunk()
+        self._tail_html = ""
+        self._tail_blocks = []
+        return RenderUpdate("".join(self._stable[before:]), "")
+
+    # --- cutting into chunks -------------------------------------------------------------------
+
+    def _line(self, raw: str) -> None:
+        line = raw.rstrip("\n").rstrip("\r")
+        fence = self._fence
+        if fence is not None:
+            if fence.closes(line):
+                self._end_chunk()
+                return
+            code = fence.content(line)
+            html, fence.state = highlight_line(language_of(fence.info), code, fence.state,
+                                               self._theme)
+            self.work += len(code)
+            fence.code.append(code)
+            fence.html.append(html)
+            return
+        opener = _opens_fence(line)
+        if opener is not None:
+            self._end_chunk()
+            indent, marker, info = opener
+            self._fence = _Fence(marker[0], len(marker), indent, info, len(self._blocks))
+            return
+        if not line.strip():
+            self._append(raw)
+            self._pending_blank = self._has_content
+            return
+        if self._pending_blank and not (line[0] in " \t" and self._chunk_len < SOFT_LIMIT):
+            self._end_chunk()
+        self._pending_blank = False
+        self._has_content = True
+        self._append(raw)
+        if self._chunk_len >= HARD_LIMIT:
+            self._end_chunk()
+
+    def _append(self, raw: str) -> None:
+        self._lines.append(raw)
+        self._chunk_len += len(raw)
+
+    def _end_chunk(self) -> None:
+        fence = self._fence
+        if fence is not None:
+            self._stable.append(self._fence_html(fence, None))
+            self._blocks.append(CodeBlock(fence.index, fence.language, "\n".join(fence.code)))
+            self._fence = None
+        elif self._has_content:
+            html, blocks = self._markdown("".join(self._lines))
+            self._stable.append(html)
+            self._blocks.extend(blocks)
+        self._lines = []
+        self._chunk_len = 0
+        self._has_content = False
+        self._pending_blank = False
+
+    # --- rendering ---------------------------------------------------------------------------
+
+    def _markdown(self, text: str) -> tuple[str, list[CodeBlock]]:
+        self.work += len(text)
+        return self._renderer.markdown(text, len(self._blocks))
+
+    def _fence_html(self, fence: _Fence, extra_line: str | None) -> str:
+        lines = fence.html
+        if extra_line:
+            lines = [*lines, extra_line]
+        return self._renderer.code_block("\n".join(lines), fence.language, fence.index)
+
+    def _render_tail(self) -> str:
+        fence = self._fence
+        partial = self._partial.rstrip("\r")
+        if fence is not None:
+            self._tail_blocks = []
+            code = fence.content(partial)
+            if not code.strip(fence.char + " \t"):
+                return self._fence_html(fence, None)  # perhaps the closing fence, arriving
+            html, _state = highlight_line(language_of(fence.info), code, fence.state,
+                                          self._theme)
+            self.work += len(code)
+            return self._fence_html(fence, html)
+        text = "".join(self._lines) + partial
+        if not text.strip():
+            self._tail_blocks = []
+            return ""
+        html, self._tail_blocks = self._markdown(text)
+        return html
+
+
+def render_full(markdown: str, theme: Theme = LIGHT, *, code_links: bool = True) -> str:
+    """HTML of a finished answer, identical to what streaming it produced."""
+    renderer = IncrementalMarkdown(theme, code_links=code_links)
+    first = renderer.feed(markdown)
+    last = renderer.finish()
+    return first.stable_html + last.stable_html

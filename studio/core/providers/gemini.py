@@ -1,0 +1,174 @@
+"""Google Gemini API (`models/{model}:streamGenerateContent?alt=sse`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import aclosing
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from studio.core.catalog import ProviderConfig
+from studio.core.events import ErrorKind, Event, Finished, ProviderError, ReasoningDelta, TextDelta
+from studio.core.events import Usage as UsageEvent
+from studio.core.providers._wire import (
+    THINKING_BUDGETS,
+    get_json,
+    int_or_none,
+    normalize_thread,
+    parse_json_object,
+    post_sse,
+)
+from studio.core.providers.base import ModelInfo
+from studio.core.providers.errors import google_error, incomplete_stream_error
+from studio.core.request import ChatRequest, ReasoningEffort
+
+
+def thinking_config(model: str, effort: ReasoningEffort | None) -> dict[str, Any] | None:
+    """Gemini 2.5 takes a token budget (0 = off, except on Pro whose floor is 128);
+    Gemini 3 takes a level and cannot switch thinking off; older models reject the field."""
+    name = model.lower().removeprefix("models/")
+    if name.startswith("gemini-3"):
+        flash = "flash" in name
+        if effort is None:
+            return {"includeThoughts": True}
+        if effort == "off":
+            return {"thinkingLevel": "minimal" if flash else "low"}
+        level = effort if flash or effort == "low" else "high"
+        return {"includeThoughts": True, "thinkingLevel": level}
+    if "2.5" not in name:
+        return None
+    if effort is None:
+        return {"includeThoughts": True}
+    if effort == "off":
+        return {"thinkingBudget": 128 if "pro" in name else 0}
+    return {"includeThoughts": True, "thinkingBudget": THINKING_BUDGETS[effort]}
+
+
+def build_body(request: ChatRequest) -> dict[str, Any]:
+    contents = [
+        {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
+        for m in normalize_thread(request.messages)
+    ]
+    body: dict[str, Any] = {"contents": contents}
+    system = request.effective_system
+    if system:
+        body["systemInstruction"] = {"parts": [{"text": system}]}
+    settings = request.settings
+    config: dict[str, Any] = {}
+    if settings.temperature is not None:
+        config["temperature"] = settings.temperature
+    if settings.max_tokens is not None:
+        config["maxOutputTokens"] = settings.max_tokens
+    if settings.seed is not None:
+        config["seed"] = settings.seed
+    thinking = thinking_config(request.model, settings.reasoning)
+    if thinking is not None:
+        config["thinkingConfig"] = thinking
+    if config:
+        body["generationConfig"] = config
+    return body
+
+
+class GenerateContentDecoder:
+    def __init__(self) -> None:
+        self.stop_reason: str | None = None
+        self._usage: UsageEvent | None = None
+
+    def feed(self, data: str) -> Iterator[Event]:
+        if not data.strip():
+            return
+        chunk = parse_json_object(data)
+        if "error" in chunk:
+            raise google_error(chunk["error"])
+        candidates = chunk.get("candidates")
+        candidate = candidates[0] if isinstance(candidates, list) and candidates else None
+        if isinstance(candidate, dict):
+            content = candidate.get("content")
+            parts = content.get("parts") if isinstance(content, dict) else None
+            for part in parts if isinstance(parts, list) else []:
+                text = part.get("text") if isinstance(part, dict) else None
+                if isinstance(text, str) and text:
+                    yield ReasoningDelta(text) if part.get("thought") is True else TextDelta(text)
+            reason = candidate.get("finishReason")
+            if isinstance(reason, str) and reason:
+                self.stop_reason = reason
+        yield from self._usage_from(chunk.get("usageMetadata"))
+        feedback = chunk.get("promptFeedback")
+        if candidate is None and isinstance(feedback, dict) and feedback.get("blockReason"):
+            raise ProviderError(
+                ErrorKind.BAD_REQUEST, f"Gemini blocked the prompt: {feedback['blockReason']}")
+
+    def _usage_from(self, meta: Any) -> Iterator[Event]:
+        if not isinstance(meta, dict):
+            return
+        answer = int_or_none(meta.get("candidatesTokenCount"))
+        thoughts = int_or_none(meta.get("thoughtsTokenCount"))
+        output = None if answer is None and thoughts is None else (answer or 0) + (thoughts or 0)
+        usage = UsageEvent(int_or_none(meta.get("promptTokenCount")), output)
+        if usage != self._usage and usage != UsageEvent():
+            self._usage = usage
+            yield usage
+
+    def finish(self) -> Finished:
+        if self.stop_reason is None:
+            raise incomplete_stream_error()
+        return Finished(self.stop_reason)
+
+
+class GeminiProvider:
+    def __init__(self, config: ProviderConfig, api_key: str | None) -> None:
+        self.config = config
+        self._api_key = api_key
+
+    def headers(self) -> dict[str, str]:
+        headers = dict(self.config.headers)
+        if self._api_key:
+            headers["x-goog-api-key"] = self._api_key
+        return headers
+
+    def stream_url(self, model: str) -> str:
+        name = quote(model.removeprefix("models/"), safe="-._~/")
+        return f"{self.config.base_url.rstrip('/')}/models/{name}:streamGenerateContent?alt=sse"
+
+    def build_body(self, request: ChatRequest) -> dict[str, Any]:
+        return build_body(request)
+
+    async def stream(self, client: httpx.AsyncClient, request: ChatRequest
+                     ) -> AsyncGenerator[Event, None]:
+        decoder = GenerateContentDecoder()
+        events = post_sse(client, self.stream_url(request.model), headers=self.headers(),
+                          body=self.build_body(request), secret=self._api_key)
+        async with aclosing(events):
+            async for sse in events:
+                for event in decoder.feed(sse.data):
+                    yield event
+        yield decoder.finish()
+
+    async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
+        url = f"{self.config.base_url.rstrip('/')}/models"
+        models: list[ModelInfo] = []
+        params = {"pageSize": "1000"}
+        for _ in range(20):  # pages; a bound keeps a misbehaving server from looping us
+            data = await get_json(client, url, headers=self.headers(), params=params,
+                                  secret=self._api_key)
+            if not isinstance(data, dict):
+                break
+            for item in data.get("models") or []:
+                if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                    continue
+                methods = item.get("supportedGenerationMethods")
+                if isinstance(methods, list) and "generateContent" not in methods:
+                    continue
+                label = item.get("displayName")
+                models.append(ModelInfo(
+                    id=item["name"].removeprefix("models/"),
+                    display_name=label if isinstance(label, str) else None,
+                    context_window=int_or_none(item.get("inputTokenLimit")),
+                ))
+            token = data.get("nextPageToken")
+            if not isinstance(token, str) or not token:
+                break
+            params = {"pageSize": "1000", "pageToken": token}
+        return models

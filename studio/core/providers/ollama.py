@@ -1,0 +1,130 @@
+"""Ollama's native API (`POST /api/chat`, newline-delimited JSON)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import aclosing
+from typing import Any
+
+import httpx
+
+from studio.core.catalog import ProviderConfig
+from studio.core.events import Event, Finished, ReasoningDelta, TextDelta, Usage
+from studio.core.providers._wire import get_json, int_or_none, normalize_thread, post_json_lines
+from studio.core.providers.base import ModelInfo
+from studio.core.providers.errors import incomplete_stream_error, stream_error
+from studio.core.request import ChatRequest, ReasoningEffort
+
+
+def native_root(base_url: str) -> str:
+    """The server root: presets point at the OpenAI-compatible `/v1` surface."""
+    root = base_url.rstrip("/")
+    return root.removesuffix("/v1") if root.endswith("/v1") else root
+
+
+def think_value(model: str, effort: ReasoningEffort | None) -> bool | str | None:
+    if effort is None:
+        return None
+    if effort == "off":
+        return False
+    # only gpt-oss understands levels; other thinking models take a plain switch
+    return effort if "gpt-oss" in model.lower() else True
+
+
+def build_body(request: ChatRequest) -> dict[str, Any]:
+    messages: list[dict[str, str]] = []
+    system = request.effective_system
+    if system:
+        messages.append({"role": "system", "content": system})
+    messages += [{"role": m.role, "content": m.content} for m in normalize_thread(request.messages)]
+    body: dict[str, Any] = {"model": request.model, "messages": messages, "stream": True}
+    settings = request.settings
+    options: dict[str, Any] = {}
+    if settings.temperature is not None:
+        options["temperature"] = settings.temperature
+    if settings.max_tokens is not None:
+        options["num_predict"] = settings.max_tokens
+    if settings.seed is not None:
+        options["seed"] = settings.seed
+    if options:
+        body["options"] = options
+    think = think_value(request.model, settings.reasoning)
+    if think is not None:
+        body["think"] = think
+    return body
+
+
+class ChatLinesDecoder:
+    def __init__(self) -> None:
+        self.done = False
+        self.stop_reason: str | None = None
+
+    def feed(self, line: dict[str, Any]) -> Iterator[Event]:
+        if line.get("error"):
+            raise stream_error(line["error"])
+        message = line.get("message")
+        if isinstance(message, dict):
+            thinking = message.get("thinking")
+            if isinstance(thinking, str) and thinking:
+                yield ReasoningDelta(thinking)
+            content = message.get("content")
+            if isinstance(content, str) and content:
+                yield TextDelta(content)
+        if line.get("done") is True:
+            self.done = True
+            reason = line.get("done_reason")
+            self.stop_reason = reason if isinstance(reason, str) and reason else None
+            usage = Usage(int_or_none(line.get("prompt_eval_count")),
+                          int_or_none(line.get("eval_count")))
+            if usage != Usage():
+                yield usage
+
+    def finish(self) -> Finished:
+        if not self.done:
+            raise incomplete_stream_error()
+        return Finished(self.stop_reason)
+
+
+class OllamaProvider:
+    def __init__(self, config: ProviderConfig, api_key: str | None) -> None:
+        self.config = config
+        self._api_key = api_key
+
+    def headers(self) -> dict[str, str]:
+        headers = dict(self.config.headers)
+        if self._api_key:  # Ollama's hosted service; a local server needs none
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
+
+    @property
+    def chat_url(self) -> str:
+        return f"{native_root(self.config.base_url)}/api/chat"
+
+    def build_body(self, request: ChatRequest) -> dict[str, Any]:
+        return build_body(request)
+
+    async def stream(self, client: httpx.AsyncClient, request: ChatRequest
+                     ) -> AsyncGenerator[Event, None]:
+        decoder = ChatLinesDecoder()
+        lines = post_json_lines(client, self.chat_url, headers=self.headers(),
+                                body=self.build_body(request), secret=self._api_key)
+        async with aclosing(lines):
+            async for line in lines:
+                for event in decoder.feed(line):
+                    yield event
+                if decoder.done:
+                    break
+        yield decoder.finish()
+
+    async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
+        url = f"{native_root(self.config.base_url)}/api/tags"
+        data = await get_json(client, url, headers=self.headers(), secret=self._api_key)
+        items = data.get("models") if isinstance(data, dict) else None
+        models: list[ModelInfo] = []
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict):
+                continue
+            name = item.get("name") or item.get("model")
+            if isinstance(name, str) and name:
+                models.append(ModelInfo(name))
+        return models

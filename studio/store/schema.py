@@ -1,0 +1,266 @@
+"""The database schema as an ordered list of forward migrations.
+
+`PRAGMA user_version` holds the number of migrations applied. A migration is never edited once
+released: a change to the schema is a new entry at the end of `MIGRATIONS`.
+
+Times are UNIX seconds (REAL, UTC). JSON columns are checked with json_valid() so a bug can
+never store something the reader cannot parse.
+"""
+
+from __future__ import annotations
+
+# Response states whose text is final and therefore searchable. Partial text saved while a
+# model streams is rewritten many times a second; indexing it would churn the FTS index.
+FINAL_STATES = ("done", "failed", "cancelled")
+_FINAL = "('done', 'failed', 'cancelled')"
+
+_V1_CORE = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- A deletion the user may still undo: rows point at their batch; purging the batch
+-- removes them through ON DELETE CASCADE.
+CREATE TABLE trash (
+    id         INTEGER PRIMARY KEY,
+    label      TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+
+CREATE TABLE collections (
+    id         INTEGER PRIMARY KEY,
+    uuid       TEXT NOT NULL UNIQUE,
+    parent_id  INTEGER REFERENCES collections(id) ON DELETE CASCADE,
+    name       TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    position   INTEGER NOT NULL DEFAULT 0,
+    trash_id   INTEGER REFERENCES trash(id) ON DELETE CASCADE,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX collections_name ON collections(ifnull(parent_id, 0), name)
+    WHERE trash_id IS NULL;
+CREATE INDEX collections_parent ON collections(parent_id);
+CREATE INDEX collections_trash ON collections(trash_id) WHERE trash_id IS NOT NULL;
+
+CREATE TABLE model_sets (
+    id         INTEGER PRIMARY KEY,
+    uuid       TEXT NOT NULL UNIQUE,
+    name       TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+    items      TEXT NOT NULL CHECK (json_valid(items) AND json_type(items) = 'array'),
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+
+CREATE TABLE prompts (
+    id            INTEGER PRIMARY KEY,
+    uuid          TEXT NOT NULL UNIQUE,
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    title         TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    system        TEXT,
+    variables     TEXT NOT NULL DEFAULT '{}'
+                  CHECK (json_valid(variables) AND json_type(variables) = 'object'),
+    notes         TEXT NOT NULL DEFAULT '',
+    -- Tags joined by newlines: the text the search index sees. prompt_tags is the truth
+    -- for filtering; both are written in the same transaction.
+    tags_text     TEXT NOT NULL DEFAULT '',
+    model_set_id  INTEGER REFERENCES model_sets(id) ON DELETE SET NULL,
+    position      INTEGER NOT NULL DEFAULT 0,
+    trash_id      INTEGER REFERENCES trash(id) ON DELETE CASCADE,
+    created_at    REAL NOT NULL,
+    updated_at    REAL NOT NULL
+);
+CREATE INDEX prompts_collection ON prompts(collection_id, position, id);
+CREATE INDEX prompts_trash ON prompts(trash_id) WHERE trash_id IS NOT NULL;
+CREATE INDEX prompts_model_set ON prompts(model_set_id) WHERE model_set_id IS NOT NULL;
+
+CREATE TABLE prompt_tags (
+    prompt_id INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    tag       TEXT NOT NULL,
+    PRIMARY KEY (prompt_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX prompt_tags_tag ON prompt_tags(tag, prompt_id);
+
+-- One comparison. The prompt is copied (a snapshot): editing or deleting the prompt later
+-- must not change what a past run shows.
+CREATE TABLE runs (
+    id             INTEGER PRIMARY KEY,
+    uuid           TEXT NOT NULL UNIQUE,
+    collection_id  INTEGER REFERENCES collections(id) ON DELETE SET NULL,
+    prompt_id      INTEGER REFERENCES prompts(id) ON DELETE SET NULL,
+    title          TEXT NOT NULL DEFAULT '',
+    body           TEXT NOT NULL,
+    system         TEXT,
+    variables      TEXT NOT NULL DEFAULT '{}'
+                   CHECK (json_valid(variables) AND json_type(variables) = 'object'),
+    model_set_name TEXT,
+    head_turn_id   INTEGER REFERENCES turns(id) ON DELETE SET NULL,
+    created_at     REAL NOT NULL,
+    updated_at     REAL NOT NULL
+);
+CREATE INDEX runs_created ON runs(created_at DESC, id DESC);
+CREATE INDEX runs_collection ON runs(collection_id, created_at DESC);
+CREATE INDEX runs_prompt ON runs(prompt_id) WHERE prompt_id IS NOT NULL;
+
+-- The models of a run, one per pane ("slot"), in order. A model added in the middle of a
+-- thread gets the next slot.
+CREATE TABLE run_models (
+    run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    slot     INTEGER NOT NULL CHECK (slot >= 0),
+    model    TEXT NOT NULL,
+    settings TEXT NOT NULL DEFAULT '{}'
+             CHECK (json_valid(settings) AND json_type(settings) = 'object'),
+    PRIMARY KEY (run_id, slot)
+) WITHOUT ROWID;
+CREATE INDEX run_models_model ON run_models(model, run_id);
+
+-- The user prompts of a thread. parent_id makes them a tree: editing an earlier prompt adds
+-- a sibling, so the old branch stays reachable.
+CREATE TABLE turns (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    parent_id  INTEGER REFERENCES turns(id) ON DELETE CASCADE,
+    depth      INTEGER NOT NULL CHECK (depth >= 0),
+    prompt     TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX turns_run ON turns(run_id, id);
+CREATE INDEX turns_parent ON turns(parent_id) WHERE parent_id IS NOT NULL;
+
+CREATE TRIGGER turns_parent_same_run BEFORE INSERT ON turns
+WHEN NEW.parent_id IS NOT NULL
+ AND (SELECT run_id FROM turns WHERE id = NEW.parent_id) IS NOT NEW.run_id
+BEGIN
+    SELECT RAISE(ABORT, 'parent turn belongs to another run');
+END;
+
+-- One answer of one model (slot) to one turn. `attempt` counts regenerations: the highest
+-- attempt is the current answer, older ones are kept.
+CREATE TABLE responses (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    turn_id       INTEGER NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+    slot          INTEGER NOT NULL CHECK (slot >= 0),
+    attempt       INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+    model         TEXT NOT NULL,
+    settings      TEXT NOT NULL DEFAULT '{}'
+                  CHECK (json_valid(settings) AND json_type(settings) = 'object'),
+    text          TEXT NOT NULL DEFAULT '',
+    reasoning     TEXT NOT NULL DEFAULT '',
+    state         TEXT NOT NULL DEFAULT 'waiting'
+                  CHECK (state IN ('waiting', 'streaming', 'done', 'failed', 'cancelled')),
+    stop_reason   TEXT,
+    error_kind    TEXT,
+    error_status  INTEGER,
+    error_message TEXT,
+    input_tokens  INTEGER,
+    output_tokens INTEGER,
+    ttft_s        REAL,
+    total_s       REAL,
+    tokens_per_s  REAL,
+    cost_usd      REAL,
+    rating        INTEGER CHECK (rating BETWEEN 1 AND 5),
+    rating_note   TEXT NOT NULL DEFAULT '',
+    created_at    REAL NOT NULL,
+    updated_at    REAL NOT NULL,
+    UNIQUE (turn_id, slot, attempt),
+    FOREIGN KEY (run_id, slot) REFERENCES run_models(run_id, slot) ON DELETE CASCADE
+);
+CREATE INDEX responses_run ON responses(run_id, slot);
+CREATE INDEX responses_model ON responses(model, run_id);
+CREATE INDEX responses_rating ON responses(rating, run_id) WHERE rating IS NOT NULL;
+
+-- The page of an answer: revision 0 is what was extracted from the answer, later revisions
+-- are the user's edits. Kept apart from responses so scanning answers never reads pages.
+CREATE TABLE page_revisions (
+    id          INTEGER PRIMARY KEY,
+    response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+    revision    INTEGER NOT NULL CHECK (revision >= 0),
+    html        TEXT NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    created_at  REAL NOT NULL,
+    UNIQUE (response_id, revision)
+);
+
+-- Preview screenshots (PNG), per page revision; blobs live here so no other query reads them.
+CREATE TABLE screenshots (
+    response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+    revision    INTEGER NOT NULL DEFAULT 0,
+    png         BLOB NOT NULL,
+    created_at  REAL NOT NULL,
+    PRIMARY KEY (response_id, revision)
+);
+"""
+
+# Search. External-content FTS5 tables keep one copy of the text (in prompts/responses);
+# triggers keep the index in step inside the writing transaction. Responses are indexed
+# through a view of finished answers only (see FINAL_STATES).
+_V2_SEARCH = f"""
+CREATE VIRTUAL TABLE prompts_fts USING fts5(
+    title, body, tags_text,
+    content='prompts', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+);
+-- Titles and tags alone: a small index, so "titles first" stays fast when the words are
+-- common in bodies (a column filter on prompts_fts would walk the bodies' doclists too).
+CREATE VIRTUAL TABLE prompt_titles_fts USING fts5(
+    title, tags_text,
+    content='prompts', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+);
+CREATE TRIGGER prompts_fts_ai AFTER INSERT ON prompts BEGIN
+    INSERT INTO prompts_fts(rowid, title, body, tags_text)
+    VALUES (NEW.id, NEW.title, NEW.body, NEW.tags_text);
+    INSERT INTO prompt_titles_fts(rowid, title, tags_text)
+    VALUES (NEW.id, NEW.title, NEW.tags_text);
+END;
+CREATE TRIGGER prompts_fts_ad AFTER DELETE ON prompts BEGIN
+    INSERT INTO prompts_fts(prompts_fts, rowid, title, body, tags_text)
+    VALUES ('delete', OLD.id, OLD.title, OLD.body, OLD.tags_text);
+    INSERT INTO prompt_titles_fts(prompt_titles_fts, rowid, title, tags_text)
+    VALUES ('delete', OLD.id, OLD.title, OLD.tags_text);
+END;
+CREATE TRIGGER prompts_fts_au AFTER UPDATE OF title, body, tags_text ON prompts BEGIN
+    INSERT INTO prompts_fts(prompts_fts, rowid, title, body, tags_text)
+    VALUES ('delete', OLD.id, OLD.title, OLD.body, OLD.tags_text);
+    INSERT INTO prompts_fts(rowid, title, body, tags_text)
+    VALUES (NEW.id, NEW.title, NEW.body, NEW.tags_text);
+    INSERT INTO prompt_titles_fts(prompt_titles_fts, rowid, title, tags_text)
+    VALUES ('delete', OLD.id, OLD.title, OLD.tags_text);
+    INSERT INTO prompt_titles_fts(rowid, title, tags_text)
+    VALUES (NEW.id, NEW.title, NEW.tags_text);
+END;
+
+CREATE VIEW responses_final AS
+    SELECT id, text FROM responses WHERE state IN {_FINAL};
+CREATE VIRTUAL TABLE responses_fts USING fts5(
+    text,
+    content='responses_final', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+);
+CREATE TRIGGER responses_fts_ai AFTER INSERT ON responses
+WHEN NEW.state IN {_FINAL} BEGIN
+    INSERT INTO responses_fts(rowid, text) VALUES (NEW.id, NEW.text);
+END;
+CREATE TRIGGER responses_fts_ad AFTER DELETE ON responses
+WHEN OLD.state IN {_FINAL} BEGIN
+    INSERT INTO responses_fts(responses_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+END;
+-- One trigger, so the old entry is always removed before the new one is added.
+CREATE TRIGGER responses_fts_au AFTER UPDATE OF text, state ON responses
+WHEN OLD.state IN {_FINAL} OR NEW.state IN {_FINAL} BEGIN
+    INSERT INTO responses_fts(responses_fts, rowid, text)
+    SELECT 'delete', OLD.id, OLD.text WHERE OLD.state IN {_FINAL};
+    INSERT INTO responses_fts(rowid, text)
+    SELECT NEW.id, NEW.text WHERE NEW.state IN {_FINAL};
+END;
+
+-- Index whatever a version-1 database already holds.
+INSERT INTO prompts_fts(prompts_fts) VALUES ('rebuild');
+INSERT INTO prompt_titles_fts(prompt_titles_fts) VALUES ('rebuild');
+INSERT INTO responses_fts(responses_fts) VALUES ('rebuild');
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH)
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,1 @@
+"""PySide6 widgets: thin adapters over core objects and store queries."""

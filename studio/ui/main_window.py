@@ -1,0 +1,452 @@
+"""The main window: prompt area, model chips, answer panes, menus, and the dialogs around them.
+
+Everything slow happens in the engine's tasks; the window only reacts to per-frame batches
+(`Comparison`) and opens dialogs with `open()`/`show()`, never with a nested `exec()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
+
+from studio import APP_NAME, __version__
+from studio.core.catalog import CatalogError, ProviderRegistry
+from studio.core.model_sets import (
+    JsonModelSetStore,
+    ModelSetEntry,
+    ModelSetError,
+    ModelSetStore,
+    model_sets_file,
+)
+from studio.core.paths import StudioPaths
+from studio.core.runner import Engine, ModelTarget
+from studio.ui.style import app_icon
+from studio.ui.workspace.actions import build_menus, create_actions
+from studio.ui.workspace.comparison import Comparison
+from studio.ui.workspace.diff_dialog import DiffDialog
+from studio.ui.workspace.history import HISTORY_FILE, PromptHistory
+from studio.ui.workspace.layouts import LayoutMode, PaneArea
+from studio.ui.workspace.previews_tab import PreviewsTab
+from studio.ui.workspace.prompt_area import PromptArea
+from studio.ui.workspace.ui_state import WorkspaceState, load_state, save_state
+from studio.ui.workspace.variables import VariablesDialog, fill_variables, find_variables
+
+if TYPE_CHECKING:
+    from studio.ui.settings.model_lists import ModelListCache
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()  # the window was closed; the application shuts down after this
+
+    def __init__(self, engine: Engine, *, paths: StudioPaths,
+                 registry: ProviderRegistry | None = None,
+                 model_sets: ModelSetStore | None = None,
+                 show_welcome: bool | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.paths = paths
+        self.registry = registry or ProviderRegistry(paths.providers_file)
+        self.model_sets = model_sets or JsonModelSetStore(model_sets_file(paths.config))
+        self._model_cache: ModelListCache | None = None
+        self.comparison: Comparison | None = None
+        self._retired: list[Comparison] = []
+        self._dialogs: set[QDialog] = set()
+        self.state = load_state(paths.settings_file)
+        self._zoom = self.state.zoom
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(app_icon())
+        self.setAccessibleName(APP_NAME)
+        self.resize(1400, 900)
+
+        self.pane_area = PaneArea()
+        self.pane_area.currentChanged.connect(self._on_current_changed)
+        self.previews = PreviewsTab()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setAccessibleName("Answers and previews")
+        self.tabs.addTab(self.pane_area, "Answers")
+        self.tabs.addTab(self.previews, "Previews")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.prompt_area = PromptArea(PromptHistory(paths.config / HISTORY_FILE))
+        self.prompt_area.sendRequested.connect(self.submit)
+        self.prompt_area.stopRequested.connect(self.stop_all)
+        self.model_bar = self.prompt_area.model_bar
+        self.model_bar.pickRequested.connect(self.open_model_picker)
+        self.model_bar.targetsChanged.connect(self._remember_targets)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.prompt_area)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.splitter)
+        self.setCentralWidget(self.stack)
+        self._welcome: QWidget | None = None
+
+        self.actions_ = create_actions(self)
+        self.toolbar = build_menus(self, self.actions_)
+        self._connect_actions()
+        self.statusBar().showMessage("Ready", 2000)
+        self._restore(show_welcome)
+
+    # -- setup -------------------------------------------------------------------------
+
+    def _connect_actions(self) -> None:
+        a = self.actions_
+        a.new.triggered.connect(self.new_comparison)
+        a.providers.triggered.connect(self.open_providers)
+        a.quit.triggered.connect(self.close)
+        a.send.triggered.connect(self.submit)
+        a.stop_all.triggered.connect(self.stop_all)
+        a.retry.triggered.connect(self.retry_current)
+        a.retry_failed.triggered.connect(self.retry_failed)
+        a.models.triggered.connect(self.open_model_picker)
+        for mode, action in a.layouts.items():
+            action.triggered.connect(lambda _c=False, m=mode: self.set_layout_mode(m))
+        a.focus.triggered.connect(self.toggle_focus)
+        a.next_pane.triggered.connect(lambda: self.pane_area.next_pane(1))
+        a.previous_pane.triggered.connect(lambda: self.pane_area.next_pane(-1))
+        a.diff.triggered.connect(lambda: self.open_diff(self.pane_area.current_index))
+        a.previews.toggled.connect(self.show_previews)
+        a.sync_scroll.toggled.connect(self.pane_area.set_sync_scroll)
+        a.zoom_in.triggered.connect(lambda: self.set_zoom(self._zoom + 1))
+        a.zoom_out.triggered.connect(lambda: self.set_zoom(self._zoom - 1))
+        a.zoom_reset.triggered.connect(lambda: self.set_zoom(0))
+        a.about.triggered.connect(self.show_about)
+
+    def _restore(self, show_welcome: bool | None) -> None:
+        s = self.state
+        if s.geometry:
+            self.restoreGeometry(QByteArray.fromBase64(s.geometry.encode()))
+        if s.window_state:
+            self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
+        if s.splitter:
+            self.splitter.restoreState(QByteArray.fromBase64(s.splitter.encode()))
+        try:
+            mode = LayoutMode(s.layout)
+        except ValueError:
+            mode = LayoutMode.COLUMNS
+        self.set_layout_mode(mode)
+        self.actions_.sync_scroll.setChecked(s.sync_scroll)
+        self.prompt_area.set_system_prompt(s.system_prompt)
+        self.prompt_area.set_system_visible(s.system_visible)
+        targets = self._targets_from(self.model_sets.last())
+        self.model_bar.set_targets(targets)
+        self._update_running()
+        if show_welcome is None:
+            show_welcome = not targets and self._needs_welcome()
+        if show_welcome:
+            self.show_welcome()
+
+    def _targets_from(self, entries: tuple[ModelSetEntry, ...]) -> list[ModelTarget]:
+        targets = []
+        for entry in entries:
+            try:
+                config = self.registry.get(entry.ref.provider)
+            except CatalogError:
+                continue  # a provider removed since; the rest of the set still works
+            targets.append(ModelTarget(entry.ref, config, entry.settings))
+        return targets
+
+    def _remember_targets(self) -> None:
+        entries = tuple(ModelSetEntry(t.ref, t.settings) for t in self.model_bar.targets())
+        if entries == self.model_sets.last():
+            return
+        try:
+            self.model_sets.set_last(entries)
+        except (ModelSetError, OSError) as exc:
+            self.statusBar().showMessage(f"Could not remember the model set: {exc}", 5000)
+
+    def _save(self) -> None:
+        s = self.state
+        s.geometry = bytes(self.saveGeometry().toBase64().data()).decode()
+        s.window_state = bytes(self.saveState().toBase64().data()).decode()
+        s.splitter = bytes(self.splitter.saveState().toBase64().data()).decode()
+        s.layout = self.pane_area.mode.value
+        s.sync_scroll = self.pane_area.sync_scroll
+        s.zoom = self._zoom
+        s.system_prompt = self.prompt_area.system_edit.toPlainText()
+        s.system_visible = self.prompt_area.system_visible
+        save_state(self.paths.settings_file, s)
+
+    # -- sending -----------------------------------------------------------------------
+
+    def submit(self) -> None:
+        """What Send and Ctrl+Enter do: ask for {{variables}} if any, then send."""
+        prompt = self.prompt_area.prompt()
+        if not prompt.strip():
+            self.statusBar().showMessage("Write a prompt first.", 4000)
+            self.prompt_area.editor.setFocus()
+            return
+        targets = self.model_bar.targets()
+        if not targets:
+            self.statusBar().showMessage("Choose at least one model.", 4000)
+            self.open_model_picker()
+            return
+        names = find_variables(prompt)
+        if not names:
+            self._send_from_editor(prompt, prompt, targets)
+            return
+        dialog = VariablesDialog(names, self.state.variables or {}, self)
+        self._keep(dialog)
+
+        def finished(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted:
+                values = dialog.values()
+                self.state.variables = {**(self.state.variables or {}), **values}
+                self._send_from_editor(prompt, fill_variables(prompt, values), targets)
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def _send_from_editor(self, template: str, prompt: str, targets: list[ModelTarget]) -> None:
+        self.prompt_area.editor.remember(template)
+        self.send(prompt, targets, system=self.prompt_area.system_prompt())
+
+    def send(self, prompt: str, targets: list[ModelTarget] | None = None, *,
+             system: str | None = None) -> Comparison:
+        """Start a comparison of `prompt` across `targets` (default: the model bar's)."""
+        if targets is None:
+            targets = self.model_bar.targets()
+        self.show_workspace()
+        self._retire_comparison()
+        comparison = Comparison(self.engine, prompt, system, targets, self)
+        comparison.stateChanged.connect(self._update_running)
+        comparison.finished.connect(self._on_finished)
+        for pane in comparison.panes:
+            pane.focusRequested.connect(self.pane_area.toggle_focus)
+            pane.diffRequested.connect(self.open_diff)
+            pane.previewToggled.connect(self._on_pane_preview)
+            if self._zoom:
+                pane.set_zoom(self._zoom)
+        self.comparison = comparison
+        for old in self.pane_area.set_panes(comparison.panes):
+            old.deleteLater()
+        self.actions_.focus.setChecked(False)
+        comparison.start()
+        self.previews.set_comparison(comparison)
+        self.statusBar().showMessage(f"Sent to {len(targets)} models", 3000)
+        return comparison
+
+    def _retire_comparison(self) -> None:
+        old = self.comparison
+        self.comparison = None
+        if old is not None:
+            old.close()
+            self._retired = [c for c in self._retired if c.running] + [old]
+
+    def new_comparison(self) -> None:
+        self._retire_comparison()
+        for old in self.pane_area.set_panes([]):
+            old.deleteLater()
+        self.previews.set_comparison(None)
+        self.prompt_area.set_prompt("")
+        self.prompt_area.editor.setFocus()
+        self.show_workspace()
+        self._update_running()
+
+    def stop_all(self) -> None:
+        if self.comparison is not None:
+            self.comparison.stop_all()
+
+    def retry_current(self) -> None:
+        if self.comparison is not None and self.comparison.panes:
+            self.comparison.retry(self.pane_area.current_index)
+
+    def retry_failed(self) -> None:
+        if self.comparison is not None:
+            self.comparison.retry_failed()
+
+    def _update_running(self) -> None:
+        running = self.comparison is not None and self.comparison.running
+        self.prompt_area.set_running(running)
+        self.actions_.stop_all.setEnabled(running)
+
+    def _on_finished(self) -> None:
+        self._update_running()
+        comparison = self.comparison
+        if comparison is not None:
+            failed = sum(1 for r in comparison.runs if r.error is not None)
+            note = f", {failed} failed or stopped" if failed else ""
+            self.statusBar().showMessage(f"All {len(comparison.runs)} answers in{note}", 5000)
+
+    # -- view --------------------------------------------------------------------------
+
+    def set_layout_mode(self, mode: LayoutMode) -> None:
+        self.pane_area.set_mode(mode)
+        self.actions_.layouts[mode].setChecked(True)
+        self.actions_.focus.setChecked(False)
+        self.tabs.setCurrentWidget(self.pane_area)
+
+    def toggle_focus(self) -> None:
+        area = self.pane_area
+        area.focus_pane(None if area.focused is not None else area.current_index)
+        self.actions_.focus.setChecked(area.focused is not None)
+
+    def _on_current_changed(self, _index: int) -> None:
+        self.actions_.focus.setChecked(self.pane_area.focused is not None)
+
+    def set_zoom(self, step: int) -> None:
+        self._zoom = max(-6, min(12, step))
+        for pane in self.pane_area.panes():
+            pane.set_zoom(self._zoom)
+
+    @property
+    def zoom(self) -> int:
+        return self._zoom
+
+    def show_previews(self, visible: bool) -> None:
+        self.tabs.setCurrentWidget(self.previews if visible else self.pane_area)
+
+    def _on_tab_changed(self, _index: int) -> None:
+        showing = self.tabs.currentWidget() is self.previews
+        self.previews.set_active(showing)
+        self.actions_.previews.setChecked(showing)
+
+    def _on_pane_preview(self, _index: int, _visible: bool) -> None:
+        self.previews.refresh()
+
+    def open_diff(self, index: int) -> DiffDialog | None:
+        panes = self.pane_area.panes()
+        if len(panes) < 2:
+            self.statusBar().showMessage("A diff needs at least two answers.", 4000)
+            return None
+        index = index if 0 <= index < len(panes) else 0
+        answers = [(str(p.target.ref), p.answer_text()) for p in panes]
+        dialog = DiffDialog(answers, index, (index + 1) % len(panes), self)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def show_workspace(self) -> None:
+        self.stack.setCurrentWidget(self.splitter)
+
+    # -- welcome, settings, model picker ---------------------------------------------------
+
+    def _needs_welcome(self) -> bool:
+        from studio.ui.settings.welcome import needs_welcome
+
+        return needs_welcome(self.registry, self.engine.keys)
+
+    def show_welcome(self) -> None:
+        if self._welcome is None:
+            from studio.ui.settings.welcome import WelcomeWidget
+
+            welcome = WelcomeWidget()
+            welcome.addKeyRequested.connect(self.open_providers)
+            welcome.compatibleServerRequested.connect(self._add_compatible_server)
+            welcome.localModelsRequested.connect(self._use_local_models)
+            self.stack.addWidget(welcome)
+            self._welcome = welcome
+        self.stack.setCurrentWidget(self._welcome)
+
+    def _use_local_models(self) -> None:
+        try:
+            config = self.registry.get("local")
+        except CatalogError as exc:
+            self.statusBar().showMessage(str(exc), 5000)
+            return
+        from studio.core.catalog import ModelRef
+
+        self.model_bar.set_targets([ModelTarget(ModelRef("local", m), config)
+                                    for m in config.models])
+        self.show_workspace()
+        self.prompt_area.editor.setFocus()
+
+    @property
+    def model_cache(self) -> ModelListCache:
+        if self._model_cache is None:
+            from studio.ui.settings.model_lists import ModelListCache, model_cache_file
+
+            self._model_cache = ModelListCache(model_cache_file(self.paths.cache))
+        return self._model_cache
+
+    def open_providers(self) -> QDialog:
+        from studio.ui.settings.providers_dialog import ProvidersDialog
+
+        dialog = ProvidersDialog(self.registry, self.engine.keys, self.model_cache,
+                                 client=self.engine.client, parent=self)
+        dialog.providersChanged.connect(self._on_providers_changed)
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def _add_compatible_server(self) -> None:
+        dialog = self.open_providers()
+        show_form = getattr(dialog, "show_add_endpoint", None)
+        if callable(show_form):
+            show_form("openai")
+
+    def _on_providers_changed(self) -> None:
+        self.registry = ProviderRegistry(self.paths.providers_file)
+        if self._welcome is not None and self.stack.currentWidget() is self._welcome \
+                and not self._needs_welcome():
+            self.show_workspace()
+
+    def open_model_picker(self) -> QDialog:
+        from studio.ui.model_picker import ModelPicker
+
+        picker = ModelPicker(self.registry, self.engine.keys, self.model_cache, self.model_sets,
+                             client=self.engine.client, initial=self.model_bar.targets(),
+                             parent=self)
+        picker.accepted_targets.connect(self._on_models_picked)
+        self._keep(picker)
+        picker.open()
+        return picker
+
+    def _on_models_picked(self, targets: list[ModelTarget]) -> None:
+        self.model_bar.set_targets(targets)
+        self.show_workspace()
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, f"About {APP_NAME}",
+                          f"<b>{APP_NAME}</b> {__version__}<br>One prompt, many models: answers "
+                          "and the pages they write, side by side.",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setIconPixmap(app_icon().pixmap(64, 64))
+        self._keep(box)
+        box.open()
+
+    def _keep(self, dialog: QDialog) -> None:
+        # Non-modal dialogs need an owner reference until they close.
+        self._dialogs.add(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _r, d=dialog: self._dialogs.discard(d))
+
+    # -- shutting down -------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._save()
+        for dialog in list(self._dialogs):
+            dialog.close()
+        if self.comparison is not None:
+            self.comparison.close()
+        for old in self._retired:
+            old.close()
+        self.previews.set_active(False)
+        event.accept()
+        self.closed.emit()
+
+    async def shutdown(self) -> None:
+        """Wait for every model task this window started to end (after `close()`)."""
+        comparisons = [c for c in (self.comparison, *self._retired) if c is not None]
+        for comparison in comparisons:
+            comparison.close()
+        if comparisons:
+            await asyncio.gather(*(c.wait() for c in comparisons))

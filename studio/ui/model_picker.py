@@ -1,0 +1,563 @@
+"""Pick any number of models across every configured provider; save and reuse named sets.
+
+Models come from each provider's curated presets plus its /models listing (cached on disk,
+fetched in the background). Open the dialog with `open()`; the choice arrives through
+`accepted_targets(list[ModelTarget])`.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import httpx
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.catalog import CatalogError, ModelRef, ProviderConfig, ProviderRegistry
+from studio.core.catalog import parse_model_ref as _parse_ref
+from studio.core.model_sets import ModelSetEntry, ModelSetError, ModelSetStore
+from studio.core.providers.base import ModelInfo
+from studio.core.redact import redact
+from studio.core.request import GenerationSettings
+from studio.core.runner import ModelTarget
+from studio.core.secrets import KeyStore
+from studio.ui.settings.model_lists import (
+    LOCAL_EXTRA_HINT,
+    ModelListCache,
+    describe_failure,
+    fetch_models,
+    local_models_available,
+)
+from studio.ui.settings.status_label import StatusLabel
+from studio.ui.settings.tasks import TaskSet
+
+_REF_ROLE = Qt.ItemDataRole.UserRole
+_SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _parse(text: str) -> ModelRef | None:
+    try:
+        return _parse_ref(text)
+    except CatalogError:
+        return None
+
+
+def _is_loopback(config: ProviderConfig) -> bool:
+    return config.local or urlsplit(config.base_url).hostname in _LOOPBACK_HOSTS
+
+
+def _age(seconds: float) -> str:
+    if seconds < 90:
+        return "just now"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min ago"
+    if seconds < 2 * 86400:
+        return f"{round(seconds / 3600)} h ago"
+    return f"{round(seconds / 86400)} days ago"
+
+
+def _context(info: ModelInfo | None) -> str:
+    if info is None or info.context_window is None:
+        return ""
+    window = info.context_window
+    return f"{window // 1000}k context" if window >= 1000 else f"{window} context"
+
+
+class ModelPicker(QDialog):
+    accepted_targets = Signal(list)  # list[ModelTarget], in the order they were picked
+
+    def __init__(self, registry: ProviderRegistry, keys: KeyStore, model_cache: ModelListCache,
+                 sets: ModelSetStore, *, client: httpx.AsyncClient | None = None,
+                 initial: list[ModelTarget] | None = None, auto_fetch: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Choose models")
+        self.setObjectName("modelPicker")
+        self._registry = registry
+        self._keys = keys
+        self._cache = model_cache
+        self._sets = sets
+        self._client = client
+        self._auto_fetch = auto_fetch
+        self._tasks = TaskSet()
+        self._providers: dict[str, ProviderConfig] = registry.all()
+        self._provider_items: dict[str, QTreeWidgetItem] = {}
+        self._model_items: dict[str, QTreeWidgetItem] = {}
+        self._notes: dict[str, str] = {}       # provider → "fetching…", "offline", …
+        self._extra: dict[str, list[str]] = {}  # provider → ids added by hand or from a set
+        self._selected: list[str] = []
+        self._settings: dict[str, GenerationSettings] = {}
+        self._fetched_once = False
+        self._local_available: bool | None = None  # probed once, only if a local provider exists
+
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("Search models, e.g. “qwen max” or “openai:gpt”")
+        self.search_edit.setAccessibleName("Search models")
+        self.search_edit.setClearButtonEnabled(True)
+        self.add_custom_button = QPushButton("Add by id")
+        self.add_custom_button.setToolTip("Type PROVIDER:MODEL to add a model that is not listed")
+        self.add_custom_button.setEnabled(False)
+        self.refresh_button = QPushButton("Refresh lists")
+        self.refresh_button.setToolTip("Fetch the model lists from every provider again")
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search_edit, 1)
+        search_row.addWidget(self.add_custom_button)
+        search_row.addWidget(self.refresh_button)
+
+        self.tree = QTreeWidget()
+        self.tree.setAccessibleName("Available models")
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderLabels(["Model", "Details"])
+        self.tree.setUniformRowHeights(True)
+
+        self.selected_list = QListWidget()
+        self.selected_list.setAccessibleName("Selected models")
+        self.selected_label = QLabel()
+        self.remove_button = QPushButton("Remove")
+        self.clear_button = QPushButton("Clear")
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.selected_label)
+        right_layout.addWidget(self.selected_list, 1)
+        remove_row = QHBoxLayout()
+        remove_row.addWidget(self.remove_button)
+        remove_row.addWidget(self.clear_button)
+        right_layout.addLayout(remove_row)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.tree)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+
+        self.sets_combo = QComboBox()
+        self.sets_combo.setAccessibleName("Saved model sets")
+        self.sets_combo.setMinimumContentsLength(16)
+        self.load_set_button = QPushButton("Load")
+        self.delete_set_button = QPushButton("Delete")
+        self.set_name_edit = QLineEdit()
+        self.set_name_edit.setPlaceholderText("name for this set")
+        self.set_name_edit.setAccessibleName("Model set name")
+        self.save_set_button = QPushButton("Save set")
+        sets_row = QHBoxLayout()
+        sets_row.addWidget(QLabel("Sets:"))
+        sets_row.addWidget(self.sets_combo)
+        sets_row.addWidget(self.load_set_button)
+        sets_row.addWidget(self.delete_set_button)
+        sets_row.addSpacing(16)
+        sets_row.addWidget(self.set_name_edit, 1)
+        sets_row.addWidget(self.save_set_button)
+
+        self.message = StatusLabel("Model picker message")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Use these models")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(search_row)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(sets_row)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.resize(900, 600)
+
+        self.search_edit.textChanged.connect(self.apply_filter)
+        self.add_custom_button.clicked.connect(self.add_custom)
+        self.refresh_button.clicked.connect(lambda: self.refresh(force=True))
+        self.tree.itemChanged.connect(self._item_changed)
+        self.remove_button.clicked.connect(self._remove_current)
+        self.clear_button.clicked.connect(lambda: self.set_selection([]))
+        self.load_set_button.clicked.connect(
+            lambda: self.load_set(self.sets_combo.currentText()))
+        self.delete_set_button.clicked.connect(
+            lambda: self.delete_set(self.sets_combo.currentText()))
+        self.save_set_button.clicked.connect(lambda: self.save_set(self.set_name_edit.text()))
+        # Only "Use these models" answers Enter; a focused button would otherwise steal it.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+        ok.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        self._build_tree()
+        self._reload_set_names()
+        if initial is not None:
+            self.set_selection([ModelSetEntry(t.ref, t.settings) for t in initial])
+        else:
+            self.set_selection(list(sets.last()))
+
+    # ----- tree ---------------------------------------------------------------------------
+    def _has_key(self, config: ProviderConfig) -> bool:
+        return not config.needs_key or self._keys.source(config) is not None
+
+    def _build_tree(self) -> None:
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        self._provider_items.clear()
+        self._model_items.clear()
+        for config in self._providers.values():
+            item = QTreeWidgetItem([config.display_name, ""])
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            font = item.font(0)
+            font.setBold(True)
+            item.setFont(0, font)
+            self.tree.addTopLevelItem(item)
+            self._provider_items[config.name] = item
+            self._fill_provider(config.name)
+        self.tree.blockSignals(False)
+        self.tree.expandAll()
+        self.tree.resizeColumnToContents(0)
+
+    def _models_of(self, config: ProviderConfig) -> list[tuple[str, ModelInfo | None, str]]:
+        """(id, info, origin) for presets first, then fetched, then hand-added ids."""
+        seen: set[str] = set()
+        rows: list[tuple[str, ModelInfo | None, str]] = []
+        cached = self._cache.get(config)
+        infos = {m.id: m for m in cached.models} if cached else {}
+        for model in config.models:
+            if model not in seen:
+                seen.add(model)
+                rows.append((model, infos.get(model), "preset"))
+        for model_id in sorted(infos, key=str.casefold):
+            if model_id not in seen:
+                seen.add(model_id)
+                rows.append((model_id, infos[model_id], ""))
+        for model in self._extra.get(config.name, []):
+            if model not in seen:
+                seen.add(model)
+                rows.append((model, None, "added by id"))
+        return rows
+
+    def _provider_note(self, config: ProviderConfig) -> str:
+        notes: list[str] = []
+        if config.kind == "local" and not self._local_ready():
+            notes.append(f"needs {LOCAL_EXTRA_HINT}")
+        if not self._has_key(config):
+            notes.append("no key")
+        note = self._notes.get(config.name)
+        if note:
+            notes.append(note)
+        else:
+            cached = self._cache.get(config)
+            if cached is not None:
+                notes.append(f"list fetched {_age(time.time() - cached.fetched_at)}")
+        return " · ".join(notes)
+
+    def _local_ready(self) -> bool:
+        if self._local_available is None:
+            self._local_available = local_models_available()[0]
+        return self._local_available
+
+    def _fill_provider(self, name: str) -> None:
+        config = self._providers[name]
+        parent = self._provider_items[name]
+        for i in range(parent.childCount()):
+            child = parent.child(i)
+            if child is not None:
+                self._model_items.pop(str(child.data(0, _REF_ROLE)), None)
+        parent.takeChildren()
+        parent.setText(1, self._provider_note(config))
+        for model_id, info, origin in self._models_of(config):
+            ref = f"{name}:{model_id}"
+            label = info.display_name if info and info.display_name not in (None, model_id) \
+                else ""
+            details = " · ".join(p for p in (label or "", _context(info), origin) if p)
+            child = QTreeWidgetItem([model_id, details])
+            child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable
+                           | Qt.ItemFlag.ItemIsSelectable)
+            child.setData(0, _REF_ROLE, ref)
+            child.setData(0, _SEARCH_ROLE,
+                          f"{ref} {config.display_name} {label}".casefold())
+            child.setCheckState(0, Qt.CheckState.Checked if ref in self._selected
+                                else Qt.CheckState.Unchecked)
+            parent.addChild(child)
+            self._model_items[ref] = child
+        self._filter_provider(parent, self._tokens())
+
+    def _refill(self, name: str) -> None:
+        self.tree.blockSignals(True)
+        try:
+            self._fill_provider(name)
+        finally:
+            self.tree.blockSignals(False)
+
+    # ----- search -------------------------------------------------------------------------
+    def _tokens(self) -> list[str]:
+        return self.search_edit.text().casefold().split()
+
+    def _filter_provider(self, parent: QTreeWidgetItem, tokens: list[str]) -> None:
+        any_visible = False
+        for i in range(parent.childCount()):
+            child = parent.child(i)
+            if child is None:
+                continue
+            haystack = str(child.data(0, _SEARCH_ROLE))
+            visible = all(t in haystack for t in tokens)
+            child.setHidden(not visible)
+            any_visible = any_visible or visible
+        # Providers stay listed while not searching, so "no key" is visible for all of them.
+        parent.setHidden(bool(tokens) and not any_visible)
+
+    def apply_filter(self) -> None:
+        tokens = self._tokens()
+        for parent in self._provider_items.values():
+            self._filter_provider(parent, tokens)
+        ref = _parse(self.search_edit.text())
+        self.add_custom_button.setEnabled(
+            ref is not None and ref.provider in self._providers
+            and str(ref) not in self._model_items)
+
+    def visible_refs(self) -> list[str]:
+        visible: list[str] = []
+        for ref, item in self._model_items.items():
+            parent = item.parent()
+            if not item.isHidden() and not (parent is not None and parent.isHidden()):
+                visible.append(ref)
+        return visible
+
+    def pick_first_match(self) -> str | None:
+        """Enter in the search box: add the first visible model not picked yet."""
+        if self.add_custom_button.isEnabled():
+            self.add_custom()
+            return self._selected[-1] if self._selected else None
+        for ref in self.visible_refs():
+            if ref not in self._selected:
+                self._select(ref)
+                self.search_edit.selectAll()  # typing the next search replaces this one
+                return ref
+        return None
+
+    def add_custom(self) -> bool:
+        ref = _parse(self.search_edit.text())
+        if ref is None or ref.provider not in self._providers:
+            self.message.show_message("Type PROVIDER:MODEL with a configured provider.", "error")
+            return False
+        self._ensure_listed(ref)
+        self._select(str(ref))
+        self.search_edit.clear()
+        return True
+
+    def _ensure_listed(self, ref: ModelRef) -> None:
+        if str(ref) in self._model_items:
+            return
+        self._extra.setdefault(ref.provider, []).append(ref.model)
+        self._refill(ref.provider)
+
+    # ----- selection ----------------------------------------------------------------------
+    def selected_refs(self) -> list[str]:
+        return list(self._selected)
+
+    def item_for(self, ref: str) -> QTreeWidgetItem | None:
+        return self._model_items.get(ref)
+
+    def set_selection(self, entries: list[ModelSetEntry]) -> list[str]:
+        """Select exactly these models; returns the ones skipped (unknown provider)."""
+        skipped: list[str] = []
+        self._selected = []
+        self._settings = {}
+        for entry in entries:
+            ref = str(entry.ref)
+            if entry.ref.provider not in self._providers:
+                skipped.append(ref)
+                continue
+            self._ensure_listed(entry.ref)
+            if ref not in self._selected:
+                self._selected.append(ref)
+                self._settings[ref] = entry.settings
+        self._sync_checks()
+        if skipped:
+            self.message.show_message(
+                "Skipped models of providers that are not configured: " + ", ".join(skipped),
+                "warning")
+        return skipped
+
+    def _select(self, ref: str) -> None:
+        if ref not in self._selected:
+            self._selected.append(ref)
+        self._sync_checks()
+
+    def _item_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        ref = item.data(0, _REF_ROLE)
+        if column != 0 or ref is None:
+            return
+        ref = str(ref)
+        checked = item.checkState(0) == Qt.CheckState.Checked
+        if checked and ref not in self._selected:
+            self._selected.append(ref)
+        elif not checked and ref in self._selected:
+            self._selected.remove(ref)
+        self._update_selected_view()
+
+    def _sync_checks(self) -> None:
+        self.tree.blockSignals(True)
+        for ref, item in self._model_items.items():
+            item.setCheckState(0, Qt.CheckState.Checked if ref in self._selected
+                               else Qt.CheckState.Unchecked)
+        self.tree.blockSignals(False)
+        self._update_selected_view()
+
+    def _update_selected_view(self) -> None:
+        self.selected_list.clear()
+        for ref in self._selected:
+            settings = self._settings.get(ref)
+            suffix = f"  ({settings.summary()})" if settings and settings.to_dict() else ""
+            self.selected_list.addItem(ref + suffix)
+        count = len(self._selected)
+        self.selected_label.setText(f"{count} selected" if count else "Nothing selected yet")
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(count > 0)
+        self.save_set_button.setEnabled(count > 0)
+
+    def _remove_current(self) -> None:
+        row = self.selected_list.currentRow()
+        if 0 <= row < len(self._selected):
+            del self._selected[row]
+            self._sync_checks()
+
+    def entries(self) -> tuple[ModelSetEntry, ...]:
+        return tuple(ModelSetEntry(_parse_ref(r), self._settings.get(r, GenerationSettings()))
+                     for r in self._selected)
+
+    def targets(self) -> list[ModelTarget]:
+        return [ModelTarget(e.ref, self._providers[e.ref.provider], e.settings)
+                for e in self.entries() if e.ref.provider in self._providers]
+
+    # ----- named sets ---------------------------------------------------------------------
+    def _reload_set_names(self, current: str | None = None) -> None:
+        self.sets_combo.clear()
+        names = self._sets.names()
+        self.sets_combo.addItems(names)
+        if current in names:
+            self.sets_combo.setCurrentText(current)
+        has_sets = bool(names)
+        self.sets_combo.setEnabled(has_sets)
+        self.load_set_button.setEnabled(has_sets)
+        self.delete_set_button.setEnabled(has_sets)
+
+    def save_set(self, name: str) -> bool:
+        try:
+            self._sets.save(name, self.entries())
+        except (ModelSetError, OSError) as exc:
+            self.message.show_message(str(exc), "error")
+            return False
+        self._reload_set_names(name.strip())
+        self.set_name_edit.clear()
+        self.message.show_message(f"Saved the set “{name.strip()}”.", "ok")
+        return True
+
+    def load_set(self, name: str) -> bool:
+        entries = self._sets.get(name)
+        if entries is None:
+            self.message.show_message(f"There is no set named “{name}”.", "error")
+            return False
+        skipped = self.set_selection(list(entries))
+        if not skipped:
+            self.message.show_message(f"Loaded the set “{name}”.", "ok")
+        return True
+
+    def delete_set(self, name: str) -> None:
+        try:
+            self._sets.delete(name)
+        except OSError as exc:
+            self.message.show_message(str(exc), "error")
+            return
+        self._reload_set_names()
+
+    # ----- fetching -----------------------------------------------------------------------
+    def refresh(self, *, force: bool = True) -> int:
+        """Fetch model lists in the background; returns how many fetches were started."""
+        started = 0
+        for config in self._providers.values():
+            if config.kind == "local" or not self._has_key(config):
+                continue
+            if config.name in self._notes and self._notes[config.name] == "fetching…":
+                continue
+            # Local servers come and go, so they are asked each time; hosted lists are cached.
+            if not force and not config.local and self._cache.is_fresh(config):
+                continue
+            self._notes[config.name] = "fetching…"
+            self._provider_items[config.name].setText(1, self._provider_note(config))
+            self._tasks.start(self._fetch(config))
+            started += 1
+        return started
+
+    async def _fetch(self, config: ProviderConfig) -> None:
+        try:
+            models = await fetch_models(config, self._keys.get(config), self._client)
+        except Exception as exc:
+            failure = describe_failure(exc, config)
+            offline = failure.kind in ("connection", "timeout")
+            self._notes[config.name] = "not running" if offline and _is_loopback(config) \
+                else f"list unavailable ({failure.kind})"
+            self._provider_items[config.name].setToolTip(1, redact(str(failure)))
+            self._provider_items[config.name].setText(1, self._provider_note(config))
+            return
+        self._notes.pop(config.name, None)
+        self._cache.put(config, models)
+        self._provider_items[config.name].setToolTip(1, "")
+        self._refill(config.name)
+
+    async def wait_idle(self) -> None:
+        await self._tasks.wait_idle()
+
+    # ----- dialog -------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._auto_fetch and not self._fetched_once:
+            self._fetched_once = True
+            self.refresh(force=False)
+        self.search_edit.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter in a text field acts on that field instead of closing the dialog.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focused = self.focusWidget()
+            if focused is self.search_edit and self.search_edit.text().strip():
+                self.pick_first_match()
+                event.accept()
+                return
+            if focused is self.set_name_edit:
+                self.save_set(self.set_name_edit.text())
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+    def accept(self) -> None:
+        targets = self.targets()
+        if not targets:
+            self.message.show_message("Pick at least one model.", "error")
+            return
+        try:
+            self._sets.set_last(self.entries())
+        except (ModelSetError, OSError) as exc:
+            self.message.show_message(f"Could not remember this set: {exc}", "warning")
+        self._tasks.cancel_all()
+        super().accept()
+        self.accepted_targets.emit(targets)
+
+    def done(self, result: int) -> None:
+        self._tasks.cancel_all()
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._tasks.cancel_all()
+        super().closeEvent(event)

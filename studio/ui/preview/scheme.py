@@ -1,0 +1,111 @@
+"""The `studio-preview://` scheme: each preview's document served from memory, one origin each.
+
+`register_preview_scheme()` must run before the QApplication exists. Everything else in
+this module runs on the GUI thread, where Qt 6 calls URL scheme handlers.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, Qt, QUrl
+from PySide6.QtWebEngineCore import (
+    QWebEngineUrlRequestJob,
+    QWebEngineUrlScheme,
+    QWebEngineUrlSchemeHandler,
+)
+
+from studio.ui.preview.policy import INDEX_PATH, REGISTRY, SCHEME, PreviewRegistry
+
+CHROMIUM_FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
+# A page that allocates without end hits this V8 heap limit and its renderer dies quickly,
+# instead of pushing the whole machine into swap first.
+JS_HEAP_LIMIT_MB = 1024
+# WebRTC's ICE traffic (STUN/TURN over UDP) does not pass through the request interceptor;
+# with no proxy configured this policy leaves it no route at all.
+_WEBRTC_POLICY_FLAG = "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"
+
+_CONTENT_TYPE = b"text/html; charset=utf-8"
+
+
+def engine_flags(existing: str) -> str:
+    """`existing` Chromium flags plus the ones previews need; a flag already set wins."""
+    parts = shlex.split(existing)
+    if not any(p.startswith("--js-flags") for p in parts):
+        parts.append(f"--js-flags=--max-old-space-size={JS_HEAP_LIMIT_MB}")
+    if not any(p.startswith("--force-webrtc-ip-handling-policy") for p in parts):
+        parts.append(_WEBRTC_POLICY_FLAG)
+    return shlex.join(parts)
+
+
+def register_preview_scheme() -> None:
+    """Register the preview scheme and engine flags. Call once, before QApplication()."""
+    if QWebEngineUrlScheme.schemeByName(QByteArray(SCHEME.encode())).name():
+        return
+    if QCoreApplication.instance() is not None:
+        raise RuntimeError("register_preview_scheme() must be called before the QApplication")
+    os.environ[CHROMIUM_FLAGS_ENV] = engine_flags(os.environ.get(CHROMIUM_FLAGS_ENV, ""))
+    # QtWebEngine is loaded lazily, after the QApplication; it needs shared GL contexts then.
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    scheme = QWebEngineUrlScheme(QByteArray(SCHEME.encode()))
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    # Secure: pages are a secure context, so https CDN scripts are not mixed content.
+    # Not CORS-enabled, no fetch API: nothing may read a preview document cross-origin.
+    scheme.setFlags(QWebEngineUrlScheme.Flag.SecureScheme)
+    QWebEngineUrlScheme.registerScheme(scheme)
+
+
+def is_registered() -> bool:
+    return bool(QWebEngineUrlScheme.schemeByName(QByteArray(SCHEME.encode())).name())
+
+
+def preview_url(token: str) -> QUrl:
+    return QUrl(f"{SCHEME}://{token}{INDEX_PATH}")
+
+
+class PreviewSchemeHandler(QWebEngineUrlSchemeHandler):
+    """Serves each preview only its own document; everything else fails."""
+
+    def __init__(self, registry: PreviewRegistry = REGISTRY, parent: QObject | None = None):
+        super().__init__(parent)
+        self._registry = registry
+        self.served = 0
+        self.denied = 0
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt API)
+        url = job.requestUrl()
+        token = url.host().lower()
+        entry = self._registry.get(token)
+        initiator = job.initiator()
+        # Our own load() has no initiator; a page may only ever ask for its own origin.
+        # An opaque initiator ("null": sandboxed or data: frames) is refused as well.
+        if initiator.isValid() and not (
+            initiator.scheme() == SCHEME and initiator.host().lower() == token and entry
+        ):
+            self._deny(job, initiator, url)
+            return
+        if entry is None or bytes(job.requestMethod().data()) != b"GET":
+            self.denied += 1
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        if url.path() not in ("", "/", INDEX_PATH):
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        # The job reads the device on another thread until it is destroyed; parenting the
+        # buffer to the job ties their lifetimes together.
+        buffer = QBuffer(job)
+        buffer.setData(QByteArray(entry.document))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.served += 1
+        job.reply(QByteArray(_CONTENT_TYPE), buffer)
+
+    def _deny(self, job: QWebEngineUrlRequestJob, initiator: QUrl, url: QUrl) -> None:
+        self.denied += 1
+        if initiator.scheme() == SCHEME:
+            attacker = self._registry.get(initiator.host())
+            if attacker is not None:
+                attacker.note_blocked(
+                    url.toString()[:300], "another preview's document is out of reach"
+                )
+        job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)

@@ -1,0 +1,579 @@
+"""PreviewView: one sandboxed, live-refreshing preview of a model's page, with its controls.
+
+QtWebEngine is imported only when the first document is shown, so creating panes (and
+starting the app) does not pay for it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.ui.preview.console import ConsoleLog
+from studio.ui.preview.export import png_bytes, temporary_html, write_html
+from studio.ui.preview.toolbar import DEVICE_WIDTHS, PreviewToolbar
+from studio.ui.preview.widgets import ConsolePanel, StatusBanner
+
+if TYPE_CHECKING:
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+
+    from studio.ui.preview.page import PreviewPage
+    from studio.ui.preview.session import PreviewSession
+
+EMPTY = "empty"
+UrlOpener = Callable[[QUrl], object]
+PngCallback = Callable[[bytes], None]
+
+_MAX_WIDTH = 16_777_215  # QWIDGETSIZE_MAX
+_SETTLE_MS = 200  # a rendered frame after loadFinished before a screenshot
+_GRAB_DEADLINE_MS = 15_000
+_INPUT_EVENTS = frozenset(
+    {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin}
+)
+
+
+def _system_open(url: QUrl) -> bool:
+    return QDesktopServices.openUrl(url)
+
+
+class PreviewView(QWidget):
+    """A page preview: toolbar, status banner, the sandboxed web view and its console."""
+
+    consoleChanged = Signal()
+    stateChanged = Signal(str)
+    errorCountChanged = Signal(int)
+    blockedCountChanged = Signal(int)
+    networkChanged = Signal(bool)
+    loadFinished = Signal(bool)
+    screenshotReady = Signal(bytes)
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        label: str = "",
+        network: bool = False,
+        open_url: UrlOpener | None = None,
+        show_toolbar: bool = True,
+        debounce_ms: int = 300,
+        hang_timeout_ms: int = 5000,
+        freeze_after_ms: int = 1000,
+        discard_after_ms: int = 60_000,
+    ) -> None:
+        super().__init__(parent)
+        self._label = label
+        self._network = network
+        self._open_url: UrlOpener = open_url or _system_open
+        self._debounce_s = debounce_ms / 1000
+        self._session_options = {
+            "hang_timeout_ms": hang_timeout_ms,
+            "freeze_after_ms": freeze_after_ms,
+            "discard_after_ms": discard_after_ms,
+        }
+        self._document: str | None = None  # the latest document we were given
+        self._shown: str | None = None  # the document the page is running
+        self._dirty = False
+        self._last_flush = -1e9
+        self._device = "desktop"
+        self._viewport: QSize | None = None
+        self._session: PreviewSession | None = None
+        self._web: QWebEngineView | None = None
+        self._input_target: QObject | None = None
+        self._window: _PreviewWindow | None = None
+        self._dialog: QFileDialog | None = None
+        self._grab_waiters: list[PngCallback] = []
+        self._grab_pending = False
+        self._empty_log = ConsoleLog(capacity=1)
+
+        self.toolbar = PreviewToolbar(self)
+        self.toolbar.setVisible(show_toolbar)
+        self.banner = StatusBanner(self)
+        self.console_panel = ConsolePanel(self)
+        self.console_panel.hide()
+        self._placeholder = QLabel("No HTML page in this answer yet.", self)
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setEnabled(False)
+        self._web_host = QWidget(self)
+        self._web_layout = QHBoxLayout(self._web_host)
+        self._web_layout.setContentsMargins(0, 0, 0, 0)
+        self._stack = QStackedWidget(self)
+        self._stack.addWidget(self._placeholder)
+        self._stack.addWidget(self._web_host)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self._stack)
+        splitter.addWidget(self.console_panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+
+        self._body = QWidget(self)
+        body_layout = QVBoxLayout(self._body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.setSpacing(0)
+        body_layout.addWidget(self.banner)
+        body_layout.addWidget(splitter, 1)
+        self._body.installEventFilter(self)
+
+        self._away = QWidget(self)
+        away_layout = QVBoxLayout(self._away)
+        away_label = QLabel("This preview is shown in its own window.", self._away)
+        away_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        back = QPushButton("Bring it back", self._away)
+        back.clicked.connect(self.bring_back)
+        away_layout.addStretch(1)
+        away_layout.addWidget(away_label)
+        away_layout.addWidget(back, 0, Qt.AlignmentFlag.AlignHCenter)
+        away_layout.addStretch(1)
+        self._away.hide()
+
+        self._root = QVBoxLayout(self)
+        self._root.setContentsMargins(0, 0, 0, 0)
+        self._root.setSpacing(0)
+        self._root.addWidget(self.toolbar)
+        self._root.addWidget(self._body, 1)
+        self._root.addWidget(self._away, 1)
+
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.timeout.connect(self._flush)
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.timeout.connect(self._grab_now_and_deliver)
+        self._grab_deadline = QTimer(self)
+        self._grab_deadline.setSingleShot(True)
+        self._grab_deadline.setInterval(_GRAB_DEADLINE_MS)
+        self._grab_deadline.timeout.connect(self._grab_now_and_deliver)
+
+        tb = self.toolbar
+        tb.reloadClicked.connect(self.reload)
+        tb.stopClicked.connect(self.stop)
+        tb.networkToggled.connect(self.set_network)
+        tb.deviceChosen.connect(self.set_device)
+        tb.popOutClicked.connect(self.pop_out)
+        tb.fullScreenClicked.connect(self.full_screen)
+        tb.openInBrowserClicked.connect(self.open_in_browser)
+        tb.saveHtmlClicked.connect(self._ask_save_html)
+        tb.copyScreenshotClicked.connect(self.copy_screenshot)
+        tb.saveScreenshotClicked.connect(self._ask_save_png)
+        tb.consoleToggled.connect(self.set_console_visible)
+        self.banner.reloadRequested.connect(self.reload)
+        tb.set_network(network, 0)
+
+    # -- document ----------------------------------------------------------------------
+
+    def set_document(self, html: str | None, *, final: bool = False) -> None:
+        """Show `html` (None: no page). Live updates run at most once per debounce period;
+        `final=True` renders now. An unchanged document is not reloaded."""
+        self._document = html
+        self._dirty = True
+        if final:
+            self._throttle.stop()
+            self._flush()
+            return
+        if self._throttle.isActive():
+            return
+        wait = self._debounce_s - (time.monotonic() - self._last_flush)
+        self._throttle.start(max(0, int(wait * 1000)))
+
+    def document(self) -> str | None:
+        return self._document
+
+    def reload(self) -> None:
+        """Run the current document again (also after an edit, a crash or a hang)."""
+        if self._dirty:
+            self._flush()
+        elif self._session is not None:
+            self._session.reload()
+
+    def stop(self) -> None:
+        if self._session is not None:
+            self._session.stop()
+
+    def _flush(self) -> None:
+        if not self._dirty:
+            return
+        if not self._body.isVisible() and self._document is not None:
+            return  # run when shown: hidden previews do not start renderers
+        self._dirty = False
+        self._last_flush = time.monotonic()
+        html = self._document
+        if html is None:
+            self._shown = None
+            self._close_session()
+            self._stack.setCurrentWidget(self._placeholder)
+            return
+        if html == self._shown and self._session is not None:
+            return
+        keep_scroll = self._shown is not None
+        self._shown = html
+        session = self._ensure_session()
+        self._stack.setCurrentWidget(self._web_host)
+        session.load(html.encode("utf-8", "surrogatepass"), keep_scroll=keep_scroll)
+
+    # -- network, device, visibility ---------------------------------------------------
+
+    def set_network(self, enabled: bool) -> None:
+        enabled = bool(enabled)
+        changed = enabled != self._network
+        self._network = enabled
+        self.toolbar.set_network(enabled, self.blocked_count())
+        if self._session is not None:
+            self._session.set_network(enabled)
+        if changed:
+            self.networkChanged.emit(enabled)
+
+    def network(self) -> bool:
+        return self._network
+
+    def set_device(self, name: str) -> None:
+        if name not in DEVICE_WIDTHS:
+            raise ValueError(f"unknown device {name!r}; use one of {', '.join(DEVICE_WIDTHS)}")
+        self._device = name
+        self.toolbar.set_device(name)
+        self._apply_size()
+
+    def device(self) -> str:
+        return self._device
+
+    def set_viewport_size(self, size: QSize | None) -> None:
+        """Fix the page's viewport (the command line's --size); None to follow the pane."""
+        self._viewport = QSize(size) if size is not None else None
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        web = self._web
+        if web is None:
+            return
+        if self._viewport is not None:
+            web.setFixedSize(self._viewport)
+            return
+        web.setMinimumSize(0, 0)
+        web.setMaximumHeight(_MAX_WIDTH)
+        width = DEVICE_WIDTHS[self._device]
+        web.setMaximumWidth(width if width is not None else _MAX_WIDTH)
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)  # type: ignore[arg-type]
+        if self._dirty and not self._throttle.isActive():
+            self._throttle.start(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        kind = event.type()
+        if watched is self._body and kind in (QEvent.Type.Show, QEvent.Type.Hide):
+            visible = kind == QEvent.Type.Show
+            if self._session is not None:
+                self._session.set_active(visible)
+            if visible and self._dirty and not self._throttle.isActive():
+                self._throttle.start(0)
+        elif watched is self._input_target and kind in _INPUT_EVENTS:
+            if self._session is not None:
+                self._session.page.note_user_input()
+        return False
+
+    # -- session -----------------------------------------------------------------------
+
+    def _ensure_session(self) -> PreviewSession:
+        if self._session is not None:
+            return self._session
+        from PySide6.QtWebEngineWidgets import QWebEngineView
+
+        from studio.ui.preview.session import PreviewSession
+
+        web = QWebEngineView(self._web_host)
+        web.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self._web = web
+        self._web_layout.addStretch(0)
+        self._web_layout.addWidget(web, 1)
+        self._web_layout.addStretch(0)
+        session = PreviewSession(
+            web, network=self._network, open_external=self._open_url, parent=self,
+            **self._session_options,
+        )
+        self._session = session
+        session.stateChanged.connect(self._on_state)
+        session.consoleChanged.connect(self._on_console)
+        session.errorCountChanged.connect(self._on_errors)
+        session.blockedCountChanged.connect(self._on_blocked)
+        session.loadFinished.connect(self._on_load_finished)
+        session.page.loadStarted.connect(self._watch_input)
+        self.console_panel.set_log(session.console)
+        self._apply_size()
+        web.show()
+        session.set_active(self._body.isVisible())
+        return session
+
+    def _close_session(self) -> None:
+        session, web = self._session, self._web
+        if session is None or web is None:
+            return
+        self._session = None
+        self._web = None
+        self._input_target = None
+        session.close()
+        while self._web_layout.count():
+            self._web_layout.takeAt(0)
+        web.hide()
+        page = session.page
+        web.setPage(None)  # type: ignore[arg-type]
+        page.deleteLater()
+        web.deleteLater()
+        session.deleteLater()
+        self.console_panel.set_log(None)
+        self.banner.hide()
+        self.toolbar.set_error_count(0)
+        self.toolbar.set_network(self._network, 0)
+        self.stateChanged.emit(EMPTY)
+        self.errorCountChanged.emit(0)
+        self.blockedCountChanged.emit(0)
+
+    def _watch_input(self) -> None:
+        # The page's input goes to the view's focus proxy, which exists once a page loads.
+        web = self._web
+        target = web.focusProxy() if web is not None else None
+        if target is not None and target is not self._input_target:
+            target.installEventFilter(self)
+            self._input_target = target
+
+    def _on_state(self, state: str) -> None:
+        from studio.ui.preview.session import CRASHED, NOT_RESPONDING
+
+        if state == NOT_RESPONDING:
+            self.banner.show_message(
+                "The page is not responding (it may be stuck in a loop). "
+                "The rest of the app is unaffected."
+            )
+        elif state == CRASHED and self._session is not None:
+            reason = self._session.crash_reason or "the page crashed"
+            self.banner.show_message(reason[0].upper() + reason[1:] + ".")
+        else:
+            self.banner.hide()
+        self.stateChanged.emit(state)
+
+    def _on_console(self) -> None:
+        if self.console_panel.isVisible():
+            self.console_panel.refresh()
+        self.consoleChanged.emit()
+
+    def _on_errors(self, errors: int) -> None:
+        self.toolbar.set_error_count(errors)
+        self.errorCountChanged.emit(errors)
+
+    def _on_blocked(self, blocked: int) -> None:
+        self.toolbar.set_network(self._network, blocked)
+        self.blockedCountChanged.emit(blocked)
+
+    def _on_load_finished(self, ok: bool) -> None:
+        self._watch_input()
+        if self._grab_pending:
+            self._settle.start(_SETTLE_MS)
+        self.loadFinished.emit(ok)
+
+    # -- state for callers -------------------------------------------------------------
+
+    def state(self) -> str:
+        return self._session.state if self._session is not None else EMPTY
+
+    def console(self) -> ConsoleLog:
+        return self._session.console if self._session is not None else self._empty_log
+
+    def error_count(self) -> int:
+        return self.console().error_count
+
+    def blocked_count(self) -> int:
+        return self._session.blocked_count if self._session is not None else 0
+
+    def web_view(self) -> QWebEngineView | None:
+        return self._web
+
+    def page(self) -> PreviewPage | None:
+        return self._session.page if self._session is not None else None
+
+    def label(self) -> str:
+        return self._label
+
+    def set_label(self, label: str) -> None:
+        self._label = label
+        if self._window is not None:
+            self._window.setWindowTitle(self._window_title())
+
+    def _window_title(self) -> str:
+        # Never the page's own title: a page must not be able to write into our chrome.
+        return f"{self._label} — Preview" if self._label else "Preview"
+
+    # -- console panel -----------------------------------------------------------------
+
+    def set_console_visible(self, visible: bool) -> None:
+        self.console_panel.setVisible(visible)
+        self.toolbar.set_console_checked(visible)
+        if visible:
+            self.console_panel.refresh()
+
+    # -- screenshots -------------------------------------------------------------------
+
+    def grab_png(self, callback: PngCallback | None = None) -> None:
+        """PNG of the page once it has loaded and painted; delivered to `callback` and
+        `screenshotReady` (empty bytes when there is no page)."""
+        if callback is not None:
+            self._grab_waiters.append(callback)
+        if self._grab_pending:
+            return
+        self._grab_pending = True
+        self._grab_deadline.start()
+        loading = self._dirty or (self._session is not None and self._session.state == "loading")
+        if not loading:
+            self._settle.start(_SETTLE_MS // 4)
+
+    def grab_now(self) -> bytes:
+        """PNG of whatever the view shows right now."""
+        web = self._web
+        if web is None or self._session is None:
+            return b""
+        return png_bytes(web.grab())
+
+    def _grab_now_and_deliver(self) -> None:
+        if not self._grab_pending:
+            return
+        self._grab_pending = False
+        self._settle.stop()
+        self._grab_deadline.stop()
+        data = self.grab_now()
+        waiters, self._grab_waiters = self._grab_waiters, []
+        self.screenshotReady.emit(data)
+        for waiter in waiters:
+            waiter(data)
+
+    def copy_screenshot(self) -> None:
+        def to_clipboard(data: bytes) -> None:
+            if data and self._web is not None:
+                QGuiApplication.clipboard().setPixmap(self._web.grab())
+
+        self.grab_png(to_clipboard)
+
+    def save_screenshot(self, path: str | Path, callback: PngCallback | None = None) -> None:
+        def write(data: bytes) -> None:
+            if data:
+                Path(path).write_bytes(data)
+            if callback is not None:
+                callback(data)
+
+        self.grab_png(write)
+
+    # -- files and the system browser --------------------------------------------------
+
+    def save_html(self, path: str | Path) -> Path | None:
+        if self._document is None:
+            return None
+        return write_html(path, self._document.encode("utf-8", "surrogatepass"))
+
+    def open_in_browser(self) -> Path | None:
+        """Open a temporary copy in the system browser; it runs there, outside the sandbox."""
+        if self._document is None:
+            return None
+        path = temporary_html(self._document.encode("utf-8", "surrogatepass"), self._label)
+        self._open_url(QUrl.fromLocalFile(str(path)))
+        return path
+
+    def _ask_save_html(self) -> None:
+        self._ask_path("Save page as", "HTML files (*.html *.htm)", "html", self.save_html)
+
+    def _ask_save_png(self) -> None:
+        self._ask_path("Save screenshot as", "PNG images (*.png)", "png", self.save_screenshot)
+
+    def _ask_path(self, title: str, filters: str, suffix: str, then: Callable[[str], object]) -> None:
+        if self._document is None:
+            return
+        # Non-modal (open(), not exec()): no nested event loop under the asyncio engine.
+        dialog = QFileDialog(self, title, "", filters)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix(suffix)
+        dialog.fileSelected.connect(then)
+        dialog.finished.connect(dialog.deleteLater)
+        self._dialog = dialog
+        dialog.open()
+
+    # -- pop out and full screen ---------------------------------------------------------
+
+    def pop_out(self) -> None:
+        if self._window is not None:
+            self._window.raise_()
+            self._window.activateWindow()
+            return
+        window = _PreviewWindow(self._window_title())
+        self._root.removeWidget(self._body)
+        window.layout().addWidget(self._body)
+        self._away.show()
+        window.closed.connect(self.bring_back)
+        self._window = window
+        window.resize(max(self.width(), 1024), max(self.height(), 720))
+        window.show()
+
+    def full_screen(self) -> None:
+        self.pop_out()
+        if self._window is not None:
+            self._window.showFullScreen()
+
+    def bring_back(self) -> None:
+        window = self._window
+        if window is None:
+            return
+        self._window = None
+        self._body.setParent(self)
+        self._root.insertWidget(1, self._body, 1)
+        self._body.show()
+        self._away.hide()
+        window.closed.disconnect(self.bring_back)
+        window.close()
+        window.deleteLater()
+
+    def popped_out(self) -> bool:
+        return self._window is not None
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        self.bring_back()
+        super().closeEvent(event)
+
+    def dispose(self) -> None:
+        """Release the page and its origin now (also done when the widget is destroyed)."""
+        self.bring_back()
+        self._throttle.stop()
+        self._close_session()
+
+
+class _PreviewWindow(QWidget):
+    closed = Signal()
+
+    def __init__(self, title: str) -> None:
+        super().__init__(None, Qt.WindowType.Window)
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._leave_full_screen)
+        QShortcut(QKeySequence(Qt.Key.Key_F11), self, self._toggle_full_screen)
+
+    def _leave_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+
+    def _toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        self.closed.emit()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The compare workspace: prompt area, model bar, answer panes and their layouts."""

@@ -1,0 +1,139 @@
+"""The main window's actions, menus and toolbar: shortcuts live in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QToolBar
+
+from studio.ui.style import icon
+from studio.ui.workspace.layouts import LayoutMode
+
+
+@dataclass(slots=True)
+class WindowActions:
+    new: QAction
+    providers: QAction
+    quit: QAction
+    send: QAction
+    stop_all: QAction
+    retry: QAction
+    retry_failed: QAction
+    models: QAction
+    layouts: dict[LayoutMode, QAction]
+    layout_group: QActionGroup
+    focus: QAction
+    next_pane: QAction
+    previous_pane: QAction
+    diff: QAction
+    previews: QAction
+    sync_scroll: QAction
+    zoom_in: QAction
+    zoom_out: QAction
+    zoom_reset: QAction
+    about: QAction
+
+
+def _action(window: QMainWindow, text: str, shortcuts: list[QKeySequence | str] | None = None,
+            icon_name: str | None = None, tip: str | None = None,
+            checkable: bool = False) -> QAction:
+    action = QAction(text, window)
+    if icon_name:
+        action.setIcon(icon(icon_name))
+    if shortcuts:
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    clean = text.replace("&", "").rstrip("…")
+    action.setToolTip(tip or clean)
+    action.setStatusTip(tip or clean)
+    action.setCheckable(checkable)
+    window.addAction(action)  # shortcuts work even when the menu bar is hidden
+    return action
+
+
+def create_actions(window: QMainWindow) -> WindowActions:
+    k = QKeySequence.StandardKey
+    layouts = {
+        LayoutMode.COLUMNS: _action(window, "&Columns", ["Ctrl+1"], "layout-columns",
+                                    "Answers side by side in columns", checkable=True),
+        LayoutMode.GRID: _action(window, "&Grid", ["Ctrl+2"], "layout-grid",
+                                 "Answers in a grid", checkable=True),
+        LayoutMode.TABS: _action(window, "&Tabs", ["Ctrl+3"], "layout-tabs",
+                                 "One answer per tab", checkable=True),
+    }
+    group = QActionGroup(window)
+    group.setExclusive(True)
+    for action in layouts.values():
+        group.addAction(action)
+    return WindowActions(
+        new=_action(window, "&New comparison", [QKeySequence(k.New)], "new",
+                    "Clear the answers and start a new comparison"),
+        providers=_action(window, "&Providers and keys…", ["Ctrl+,"], "settings",
+                          "Providers, endpoints and API keys"),
+        quit=_action(window, "&Quit", ["Ctrl+Q"]),
+        send=_action(window, "&Send", ["Ctrl+Return", "Ctrl+Enter"], "send",
+                     "Send the prompt to every selected model (Ctrl+Enter)"),
+        stop_all=_action(window, "S&top all", ["Esc", "Ctrl+."], "stop",
+                         "Stop every running model (Esc)"),
+        retry=_action(window, "&Retry current pane", ["Ctrl+R"], "retry",
+                      "Run the current pane's model again"),
+        retry_failed=_action(window, "Retry &failed", ["Ctrl+Shift+R"], None,
+                             "Run every failed or stopped model again"),
+        models=_action(window, "Choose &models…", ["Ctrl+M"], "models",
+                       "Choose the models to compare"),
+        layouts=layouts,
+        layout_group=group,
+        focus=_action(window, "&Focus current pane", ["Ctrl+Shift+F"], "focus",
+                      "Show the current pane alone, or go back to all panes", checkable=True),
+        next_pane=_action(window, "&Next pane", ["Ctrl+Tab", "Ctrl+PgDown"]),
+        previous_pane=_action(window, "&Previous pane", ["Ctrl+Shift+Tab", "Ctrl+PgUp"]),
+        diff=_action(window, "Compare two &answers…", ["Ctrl+D"], "diff",
+                     "Side-by-side differences between two answers"),
+        previews=_action(window, "Pre&views of all pages", ["Ctrl+Shift+P"], "preview",
+                         "Every answer's page, running side by side", checkable=True),
+        sync_scroll=_action(window, "S&ynchronized scrolling", ["Ctrl+Shift+S"],
+                            "sync-scroll", "Scroll all answers together", checkable=True),
+        zoom_in=_action(window, "Zoom &in", [QKeySequence(k.ZoomIn), "Ctrl+="], "zoom-in"),
+        zoom_out=_action(window, "Zoom &out", [QKeySequence(k.ZoomOut)], "zoom-out"),
+        zoom_reset=_action(window, "&Reset zoom", ["Ctrl+0"]),
+        about=_action(window, "&About Prompt Studio"),
+    )
+
+
+def build_menus(window: QMainWindow, a: WindowActions) -> QToolBar:
+    bar = window.menuBar()
+    file_menu = bar.addMenu("&File")
+    file_menu.addActions([a.new, a.providers])
+    file_menu.addSeparator()
+    file_menu.addAction(a.quit)
+
+    run_menu = bar.addMenu("&Run")
+    run_menu.addActions([a.send, a.stop_all])
+    run_menu.addSeparator()
+    run_menu.addActions([a.retry, a.retry_failed])
+    run_menu.addSeparator()
+    run_menu.addAction(a.models)
+
+    view_menu = bar.addMenu("&View")
+    view_menu.addActions(list(a.layouts.values()))
+    view_menu.addSeparator()
+    view_menu.addActions([a.focus, a.next_pane, a.previous_pane, a.sync_scroll])
+    view_menu.addSeparator()
+    view_menu.addActions([a.diff, a.previews])
+    view_menu.addSeparator()
+    view_menu.addActions([a.zoom_in, a.zoom_out, a.zoom_reset])
+
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(a.about)
+
+    toolbar = window.addToolBar("Main")
+    toolbar.setObjectName("mainToolbar")
+    toolbar.setAccessibleName("Main toolbar")
+    toolbar.addActions([a.new, a.models, a.send, a.stop_all])
+    toolbar.addSeparator()
+    toolbar.addActions([*a.layouts.values(), a.focus, a.sync_scroll])
+    toolbar.addSeparator()
+    toolbar.addActions([a.diff, a.previews, a.zoom_out, a.zoom_in])
+    return toolbar

@@ -1,0 +1,287 @@
+"""One model's pane: header with status, the streamed answer, reasoning, metrics, actions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QMouseEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.metrics import Metrics
+from studio.core.runner import ModelRun, ModelState, ModelTarget
+from studio.ui.style import colors, css, icon
+from studio.ui.workspace.answer_view import AnswerView
+from studio.ui.workspace.metrics_strip import Badge, MetricsStrip
+from studio.ui.workspace.reasoning_view import ReasoningSection
+
+if TYPE_CHECKING:
+    from studio.ui.preview.view import PreviewView
+
+MIN_PANE_WIDTH = 360
+
+
+class _Header(QWidget):
+    doubleClicked = Signal()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.doubleClicked.emit()
+        event.accept()
+
+
+def status_text(run: ModelRun | None, state: ModelState) -> str:
+    if run is not None and run.status_note and not state.finished:
+        return run.status_note
+    return state.value
+
+
+def error_text(run: ModelRun) -> str:
+    error = run.error
+    if error is None:
+        return ""
+    status = f" (HTTP {error.status})" if error.status else ""
+    return f"{error.kind.value.replace('_', ' ')}{status}: {error.message}"
+
+
+class AnswerPane(QFrame):
+    stopRequested = Signal(int)
+    retryRequested = Signal(int)
+    diffRequested = Signal(int)
+    focusRequested = Signal(int)
+    previewToggled = Signal(int, bool)
+
+    def __init__(self, index: int, target: ModelTarget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.target = target
+        self.state = ModelState.WAITING
+        self._run: ModelRun | None = None
+        self._preview: PreviewView | None = None
+        self.setObjectName("answerPane")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setMinimumWidth(MIN_PANE_WIDTH)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName(f"Answer of {target.ref}")
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 4, 6, 4)
+        outer.setSpacing(3)
+        outer.addWidget(self._build_header(target))
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setAccessibleName("Error message")
+        self.error_label.setStyleSheet(f"color: {css(colors(self.palette()).danger)};")
+        self.error_label.hide()
+        outer.addWidget(self.error_label)
+        outer.addWidget(self._build_actions())
+
+        self.reasoning = ReasoningSection()
+        self.view = AnswerView()
+        self.body = QSplitter(Qt.Orientation.Vertical)
+        self.body.setChildrenCollapsible(False)
+        answer_box = QWidget()
+        answer_layout = QVBoxLayout(answer_box)
+        answer_layout.setContentsMargins(0, 0, 0, 0)
+        answer_layout.setSpacing(2)
+        answer_layout.addWidget(self.reasoning)
+        answer_layout.addWidget(self.view, 1)
+        self.body.addWidget(answer_box)
+        outer.addWidget(self.body, 1)
+
+        self.metrics = MetricsStrip()
+        outer.addWidget(self.metrics)
+        self._set_state(ModelState.WAITING)
+
+    # -- building ----------------------------------------------------------------------
+
+    def _build_header(self, target: ModelTarget) -> QWidget:
+        header = _Header()
+        header.setToolTip("Double-click to show this pane alone, and again to go back")
+        header.doubleClicked.connect(lambda: self.focusRequested.emit(self.index))
+        row = QHBoxLayout(header)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.name_label = QLabel(f"<b>{target.ref.model}</b>")
+        self.name_label.setTextFormat(Qt.TextFormat.RichText)
+        self.name_label.setAccessibleName("Model")
+        muted = css(colors(self.palette()).muted)
+        self.provider_label = QLabel(target.config.display_name)
+        self.provider_label.setAccessibleName("Provider")
+        self.provider_label.setStyleSheet(f"color: {muted};")
+        self.settings_label = QLabel(target.settings.summary())
+        self.settings_label.setAccessibleName("Settings")
+        self.settings_label.setStyleSheet(f"color: {muted};")
+        self.settings_label.setToolTip("Per-model settings used for this answer")
+        self.status_chip = QLabel()
+        self.status_chip.setAccessibleName("Status")
+        self.status_chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        row.addWidget(self.name_label)
+        row.addWidget(self.provider_label)
+        row.addWidget(self.settings_label, 1)
+        row.addWidget(self.status_chip)
+        return header
+
+    def _tool(self, icon_name: str, text: str, slot: object) -> QToolButton:
+        button = QToolButton()
+        button.setIcon(icon(icon_name))
+        button.setToolTip(text)
+        button.setAccessibleName(text)
+        button.setAutoRaise(True)
+        button.clicked.connect(slot)
+        return button
+
+    def _build_actions(self) -> QWidget:
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(1)
+        self.stop_button = self._tool("stop", "Stop this model",
+                                      lambda: self.stopRequested.emit(self.index))
+        self.retry_button = self._tool("retry", "Retry this model",
+                                       lambda: self.retryRequested.emit(self.index))
+        self.copy_button = self._tool("copy", "Copy the answer", self.copy_answer)
+        self.code_button = self._tool("code", "Copy a code block", lambda: None)
+        self.code_menu = QMenu(self.code_button)
+        self.code_menu.aboutToShow.connect(self._fill_code_menu)
+        self.code_button.setMenu(self.code_menu)
+        self.code_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.preview_button = self._tool("preview", "Show the answer's page", lambda: None)
+        self.preview_button.setCheckable(True)
+        self.preview_button.toggled.connect(self.set_preview_visible)
+        self.diff_button = self._tool("diff", "Compare with another pane",
+                                      lambda: self.diffRequested.emit(self.index))
+        self.focus_button = self._tool("focus", "Show this pane alone",
+                                       lambda: self.focusRequested.emit(self.index))
+        for b in (self.stop_button, self.retry_button, self.copy_button, self.code_button,
+                  self.preview_button, self.diff_button):
+            row.addWidget(b)
+        row.addStretch(1)
+        row.addWidget(self.focus_button)
+        return bar
+
+    # -- streaming ---------------------------------------------------------------------
+
+    def bind(self, run: ModelRun) -> None:
+        self._run = run
+        self.update_state(run)
+
+    @property
+    def run(self) -> ModelRun | None:
+        return self._run
+
+    def append(self, text: str, reasoning: str) -> None:
+        """Called once per frame with everything that arrived since the previous frame."""
+        if reasoning:
+            self.reasoning.append(reasoning)
+        if text:
+            self.view.append(text)
+
+    def update_state(self, run: ModelRun) -> None:
+        self._run = run
+        if run.state is not self.state and run.state.finished:
+            self.view.finish()
+        self._set_state(run.state)
+        message = error_text(run) if run.state is ModelState.FAILED else ""
+        note = run.status_note if not run.state.finished else ""
+        shown = message or note
+        self.error_label.setText(shown)
+        self.error_label.setVisible(bool(shown))
+        self.refresh_metrics(run.metrics)
+        if run.state.finished:
+            self.update_preview(final=True)
+
+    def refresh_metrics(self, metrics: Metrics) -> None:
+        self.metrics.set_metrics(metrics)
+
+    def reset_answer(self) -> None:
+        self.view.reset_turn()
+        self.reasoning.clear()
+        self.error_label.hide()
+        self.metrics.set_metrics(Metrics())
+        self.metrics.set_badges(set())
+        self._set_state(ModelState.WAITING)
+
+    def set_badges(self, badges: set[Badge]) -> None:
+        self.metrics.set_badges(badges)
+
+    def _set_state(self, state: ModelState) -> None:
+        self.state = state
+        c = colors(self.palette())
+        tone = {ModelState.WAITING: c.muted, ModelState.STREAMING: c.accent,
+                ModelState.DONE: c.success, ModelState.FAILED: c.danger,
+                ModelState.CANCELLED: c.warning}[state]
+        self.status_chip.setText(status_text(self._run, state))
+        self.status_chip.setStyleSheet(
+            f"color: {css(tone)}; border: 1px solid {css(tone)}; border-radius: 8px; "
+            "padding: 0px 6px;")
+        running = not state.finished
+        self.stop_button.setEnabled(running)
+        self.retry_button.setEnabled(not running)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def answer_text(self) -> str:
+        return self._run.text if self._run is not None else self.view.answer_text()
+
+    def copy_answer(self) -> None:
+        QGuiApplication.clipboard().setText(self.answer_text())
+
+    def _fill_code_menu(self) -> None:
+        self.code_menu.clear()
+        blocks = self.view.code_blocks
+        if not blocks:
+            empty = self.code_menu.addAction("No code blocks yet")
+            empty.setEnabled(False)
+            return
+        for number, block in enumerate(blocks, 1):
+            lines = block.code.count("\n") + 1
+            action = QAction(f"{number}. {block.language or 'code'} ({lines} lines)",
+                             self.code_menu)
+            action.triggered.connect(
+                lambda _checked=False, code=block.code:
+                QGuiApplication.clipboard().setText(code))
+            self.code_menu.addAction(action)
+
+    def set_zoom(self, step: int) -> None:
+        font = self.view.document().defaultFont()
+        base = self.font().pointSizeF()
+        font.setPointSizeF(max(6.0, base + step))
+        self.view.document().setDefaultFont(font)
+
+    # -- preview -----------------------------------------------------------------------
+
+    @property
+    def preview(self) -> PreviewView | None:
+        return self._preview
+
+    def set_preview_visible(self, visible: bool) -> None:
+        if self.preview_button.isChecked() != visible:
+            self.preview_button.setChecked(visible)  # re-enters through `toggled`
+            return
+        if visible and self._preview is None:
+            from studio.ui.preview.view import PreviewView
+
+            self._preview = PreviewView()
+            self._preview.setAccessibleName(f"Page preview of {self.target.ref}")
+            self.body.addWidget(self._preview)
+            self.body.setSizes([1, 1])
+        if self._preview is not None:
+            self._preview.setVisible(visible)
+            if visible:
+                self.update_preview(final=self.state.finished)
+        self.previewToggled.emit(self.index, visible)
+
+    def update_preview(self, *, final: bool = False) -> None:
+        if self._preview is None or not self._preview.isVisible() or self._run is None:
+            return
+        self._preview.set_document(self._run.html(), final=final)

@@ -1,0 +1,105 @@
+"""The bottom of the window: model chips, a collapsible system prompt, the prompt, Send/Stop."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.ui.style import icon
+from studio.ui.workspace.history import PromptHistory
+from studio.ui.workspace.model_bar import ModelBar
+from studio.ui.workspace.prompt_editor import PromptEditor, editor_font
+
+
+class PromptArea(QWidget):
+    sendRequested = Signal()
+    stopRequested = Signal()
+
+    def __init__(self, history: PromptHistory, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 6)
+        layout.setSpacing(4)
+
+        self.model_bar = ModelBar()
+        layout.addWidget(self.model_bar)
+
+        self.system_toggle = QToolButton()
+        self.system_toggle.setCheckable(True)
+        self.system_toggle.setAutoRaise(True)
+        self.system_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.system_toggle.setAccessibleName("Show system prompt")
+        self.system_toggle.toggled.connect(self.set_system_visible)
+        layout.addWidget(self.system_toggle)
+        self.system_edit = QPlainTextEdit()
+        self.system_edit.setFont(editor_font())
+        self.system_edit.setTabChangesFocus(True)
+        self.system_edit.setAccessibleName("System prompt")
+        self.system_edit.setPlaceholderText("Shared system prompt (a model's own settings may "
+                                            "override it)")
+        self.system_edit.setFixedHeight(self.system_edit.fontMetrics().lineSpacing() * 3 + 14)
+        self.system_edit.textChanged.connect(self._update_system_toggle)
+        layout.addWidget(self.system_edit)
+
+        row = QHBoxLayout()
+        self.editor = PromptEditor(history)
+        self.editor.submitted.connect(self.sendRequested)
+        row.addWidget(self.editor, 1)
+        buttons = QVBoxLayout()
+        self.send_button = QPushButton(icon("send"), "Send")
+        self.send_button.setToolTip("Send to every selected model (Ctrl+Enter)")
+        self.send_button.setAccessibleName("Send prompt")
+        self.send_button.clicked.connect(self.sendRequested)
+        self.stop_button = QPushButton(icon("stop"), "Stop")
+        self.stop_button.setToolTip("Stop every model (Esc)")
+        self.stop_button.setAccessibleName("Stop all models")
+        self.stop_button.clicked.connect(self.stopRequested)
+        self.stop_button.setEnabled(False)
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+        row.addLayout(buttons)
+        layout.addLayout(row, 1)
+        self.set_system_visible(False)
+
+    def prompt(self) -> str:
+        return self.editor.toPlainText()
+
+    def set_prompt(self, text: str) -> None:
+        self.editor.setPlainText(text)
+
+    def system_prompt(self) -> str | None:
+        return self.system_edit.toPlainText().strip() or None
+
+    def set_system_prompt(self, text: str | None) -> None:
+        self.system_edit.setPlainText(text or "")
+
+    @property
+    def system_visible(self) -> bool:
+        return self.system_toggle.isChecked()
+
+    def set_system_visible(self, visible: bool) -> None:
+        if self.system_toggle.isChecked() != visible:
+            self.system_toggle.setChecked(visible)
+            return
+        self.system_edit.setVisible(visible)
+        self.system_toggle.setIcon(icon("chevron-down" if visible else "chevron-right"))
+        self._update_system_toggle()
+        if visible:
+            self.system_edit.setFocus()
+
+    def _update_system_toggle(self) -> None:
+        text = "System prompt"
+        if not self.system_visible and self.system_prompt():
+            text += " (set)"
+        self.system_toggle.setText(text)
+
+    def set_running(self, running: bool) -> None:
+        self.stop_button.setEnabled(running)

@@ -1,0 +1,26 @@
+"""Helpers for the settings tests that the shared simulator does not already provide."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tests.support.scenarios import Pause, Reply
+from tests.support.sim_streams import listing_body
+
+# The offscreen platform (headless runs) says this whenever a top-level window is shown.
+OFFSCREEN_SIZE_HINTS = r"This plugin does not support propagateSizeHints\(\)"
+
+GOOD_KEY = "sk-sim-good-0123456789"
+SERVER_MODELS = ("sim-alpha", "sim-beta", "sim-gamma-coder")
+
+
+class SlowModelList:
+    """A model listing that the server answers only after `seconds` (a slow provider)."""
+
+    def __init__(self, ids: Sequence[str], seconds: float) -> None:
+        self.ids = tuple(ids)
+        self.seconds = seconds
+
+    def reply(self, protocol: str, model: str) -> Reply:
+        return Reply(200, [("content-type", "application/json")],
+                     [Pause(self.seconds), listing_body(protocol, self.ids)])

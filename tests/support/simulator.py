@@ -1,0 +1,498 @@
+"""A loopback LLM provider: a real HTTP/1.1 server that replays recordings and misbehaves.
+
+It runs on 127.0.0.1 (a random free port) in its own daemon thread with its own asyncio
+loop, built on raw asyncio streams so it can fail at the byte and socket level. The same
+instance serves plain-asyncio tests, Qt/qasync GUI tests, a `prompt-studio run`
+subprocess and benchmarks.
+
+    with Simulator() as sim:
+        sim.script("gpt-x", Status(429, retry_after="1"), Synthetic(["Hi", "!"]))
+        config = ProviderConfig("sim", "openai", sim.url("openai"), needs_key=False)
+        ...                              # run the engine or the CLI against it
+        assert sim.requests_for("gpt-x")[0].headers["content-type"] == "application/json"
+
+Routes (the model id comes from the JSON body, or from the path for Gemini):
+
+    POST /v1/chat/completions                          OpenAI-compatible     url("openai")
+    POST /v1/messages                                  Anthropic             url("anthropic")
+    POST /v1beta/models/{model}:streamGenerateContent  Gemini, needs alt=sse url("gemini")
+    POST /api/chat                                     Ollama NDJSON         url("ollama")
+    GET  /v1/models (OpenAI shape, or Anthropic's when anthropic-version/x-api-key is sent),
+    GET  /v1beta/models, GET /api/tags                 model listings
+
+Which answer a request gets:
+- `script(model, *scenarios)`: the model's requests get the scenarios in order; the last
+  one repeats. `script_listing(protocol, *scenarios)` does the same for a listing route.
+- Unscripted model ids that name a recording ("rec:deepseek_reasoner_stream" or just
+  "deepseek_reasoner_stream") replay it byte-exact with its recorded status and headers;
+  a recording with several interactions answers successive requests with them in turn.
+- Any other model gets the protocol's default: openai → deepseek_reasoner_stream,
+  anthropic → anthropic_text_stream, gemini → gemini_stream_usage (recordings), and
+  ollama → `DEFAULT_OLLAMA` (synthetic; there is no Ollama recording).
+- `require_key`: when set, a request that does not present that key (Bearer, x-api-key,
+  x-goog-api-key or ?key=) gets the protocol's 401.
+
+Scenarios (tests.support.scenarios, re-exported here): Replay, Synthetic, TinyChunks,
+Status, HtmlPage, ErrorEvent, ConnectionReset, Stalled, SlowDrip, MalformedJson, CutOff,
+HugeChunk, InvalidUtf8, ModelList. Each tells what a correct client ends up with (`text`,
+`reasoning`; for faults the text kept from before the failure). `Synthetic(per_write=N)`
+packs N frames per HTTP chunk: one frame per chunk costs the simulator ~10 µs a frame,
+which high-volume ingest benchmarks may not want to measure.
+
+Observing: `requests` (every parsed request, in arrival order), `open_connections`,
+`wait_idle()` / `await_idle()` (until every client socket is closed), and `errors`
+(exceptions inside the simulator itself: a test should assert it stays empty).
+`stop()` aborts every connection, stalled ones included, and returns within a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tests.support.recordings import load_recording, recording_names
+from tests.support.scenarios import (
+    Close,
+    ConnectionReset,
+    CutOff,
+    Drip,
+    ErrorEvent,
+    HtmlPage,
+    HugeChunk,
+    InvalidUtf8,
+    MalformedJson,
+    ModelList,
+    Paced,
+    Pause,
+    Replay,
+    Reply,
+    Reset,
+    Scenario,
+    SlowDrip,
+    Split,
+    Stall,
+    Stalled,
+    Status,
+    Synthetic,
+    TinyChunks,
+)
+
+# One import for tests: the server and every scenario.
+__all__ = [
+    "ConnectionReset", "CutOff", "ErrorEvent", "HtmlPage", "HugeChunk", "InvalidUtf8",
+    "MalformedJson", "ModelList", "Replay", "Scenario", "SeenRequest", "Simulator", "SlowDrip",
+    "Stalled", "Status", "Synthetic", "TinyChunks",
+]
+
+URL_SUFFIXES = {"openai": "/v1", "anthropic": "/v1", "gemini": "/v1beta", "ollama": ""}
+DEFAULT_RECORDINGS = {"openai": "deepseek_reasoner_stream",
+                      "anthropic": "anthropic_text_stream",
+                      "gemini": "gemini_stream_usage"}
+DEFAULT_OLLAMA = Synthetic(["Hello", " from", " the simulated", " Ollama."], usage=(9, 5))
+
+_GEMINI_PREFIX = "/v1beta/models/"
+_GEMINI_SUFFIX = ":streamGenerateContent"
+_LISTING_KEY = "@listing:"
+
+
+@dataclass(slots=True)
+class SeenRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # names lower-cased
+    body: bytes
+    protocol: str | None = None
+    model: str | None = None
+    json: Any = field(default=None)
+
+    @property
+    def presented_key(self) -> str | None:
+        """The API key as this request carried it, in whichever header the protocol uses."""
+        auth = self.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[7:].strip()
+        return (self.headers.get("x-api-key") or self.headers.get("x-goog-api-key")
+                or self.query.get("key"))
+
+
+class _BadRequest(Exception):
+    pass
+
+
+class Simulator:
+    def __init__(self, *, require_key: str | None = None) -> None:
+        self.require_key = require_key
+        self.requests: list[SeenRequest] = []
+        self.errors: list[BaseException] = []
+        self.open_connections = 0
+        self.total_connections = 0
+        self.port = 0
+        self._lock = threading.Lock()
+        self._scripts: dict[str, tuple[Scenario, ...]] = {}
+        self._served: dict[str, int] = {}
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    def start(self) -> Simulator:
+        if self._thread is not None:
+            raise RuntimeError("simulator already started")
+        self._thread = threading.Thread(target=self._run, name="provider-simulator",
+                                        daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+        if self._start_error is not None:
+            raise RuntimeError("simulator failed to start") from self._start_error
+        if not self.port:
+            raise RuntimeError("simulator did not start within 10 s")
+        return self
+
+    def stop(self) -> None:
+        thread, loop, stopping = self._thread, self._loop, self._stopping
+        if thread is None:
+            return
+        if loop is not None and stopping is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop may have just ended
+                loop.call_soon_threadsafe(stopping.set)
+        thread.join(5)
+        if thread.is_alive():
+            raise RuntimeError("simulator thread did not stop")
+        self._thread = None
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, protocol: str) -> str:
+        """The base URL to put in a ProviderConfig of this protocol."""
+        return self.base_url + URL_SUFFIXES[protocol]
+
+    # --- scripting and observing ----------------------------------------------------------
+
+    def script(self, model: str, *scenarios: Scenario) -> None:
+        if not scenarios:
+            raise ValueError("script() needs at least one scenario")
+        with self._lock:
+            self._scripts[model] = scenarios
+            self._served[model] = 0
+
+    def script_listing(self, protocol: str, *scenarios: Scenario) -> None:
+        self.script(_LISTING_KEY + protocol, *scenarios)
+
+    def reset(self) -> None:
+        """Forget scripts and seen requests (between tests sharing one simulator)."""
+        with self._lock:
+            self._scripts.clear()
+            self._served.clear()
+            self.requests.clear()
+            self.errors.clear()
+
+    def requests_for(self, model: str) -> list[SeenRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.model == model]
+
+    def wait_idle(self, timeout: float = 2.0) -> bool:
+        """Block until no client connection is open (from a thread without a loop)."""
+        deadline = time.monotonic() + timeout
+        while self.open_connections and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return self.open_connections == 0
+
+    async def await_idle(self, seconds: float = 2.0) -> bool:
+        """Like wait_idle, without blocking the caller's event loop (asyncio or qasync)."""
+        deadline = time.monotonic() + seconds
+        for _ in range(int(seconds / 0.005) + 1):
+            if not self.open_connections or time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.005)
+        return self.open_connections == 0
+
+    # --- the server thread ----------------------------------------------------------------
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main())
+        except BaseException as exc:
+            self._start_error = exc
+            self._ready.set()
+        finally:
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _main(self) -> None:
+        self._stopping = asyncio.Event()
+        server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=1 << 20)
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        try:
+            await self._stopping.wait()
+        finally:
+            server.close()
+            for writer in list(self._writers):
+                writer.transport.abort()
+            handlers = list(self._handlers)
+            for task in handlers:
+                task.cancel()
+            if handlers:
+                await asyncio.wait(handlers, timeout=1.0)
+            await server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        self._writers.add(writer)
+        self.open_connections += 1
+        self.total_connections += 1
+        try:
+            while True:
+                request = await self._read_request(reader)
+                if request is None:
+                    break
+                with self._lock:
+                    self.requests.append(request)
+                reply = self._answer(request)
+                if not await self._send(reply, reader, writer):
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                _BadRequest):
+            pass  # the client went away or sent garbage: nothing to answer
+        except asyncio.CancelledError:
+            pass  # stop(): the transport is already aborted
+        except Exception as exc:
+            self.errors.append(exc)
+        finally:
+            writer.transport.abort()
+            self._writers.discard(writer)
+            self._handlers.discard(task)
+            self.open_connections -= 1
+
+    async def _read_request(self, reader: asyncio.StreamReader) -> SeenRequest | None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial.strip():
+                raise _BadRequest("truncated request head") from None
+            return None
+        lines = head.decode("latin-1").split("\r\n")
+        try:
+            method, target, _version = lines[0].split(" ", 2)
+        except ValueError:
+            raise _BadRequest(lines[0]) from None
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = await self._read_chunked(reader)
+        else:
+            body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+        parts = urlsplit(target)
+        request = SeenRequest(method.upper(), unquote(parts.path), dict(parse_qsl(parts.query)),
+                              headers, body)
+        if body:
+            with contextlib.suppress(ValueError):
+                request.json = json.loads(body)
+        return request
+
+    @staticmethod
+    async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
+            if size == 0:
+                await reader.readuntil(b"\r\n")
+                return b"".join(parts)
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+
+    # --- routing --------------------------------------------------------------------------
+
+    def _answer(self, request: SeenRequest) -> Reply:
+        path, body = request.path, request.json if isinstance(request.json, dict) else {}
+        protocol: str | None = None
+        model = ""
+        if request.method == "POST":
+            if path == "/v1/chat/completions":
+                protocol = "openai"
+            elif path == "/v1/messages":
+                protocol = "anthropic"
+            elif path == "/api/chat":
+                protocol = "ollama"
+            elif path.startswith(_GEMINI_PREFIX) and path.endswith(_GEMINI_SUFFIX):
+                protocol = "gemini"
+                model = path[len(_GEMINI_PREFIX):-len(_GEMINI_SUFFIX)]
+            if protocol is not None and protocol != "gemini":
+                model = str(body.get("model", ""))
+        elif request.method == "GET":
+            if path == "/v1/models":
+                anthropic = "anthropic-version" in request.headers or (
+                    "x-api-key" in request.headers)
+                protocol = "anthropic" if anthropic else "openai"
+            elif path == "/v1beta/models":
+                protocol = "gemini"
+            elif path == "/api/tags":
+                protocol = "ollama"
+            if protocol is not None:
+                model = _LISTING_KEY + protocol
+        request.protocol = protocol
+        request.model = model or None
+        if protocol is None:
+            return Reply(404, [("content-type", "application/json")],
+                         [json.dumps({"error": {"message": f"no route for {request.method} "
+                                                f"{path}", "type": "not_found"}}).encode()],
+                         chunked=False)
+        if self.require_key is not None and request.presented_key != self.require_key:
+            return Status(401).reply(protocol, model)
+        problem = self._misuse(protocol, request, body)
+        if problem is not None:
+            return Status(400, message=problem).reply(protocol, model)
+        return self._scenario_for(protocol, model).reply(protocol, model)
+
+    @staticmethod
+    def _misuse(protocol: str, request: SeenRequest, body: dict[str, Any]) -> str | None:
+        """Requests a real provider would not stream an answer to; a 400 makes them visible."""
+        if request.method != "POST":
+            return None
+        if request.json is None:
+            return "the request body is not JSON"
+        if protocol == "gemini" and request.query.get("alt") != "sse":
+            return "the simulator streams Gemini only as server-sent events: add ?alt=sse"
+        if protocol in ("openai", "anthropic") and body.get("stream") is not True:
+            return "the simulator only answers streamed requests: set \"stream\": true"
+        if protocol == "ollama" and body.get("stream") is False:
+            return "the simulator only answers streamed requests: leave \"stream\" unset"
+        return None
+
+    def _scenario_for(self, protocol: str, model: str) -> Scenario:
+        with self._lock:
+            script = self._scripts.get(model)
+            served = self._served.get(model, 0)
+            self._served[model] = served + 1
+        if script:
+            return script[min(served, len(script) - 1)]
+        if model.startswith(_LISTING_KEY):
+            return ModelList()
+        name = model.removeprefix("rec:")
+        if name in recording_names():
+            count = len(load_recording(name).interactions)
+            return Replay(name, interaction=min(served, count - 1))
+        default = DEFAULT_RECORDINGS.get(protocol)
+        return Replay(default) if default is not None else DEFAULT_OLLAMA
+
+    # --- writing replies ------------------------------------------------------------------
+
+    async def _send(self, reply: Reply, reader: asyncio.StreamReader,
+                    writer: asyncio.StreamWriter) -> bool:
+        """Write one reply; False when the connection cannot be reused afterwards."""
+        try:
+            phrase = HTTPStatus(reply.status).phrase
+        except ValueError:
+            phrase = "Overloaded" if reply.status == 529 else "Unknown"
+        head = [f"HTTP/1.1 {reply.status} {phrase}"]
+        head += [f"{name}: {value}" for name, value in reply.headers]
+        if not reply.chunked:
+            data = b"".join(step for step in reply.body if isinstance(step, bytes))
+            head.append(f"content-length: {len(data)}")
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data)
+            await writer.drain()
+            return True
+        head.append("transfer-encoding: chunked")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        for written, step in enumerate(reply.body):
+            if isinstance(step, bytes):
+                await _chunk(writer, step)
+                if written % 32 == 31:
+                    await asyncio.sleep(0)  # let the other connections have their turn
+            elif isinstance(step, Pause):
+                await asyncio.sleep(step.seconds)
+            elif isinstance(step, Drip):
+                for start in range(0, len(step.data), step.size):
+                    if start:
+                        await asyncio.sleep(step.interval)
+                    await _chunk(writer, step.data[start:start + step.size])
+            elif isinstance(step, Paced):
+                await _paced(writer, step)
+            elif isinstance(step, Split):
+                for start in range(0, len(step.frames), step.per_write):
+                    await _chunk(writer, b"".join(step.frames[start:start + step.per_write]))
+                    await asyncio.sleep(0)
+            elif isinstance(step, Reset):
+                await writer.drain()
+                sock = writer.get_extra_info("socket")
+                if sock is not None:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                writer.transport.abort()
+                return False
+            elif isinstance(step, Stall):
+                await writer.drain()
+                while await reader.read(65536):
+                    pass  # discard whatever comes until the client closes
+                return False
+            elif isinstance(step, Close):
+                await writer.drain()
+                writer.close()
+                return False
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        return True
+
+
+_HIGH_WATER = 64 * 1024
+
+
+async def _chunk(writer: asyncio.StreamWriter, data: bytes) -> None:
+    # drain() only when the transport buffers: awaiting it for every small frame would
+    # cost the simulator more than the client it is measuring.
+    if data:
+        transport = writer.transport
+        if transport.is_closing():
+            raise ConnectionResetError("the client closed the connection")
+        transport.write(b"%x\r\n%b\r\n" % (len(data), data))
+        if transport.get_write_buffer_size() > _HIGH_WATER:
+            await writer.drain()
+
+
+async def _paced(writer: asyncio.StreamWriter, step: Paced) -> None:
+    # Frames follow a fixed timetable, so a late wake-up sends the overdue frames together
+    # instead of drifting.
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    period = 1.0 / step.per_second
+    sent = 0
+    total = len(step.frames)
+    while sent < total:
+        due = min(total, int((loop.time() - start) / period) + 1)
+        if due > sent:
+            await _chunk(writer, b"".join(step.frames[sent:due]))
+            sent = due
+        if sent < total:
+            await asyncio.sleep(max(0.0, start + sent * period - loop.time()))
