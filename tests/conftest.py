@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ RECORDINGS = REPO / "tests" / "fixtures" / "provider-recordings"
 
 
 @pytest.fixture(autouse=True)
-def studio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def studio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "studio-home"
     monkeypatch.setenv("PROMPT_STUDIO_HOME", str(home))
-    yield home
+    return home

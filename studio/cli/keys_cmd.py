@@ -11,7 +11,7 @@ from studio.core.catalog import CatalogError
 from studio.core.secrets import KeyringUnavailable
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("keys", help="store API keys in the OS keyring")
     ksub = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     s = ksub.add_parser("set", help="store a key read from standard input")

@@ -9,7 +9,7 @@ from studio.cli.common import key_store, print_json, registry
 from studio.core.catalog import PROVIDER_KINDS, CatalogError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("providers", help="list and add providers (API endpoints)")
     psub = p.add_subparsers(dest="providers_command", metavar="ACTION", required=True)
 
@@ -52,7 +52,7 @@ def _add(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     keys = key_store()
-    rows = []
+    rows: list[dict[str, str | bool]] = []
     for config in registry().all().values():
         source = keys.source(config) if config.needs_key else None
         rows.append({
@@ -63,7 +63,7 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    width = max(len(r["name"]) for r in rows)
+    width = max(len(str(r["name"])) for r in rows)
     for r in rows:
         print(f"{r['name']:<{width}}  {r['kind']:<9}  key: {r['key']:<10}  {r['base_url']}")
     return 0
@@ -81,11 +81,12 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
+    import httpx
+
     from studio.cli import UsageError
+    from studio.core.events import ProviderError
     from studio.core.providers import make_provider
     from studio.core.providers.errors import classify_transport_error
-    from studio.core.events import ProviderError
-    import httpx
 
     try:
         config = registry().get(args.name)

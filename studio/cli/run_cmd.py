@@ -17,7 +17,7 @@ from studio.core.runner import Engine, ModelRun, ModelState, ModelTarget
 from studio.core.validation import InputError, check_prompt
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="send one prompt to several models")
     p.add_argument("-m", "--model", action="append", default=[], metavar="PROVIDER:MODEL",
                    help="a model to ask (repeat for several)")

@@ -45,6 +45,8 @@ class ProviderConfig:
             data["key_env"] = self.key_env
         if not self.needs_key:
             data["needs_key"] = False
+        if self.local:
+            data["local"] = True
         if self.headers:
             data["headers"] = dict(self.headers)
         if self.models:

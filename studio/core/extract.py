@@ -51,27 +51,35 @@ _EXT_LANGS = {".html": "html", ".htm": "html", ".xhtml": "html", ".svg": "svg", 
 
 def _strip_think(text: str) -> str:
     """Drop <think>…</think> reasoning: closed pairs anywhere, an unclosed one that opens the
-    answer (still thinking), and everything before a leading stray </think> (templates that
-    put the opening tag in the prompt)."""
+    answer (still thinking), and everything before a stray </think> that comes before any page
+    (templates that put the opening tag in the prompt)."""
     kept: list[str] = []
     pos = 0
     open_at: int | None = None
-    first = True
+    page_seen = False  # a document marker in the text kept so far
+
+    def keep(piece: str) -> None:
+        nonlocal page_seen
+        kept.append(piece)
+        page_seen = page_seen or _DOC_MARK_RE.search(piece) is not None
+
     for m in _THINK_RE.finditer(text):
         closing = m.group(1) == "/"
-        if open_at is None:
-            if not closing:
-                open_at = m.start()
-            elif first and _DOC_MARK_RE.search(text, 0, m.start()) is None:
+        if open_at is not None:
+            if closing:
+                keep(text[pos:open_at])
                 pos = m.end()
-        elif closing:
-            kept.append(text[pos:open_at])
-            pos = m.end()
-            open_at = None
-        first = False
+                open_at = None
+        elif not closing:
+            open_at = m.start()
+        elif not page_seen:
+            if _DOC_MARK_RE.search(text, pos, m.start()) is None:
+                kept.clear()
+                pos = m.end()
+            else:
+                page_seen = True
     if open_at is not None and not text[pos:open_at].strip() and not "".join(kept).strip():
-        kept.append(text[pos:open_at])
-        pos = len(text)
+        return ""
     kept.append(text[pos:])
     return "".join(kept)
 
@@ -136,8 +144,12 @@ def _fence_lines(text: str) -> list[_Fence]:
 
 
 def _scan(text: str) -> list[_Span]:
-    events: list[tuple[int, str, _Fence | None, int]] = [
-        (f.start, "fence", f, 0) for f in _fence_lines(text)]
+    fences = _fence_lines(text)
+    events: list[tuple[int, str, _Fence | None, int]] = [(f.start, "fence", f, 0) for f in fences]
+    first_visible = len(text) - len(text.lstrip())
+    if text.startswith("<", first_visible) and _DOC_MARK_RE.search(
+            text, first_visible, min((f.start for f in fences), default=len(text))):
+        events.append((first_visible, "doc", None, 0))  # a raw HTML answer, comments and all
     events += [(m.start(), "doc", None, 0) for m in _DOC_START_RE.finditer(text)
                if _at_line_start(text, m.start())]
     events += [(m.start(), "end", None, m.end()) for m in _HTML_END_RE.finditer(text)]
@@ -147,8 +159,6 @@ def _scan(text: str) -> list[_Span]:
     fence: _Fence | None = None
     doc_start: int | None = None
     doc_end: int | None = None
-    seen_block = False
-    first_visible = len(text) - len(text.lstrip())
     for pos, kind, line, end in events:
         if fence is not None:
             if (line is not None and line.char == fence.char and line.length >= fence.length
@@ -167,18 +177,13 @@ def _scan(text: str) -> list[_Span]:
             doc_start = doc_end = None
         if line is not None:
             fence = line
-            seen_block = True
         elif kind == "doc":
             doc_start = pos
-            if not seen_block and text.startswith("<", first_visible):
-                doc_start = first_visible  # a raw HTML answer: keep its leading comment too
-            seen_block = True
     if fence is not None:
         spans.append(_Span("fence", _fence_lang(fence.info), fence.content_start, len(text),
                            False, len(spans)))
-    if doc_start is not None:
-        spans.append(_Span("document", "html", doc_start,
-                           doc_end if doc_end is not None else len(text), doc_end is not None,
+    if doc_start is not None:  # the candidate drops what follows its last </html>
+        spans.append(_Span("document", "html", doc_start, len(text), doc_end is not None,
                            len(spans)))
     return spans
 
@@ -198,21 +203,23 @@ class _Candidate:
         return (self.is_document, self.is_html, self.complete, len(self.html), self.order)
 
 
-def _trim_document(html: str) -> str:
+def _trim_document(html: str, mark: int) -> str:
+    """Drop what follows the last </html> that closes the document starting at `mark`."""
     last = _last(_HTML_END_RE, html)
-    return html[:last.end()] if last is not None else html
+    return html[:last.end()] if last is not None and last.start() > mark else html
 
 
 def _candidate(text: str, span: _Span) -> _Candidate | None:
     body = text[span.start:span.end].strip()
     if not body:
         return None
-    is_document = _DOC_MARK_RE.search(body) is not None
+    mark = _DOC_MARK_RE.search(body)
+    is_document = mark is not None
     if span.kind == "fence" and span.lang in _NEUTRAL_LANGS and not (
             is_document and body.startswith("<")):
         return None
-    if is_document:
-        body = _trim_document(body)
+    if mark is not None:
+        body = _trim_document(body, mark.start())
     return _Candidate(body, is_document, span.lang not in _SVG_LANGS, span.closed,
                       span.kind == "document", span.order)
 

@@ -31,8 +31,8 @@ class RetryPolicy:
             if retry_after > self.max_retry_after_s:
                 return None
             return max(0.0, retry_after)
-        backoff = min(self.max_delay_s, self.base_delay_s * (2 ** (attempt - 1)))
-        return backoff * (1 + random.uniform(-self.jitter, self.jitter))
+        backoff = min(self.max_delay_s, self.base_delay_s * 2.0 ** (attempt - 1))
+        return float(backoff * (1 + random.uniform(-self.jitter, self.jitter)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ def _backend_is_usable(backend: keyring.backend.KeyringBackend) -> bool:
     # keyring picks "fail" or "null" backends when nothing real is available; their
     # priority is <= 0, which is the documented signal of an unusable backend.
     try:
-        return float(backend.priority) > 0  # type: ignore[arg-type]
+        return float(backend.priority) > 0
     except Exception:
         return False
 

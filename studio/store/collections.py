@@ -13,7 +13,7 @@ _COLUMNS = """c.id, c.uuid, c.name, c.parent_id, c.position,
     c.created_at, c.updated_at"""
 
 
-def _row(row: sqlite3.Row | tuple) -> Collection:  # type: ignore[type-arg]
+def _row(row: sqlite3.Row | tuple) -> Collection:
     return Collection(CollectionId(row[0]), row[1], row[2],
                       CollectionId(row[3]) if row[3] is not None else None,
                       row[4], row[5], row[6], row[7])

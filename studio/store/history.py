@@ -39,7 +39,7 @@ def entry(model: str, settings_json: str) -> ModelSetEntry:
     return ModelSetEntry(ref, GenerationSettings.from_dict(loads_object(settings_json)))
 
 
-def _response(row: tuple, pages: tuple[PageRevision, ...],  # type: ignore[type-arg]
+def _response(row: tuple, pages: tuple[PageRevision, ...],
               shots: tuple[int, ...]) -> Response:
     error = ErrorInfo(row[11], row[12], row[13] or "") if row[11] else None
     return Response(
@@ -105,9 +105,10 @@ def resolve_run(conn: sqlite3.Connection, ref: str | int) -> RunId:
     return RunId(row[0])
 
 
-def list_runs(conn: sqlite3.Connection, filters: HistoryFilter = HistoryFilter(), *,
+def list_runs(conn: sqlite3.Connection, filters: HistoryFilter | None = None, *,
               limit: int = 50, offset: int = 0) -> list[RunSummary]:
     """Newest first."""
+    filters = filters or HistoryFilter()
     where: list[str] = []
     params: list[Any] = []
     if filters.model is not None:

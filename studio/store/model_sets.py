@@ -30,7 +30,7 @@ def entries_from_json(text: str) -> tuple[ModelSetEntry, ...]:
         raise StoreError(f"a stored model set is unreadable: {exc}") from exc
 
 
-def _row(row: tuple) -> ModelSet:  # type: ignore[type-arg]
+def _row(row: tuple) -> ModelSet:
     return ModelSet(ModelSetId(row[0]), row[1], row[2], entries_from_json(row[3]),
                     row[4], row[5])
 

@@ -95,7 +95,7 @@ class ResponseData:
             settings=run.target.settings.to_dict(),
             text=run.text,
             reasoning=run.reasoning,
-            state=state if state in RESPONSE_STATES else "failed",  # type: ignore[arg-type]
+            state=state if state in RESPONSE_STATES else "failed",
             stop_reason=run.stop_reason,
             error_kind=str(error.kind) if error else None,
             error_status=error.status if error else None,

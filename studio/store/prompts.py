@@ -17,7 +17,7 @@ _COLUMNS = """id, uuid, collection_id, title, body, system, variables, notes, ta
 MAX_TITLE = 500
 
 
-def _row(row: tuple) -> Prompt:  # type: ignore[type-arg]
+def _row(row: tuple) -> Prompt:
     return Prompt(
         id=PromptId(row[0]), uuid=row[1], collection_id=CollectionId(row[2]), title=row[3],
         body=row[4], system=row[5], variables={k: str(v) for k, v in

@@ -62,7 +62,7 @@ def _slot_model(conn: sqlite3.Connection, run_id: int, slot: int) -> tuple[str, 
 
 
 def add_turn(conn: sqlite3.Connection, run_id: RunId, prompt: str, *,
-             parent: TurnId | None | Literal["head"] = HEAD,
+             parent: TurnId | Literal["head"] | None = HEAD,
              slots: Sequence[int] | None = None, created_at: float | None = None) -> TurnId:
     """A user prompt in the thread. parent="head" continues the current branch; an earlier
     turn (or None for the very first level) starts a sibling branch. A waiting answer is

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QSplitter,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
 from studio.core.catalog import CatalogError, ModelRef, ProviderConfig, ProviderRegistry
 from studio.core.catalog import parse_model_ref as _parse_ref
 from studio.core.model_sets import ModelSetEntry, ModelSetError, ModelSetStore
-from studio.core.providers.base import ModelInfo
 from studio.core.redact import redact
 from studio.core.request import GenerationSettings
 from studio.core.runner import ModelTarget
@@ -44,11 +42,10 @@ from studio.ui.settings.model_lists import (
     fetch_models,
     local_models_available,
 )
+from studio.ui.settings.model_tree import ModelRow, ModelTree, describe_age
 from studio.ui.settings.status_label import StatusLabel
 from studio.ui.settings.tasks import TaskSet
 
-_REF_ROLE = Qt.ItemDataRole.UserRole
-_SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -61,23 +58,6 @@ def _parse(text: str) -> ModelRef | None:
 
 def _is_loopback(config: ProviderConfig) -> bool:
     return config.local or urlsplit(config.base_url).hostname in _LOOPBACK_HOSTS
-
-
-def _age(seconds: float) -> str:
-    if seconds < 90:
-        return "just now"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} min ago"
-    if seconds < 2 * 86400:
-        return f"{round(seconds / 3600)} h ago"
-    return f"{round(seconds / 86400)} days ago"
-
-
-def _context(info: ModelInfo | None) -> str:
-    if info is None or info.context_window is None:
-        return ""
-    window = info.context_window
-    return f"{window // 1000}k context" if window >= 1000 else f"{window} context"
 
 
 class ModelPicker(QDialog):
@@ -98,8 +78,6 @@ class ModelPicker(QDialog):
         self._auto_fetch = auto_fetch
         self._tasks = TaskSet()
         self._providers: dict[str, ProviderConfig] = registry.all()
-        self._provider_items: dict[str, QTreeWidgetItem] = {}
-        self._model_items: dict[str, QTreeWidgetItem] = {}
         self._notes: dict[str, str] = {}       # provider → "fetching…", "offline", …
         self._extra: dict[str, list[str]] = {}  # provider → ids added by hand or from a set
         self._selected: list[str] = []
@@ -121,11 +99,7 @@ class ModelPicker(QDialog):
         search_row.addWidget(self.add_custom_button)
         search_row.addWidget(self.refresh_button)
 
-        self.tree = QTreeWidget()
-        self.tree.setAccessibleName("Available models")
-        self.tree.setColumnCount(2)
-        self.tree.setHeaderLabels(["Model", "Details"])
-        self.tree.setUniformRowHeights(True)
+        self.tree = ModelTree()
 
         self.selected_list = QListWidget()
         self.selected_list.setAccessibleName("Selected models")
@@ -183,7 +157,7 @@ class ModelPicker(QDialog):
         self.search_edit.textChanged.connect(self.apply_filter)
         self.add_custom_button.clicked.connect(self.add_custom)
         self.refresh_button.clicked.connect(lambda: self.refresh(force=True))
-        self.tree.itemChanged.connect(self._item_changed)
+        self.tree.checkToggled.connect(self._check_toggled)
         self.remove_button.clicked.connect(self._remove_current)
         self.clear_button.clicked.connect(lambda: self.set_selection([]))
         self.load_set_button.clicked.connect(
@@ -210,41 +184,29 @@ class ModelPicker(QDialog):
         return not config.needs_key or self._keys.source(config) is not None
 
     def _build_tree(self) -> None:
-        self.tree.blockSignals(True)
-        self.tree.clear()
-        self._provider_items.clear()
-        self._model_items.clear()
         for config in self._providers.values():
-            item = QTreeWidgetItem([config.display_name, ""])
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            font = item.font(0)
-            font.setBold(True)
-            item.setFont(0, font)
-            self.tree.addTopLevelItem(item)
-            self._provider_items[config.name] = item
-            self._fill_provider(config.name)
-        self.tree.blockSignals(False)
-        self.tree.expandAll()
+            self.tree.add_provider(config.name, config.display_name)
+            self._refill(config.name)
         self.tree.resizeColumnToContents(0)
 
-    def _models_of(self, config: ProviderConfig) -> list[tuple[str, ModelInfo | None, str]]:
-        """(id, info, origin) for presets first, then fetched, then hand-added ids."""
+    def _models_of(self, config: ProviderConfig) -> list[ModelRow]:
+        """Presets first, then fetched models, then ids added by hand."""
         seen: set[str] = set()
-        rows: list[tuple[str, ModelInfo | None, str]] = []
+        rows: list[ModelRow] = []
         cached = self._cache.get(config)
         infos = {m.id: m for m in cached.models} if cached else {}
         for model in config.models:
             if model not in seen:
                 seen.add(model)
-                rows.append((model, infos.get(model), "preset"))
+                rows.append(ModelRow(model, infos.get(model), "preset"))
         for model_id in sorted(infos, key=str.casefold):
             if model_id not in seen:
                 seen.add(model_id)
-                rows.append((model_id, infos[model_id], ""))
+                rows.append(ModelRow(model_id, infos[model_id]))
         for model in self._extra.get(config.name, []):
             if model not in seen:
                 seen.add(model)
-                rows.append((model, None, "added by id"))
+                rows.append(ModelRow(model, None, "added by id"))
         return rows
 
     def _provider_note(self, config: ProviderConfig) -> str:
@@ -259,7 +221,7 @@ class ModelPicker(QDialog):
         else:
             cached = self._cache.get(config)
             if cached is not None:
-                notes.append(f"list fetched {_age(time.time() - cached.fetched_at)}")
+                notes.append(f"list fetched {describe_age(time.time() - cached.fetched_at)}")
         return " · ".join(notes)
 
     def _local_ready(self) -> bool:
@@ -267,72 +229,20 @@ class ModelPicker(QDialog):
             self._local_available = local_models_available()[0]
         return self._local_available
 
-    def _fill_provider(self, name: str) -> None:
+    def _refill(self, name: str, tooltip: str = "") -> None:
         config = self._providers[name]
-        parent = self._provider_items[name]
-        for i in range(parent.childCount()):
-            child = parent.child(i)
-            if child is not None:
-                self._model_items.pop(str(child.data(0, _REF_ROLE)), None)
-        parent.takeChildren()
-        parent.setText(1, self._provider_note(config))
-        for model_id, info, origin in self._models_of(config):
-            ref = f"{name}:{model_id}"
-            label = info.display_name if info and info.display_name not in (None, model_id) \
-                else ""
-            details = " · ".join(p for p in (label or "", _context(info), origin) if p)
-            child = QTreeWidgetItem([model_id, details])
-            child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable
-                           | Qt.ItemFlag.ItemIsSelectable)
-            child.setData(0, _REF_ROLE, ref)
-            child.setData(0, _SEARCH_ROLE,
-                          f"{ref} {config.display_name} {label}".casefold())
-            child.setCheckState(0, Qt.CheckState.Checked if ref in self._selected
-                                else Qt.CheckState.Unchecked)
-            parent.addChild(child)
-            self._model_items[ref] = child
-        self._filter_provider(parent, self._tokens())
-
-    def _refill(self, name: str) -> None:
-        self.tree.blockSignals(True)
-        try:
-            self._fill_provider(name)
-        finally:
-            self.tree.blockSignals(False)
+        self.tree.set_models(name, self._models_of(config), set(self._selected))
+        self.tree.set_note(name, self._provider_note(config), tooltip)
 
     # ----- search -------------------------------------------------------------------------
-    def _tokens(self) -> list[str]:
-        return self.search_edit.text().casefold().split()
-
-    def _filter_provider(self, parent: QTreeWidgetItem, tokens: list[str]) -> None:
-        any_visible = False
-        for i in range(parent.childCount()):
-            child = parent.child(i)
-            if child is None:
-                continue
-            haystack = str(child.data(0, _SEARCH_ROLE))
-            visible = all(t in haystack for t in tokens)
-            child.setHidden(not visible)
-            any_visible = any_visible or visible
-        # Providers stay listed while not searching, so "no key" is visible for all of them.
-        parent.setHidden(bool(tokens) and not any_visible)
-
     def apply_filter(self) -> None:
-        tokens = self._tokens()
-        for parent in self._provider_items.values():
-            self._filter_provider(parent, tokens)
+        self.tree.apply_filter(self.search_edit.text())
         ref = _parse(self.search_edit.text())
         self.add_custom_button.setEnabled(
-            ref is not None and ref.provider in self._providers
-            and str(ref) not in self._model_items)
+            ref is not None and ref.provider in self._providers and str(ref) not in self.tree)
 
     def visible_refs(self) -> list[str]:
-        visible: list[str] = []
-        for ref, item in self._model_items.items():
-            parent = item.parent()
-            if not item.isHidden() and not (parent is not None and parent.isHidden()):
-                visible.append(ref)
-        return visible
+        return self.tree.visible_refs()
 
     def pick_first_match(self) -> str | None:
         """Enter in the search box: add the first visible model not picked yet."""
@@ -357,7 +267,7 @@ class ModelPicker(QDialog):
         return True
 
     def _ensure_listed(self, ref: ModelRef) -> None:
-        if str(ref) in self._model_items:
+        if str(ref) in self.tree:
             return
         self._extra.setdefault(ref.provider, []).append(ref.model)
         self._refill(ref.provider)
@@ -367,7 +277,7 @@ class ModelPicker(QDialog):
         return list(self._selected)
 
     def item_for(self, ref: str) -> QTreeWidgetItem | None:
-        return self._model_items.get(ref)
+        return self.tree.item_for(ref)
 
     def set_selection(self, entries: list[ModelSetEntry]) -> list[str]:
         """Select exactly these models; returns the ones skipped (unknown provider)."""
@@ -395,12 +305,7 @@ class ModelPicker(QDialog):
             self._selected.append(ref)
         self._sync_checks()
 
-    def _item_changed(self, item: QTreeWidgetItem, column: int) -> None:
-        ref = item.data(0, _REF_ROLE)
-        if column != 0 or ref is None:
-            return
-        ref = str(ref)
-        checked = item.checkState(0) == Qt.CheckState.Checked
+    def _check_toggled(self, ref: str, checked: bool) -> None:
         if checked and ref not in self._selected:
             self._selected.append(ref)
         elif not checked and ref in self._selected:
@@ -408,11 +313,7 @@ class ModelPicker(QDialog):
         self._update_selected_view()
 
     def _sync_checks(self) -> None:
-        self.tree.blockSignals(True)
-        for ref, item in self._model_items.items():
-            item.setCheckState(0, Qt.CheckState.Checked if ref in self._selected
-                               else Qt.CheckState.Unchecked)
-        self.tree.blockSignals(False)
+        self.tree.set_checked(set(self._selected))
         self._update_selected_view()
 
     def _update_selected_view(self) -> None:
@@ -495,7 +396,7 @@ class ModelPicker(QDialog):
             if not force and not config.local and self._cache.is_fresh(config):
                 continue
             self._notes[config.name] = "fetching…"
-            self._provider_items[config.name].setText(1, self._provider_note(config))
+            self.tree.set_note(config.name, self._provider_note(config))
             self._tasks.start(self._fetch(config))
             started += 1
         return started
@@ -508,12 +409,10 @@ class ModelPicker(QDialog):
             offline = failure.kind in ("connection", "timeout")
             self._notes[config.name] = "not running" if offline and _is_loopback(config) \
                 else f"list unavailable ({failure.kind})"
-            self._provider_items[config.name].setToolTip(1, redact(str(failure)))
-            self._provider_items[config.name].setText(1, self._provider_note(config))
+            self.tree.set_note(config.name, self._provider_note(config), redact(str(failure)))
             return
         self._notes.pop(config.name, None)
         self._cache.put(config, models)
-        self._provider_items[config.name].setToolTip(1, "")
         self._refill(config.name)
 
     async def wait_idle(self) -> None:

@@ -23,7 +23,7 @@ def test_keyring_first_then_environment() -> None:
 
 def test_without_a_keyring_nothing_is_stored_and_the_message_says_what_to_do() -> None:
     store = KeyStore(env={}, backend=keyring.backends.fail.Keyring())
-    usable, message = store.available()
+    usable, _ = store.available()
     assert not usable
     with pytest.raises(KeyringUnavailable, match="gnome-keyring"):
         store.set("openai", "sk-test-123456")

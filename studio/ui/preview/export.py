@@ -15,11 +15,12 @@ _TEMP_DIR_NAME = "prompt-studio-previews"
 _TEMP_MAX_AGE_S = 24 * 3600
 
 
-def png_bytes(image: QImage | QPixmap) -> bytes:
+def png_bytes(picture: QImage | QPixmap) -> bytes:
+    image = picture.toImage() if isinstance(picture, QPixmap) else picture
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
+    if not image.save(buffer, b"PNG"):
         raise OSError("could not encode the screenshot as PNG")
     buffer.close()
     return bytes(data.data())

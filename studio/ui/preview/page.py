@@ -81,7 +81,7 @@ class PreviewPage(QWebEnginePage):
         """Called by the view for real mouse and key events on the page."""
         self._last_user_input = time.monotonic()
 
-    def acceptNavigationRequest(  # noqa: N802 (Qt API)
+    def acceptNavigationRequest(
         self, url: QUrl | str, type: QWebEnginePage.NavigationType, isMainFrame: bool
     ) -> bool:
         url = QUrl(url)
@@ -119,11 +119,9 @@ class PreviewPage(QWebEnginePage):
         self._open_external(QUrl(url))
         return True
 
-    def createWindow(  # noqa: N802 (Qt API)
-        self, type: QWebEnginePage.WebWindowType
-    ) -> QWebEnginePage | None:
+    def createWindow(self, type: QWebEnginePage.WebWindowType) -> QWebEnginePage:
         # No page: Qt then emits newWindowRequested, which knows the URL and the gesture.
-        return None
+        return None  # type: ignore[return-value]
 
     def _on_new_window(self, request: QWebEngineNewWindowRequest) -> None:
         url = request.requestedUrl()
@@ -155,7 +153,7 @@ class PreviewPage(QWebEnginePage):
     def _cancel_web_auth(self, request: QWebEngineWebAuthUxRequest) -> None:
         request.cancel()
 
-    def chooseFiles(  # noqa: N802 (Qt API)
+    def chooseFiles(
         self,
         mode: QWebEnginePage.FileSelectionMode,
         oldFiles: Sequence[str],
@@ -166,7 +164,7 @@ class PreviewPage(QWebEnginePage):
 
     # -- console and dialogs -----------------------------------------------------------
 
-    def javaScriptConsoleMessage(  # noqa: N802 (Qt API)
+    def javaScriptConsoleMessage(
         self,
         level: QWebEnginePage.JavaScriptConsoleMessageLevel,
         message: str,
@@ -178,17 +176,17 @@ class PreviewPage(QWebEnginePage):
         self._console.add(_LEVELS.get(level, ERROR), message, lineNumber, sourceID)
         self._on_console()
 
-    def javaScriptAlert(self, securityOrigin: QUrl | str, msg: str) -> None:  # noqa: N802
+    def javaScriptAlert(self, securityOrigin: QUrl | str, msg: str) -> None:
         self._log_dialog("alert", msg)
 
-    def javaScriptConfirm(self, securityOrigin: QUrl | str, msg: str) -> bool:  # noqa: N802
+    def javaScriptConfirm(self, securityOrigin: QUrl | str, msg: str) -> bool:
         if self._leaving:
             # Qt asks "leave this page?" through here when we load a new version.
             return True
         self._log_dialog("confirm", msg)
         return False
 
-    def javaScriptPrompt(  # noqa: N802 (Qt API)
+    def javaScriptPrompt(
         self, securityOrigin: QUrl | str, msg: str, defaultValue: str
     ) -> tuple[bool, str]:
         self._log_dialog("prompt", msg)

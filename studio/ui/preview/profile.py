@@ -60,12 +60,10 @@ class PreviewRequestInterceptor(QWebEngineUrlRequestInterceptor):
         self._registry = registry
         self.blocked = 0
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt API)
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl()
         first_party = info.firstPartyUrl()
-        entry = (
-            self._registry.get(first_party.host()) if first_party.scheme() == SCHEME else None
-        )
+        entry = self._registry.get(first_party.host()) if first_party.scheme() == SCHEME else None
         network = entry.network if entry is not None else False
         if request_allowed(url.scheme(), url.host(), network=network):
             return
@@ -101,7 +99,9 @@ def _create_profile() -> QWebEngineProfile:
     profile = QWebEngineProfile(app)
     assert profile.isOffTheRecord()
     profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
-    profile.setPersistentCookiesPolicy(QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
+    profile.setPersistentCookiesPolicy(
+        QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies
+    )
     profile.setPersistentPermissionsPolicy(
         QWebEngineProfile.PersistentPermissionsPolicy.AskEveryTime
     )

@@ -73,7 +73,7 @@ class PreviewSchemeHandler(QWebEngineUrlSchemeHandler):
         self.served = 0
         self.denied = 0
 
-    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt API)
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:
         url = job.requestUrl()
         token = url.host().lower()
         entry = self._registry.get(token)

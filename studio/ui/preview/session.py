@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import os
 import signal
 from collections.abc import Callable
@@ -66,6 +66,8 @@ class PreviewSession(QObject):
         self._view = view
         self._entry: PreviewEntry = REGISTRY.create(network=network)
         self._entry.on_blocked = self._on_blocked
+        # The origin dies with the session, even if close() is never called.
+        self.destroyed.connect(functools.partial(REGISTRY.discard, self._entry.token))
         self.console = ConsoleLog()
         self._state = EMPTY
         self._crash_reason = ""
@@ -186,6 +188,9 @@ class PreviewSession(QObject):
             timer.stop()
         self._restart_timer.stop()
         self._watchdog.stop()
+        if self._state == NOT_RESPONDING:
+            # A page stuck in a loop would otherwise keep a CPU busy after it is gone.
+            self._kill_renderer()
         REGISTRY.discard(self._entry.token)
 
     # -- internals ---------------------------------------------------------------------
@@ -230,8 +235,9 @@ class PreviewSession(QObject):
         if self._page.lifecycleState() == _Lifecycle.Discarded:
             return
         self._crash_reason = _termination_reason(status, exit_code)
-        self.console.add(WARNING, self._crash_reason[0].upper() + self._crash_reason[1:],
-                         kind="sandbox")
+        self.console.add(
+            WARNING, self._crash_reason[0].upper() + self._crash_reason[1:], kind="sandbox"
+        )
         self._set_state(CRASHED)
         self._schedule_notify()
 
@@ -318,5 +324,4 @@ def _single_shot(parent: QObject, ms: int, slot: Callable[[], None]) -> QTimer:
 
 
 def _ignore(_result: object) -> None:
-    with contextlib.suppress(Exception):
-        return
+    return None

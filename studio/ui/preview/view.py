@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -266,12 +273,12 @@ class PreviewView(QWidget):
         width = DEVICE_WIDTHS[self._device]
         web.setMaximumWidth(width if width is not None else _MAX_WIDTH)
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
-        super().showEvent(event)  # type: ignore[arg-type]
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         if self._dirty and not self._throttle.isActive():
             self._throttle.start(0)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if watched is self._body and kind in (QEvent.Type.Show, QEvent.Type.Hide):
             visible = kind == QEvent.Type.Show
@@ -279,9 +286,8 @@ class PreviewView(QWidget):
                 self._session.set_active(visible)
             if visible and self._dirty and not self._throttle.isActive():
                 self._throttle.start(0)
-        elif watched is self._input_target and kind in _INPUT_EVENTS:
-            if self._session is not None:
-                self._session.page.note_user_input()
+        elif watched is self._input_target and kind in _INPUT_EVENTS and self._session is not None:
+            self._session.page.note_user_input()
         return False
 
     # -- session -----------------------------------------------------------------------
@@ -300,7 +306,10 @@ class PreviewView(QWidget):
         self._web_layout.addWidget(web, 1)
         self._web_layout.addStretch(0)
         session = PreviewSession(
-            web, network=self._network, open_external=self._open_url, parent=self,
+            web,
+            network=self._network,
+            open_external=self._open_url,
+            parent=self,
             **self._session_options,
         )
         self._session = session
@@ -493,7 +502,9 @@ class PreviewView(QWidget):
     def _ask_save_png(self) -> None:
         self._ask_path("Save screenshot as", "PNG images (*.png)", "png", self.save_screenshot)
 
-    def _ask_path(self, title: str, filters: str, suffix: str, then: Callable[[str], object]) -> None:
+    def _ask_path(
+        self, title: str, filters: str, suffix: str, then: Callable[[str], object]
+    ) -> None:
         if self._document is None:
             return
         # Non-modal (open(), not exec()): no nested event loop under the asyncio engine.
@@ -514,7 +525,7 @@ class PreviewView(QWidget):
             return
         window = _PreviewWindow(self._window_title())
         self._root.removeWidget(self._body)
-        window.layout().addWidget(self._body)
+        window.body_layout.addWidget(self._body)
         self._away.show()
         window.closed.connect(self.bring_back)
         self._window = window
@@ -542,7 +553,7 @@ class PreviewView(QWidget):
     def popped_out(self) -> bool:
         return self._window is not None
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.bring_back()
         super().closeEvent(event)
 
@@ -559,8 +570,8 @@ class _PreviewWindow(QWidget):
     def __init__(self, title: str) -> None:
         super().__init__(None, Qt.WindowType.Window)
         self.setWindowTitle(title)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self.body_layout = QVBoxLayout(self)
+        self.body_layout.setContentsMargins(0, 0, 0, 0)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._leave_full_screen)
         QShortcut(QKeySequence(Qt.Key.Key_F11), self, self._toggle_full_screen)
 
@@ -574,6 +585,6 @@ class _PreviewWindow(QWidget):
         else:
             self.showFullScreen()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.closed.emit()
         super().closeEvent(event)

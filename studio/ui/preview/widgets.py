@@ -116,4 +116,4 @@ class StatusBanner(QFrame):
         self.show()
 
     def message(self) -> str:
-        return self._label.text() if self.isVisibleTo(self.parentWidget()) else ""
+        return "" if self.isHidden() else self._label.text()

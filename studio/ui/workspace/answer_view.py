@@ -1,62 +1,97 @@
-"""A read-only Markdown view that grows by appending: a streamed answer is never re-laid out.
+"""A read-only answer view that grows by appending: a streamed answer is never re-laid out.
 
-`IncrementalMarkdown` splits the rendered answer into stable HTML (appended once) and a tail
-(the block still being written, replaced on each update). The document keeps a position
-where the tail starts; an update removes only the text after it. Turns are appended one
-after another, so a pane can later show a whole conversation in one scrollable view.
+The streamed text is split (`Segmenter`) into Markdown and fenced code. Markdown goes
+through `IncrementalMarkdown`, whose stable HTML is appended once while only its small tail
+is replaced. Code is highlighted line by line: finished lines are appended once, only the
+unfinished line is redrawn, so a 2,000-line code block costs the same per frame at its end
+as at its start. The document keeps one position, where the replaceable tail begins.
+
+Turns are appended one after another, so a pane can show a whole conversation.
 """
 
 from __future__ import annotations
 
 import html as html_lib
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices, QTextCursor, QTextDocument, QTextDocumentFragment
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QGuiApplication,
+    QTextCursor,
+    QTextDocument,
+    QTextDocumentFragment,
+)
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from studio.core.markdown_render import CodeBlock, IncrementalMarkdown, RenderUpdate
+from studio.core.highlight import DARK, LIGHT, START, State, Theme, highlight_line, language_of
+from studio.core.markdown_render import CodeBlock, IncrementalMarkdown, code_link, \
+    parse_code_link
+from studio.ui.style import is_dark
+from studio.ui.workspace.stream_segments import (
+    CodeLine,
+    FenceClose,
+    FenceOpen,
+    MarkdownText,
+    Piece,
+    Segmenter,
+)
 
 _BOTTOM_SLACK = 4  # pixels: "at the bottom" tolerates a partly visible last line
 
 
+class _OpenFence:
+    def __init__(self, info: str, language: str, index: int) -> None:
+        self.info = info
+        self.language = language
+        self.lexer = language_of(info)
+        self.index = index
+        self.lines: list[str] = []
+        self.state: State = START
+
+
 class AnswerView(QTextBrowser):
+    codeCopied = Signal(int)  # the "Copy" link of code block N was used
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setOpenLinks(False)
-        self.anchorClicked.connect(self._open_link)
+        self.anchorClicked.connect(self._on_link)
         self.setAccessibleName("Answer")
         self.setUndoRedoEnabled(False)
         self.document().setUndoRedoEnabled(False)
-        self._markdown = IncrementalMarkdown()
+        self._theme: Theme = DARK if is_dark(self.palette()) else LIGHT
         self._earlier_code: list[CodeBlock] = []
         self._turn_start = 0  # where the current turn's content begins
-        self._tail_start = 0  # where the current turn's unstable tail begins
         self._turns = 0
-        self._text_parts: list[str] = []
         self._follow = True
         self._programmatic_scroll = False
+        self._start_state()
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._on_scrolled)
         bar.rangeChanged.connect(self._on_range_changed)
+
+    def _start_state(self) -> None:
+        self._segmenter = Segmenter()
+        self._markdown: IncrementalMarkdown | None = None
+        self._markdown_tail = ""
+        self._fence: _OpenFence | None = None
+        self._blocks: list[CodeBlock] = []  # finished code blocks of the current turn
+        self._text_parts: list[str] = []
+        self._tail_start = self._turn_start
+        self._shown_tail = ""
 
     # -- streaming ---------------------------------------------------------------------
 
     def begin_turn(self, prompt: str | None = None) -> None:
         """Start a new answer below what is shown; `prompt` is shown above it (follow-ups)."""
         if self._turns:
-            self._earlier_code.extend(self._markdown.code_blocks)
+            self._earlier_code.extend(self.code_blocks_of_turn())
         self._turns += 1
-        self._markdown = IncrementalMarkdown()
-        self._text_parts = []
-        end = self._end_position()
         if prompt is not None:
-            cursor = QTextCursor(self.document())
-            cursor.setPosition(end)
-            self._insert_blocks(
-                cursor, f"<blockquote><p><b>Prompt:</b> {html_lib.escape(prompt)}</p>"
-                        "</blockquote>")
-            end = self._end_position()
-        self._turn_start = self._tail_start = end
+            self._insert_html(f"<blockquote><p><b>Prompt:</b> {html_lib.escape(prompt)}</p>"
+                              "</blockquote>")
+        self._turn_start = self._end_position()
+        self._start_state()
 
     def append(self, delta: str) -> None:
         if not delta:
@@ -64,28 +99,25 @@ class AnswerView(QTextBrowser):
         if not self._turns:
             self.begin_turn()
         self._text_parts.append(delta)
-        self._apply(self._markdown.feed(delta))
+        self._apply(self._segmenter.feed(delta), final=False)
 
     def finish(self) -> None:
         if self._turns:
-            self._apply(self._markdown.finish())
+            self._apply(self._segmenter.finish(), final=True)
 
     def reset_turn(self) -> None:
         """Drop the current turn's answer (a retry starts it over)."""
         self._remove_from(self._turn_start)
-        self._tail_start = self._turn_start
-        self._markdown = IncrementalMarkdown()
-        self._text_parts = []
+        self._start_state()
         self._follow = True
 
     def clear_all(self) -> None:
         self.document().clear()
-        self._markdown = IncrementalMarkdown()
         self._earlier_code = []
-        self._text_parts = []
-        self._turn_start = self._tail_start = 0
+        self._turn_start = 0
         self._turns = 0
         self._follow = True
+        self._start_state()
 
     # -- reading -----------------------------------------------------------------------
 
@@ -95,9 +127,21 @@ class AnswerView(QTextBrowser):
             self._text_parts = ["".join(self._text_parts)]
         return self._text_parts[0] if self._text_parts else ""
 
+    def code_blocks_of_turn(self) -> list[CodeBlock]:
+        blocks = list(self._blocks)
+        if self._markdown is not None:
+            blocks.extend(self._renumbered(self._markdown.code_blocks, len(blocks)))
+        fence = self._fence
+        if fence is not None:
+            partial = self._segmenter.partial_code
+            lines = fence.lines + ([partial] if partial else [])
+            blocks.append(CodeBlock(len(blocks), fence.language, "\n".join(lines)))
+        return blocks
+
     @property
     def code_blocks(self) -> list[CodeBlock]:
-        return [*self._earlier_code, *self._markdown.code_blocks]
+        """Every code block shown, earlier turns first, numbered from 0 in that order."""
+        return self._renumbered([*self._earlier_code, *self.code_blocks_of_turn()], 0)
 
     @property
     def following(self) -> bool:
@@ -107,6 +151,90 @@ class AnswerView(QTextBrowser):
     def auto_scrolling(self) -> bool:
         """True while the view itself moves the scroll bar to follow new text."""
         return self._programmatic_scroll
+
+    @staticmethod
+    def _renumbered(blocks: list[CodeBlock], start: int) -> list[CodeBlock]:
+        return [CodeBlock(start + i, b.language, b.code) for i, b in enumerate(blocks)]
+
+    # -- pieces to HTML ------------------------------------------------------------------
+
+    def _apply(self, pieces: list[Piece], *, final: bool) -> None:
+        stable: list[str] = []
+        code: list[str] = []
+        for piece in pieces:
+            if isinstance(piece, CodeLine):
+                code.append(self._code_line(piece.code))
+                continue
+            if code:
+                stable.append(self._pre(code))
+                code = []
+            if isinstance(piece, MarkdownText):
+                if self._markdown is None:
+                    # Copy links of Markdown-internal code blocks would need numbers from
+                    # this view; those blocks are in the pane's code menu instead.
+                    self._markdown = IncrementalMarkdown(self._theme, code_links=False)
+                update = self._markdown.feed(piece.text)
+                stable.append(update.stable_html)
+                self._markdown_tail = update.tail_html
+            elif isinstance(piece, FenceOpen):
+                self._end_markdown(stable)
+                self._fence = _OpenFence(piece.info, piece.language,
+                                         len(self._earlier_code) + len(self._blocks))
+                stable.append(self._code_header(self._fence))
+            elif isinstance(piece, FenceClose):
+                self._end_fence()
+        if code:
+            stable.append(self._pre(code))
+        if final:
+            self._end_fence()
+            self._end_markdown(stable)
+        self._write("".join(stable), self._tail_html())
+
+    def _end_markdown(self, stable: list[str]) -> None:
+        if self._markdown is None:
+            return
+        stable.append(self._markdown.finish().stable_html)
+        self._blocks.extend(self._renumbered(self._markdown.code_blocks, len(self._blocks)))
+        self._markdown = None
+        self._markdown_tail = ""
+
+    def _end_fence(self) -> None:
+        fence = self._fence
+        if fence is not None:
+            self._blocks.append(CodeBlock(fence.index, fence.language, "\n".join(fence.lines)))
+            self._fence = None
+
+    def _code_line(self, code: str) -> str:
+        fence = self._fence
+        if fence is None:  # cannot happen: the segmenter opens a fence first
+            return html_lib.escape(code)
+        fence.lines.append(code)
+        html, fence.state = highlight_line(fence.lexer, code, fence.state, self._theme)
+        return html
+
+    def _tail_html(self) -> str:
+        fence = self._fence
+        if fence is not None:
+            partial = self._segmenter.partial_code
+            if not partial:
+                return ""
+            html, _state = highlight_line(fence.lexer, partial, fence.state, self._theme)
+            return self._pre([html])
+        return self._markdown_tail if self._markdown is not None else ""
+
+    def _pre(self, lines: list[str]) -> str:
+        t = self._theme
+        # An empty <pre> would be dropped by the HTML parser, losing the line.
+        body = "\n".join(line or " " for line in lines)
+        return (f'<pre style="margin-top:0; margin-bottom:0; background-color:{t.background};'
+                f' color:{t.text}">{body}</pre>')
+
+    def _code_header(self, fence: _OpenFence) -> str:
+        t = self._theme
+        label = f"{html_lib.escape(fence.language)} &nbsp; " if fence.language else ""
+        return (f'<p style="margin-top:6px; margin-bottom:0; background-color:{t.background};'
+                f' color:{t.muted}">{label}<a href="{code_link(fence.index)}" '
+                f'style="color:{t.link}">Copy</a></p>')
 
     # -- document surgery --------------------------------------------------------------
 
@@ -121,20 +249,19 @@ class AnswerView(QTextBrowser):
         if cursor.hasSelection():
             cursor.removeSelectedText()
 
-    def _apply(self, update: RenderUpdate) -> None:
-        if not update.stable_html and not update.tail_html and \
-                self._tail_start == self._end_position():
+    def _write(self, stable_html: str, tail_html: str) -> None:
+        if not stable_html and tail_html == self._shown_tail:
             return
-        self._remove_from(self._tail_start)
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(self._end_position())
-        if update.stable_html:
-            self._insert_blocks(cursor, update.stable_html)
+        if self._shown_tail:
+            self._remove_from(self._tail_start)
+        if stable_html:
+            self._insert_html(stable_html)
             self._tail_start = self._end_position()
-        if update.tail_html:
-            self._insert_blocks(cursor, update.tail_html)
+        if tail_html:
+            self._insert_html(tail_html)
+        self._shown_tail = tail_html
 
-    def _insert_blocks(self, cursor: QTextCursor, html: str) -> None:
+    def _insert_html(self, html: str) -> None:
         doc = self.document()
         if doc.isEmpty():
             doc.setHtml(html)
@@ -146,10 +273,11 @@ class AnswerView(QTextBrowser):
         piece.setDefaultFont(doc.defaultFont())
         piece.setHtml(html)
         QTextCursor(piece).insertBlock()
+        cursor = QTextCursor(doc)
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertFragment(QTextDocumentFragment(piece))
 
-    # -- scrolling ---------------------------------------------------------------------
+    # -- scrolling and links -----------------------------------------------------------
 
     def _on_scrolled(self, value: int) -> None:
         if not self._programmatic_scroll:
@@ -166,7 +294,14 @@ class AnswerView(QTextBrowser):
             finally:
                 self._programmatic_scroll = False
 
-    def _open_link(self, url: QUrl) -> None:
+    def _on_link(self, url: QUrl) -> None:
+        index = parse_code_link(url.toString())
+        if index is not None:
+            blocks = self.code_blocks
+            if 0 <= index < len(blocks):
+                QGuiApplication.clipboard().setText(blocks[index].code)
+                self.codeCopied.emit(index)
+            return
         # Answers are untrusted: only web links leave the app, and only to the browser.
         if url.scheme() in ("http", "https"):
             QDesktopServices.openUrl(url)

@@ -44,9 +44,15 @@ def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
         asyncio.set_event_loop(None)
         event_loop.close()
         del event_loop
-        # The loop's timer object sits in reference cycles; collect them here, on the GUI
-        # thread, rather than whenever a server thread happens to trigger a collection.
-        gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
+    # Qt objects left in reference cycles (a closed qasync loop's timer, dropped dialogs)
+    # must be freed on the GUI thread; otherwise whichever thread next triggers a collection
+    # (the simulator's) frees them and Qt warns "Timers cannot be stopped from another thread".
+    yield
+    gc.collect()
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ from studio.ui.settings.model_lists import (
     local_models_available,
     model_cache_file,
 )
-from tests.gui.settings.settings_support import OFFSCREEN_SIZE_HINTS, ModelsServer
+from tests.gui.settings.settings_support import OFFSCREEN_SIZE_HINTS, SlowModelList
+from tests.support.simulator import Simulator
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
 
@@ -70,7 +71,7 @@ def test_providers_without_a_key_are_shown_and_marked(
         model_sets: JsonModelSetStore) -> None:
     keys.set("gemini", "AIza-test-key-0123456789")
     picker = make_picker(qtbot, registry, keys, model_cache, model_sets)
-    notes = {name: item.text(1) for name, item in picker._provider_items.items()}
+    notes = {name: picker.tree.note(name) for name in registry.all()}
     assert "no key" in notes["openai"]
     assert "no key" not in notes["gemini"]
     assert "no key" not in notes["ollama"]  # a local server needs none
@@ -168,7 +169,7 @@ def test_the_local_provider_says_whether_it_can_run_here(
         qtbot: QtBot, registry: ProviderRegistry, keys: KeyStore, model_cache: ModelListCache,
         model_sets: JsonModelSetStore) -> None:
     picker = make_picker(qtbot, registry, keys, model_cache, model_sets)
-    note = picker._provider_items["local"].text(1)
+    note = picker.tree.note("local")
     assert ("pip install '.[local]'" in note) is not local_models_available()[0]
     assert picker.item_for("local:smollm2-135m") is not None
 
@@ -201,16 +202,16 @@ def test_a_saved_set_with_an_unknown_provider_is_loaded_without_it(
 def test_model_lists_are_fetched_in_the_background_and_cached(
         qtbot: QtBot, loop: qasync.QEventLoop, hermetic_registry: ProviderRegistry,
         keys: KeyStore, model_cache: ModelListCache, model_sets: JsonModelSetStore,
-        models_server: ModelsServer, good_key: str, server_models: tuple[str, ...],
+        sim: Simulator, good_key: str, server_models: tuple[str, ...],
         paths: StudioPaths) -> None:
     registry = hermetic_registry
-    registry.add("sim", "openai", models_server.base_url, models=["sim-preset"])
+    registry.add("sim", "openai", sim.url("openai"), models=["sim-preset"])
     keys.set("sim", good_key)
-    models_server.delay_s = 0.4
+    sim.script_listing("openai", SlowModelList(server_models, 0.4))
 
     picker = make_picker(qtbot, registry, keys, model_cache, model_sets, show=True,
                          auto_fetch=True)
-    assert "fetching" in picker._provider_items["sim"].text(1)
+    assert "fetching" in picker.tree.note("sim")
     ticks = 0
 
     def tick() -> None:
@@ -231,8 +232,8 @@ def test_model_lists_are_fetched_in_the_background_and_cached(
 
     sim_refs = [r for r in picker.visible_refs() if r.startswith("sim:")]
     assert sim_refs == ["sim:sim-preset", *(f"sim:{m}" for m in server_models)]
-    assert "fetched just now" in picker._provider_items["sim"].text(1)
-    assert "not running" in picker._provider_items["ollama"].text(1)
+    assert "fetched just now" in picker.tree.note("sim")
+    assert "not running" in picker.tree.note("ollama")
     qtbot.keyClicks(picker.search_edit, "gamma")
     assert picker.visible_refs() == ["sim:sim-gamma-coder"]
 
@@ -241,25 +242,24 @@ def test_model_lists_are_fetched_in_the_background_and_cached(
     assert [m.id for m in cached.models] == list(server_models)
 
     # A fresh cache is used as is; "Refresh lists" asks the provider again.
-    requests = len(models_server.requests)
-    models_server.delay_s = 0.0
+    requests = len(sim.requests)
     second = make_picker(qtbot, registry, keys, model_cache, model_sets, show=True,
                          auto_fetch=True)
     loop.run_until_complete(second.wait_idle())
-    assert len(models_server.requests) == requests
+    assert len(sim.requests) == requests
     assert second.item_for("sim:sim-beta") is not None
     qtbot.mouseClick(second.refresh_button, Qt.MouseButton.LeftButton)
     loop.run_until_complete(second.wait_idle())
-    assert len(models_server.requests) == requests + 1
+    assert len(sim.requests) == requests + 1
 
 
 def test_closing_the_picker_cancels_its_fetches(
         qtbot: QtBot, loop: qasync.QEventLoop, hermetic_registry: ProviderRegistry,
         keys: KeyStore, model_cache: ModelListCache, model_sets: JsonModelSetStore,
-        models_server: ModelsServer, good_key: str) -> None:
-    hermetic_registry.add("sim", "openai", models_server.base_url)
+        sim: Simulator, good_key: str) -> None:
+    hermetic_registry.add("sim", "openai", sim.url("openai"))
     keys.set("sim", good_key)
-    models_server.delay_s = 3.0
+    sim.script_listing("openai", SlowModelList(("late",), 3.0))
     picker = make_picker(qtbot, hermetic_registry, keys, model_cache, model_sets, show=True,
                          auto_fetch=True)
     loop.run_until_complete(asyncio.sleep(0.2))

@@ -21,11 +21,9 @@ from studio.core.paths import StudioPaths
 from studio.core.secrets import SERVICE, KeyStore
 from studio.ui.settings.model_lists import ModelListCache, model_cache_file
 from studio.ui.settings.providers_dialog import ProvidersDialog
-from tests.gui.settings.settings_support import (
-    OFFSCREEN_SIZE_HINTS,
-    MemoryKeyring,
-    ModelsServer,
-)
+from tests.gui.settings.settings_support import OFFSCREEN_SIZE_HINTS, SlowModelList
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.simulator import Simulator
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
 
@@ -139,7 +137,7 @@ def test_enter_in_the_key_field_saves_it_once(
     with qtbot.waitSignal(dialog.providersChanged):
         qtbot.keyClicks(dialog.key_edit, "sk-qwen-0123456789")
         qtbot.keyClick(dialog.key_edit, Qt.Key.Key_Return)
-    assert memory_keyring.store == {(SERVICE, "qwen"): "sk-qwen-0123456789"}
+    assert memory_keyring.secrets == {(SERVICE, "qwen"): "sk-qwen-0123456789"}
     assert dialog.key_edit.text() == ""
     assert dialog.isVisible()
     assert dialog.pages.currentWidget() is dialog.details
@@ -189,9 +187,9 @@ def test_a_custom_endpoint_is_validated_before_anything_is_saved(
 
 def test_test_connection_reports_the_model_count(
         qtbot: QtBot, loop: qasync.QEventLoop, registry: ProviderRegistry, keys: KeyStore,
-        model_cache: ModelListCache, models_server: ModelsServer, good_key: str,
+        model_cache: ModelListCache, sim: Simulator, good_key: str,
         server_models: tuple[str, ...]) -> None:
-    registry.add("sim", "openai", models_server.base_url)
+    registry.add("sim", "openai", sim.url("openai"))
     keys.set("sim", good_key)
     dialog = make_dialog(qtbot, registry, keys, model_cache)
     assert dialog.select_provider("sim")
@@ -203,14 +201,14 @@ def test_test_connection_reports_the_model_count(
     assert dialog.result_label.text() == f"Connected: {len(server_models)} models available."
     assert dialog.result_label.tone == "ok"
     assert dialog.test_button.isEnabled()
-    requests = models_server.requests
-    assert requests == [{"path": "/v1/models", "authorization": f"Bearer {good_key}"}]
+    assert [(r.method, r.path, r.presented_key) for r in sim.requests] == [
+        ("GET", "/v1/models", good_key)]
 
 
 def test_a_rejected_key_shows_the_auth_failure_and_the_providers_message(
         qtbot: QtBot, loop: qasync.QEventLoop, registry: ProviderRegistry, keys: KeyStore,
-        model_cache: ModelListCache, models_server: ModelsServer) -> None:
-    registry.add("sim", "openai", models_server.base_url)
+        model_cache: ModelListCache, sim: Simulator) -> None:
+    registry.add("sim", "openai", sim.url("openai"))
     wrong = "sk-wrong-key-0000000000"
     keys.set("sim", wrong)
     dialog = make_dialog(qtbot, registry, keys, model_cache)
@@ -236,9 +234,9 @@ def test_a_rejected_key_shows_the_auth_failure_and_the_providers_message(
 
 def test_fetch_models_lists_and_caches_them(
         qtbot: QtBot, loop: qasync.QEventLoop, registry: ProviderRegistry, keys: KeyStore,
-        model_cache: ModelListCache, models_server: ModelsServer, good_key: str,
+        model_cache: ModelListCache, sim: Simulator, good_key: str,
         server_models: tuple[str, ...], paths: StudioPaths) -> None:
-    registry.add("sim", "openai", models_server.base_url)
+    registry.add("sim", "openai", sim.url("openai"))
     keys.set("sim", good_key)
     dialog = make_dialog(qtbot, registry, keys, model_cache)
     assert dialog.select_provider("sim")
@@ -258,9 +256,10 @@ def test_fetch_models_lists_and_caches_them(
 
 def test_closing_the_dialog_cancels_a_pending_connection_test(
         qtbot: QtBot, loop: qasync.QEventLoop, registry: ProviderRegistry, keys: KeyStore,
-        model_cache: ModelListCache, models_server: ModelsServer, good_key: str) -> None:
-    models_server.delay_s = 3.0
-    registry.add("sim", "openai", models_server.base_url)
+        model_cache: ModelListCache, sim: Simulator, good_key: str,
+        server_models: tuple[str, ...]) -> None:
+    sim.script_listing("openai", SlowModelList(server_models, 3.0))
+    registry.add("sim", "openai", sim.url("openai"))
     keys.set("sim", good_key)
     dialog = make_dialog(qtbot, registry, keys, model_cache)
     assert dialog.select_provider("sim")

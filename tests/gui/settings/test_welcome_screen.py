@@ -15,7 +15,7 @@ from studio.ui.settings.welcome import (
     local_models_available,
     needs_welcome,
 )
-from tests.gui.settings.settings_support import MemoryKeyring
+from tests.support.memory_keyring import MemoryKeyring
 
 pytestmark = pytest.mark.gui
 

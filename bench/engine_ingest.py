@@ -1,0 +1,161 @@
+"""Engine ingest: 8 concurrent streams × 20,000 chunks through the engine vs a bare reader.
+
+In process: `Engine.start` + `RunSession.wait` (OpenAI-compatible provider, default silent
+listener, every delta appended to its `ModelRun`) against `bench.bare_reader.read_all` over
+the same streams, alternating, each in a fresh `asyncio.run`, timed from creating the
+HTTP client to having every text. Whole process: `python -m studio run … --json` against
+`python -m bench.bare_reader …`, both printing every text as one JSON document.
+
+The simulator runs in a process of its own and writes 16 frames per HTTP chunk
+(`Synthetic(per_write=16)`): with one frame per chunk its writing costs about as much CPU
+as the client's reading, which on 2 cores would measure the simulator as much as the
+client. 16 frames a write is still 1,250 HTTP chunks per stream, and every one of the
+160,000 frames is decoded by the client one by one. A row with one frame per chunk is
+shown for context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.bare_reader import read_all
+from bench.common import (
+    REPO,
+    Report,
+    child_env,
+    info_row,
+    load_note,
+    median,
+    progress,
+    ratio_row,
+)
+from bench.sim_server import SimProcess
+from bench.workload import model_names, stream_chunks
+from studio.core.catalog import ModelRef, ProviderConfig
+from studio.core.prices import PriceTable
+from studio.core.request import single_turn
+from studio.core.runner import Engine, ModelState, ModelTarget
+from studio.core.secrets import KeyStore
+
+NAME = "ingest"
+TITLE = "Engine ingest: 8 streams × 20,000 chunks"
+STREAMS = 8
+CHUNKS = 20_000
+PER_WRITE = 16
+PROMPT = "Write a long answer."
+
+
+async def engine_read(base_url: str, models: list[str], prices: PriceTable) -> list[str]:
+    config = ProviderConfig("bench", "openai", base_url, needs_key=False)
+    engine = Engine(keys=KeyStore(env={}), prices=prices)
+    try:
+        jobs = [(ModelTarget(ModelRef("bench", m), config), single_turn(m, PROMPT))
+                for m in models]
+        runs = await engine.start(jobs).wait()
+    finally:
+        await engine.aclose()
+    for run in runs:
+        if run.state is not ModelState.DONE:
+            raise RuntimeError(f"{run.target.label} ended {run.state}: {run.error}")
+    return [run.text for run in runs]
+
+
+def _check(texts: list[str], expected: dict[str, str], models: list[str], who: str) -> None:
+    for model, text in zip(models, texts, strict=True):
+        if text != expected[model]:
+            raise RuntimeError(f"{who}: wrong text for {model} "
+                               f"({len(text)} chars, expected {len(expected[model])})")
+
+
+def in_process(base_url: str, models: list[str], expected: dict[str, str], runs: int
+               ) -> tuple[list[float], list[float]]:
+    prices = PriceTable.load(None)
+    engine_times: list[float] = []
+    bare_times: list[float] = []
+    for _ in range(runs):
+        for who, times in (("engine", engine_times), ("bare", bare_times)):
+            started = time.perf_counter()
+            if who == "engine":
+                texts = asyncio.run(engine_read(base_url, models, prices))
+            else:
+                texts = asyncio.run(read_all(base_url, models))
+            times.append(time.perf_counter() - started)
+            _check(texts, expected, models, who)
+    return engine_times, bare_times
+
+
+def _timed_process(argv: list[str], env: dict[str, str], expected: dict[str, str],
+                   models: list[str], who: str) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{who} exited {proc.returncode}: {proc.stderr[-2000:]}")
+    results = json.loads(proc.stdout)["results"]
+    _check([r["text"] for r in results], expected, models, who)
+    return elapsed
+
+
+def whole_process(base_url: str, models: list[str], expected: dict[str, str], runs: int,
+                  home: Path) -> tuple[list[float], list[float]]:
+    env = child_env(home)
+    add = subprocess.run(
+        [sys.executable, "-m", "studio", "providers", "add", "bench", "--kind", "openai",
+         "--base-url", base_url, "--no-key"], cwd=REPO, env=env, capture_output=True,
+        text=True, timeout=60)
+    if add.returncode != 0:
+        raise RuntimeError(f"providers add failed: {add.stderr}")
+    cli = [sys.executable, "-m", "studio", "run", "-p", PROMPT, "--json"]
+    for m in models:
+        cli += ["-m", f"bench:{m}"]
+    bare = [sys.executable, "-m", "bench.bare_reader", "--base-url", base_url]
+    for m in models:
+        bare += ["-m", m]
+    cli_times: list[float] = []
+    bare_times: list[float] = []
+    for _ in range(runs):
+        cli_times.append(_timed_process(cli, env, expected, models, "prompt-studio run"))
+        bare_times.append(_timed_process(bare, env, expected, models, "bare reader process"))
+    return cli_times, bare_times
+
+
+def run(runs: int = 5, quick: bool = False) -> Report:
+    chunks = 2_000 if quick else CHUNKS
+    report = Report(NAME, TITLE if not quick else f"{TITLE} (quick: {chunks} chunks)")
+    report.notes.append(load_note() + " at start")
+    models = model_names(STREAMS)
+    expected = {m: "".join(parts) for m, parts in stream_chunks(STREAMS, chunks).items()}
+    with SimProcess(STREAMS, chunks, PER_WRITE) as sim:
+        progress(f"ingest in process, {runs} runs each")
+        engine_t, bare_t = in_process(sim.base_url, models, expected, runs)
+        report.rows.append(ratio_row(
+            f"engine, {PER_WRITE} frames/HTTP chunk", median(engine_t), median(bare_t), "s",
+            1.15, "bare httpx-sse reader"))
+        with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+            progress(f"ingest as processes, {runs} runs each")
+            cli_t, bare_p = whole_process(sim.base_url, models, expected, runs, Path(tmp))
+        report.rows.append(ratio_row(
+            "`prompt-studio run --json` process", median(cli_t), median(bare_p), "s", 1.3,
+            "bare reader process"))
+    with SimProcess(STREAMS, chunks, 1) as sim:
+        progress(f"ingest in process, one frame per HTTP chunk, {runs} runs each")
+        engine_1, bare_1 = in_process(sim.base_url, models, expected, runs)
+    report.rows.append(info_row("engine, 1 frame/HTTP chunk (context)", median(engine_1), "s",
+                                median(bare_1), "bare httpx-sse reader"))
+    report.notes.append(
+        f"medians of {runs} alternating runs; simulator in its own process; "
+        f"{STREAMS * chunks:,} frames per run, text checked exactly")
+    report.notes.append(load_note() + " at end")
+    return report
+
+
+if __name__ == "__main__":
+    from bench.common import format_text
+
+    print(format_text(run()))

@@ -1,0 +1,44 @@
+"""Fixtures for the store tests: a real SQLite file under the test's PROMPT_STUDIO_HOME."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from studio.core.model_sets import entries_from_refs
+from studio.core.paths import studio_paths
+from studio.store import ResponseData, RunId, Store
+
+
+@pytest.fixture
+def db_path(studio_home: Path) -> Path:
+    return studio_paths().database
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    opened = Store.open(studio_paths())
+    yield opened
+    opened.close()
+
+
+def dump(store: Store) -> list[str]:
+    """Every row of every table (search index included), as SQL text."""
+    return list(store.connection.iterdump())
+
+
+def finished_run(store: Store, text: str = "Here is the page", *, models: tuple[str, ...] = (
+        "openai:gpt-4o", "anthropic:claude-sonnet-4"), title: str = "Hexagon",
+        collection_id: int | None = None) -> RunId:
+    """A run with one turn and a finished answer per model, saved the way the app saves."""
+    run_id = store.start_run(body=f"{title} prompt", title=title,
+                             models=entries_from_refs(list(models)),
+                             collection_id=collection_id)  # type: ignore[arg-type]
+    turn = store.add_turn(run_id, f"{title} prompt")
+    for slot, model in enumerate(models):
+        store.save_response(turn, slot, ResponseData(
+            model=model, text=f"{text} from {model}", state="done", total_s=1.0 + slot,
+            html=f"<p>{model}</p>"))
+    return run_id
