@@ -43,7 +43,12 @@ async def _run_window() -> int:
     engine = Engine(keys=KeyStore(), prices=prices)
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     window = MainWindow(engine, paths=paths)
-    window.closed.connect(lambda: closed.done() or closed.set_result(None))
+
+    def on_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    window.closed.connect(on_closed)
     window.show()
     try:
         await closed
@@ -55,11 +60,11 @@ async def _run_window() -> int:
 
 
 def main_gui(argv: Sequence[str] | None = None) -> int:
-    import qasync
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     import studio
+    from studio.ui.event_loop import StudioEventLoop
     from studio.ui.style import app_icon
 
     _register_preview_scheme()
@@ -73,5 +78,5 @@ def main_gui(argv: Sequence[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     # The window's `closed` signal ends the run; Qt must not end the loop on its own first.
     app.setQuitOnLastWindowClosed(False)
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+    with asyncio.Runner(loop_factory=lambda: StudioEventLoop(app)) as runner:
         return runner.run(_run_window())

@@ -1,8 +1,9 @@
 """The one HTML document the preview should load for an answer, finished or still streaming.
 
 Called every few hundred milliseconds on answers that may reach megabytes, so every search
-is a single forward regex pass with no nested quantifiers (no catastrophic backtracking) and
-the Python-level work is proportional to the number of fences and tags, not to the text.
+is a forward pass (str.find or a regex that starts with a literal and nests no quantifiers, so
+nothing backtracks catastrophically) and the Python-level work grows with the number of
+fences and tags found, not with the length of the text.
 """
 
 from __future__ import annotations
@@ -147,10 +148,13 @@ def _scan(text: str) -> list[_Span]:
     fences = _fence_lines(text)
     events: list[tuple[int, str, _Fence | None, int]] = [(f.start, "fence", f, 0) for f in fences]
     first_visible = len(text) - len(text.lstrip())
-    if text.startswith("<", first_visible) and _DOC_MARK_RE.search(
-            text, first_visible, min((f.start for f in fences), default=len(text))):
-        events.append((first_visible, "doc", None, 0))  # a raw HTML answer, comments and all
-    events += [(m.start(), "doc", None, 0) for m in _DOC_START_RE.finditer(text)
+    if text.startswith("<", first_visible):
+        mark = _DOC_MARK_RE.search(text, first_visible,
+                                   min((f.start for f in fences), default=len(text)))
+        if mark is not None:  # a raw HTML answer, leading comments and all
+            events.append((first_visible, "doc", None, mark.start()))
+    # for a document start, the last field is where its markup begins
+    events += [(m.start(), "doc", None, m.start()) for m in _DOC_START_RE.finditer(text)
                if _at_line_start(text, m.start())]
     events += [(m.start(), "end", None, m.end()) for m in _HTML_END_RE.finditer(text)]
     events.sort(key=lambda e: e[0])
@@ -158,6 +162,7 @@ def _scan(text: str) -> list[_Span]:
     spans: list[_Span] = []
     fence: _Fence | None = None
     doc_start: int | None = None
+    doc_mark = 0
     doc_end: int | None = None
     for pos, kind, line, end in events:
         if fence is not None:
@@ -169,7 +174,8 @@ def _scan(text: str) -> list[_Span]:
             continue
         if doc_start is not None:
             if kind == "end":
-                doc_end = end
+                if pos > doc_mark:  # an end tag before the markup starts closes nothing
+                    doc_end = end
                 continue
             if doc_end is None:
                 continue  # fences and markers before the first </html> belong to the page
@@ -178,7 +184,7 @@ def _scan(text: str) -> list[_Span]:
         if line is not None:
             fence = line
         elif kind == "doc":
-            doc_start = pos
+            doc_start, doc_mark = pos, end
     if fence is not None:
         spans.append(_Span("fence", _fence_lang(fence.info), fence.content_start, len(text),
                            False, len(spans)))
@@ -384,7 +390,7 @@ def extract_page(answer: str) -> ExtractedPage | None:
     if best.is_document:
         html, added = _add_to_document(best.html, css, js)
         if added:
-            return ExtractedPage(html, best.complete and parts_complete, "assembled")
+            return ExtractedPage(html.strip(), best.complete and parts_complete, "assembled")
         return ExtractedPage(html, best.complete, "document" if best.raw else "fenced")
     html = _wrap_fragment(best.html, css, js)
     assembled = any(c not in best.html for c in css + js)

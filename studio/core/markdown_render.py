@@ -40,12 +40,16 @@ _CODE_LINK_RE = re.compile(rf"^{CODE_LINK_SCHEME}:copy/(\d+)$")
 
 # A blank line ends a chunk unless the next line is indented (list item bodies, indented code)
 # and the chunk is still below SOFT_LIMIT; past HARD_LIMIT any line ends it. Both bound the
-# size of the tail that is rendered again on every feed.
-SOFT_LIMIT = 16_384
-HARD_LIMIT = 65_536
+# size of the tail that is rendered again on every feed: markdown-it parses lists and tables
+# at ~1 MB/s here, so 4 KB costs a few milliseconds, well within a frame. A table cut this
+# way goes on in the next chunk under its own header (rendered, then dropped). Code fences
+# are exempt: they are highlighted line by line and never parsed again.
+SOFT_LIMIT = 2_048
+HARD_LIMIT = 4_096
 
 _FENCE_OPEN_RE = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
 _FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
+_TABLE_DELIMITER_RE = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 
 
 def code_link(index: int) -> str:
@@ -136,7 +140,8 @@ class _BlockRenderer:
 
     def _table_open(self, *_args: Any) -> str:
         return (f'<table border="1" cellspacing="0" cellpadding="4" '
-                f'style="border-collapse:collapse; border-color:{self.theme.border}">\n')
+                f'style="border-collapse:collapse; border-style:solid; '
+                f'border-color:{self.theme.border}">\n')
 
     def _blockquote_open(self, *_args: Any) -> str:
         return f'<blockquote style="color:{self.theme.muted}">\n'
@@ -154,6 +159,7 @@ class _Fence:
     indent: int
     info: str
     index: int
+    highlighter: str = ""
     code: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     state: State = START
@@ -192,6 +198,10 @@ class IncrementalMarkdown:
         self._chunk_len = 0
         self._has_content = False
         self._pending_blank = False
+        self._prev_raw = ""  # the previous line, while it may be a table's header row
+        self._table_header: tuple[str, str] | None = None  # of the table the chunk is in
+        self._prefix: tuple[str, str] | None = None  # header of a table this chunk continues
+        self._carry: tuple[str, str] | None = None  # header for the chunk after a hard cut
         self._fence: _Fence | None = None
         self._partial = ""  # the incomplete last line
         self._tail_html = ""
@@ -256,7 +266,7 @@ class IncrementalMarkdown:
                 self._end_chunk()
                 return
             code = fence.content(line)
-            html, fence.state = highlight_line(language_of(fence.info), code, fence.state,
+            html, fence.state = highlight_line(fence.highlighter, code, fence.state,
                                                self._theme)
             self.work += len(code)
             fence.code.append(code)
@@ -266,19 +276,36 @@ class IncrementalMarkdown:
         if opener is not None:
             self._end_chunk()
             indent, marker, info = opener
-            self._fence = _Fence(marker[0], len(marker), indent, info, len(self._blocks))
+            self._fence = _Fence(marker[0], len(marker), indent, info, len(self._blocks),
+                                 language_of(info))
             return
         if not line.strip():
             self._append(raw)
             self._pending_blank = self._has_content
+            self._carry = self._table_header = None
+            self._prev_raw = ""
             return
         if self._pending_blank and not (line[0] in " \t" and self._chunk_len < SOFT_LIMIT):
             self._end_chunk()
+        if not self._has_content and self._carry is not None and "|" in line:
+            self._prefix = self._table_header = self._carry
+        self._carry = None
         self._pending_blank = False
         self._has_content = True
+        self._track_table(raw, line)
         self._append(raw)
         if self._chunk_len >= HARD_LIMIT:
+            carry = self._table_header
             self._end_chunk()
+            self._carry = carry
+
+    def _track_table(self, raw: str, line: str) -> None:
+        if "|" not in line:
+            self._table_header = None
+        elif ("|" in self._prev_raw and "-" in line
+              and _TABLE_DELIMITER_RE.fullmatch(line) is not None):
+            self._table_header = (self._prev_raw, raw)
+        self._prev_raw = raw
 
     def _append(self, raw: str) -> None:
         self._lines.append(raw)
@@ -298,12 +325,23 @@ class IncrementalMarkdown:
         self._chunk_len = 0
         self._has_content = False
         self._pending_blank = False
+        self._prev_raw = ""
+        self._table_header = self._prefix = self._carry = None
 
     # --- rendering ---------------------------------------------------------------------------
 
     def _markdown(self, text: str) -> tuple[str, list[CodeBlock]]:
+        prefix = self._prefix
+        if prefix is not None:
+            text = prefix[0] + prefix[1] + text
         self.work += len(text)
-        return self._renderer.markdown(text, len(self._blocks))
+        html, blocks = self._renderer.markdown(text, len(self._blocks))
+        if prefix is not None:  # drop the borrowed header row
+            start = html.find("<thead>")
+            end = html.find("</thead>\n", start)
+            if start >= 0 and end >= 0:
+                html = html[:start] + html[end + len("</thead>\n"):]
+        return html, blocks
 
     def _fence_html(self, fence: _Fence, extra_line: str | None) -> str:
         lines = fence.html
@@ -319,7 +357,7 @@ class IncrementalMarkdown:
             code = fence.content(partial)
             if not code.strip(fence.char + " \t"):
                 return self._fence_html(fence, None)  # perhaps the closing fence, arriving
-            html, _state = highlight_line(language_of(fence.info), code, fence.state,
+            html, _state = highlight_line(fence.highlighter, code, fence.state,
                                           self._theme)
             self.work += len(code)
             return self._fence_html(fence, html)

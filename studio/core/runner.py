@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, cast
 
 import httpx
 
@@ -19,6 +19,7 @@ from studio.core.catalog import ModelRef, ProviderConfig
 from studio.core.conversation import context_overflow
 from studio.core.events import (
     ErrorKind,
+    Event,
     Failed,
     Finished,
     ProviderError,
@@ -35,6 +36,8 @@ from studio.core.retry import RetryPolicy, Timeouts
 from studio.core.secrets import KeyStore
 
 log = logging.getLogger(__name__)
+
+_DELTAS = (TextDelta, ReasoningDelta)
 
 
 class ModelState(StrEnum):
@@ -119,12 +122,18 @@ class ModelRun:
 
     def _append(self, event: TextDelta | ReasoningDelta) -> None:
         if isinstance(event, TextDelta):
-            self._text.append(event.text)
-            self._text_len += len(event.text)
-            self._joined_text = None
+            self._append_text(event.text)
         else:
-            self._reasoning.append(event.text)
-            self._joined_reasoning = None
+            self._append_reasoning(event.text)
+
+    def _append_text(self, text: str) -> None:
+        self._text.append(text)
+        self._text_len += len(text)
+        self._joined_text = None
+
+    def _append_reasoning(self, text: str) -> None:
+        self._reasoning.append(text)
+        self._joined_reasoning = None
 
 
 class RunListener(Protocol):
@@ -306,30 +315,41 @@ class Engine:
                        request: ChatRequest) -> ProviderError | None:
         from studio.core.providers.errors import classify_transport_error
 
-        stream = provider.stream(self.client, request)  # type: ignore[attr-defined]
+        batches = _event_batches(provider, self.client, request)
+        # The loop below runs once per streamed chunk of every model: look things up once.
+        on_delta = None if isinstance(listener, _Silent) else listener.on_delta
+        append_text = run._append_text
+        append_reasoning = run._append_reasoning
+        streaming = ModelState.STREAMING
         try:
-            async for event in stream:
-                if isinstance(event, TextDelta | ReasoningDelta):
-                    if not event.text:
-                        continue
-                    if run.state is not ModelState.STREAMING:
-                        run._clock.mark_first_token()
-                        run.state = ModelState.STREAMING
-                        run.status_note = ""
-                        listener.on_state(run)
-                    run._append(event)
-                    listener.on_delta(run, event)
-                elif isinstance(event, Usage):
-                    run.usage = event
-                    if event.input_tokens is not None:
-                        run.metrics.input_tokens = event.input_tokens
-                    if event.output_tokens is not None:
-                        run.metrics.output_tokens = event.output_tokens
-                elif isinstance(event, Finished):
-                    run.stop_reason = event.stop_reason
-                elif isinstance(event, Failed):
-                    return ProviderError(event.kind, event.message, status=event.status,
-                                         retry_after=event.retry_after)
+            async for batch in batches:
+                for event in batch:
+                    if isinstance(event, _DELTAS):
+                        text = event.text
+                        if not text:
+                            continue
+                        if run.state is not streaming:
+                            run._clock.mark_first_token()
+                            run.state = streaming
+                            run.status_note = ""
+                            listener.on_state(run)
+                        if isinstance(event, TextDelta):
+                            append_text(text)
+                        else:
+                            append_reasoning(text)
+                        if on_delta is not None:
+                            on_delta(run, event)
+                    elif isinstance(event, Usage):
+                        run.usage = event
+                        if event.input_tokens is not None:
+                            run.metrics.input_tokens = event.input_tokens
+                        if event.output_tokens is not None:
+                            run.metrics.output_tokens = event.output_tokens
+                    elif isinstance(event, Finished):
+                        run.stop_reason = event.stop_reason
+                    elif isinstance(event, Failed):
+                        return ProviderError(event.kind, event.message, status=event.status,
+                                             retry_after=event.retry_after)
             return None
         except ProviderError as exc:
             return exc
@@ -342,4 +362,24 @@ class Engine:
             log.exception("unexpected failure while streaming %s", run.target.label)
             return ProviderError(ErrorKind.PROTOCOL, f"unexpected error: {exc!r}")
         finally:
-            await stream.aclose()
+            await batches.aclose()
+
+
+def _event_batches(provider: object, client: httpx.AsyncClient, request: ChatRequest
+                   ) -> AsyncGenerator[list[Event], None]:
+    """A provider's events in lists: its `stream_batches` when it has one (one list per
+    network read spares the per-event async hand-offs), else `stream` one by one."""
+    batched = getattr(provider, "stream_batches", None)
+    if batched is not None:
+        return cast(AsyncGenerator[list[Event], None], batched(client, request))
+    return _singly(provider.stream(client, request))  # type: ignore[attr-defined]
+
+
+async def _singly(events: AsyncIterator[Event]) -> AsyncGenerator[list[Event], None]:
+    try:
+        async for event in events:
+            yield [event]
+    finally:
+        closer = getattr(events, "aclose", None)
+        if closer is not None:
+            await closer()

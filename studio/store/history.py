@@ -131,12 +131,15 @@ def list_runs(conn: sqlite3.Connection, filters: HistoryFilter | None = None, *,
         where.append("r.id IN (SELECT run_id FROM responses WHERE rating >= ?)")
         params.append(filters.min_rating)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
+    # The page is chosen first, so the per-run counts below are computed for its rows only.
     rows = conn.execute(
         "SELECT r.id, r.uuid, r.created_at, r.title, r.body, r.collection_id, c.name,"
         " (SELECT count(*) FROM turns t WHERE t.run_id = r.id),"
-        " (SELECT max(rating) FROM responses x WHERE x.run_id = r.id)"
-        f" FROM runs r LEFT JOIN collections c ON c.id = r.collection_id {clause}"
-        " ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?",
+        " (SELECT max(rating) FROM responses x WHERE x.run_id = r.id AND rating IS NOT NULL)"
+        f" FROM (SELECT r.id FROM runs r {clause}"
+        "        ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?) page"
+        " JOIN runs r ON r.id = page.id LEFT JOIN collections c ON c.id = r.collection_id"
+        " ORDER BY r.created_at DESC, r.id DESC",
         (*params, limit, offset)).fetchall()
     models: dict[int, list[str]] = {}
     if rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -55,6 +56,8 @@ class Reader:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
             raise fail(self.at(key), f"expected a whole number, got {type_name(value)}")
+        if not -(2**63) <= value < 2**63:
+            raise fail(self.at(key), "the number is too large")
         if (low is not None and value < low) or (high is not None and value > high):
             span = f"{low if low is not None else '…'} to {high if high is not None else '…'}"
             raise fail(self.at(key), f"{value} is out of range ({span})")
@@ -66,9 +69,13 @@ class Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise fail(self.at(key), f"expected a number, got {type_name(value)}")
-        if value != value or value in (float("inf"), float("-inf")):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise fail(self.at(key), "the number is too large") from None
+        if not math.isfinite(number):
             raise fail(self.at(key), "expected a finite number")
-        return float(value)
+        return number
 
     def array(self, key: str, *, required: bool = False) -> list[Any]:
         if key not in self.data or self.data[key] is None:
@@ -87,11 +94,11 @@ class Reader:
         text = check_string(value, self.at(key))
         try:
             parsed = datetime.fromisoformat(text)
-        except ValueError:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            return parsed.timestamp()
+        except (ValueError, OverflowError):
             raise fail(self.at(key), f"{text!r} is not an ISO 8601 date and time") from None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.timestamp()
 
 
 def check_string(value: object, where: str, *, max_len: int | None = None) -> str:

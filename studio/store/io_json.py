@@ -14,7 +14,7 @@ from typing import Any
 
 from studio import __version__
 from studio.store import collections, history, model_sets, prompts
-from studio.store.common import dumps, now
+from studio.store.common import now
 from studio.store.errors import ImportFormatError
 from studio.store.io_doc import DocCollection, DocPrompt, Document
 from studio.store.io_format import FORMAT_NAME, FORMAT_VERSION
@@ -23,6 +23,7 @@ from studio.store.models import (
     CollectionId,
     ImportReport,
     ModelSetId,
+    Prompt,
     PromptId,
     RunId,
 )
@@ -30,7 +31,7 @@ from studio.store.models import (
 # ---------------------------------------------------------------------------------- export
 
 
-def _prompt_json(p: Any, set_names: dict[int, str]) -> dict[str, Any]:
+def _prompt_json(p: Prompt, set_names: dict[int, str]) -> dict[str, Any]:
     return {
         "id": p.uuid, "title": p.title, "body": p.body, "system": p.system,
         "variables": dict(p.variables), "notes": p.notes, "tags": list(p.tags),
@@ -223,8 +224,3 @@ def _free_uuid(conn: sqlite3.Connection, uuid: str | None) -> str | None:
         return None
     taken = conn.execute("SELECT 1 FROM model_sets WHERE uuid = ?", (uuid,)).fetchone()
     return None if taken else uuid
-
-
-def canonical(document: dict[str, Any]) -> str:
-    """Stable text of a document (for comparing exports)."""
-    return dumps(document)

@@ -52,7 +52,9 @@ def _screenshot(r: Reader) -> tuple[int, bytes]:
 
 
 def _response(r: Reader, slots: int) -> DocResponse:
-    slot = cast(int, r.integer("slot", low=0, high=slots - 1 if slots else 0, default=None))
+    if not slots:
+        raise ImportFormatError(r.where, "an answer needs a model, and the run has none")
+    slot = r.integer("slot", low=0, high=slots - 1)
     if slot is None:
         raise ImportFormatError(r.at("slot"), "missing (a whole number is required)")
     state = r.string("state", default="done")
@@ -63,7 +65,7 @@ def _response(r: Reader, slots: int) -> DocResponse:
     if r.data.get("error") is not None:
         e = Reader(r.data["error"], r.at("error"))
         error = (e.string("kind", required=True), e.integer("status"), e.string("message"))
-    usage = Reader(r.data.get("usage") or {}, r.at("usage"))
+    usage = Reader({} if r.data.get("usage") is None else r.data["usage"], r.at("usage"))
     pages = tuple(_page(Reader(p, f"{r.at('pages')}[{i}]"))
                   for i, p in enumerate(r.array("pages")))
     if len({p.revision for p in pages}) != len(pages):

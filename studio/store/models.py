@@ -310,7 +310,11 @@ class ImportReport:
     collection_ids: list[CollectionId] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{self.prompts_added} prompts added, {self.prompts_updated} updated, "
-                f"{self.prompts_unchanged} unchanged; {self.collections_added} collections "
-                f"and {self.model_sets_added + self.model_sets_updated} model sets written; "
-                f"{self.runs_added} runs added, {self.runs_skipped} already present")
+        def n(count: int, word: str) -> str:
+            return f"{count} {word}{'' if count == 1 else 's'}"
+
+        return (f"{n(self.prompts_added, 'prompt')} added, {self.prompts_updated} updated, "
+                f"{self.prompts_unchanged} unchanged; "
+                f"{n(self.collections_added, 'collection')} created; "
+                f"{n(self.model_sets_added + self.model_sets_updated, 'model set')} written; "
+                f"{n(self.runs_added, 'run')} added, {self.runs_skipped} already present")

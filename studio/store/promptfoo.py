@@ -12,8 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from studio.store.common import variables_in
 from studio.store.errors import ImportFormatError
 from studio.store.io_checks import check_string, type_name
@@ -38,6 +36,8 @@ def read_yaml(path: Path) -> object:
 
 
 def decode_yaml(text: str, where: str = "file") -> object:
+    import yaml  # only needed for imports; keeps opening the store cheap
+
     try:
         return yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:

@@ -4,7 +4,9 @@
 released: a change to the schema is a new entry at the end of `MIGRATIONS`.
 
 Times are UNIX seconds (REAL, UTC). JSON columns are checked with json_valid() so a bug can
-never store something the reader cannot parse.
+never store something the reader cannot parse. Large text columns come last in each table:
+SQLite stores a row's columns in order, so a column after a 50 kB answer can only be read by
+walking the answer's overflow pages (a rating or state would cost a page read per row).
 """
 
 from __future__ import annotations
@@ -56,8 +58,12 @@ CREATE TABLE prompts (
     id            INTEGER PRIMARY KEY,
     uuid          TEXT NOT NULL UNIQUE,
     collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    model_set_id  INTEGER REFERENCES model_sets(id) ON DELETE SET NULL,
+    position      INTEGER NOT NULL DEFAULT 0,
+    trash_id      INTEGER REFERENCES trash(id) ON DELETE CASCADE,
+    created_at    REAL NOT NULL,
+    updated_at    REAL NOT NULL,
     title         TEXT NOT NULL,
-    body          TEXT NOT NULL,
     system        TEXT,
     variables     TEXT NOT NULL DEFAULT '{}'
                   CHECK (json_valid(variables) AND json_type(variables) = 'object'),
@@ -65,13 +71,9 @@ CREATE TABLE prompts (
     -- Tags joined by newlines: the text the search index sees. prompt_tags is the truth
     -- for filtering; both are written in the same transaction.
     tags_text     TEXT NOT NULL DEFAULT '',
-    model_set_id  INTEGER REFERENCES model_sets(id) ON DELETE SET NULL,
-    position      INTEGER NOT NULL DEFAULT 0,
-    trash_id      INTEGER REFERENCES trash(id) ON DELETE CASCADE,
-    created_at    REAL NOT NULL,
-    updated_at    REAL NOT NULL
+    body          TEXT NOT NULL
 );
-CREATE INDEX prompts_collection ON prompts(collection_id, position, id);
+CREATE INDEX prompts_collection ON prompts(collection_id, trash_id, position, id);
 CREATE INDEX prompts_trash ON prompts(trash_id) WHERE trash_id IS NOT NULL;
 CREATE INDEX prompts_model_set ON prompts(model_set_id) WHERE model_set_id IS NOT NULL;
 
@@ -89,15 +91,15 @@ CREATE TABLE runs (
     uuid           TEXT NOT NULL UNIQUE,
     collection_id  INTEGER REFERENCES collections(id) ON DELETE SET NULL,
     prompt_id      INTEGER REFERENCES prompts(id) ON DELETE SET NULL,
-    title          TEXT NOT NULL DEFAULT '',
-    body           TEXT NOT NULL,
-    system         TEXT,
-    variables      TEXT NOT NULL DEFAULT '{}'
-                   CHECK (json_valid(variables) AND json_type(variables) = 'object'),
-    model_set_name TEXT,
     head_turn_id   INTEGER REFERENCES turns(id) ON DELETE SET NULL,
     created_at     REAL NOT NULL,
-    updated_at     REAL NOT NULL
+    updated_at     REAL NOT NULL,
+    title          TEXT NOT NULL DEFAULT '',
+    model_set_name TEXT,
+    variables      TEXT NOT NULL DEFAULT '{}'
+                   CHECK (json_valid(variables) AND json_type(variables) = 'object'),
+    system         TEXT,
+    body           TEXT NOT NULL
 );
 CREATE INDEX runs_created ON runs(created_at DESC, id DESC);
 CREATE INDEX runs_collection ON runs(collection_id, created_at DESC);
@@ -122,8 +124,8 @@ CREATE TABLE turns (
     run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     parent_id  INTEGER REFERENCES turns(id) ON DELETE CASCADE,
     depth      INTEGER NOT NULL CHECK (depth >= 0),
-    prompt     TEXT NOT NULL,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    prompt     TEXT NOT NULL
 );
 CREATE INDEX turns_run ON turns(run_id, id);
 CREATE INDEX turns_parent ON turns(parent_id) WHERE parent_id IS NOT NULL;
@@ -143,27 +145,27 @@ CREATE TABLE responses (
     turn_id       INTEGER NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
     slot          INTEGER NOT NULL CHECK (slot >= 0),
     attempt       INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
-    model         TEXT NOT NULL,
-    settings      TEXT NOT NULL DEFAULT '{}'
-                  CHECK (json_valid(settings) AND json_type(settings) = 'object'),
-    text          TEXT NOT NULL DEFAULT '',
-    reasoning     TEXT NOT NULL DEFAULT '',
     state         TEXT NOT NULL DEFAULT 'waiting'
                   CHECK (state IN ('waiting', 'streaming', 'done', 'failed', 'cancelled')),
-    stop_reason   TEXT,
-    error_kind    TEXT,
-    error_status  INTEGER,
-    error_message TEXT,
+    rating        INTEGER CHECK (rating BETWEEN 1 AND 5),
     input_tokens  INTEGER,
     output_tokens INTEGER,
     ttft_s        REAL,
     total_s       REAL,
     tokens_per_s  REAL,
     cost_usd      REAL,
-    rating        INTEGER CHECK (rating BETWEEN 1 AND 5),
-    rating_note   TEXT NOT NULL DEFAULT '',
+    error_status  INTEGER,
     created_at    REAL NOT NULL,
     updated_at    REAL NOT NULL,
+    model         TEXT NOT NULL,
+    settings      TEXT NOT NULL DEFAULT '{}'
+                  CHECK (json_valid(settings) AND json_type(settings) = 'object'),
+    stop_reason   TEXT,
+    error_kind    TEXT,
+    error_message TEXT,
+    rating_note   TEXT NOT NULL DEFAULT '',
+    reasoning     TEXT NOT NULL DEFAULT '',
+    text          TEXT NOT NULL DEFAULT '',
     UNIQUE (turn_id, slot, attempt),
     FOREIGN KEY (run_id, slot) REFERENCES run_models(run_id, slot) ON DELETE CASCADE
 );
@@ -177,9 +179,9 @@ CREATE TABLE page_revisions (
     id          INTEGER PRIMARY KEY,
     response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
     revision    INTEGER NOT NULL CHECK (revision >= 0),
-    html        TEXT NOT NULL,
-    note        TEXT NOT NULL DEFAULT '',
     created_at  REAL NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    html        TEXT NOT NULL,
     UNIQUE (response_id, revision)
 );
 
@@ -187,8 +189,8 @@ CREATE TABLE page_revisions (
 CREATE TABLE screenshots (
     response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
     revision    INTEGER NOT NULL DEFAULT 0,
-    png         BLOB NOT NULL,
     created_at  REAL NOT NULL,
+    png         BLOB NOT NULL,
     PRIMARY KEY (response_id, revision)
 );
 """

@@ -140,12 +140,12 @@ class Store:
             return collections.get(conn, collections.add(conn, name, parent_id))
 
     def ensure_collection(self, name: str) -> Collection:
-        """The collection called `name` (or at a Parent/Child path), created at the top if new."""
+        """The top-level collection called `name`, created if there is none."""
         with self._write() as conn:
-            try:
-                return collections.find(conn, name)
-            except StoreError:
-                return collections.get(conn, collections.add(conn, name))
+            found = collections.find_child(conn, name, None)
+            if found is None:
+                found = collections.add(conn, name)
+            return collections.get(conn, found)
 
     def collections(self) -> list[Collection]:
         """Every collection, parents before children (depth-first)."""

@@ -41,7 +41,7 @@ from studio.ui.workspace.history import HISTORY_FILE, PromptHistory
 from studio.ui.workspace.layouts import LayoutMode, PaneArea
 from studio.ui.workspace.previews_tab import PreviewsTab
 from studio.ui.workspace.prompt_area import PromptArea
-from studio.ui.workspace.ui_state import WorkspaceState, load_state, save_state
+from studio.ui.workspace.ui_state import load_state, save_state
 from studio.ui.workspace.variables import VariablesDialog, fill_variables, find_variables
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
 
         self.pane_area = PaneArea()
         self.pane_area.currentChanged.connect(self._on_current_changed)
+        self.pane_area.layoutChanged.connect(self._on_current_changed)
         self.previews = PreviewsTab()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -299,7 +300,7 @@ class MainWindow(QMainWindow):
         area.focus_pane(None if area.focused is not None else area.current_index)
         self.actions_.focus.setChecked(area.focused is not None)
 
-    def _on_current_changed(self, _index: int) -> None:
+    def _on_current_changed(self, _index: int = 0) -> None:
         self.actions_.focus.setChecked(self.pane_area.focused is not None)
 
     def set_zoom(self, step: int) -> None:

@@ -18,7 +18,15 @@ from pathlib import Path
 import pytest
 
 from studio.core.catalog import ModelRef, builtin_providers
-from studio.core.events import ErrorKind, Event, Finished, ProviderError, TextDelta, Usage
+from studio.core.events import (
+    ErrorKind,
+    Event,
+    Finished,
+    ProviderError,
+    ReasoningDelta,
+    TextDelta,
+    Usage,
+)
 from studio.core.local_models import BUNDLED_MODEL, bundled_model_path, local_extra_available
 from studio.core.request import GenerationSettings, single_turn
 
@@ -84,7 +92,7 @@ async def _collect(stream: AsyncIterator[Event]) -> list[Event]:
 def test_streamed_text_and_usage_match_llama_cpp_itself() -> None:
     import llama_cpp
 
-    from studio.core.providers.local import REPEAT_PENALTY
+    from studio.core.providers.local import REPEAT_PENALTY, default_threads
 
     settings = GenerationSettings(temperature=0, seed=1, max_tokens=24)
     events = asyncio.run(_collect(_provider().stream(
@@ -94,8 +102,9 @@ def test_streamed_text_and_usage_match_llama_cpp_itself() -> None:
     text = "".join(d.text for d in deltas)
     usage, finished = events[-2:]
 
-    reference = llama_cpp.Llama(model_path=str(bundled_model_path()), n_ctx=4096, n_threads=2,
-                                verbose=False)
+    threads = default_threads()
+    reference = llama_cpp.Llama(model_path=str(bundled_model_path()), n_ctx=4096,
+                                n_threads=threads, n_threads_batch=threads, verbose=False)
     try:
         expected = reference.create_chat_completion(
             messages=[{"role": "system", "content": "You write HTML."},
@@ -134,7 +143,7 @@ def test_cancelling_mid_generation_stops_promptly_and_ends_the_worker() -> None:
 
 def test_the_stop_button_path_cancels_a_local_run_through_the_engine() -> None:
     from studio.core.prices import PriceTable
-    from studio.core.runner import Engine, ModelState, ModelTarget
+    from studio.core.runner import Engine, ModelRun, ModelState, ModelTarget
     from studio.core.secrets import KeyStore
 
     config = builtin_providers()["local"]
@@ -143,12 +152,21 @@ def test_the_stop_button_path_cancels_a_local_run_through_the_engine() -> None:
 
     async def run() -> tuple[ModelState, float, int]:
         engine = Engine(keys=KeyStore(env={}), prices=PriceTable.load(None))
+        streaming = asyncio.Event()
+
+        class Listener:
+            def on_delta(self, run: ModelRun, event: TextDelta | ReasoningDelta) -> None:
+                if len(run.text) >= 40:
+                    streaming.set()
+
+            def on_state(self, run: ModelRun) -> None:
+                pass
+
         try:
             session = engine.start([(target, single_turn(BUNDLED_MODEL, LONG_PROMPT,
-                                                         settings=settings))])
+                                                         settings=settings))], Listener())
             run = session.runs[0]
-            while len(run.text) < 40:
-                await asyncio.sleep(0.01)
+            await asyncio.wait_for(streaming.wait(), 60)
             started = time.perf_counter()
             session.cancel(0)
             await session.wait()

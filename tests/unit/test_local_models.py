@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from studio.core.catalog import builtin_providers
 from studio.core.events import ErrorKind, ProviderError
@@ -461,3 +463,91 @@ def test_a_gguf_llama_cpp_cannot_load_fails_cleanly(tmp_path: Path) -> None:
     assert error.kind is ErrorKind.BAD_REQUEST
     assert "cannot load" in error.message
     assert [t.name for t in threading.enumerate() if t.name.startswith("local-model:")] == []
+
+
+# --- `prompt-studio local …` ---
+
+def run_local_cli(*argv: str) -> int:
+    """The `local` command group as the CLI runs it (same parser class, same error path)."""
+    from studio.cli import UsageError, _Parser
+    from studio.cli.local_cmd import register
+
+    parser = _Parser(prog="prompt-studio")
+    register(parser.add_subparsers(dest="command", parser_class=_Parser))
+    args = parser.parse_args(list(argv))
+    try:
+        return int(args.handler(args))
+    except UsageError as exc:
+        print(f"prompt-studio: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def test_cli_adds_lists_and_removes_a_model(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    gguf = tiny_gguf(tmp_path / "tiny.gguf", context=2048)
+    assert run_local_cli("local", "add", "tiny", str(gguf)) == 0
+    assert capsys.readouterr().out == f"added local:tiny → {gguf.resolve()} (qwen2, context 2048)\n"
+
+    assert run_local_cli("local", "models", "--json", "--no-detect") == 0
+    listing = json.loads(capsys.readouterr().out)
+    tiny = [m for m in listing["models"] if m["name"] == "tiny"]
+    assert tiny == [{"name": "tiny", "ref": "local:tiny", "path": str(gguf.resolve()),
+                     "bundled": False, "present": True, "size_bytes": gguf.stat().st_size}]
+    assert listing["servers"] == []
+    assert listing["extra"]["available"] is (HAS_LLAMA and HAS_BUNDLED)
+    if HAS_BUNDLED:
+        assert listing["models"][0]["name"] == BUNDLED_MODEL
+
+    assert run_local_cli("local", "models", "--no-detect") == 0
+    text = capsys.readouterr().out
+    assert "tiny" in text
+    assert "added" in text
+
+    assert run_local_cli("local", "remove", "tiny") == 0
+    assert capsys.readouterr().out == "removed local:tiny\n"
+    assert run_local_cli("local", "remove", "tiny") == 2
+    assert "no added local model named 'tiny'" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_file_that_is_not_gguf(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a model", encoding="utf-8")
+    assert run_local_cli("local", "add", "notes", str(notes)) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "is not a GGUF model file" in captured.err
+    assert not local_models_file().exists()
+
+
+# --- inline thinking of reasoning GGUFs ---
+
+def _split_run(pieces: list[str]) -> tuple[str, str, list[str]]:
+    from studio.core.events import ReasoningDelta, TextDelta
+    from studio.core.providers.local import ThinkSplitter
+
+    splitter = ThinkSplitter()
+    events = [e for p in pieces for e in splitter.feed(p)] + splitter.flush()
+    reasoning = "".join(e.text for e in events if isinstance(e, ReasoningDelta))
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    return reasoning, text, [type(e).__name__ for e in events]
+
+
+@given(st.lists(st.integers(min_value=1, max_value=60), max_size=12))
+def test_a_leading_think_block_becomes_reasoning_however_it_is_split(cuts: list[int]) -> None:
+    whole = "\n<think>\nThe user wants red. </thin is not a tag.\n</think>\n\n<h1>Red</h1>"
+    positions = sorted({min(c, len(whole)) for c in cuts})
+    bounds = zip([0, *positions], [*positions, len(whole)], strict=True)
+    pieces = [whole[a:b] for a, b in bounds if b > a]
+    reasoning, text, kinds = _split_run(pieces)
+    assert reasoning == "\nThe user wants red. </thin is not a tag.\n"
+    assert text == "<h1>Red</h1>"
+    assert "TextDelta" not in kinds or kinds.index("TextDelta") > kinds.index("ReasoningDelta")
+
+
+def test_answers_without_thinking_pass_through_untouched() -> None:
+    assert _split_run(["<", "h1>Hi</h1>"]) == ("", "<h1>Hi</h1>", ["TextDelta"])
+    assert _split_run(["Hello ", "<think> later is just text"])[:2] == (
+        "", "Hello <think> later is just text")
+    assert _split_run(["<thi"]) == ("", "<thi", ["TextDelta"])  # ended before deciding
+    assert _split_run(["<think>unfinished thought"])[:2] == ("unfinished thought", "")

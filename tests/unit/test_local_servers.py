@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -268,3 +269,41 @@ def test_ollama_lists_its_models_through_the_native_api(fake_ollama: FakeServer)
             return [m.id for m in await make_provider(config, None).list_models(client)]
 
     assert asyncio.run(run()) == ["qwen3:0.6b", "llama3.2:latest"]
+
+
+def run_local_cli(*argv: str) -> int:
+    from studio.cli import UsageError, _Parser
+    from studio.cli.local_cmd import register
+
+    parser = _Parser(prog="prompt-studio")
+    register(parser.add_subparsers(dest="command", parser_class=_Parser))
+    args = parser.parse_args(list(argv))
+    try:
+        return int(args.handler(args))
+    except UsageError as exc:
+        print(f"prompt-studio: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def test_cli_lists_the_servers_it_finds(fake_ollama: FakeServer, fake_openai: FakeServer,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    ports = ("--port", f"ollama={fake_ollama.port}", "--port", f"llamacpp={fake_openai.port}",
+             "--port", f"lmstudio={_free_port()}")
+    assert run_local_cli("local", "models", "--json", *ports) == 0
+    servers = json.loads(capsys.readouterr().out)["servers"]
+    assert servers == [
+        {"provider": "ollama", "label": "Ollama", "kind": "ollama",
+         "base_url": f"http://127.0.0.1:{fake_ollama.port}/v1",
+         "models": ["qwen3:0.6b", "llama3.2:latest"]},
+        {"provider": "llamacpp", "label": "llama.cpp server", "kind": "openai",
+         "base_url": f"http://127.0.0.1:{fake_openai.port}/v1",
+         "models": ["qwen2.5-coder-7b-instruct", "text-embedding-nomic-embed-text-v1.5"]},
+    ]
+    assert run_local_cli("local", "models", *ports) == 0
+    text = capsys.readouterr().out
+    assert f"ollama (Ollama, http://127.0.0.1:{fake_ollama.port}/v1): qwen3:0.6b" in text
+
+
+def test_cli_rejects_a_bad_port_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_local_cli("local", "models", "--port", "vllm=8000") == 2
+    assert "expected NAME=PORT" in capsys.readouterr().err

@@ -3,15 +3,15 @@ answers that are not the expected stream, reading JSON lines, and listing models
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncGenerator, Iterable
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from contextlib import aclosing, asynccontextmanager
 from typing import Any, cast
 
 import httpx
-from httpx_sse import ServerSentEvent, aconnect_sse
 
-from studio.core.events import ErrorKind, ProviderError
+from studio.core.events import ErrorKind, Event, ProviderError
 from studio.core.providers.errors import (
     describe_body,
     error_from_response,
@@ -21,11 +21,19 @@ from studio.core.providers.errors import (
     stream_error,
     truncate,
 )
+from studio.core.providers.sse import SSEParser
 from studio.core.redact import redact
 from studio.core.request import Message
 
 # An error page or a wrong endpoint can be huge; its first part says all that is useful.
 ERROR_BODY_LIMIT = 64 * 1024
+
+# After its end marker a well-behaved server has at most the chunked body's terminator
+# left. Reading it lets httpx return the connection to its pool instead of closing it, and
+# leaves no half-read body iterators for the event loop to finalize later. The caps keep a
+# server that goes on sending (or holds the stream open) from delaying the answer.
+DRAIN_LIMIT = 64 * 1024
+DRAIN_TIMEOUT_S = 0.5
 
 
 async def read_limited(response: httpx.Response, limit: int = ERROR_BODY_LIMIT) -> bytes:
@@ -87,36 +95,118 @@ async def check_response(response: httpx.Response, expected: Iterable[str],
     ), secret)
 
 
-async def post_sse(client: httpx.AsyncClient, url: str, *, headers: dict[str, str],
-                   body: dict[str, Any], secret: str | None
-                   ) -> AsyncGenerator[ServerSentEvent, None]:
-    """Server-sent events of a streamed POST; the response is closed however this ends."""
-    async with aconnect_sse(client, "POST", url, headers=dict(headers), json=body) as source:
-        await check_response(source.response, ("text/event-stream",), secret)
-        if "content-type" not in source.response.headers:
-            # a bare local server may omit it; httpx-sse would refuse the stream outright
-            source.response.headers["content-type"] = "text/event-stream"
-        async with aclosing(source.aiter_sse()) as events:
-            async for event in events:
-                yield event
+class _Body:
+    """One pass over a streamed body that can also be drained to its end."""
+
+    def __init__(self, parts: AsyncIterator[str]) -> None:
+        self._parts = cast(AsyncGenerator[str, None], parts)
+
+    async def drain(self) -> None:
+        """Read and drop what is left, within DRAIN_LIMIT characters and DRAIN_TIMEOUT_S."""
+        size = 0
+        try:
+            async with asyncio.timeout(DRAIN_TIMEOUT_S):
+                async for part in self._parts:
+                    size += len(part)
+                    if size > DRAIN_LIMIT:
+                        return
+        except (TimeoutError, httpx.HTTPError):
+            pass  # whatever follows the end marker cannot spoil a complete answer
+
+    async def aclose(self) -> None:
+        await self._parts.aclose()
 
 
-async def post_json_lines(client: httpx.AsyncClient, url: str, *, headers: dict[str, str],
+class SSESource(_Body):
+    """The server-sent events of a response as `(event, data)` pairs, one list per read."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.aiter_text())
+        self._parser = SSEParser()
+        self._ended = False
+
+    def __aiter__(self) -> SSESource:
+        return self
+
+    async def __anext__(self) -> list[tuple[str, str]]:
+        parser = self._parser
+        async for text in self._parts:
+            events = parser.feed(text)
+            if events:
+                return events
+        if not self._ended:
+            self._ended = True
+            events = parser.finish()
+            if events:
+                return events
+        raise StopAsyncIteration
+
+
+@asynccontextmanager
+async def open_sse(client: httpx.AsyncClient, url: str, *, headers: dict[str, str],
+                   body: dict[str, Any], secret: str | None) -> AsyncIterator[SSESource]:
+    """A streamed POST answered with server-sent events; closed however the block ends.
+
+    A missing content type is accepted (bare local servers omit it).
+    """
+    sent = dict(headers)
+    sent["Accept"] = "text/event-stream"
+    sent["Cache-Control"] = "no-store"
+    async with client.stream("POST", url, headers=sent, json=body) as response:
+        await check_response(response, ("text/event-stream",), secret)
+        source = SSESource(response)
+        try:
+            yield source
+        finally:
+            await source.aclose()
+
+
+class JSONLineSource(_Body):
+    """The lines of a newline-delimited JSON body, one at a time."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.aiter_lines())
+
+    def __aiter__(self) -> JSONLineSource:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        async for line in self._parts:
+            if line.strip():
+                return parse_json_object(line)
+        raise StopAsyncIteration
+
+
+@asynccontextmanager
+async def open_json_lines(client: httpx.AsyncClient, url: str, *, headers: dict[str, str],
                           body: dict[str, Any], secret: str | None
-                          ) -> AsyncGenerator[dict[str, Any], None]:
+                          ) -> AsyncIterator[JSONLineSource]:
     """Objects of a newline-delimited JSON stream (Ollama's native API)."""
     async with client.stream("POST", url, headers=headers, json=body) as response:
         await check_response(
             response, ("application/x-ndjson", "application/json"), secret)
-        async with aclosing(cast(AsyncGenerator[str, None], response.aiter_lines())) as lines:
-            async for line in lines:
-                if line.strip():
-                    yield parse_json_object(line)
+        source = JSONLineSource(response)
+        try:
+            yield source
+        finally:
+            await source.aclose()
+
+
+async def one_by_one(batches: AsyncGenerator[list[Event], None]
+                     ) -> AsyncGenerator[Event, None]:
+    """The events of a batched stream singly (the `Provider.stream` interface)."""
+    async with aclosing(batches):
+        async for batch in batches:
+            for event in batch:
+                yield event
+
+
+_decode_json = json.JSONDecoder().decode
 
 
 def parse_json_object(data: str) -> dict[str, Any]:
     try:
-        value = json.loads(data)
+        value = _decode_json(data)
     except ValueError:
         raise malformed_json_error(data) from None
     if not isinstance(value, dict):

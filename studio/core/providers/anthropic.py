@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator
-from contextlib import aclosing
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -15,8 +14,9 @@ from studio.core.providers._wire import (
     get_json,
     int_or_none,
     normalize_thread,
+    one_by_one,
+    open_sse,
     parse_json_object,
-    post_sse,
 )
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import anthropic_stream_error, incomplete_stream_error
@@ -59,53 +59,55 @@ def _input_tokens(usage: dict[str, Any]) -> int | None:
 
 
 class MessagesDecoder:
+    """Turns Messages API events into events; `feed` appends to the caller's list."""
+
     def __init__(self) -> None:
         self.done = False
         self.stop_reason: str | None = None
         self._input: int | None = None
         self._output: int | None = None
 
-    def feed(self, event: str, data: str) -> Iterator[Event]:
+    def feed(self, event: str, data: str, out: list[Event]) -> None:
         if not data.strip():
             return
         payload = parse_json_object(data)
         kind = payload.get("type") if isinstance(payload.get("type"), str) else event
         if kind == "error" or event == "error":
             raise anthropic_stream_error(payload.get("error"))
-        if kind == "message_start":
+        if kind == "content_block_delta":  # nearly every event of a stream
+            delta = payload.get("delta")
+            if isinstance(delta, dict):
+                self._block_text(delta.get("type"), delta, out)
+        elif kind == "message_start":
             message = payload.get("message")
             usage = message.get("usage") if isinstance(message, dict) else None
-            yield from self._usage(usage)
+            self._usage(usage, out)
         elif kind == "content_block_start":
             block = payload.get("content_block")
             if isinstance(block, dict):
-                yield from self._block_text(block.get("type"), block)
-        elif kind == "content_block_delta":
-            delta = payload.get("delta")
-            if isinstance(delta, dict):
-                yield from self._block_text(delta.get("type"), delta)
+                self._block_text(block.get("type"), block, out)
         elif kind == "message_delta":
             delta = payload.get("delta")
             if isinstance(delta, dict) and isinstance(delta.get("stop_reason"), str):
                 self.stop_reason = delta["stop_reason"]
-            yield from self._usage(payload.get("usage"))
+            self._usage(payload.get("usage"), out)
         elif kind == "message_stop":
             self.done = True
         # ping, content_block_stop and event types added later carry nothing to show
 
     @staticmethod
-    def _block_text(kind: Any, block: dict[str, Any]) -> Iterator[Event]:
+    def _block_text(kind: Any, block: dict[str, Any], out: list[Event]) -> None:
         # signature_delta, input_json_delta, citations and redacted_thinking are skipped
         if kind in ("text", "text_delta"):
             text = block.get("text")
             if isinstance(text, str) and text:
-                yield TextDelta(text)
+                out.append(TextDelta(text))
         elif kind in ("thinking", "thinking_delta"):
             thinking = block.get("thinking")
             if isinstance(thinking, str) and thinking:
-                yield ReasoningDelta(thinking)
+                out.append(ReasoningDelta(thinking))
 
-    def _usage(self, usage: Any) -> Iterator[Event]:
+    def _usage(self, usage: Any, out: list[Event]) -> None:
         if not isinstance(usage, dict):
             return
         before = (self._input, self._output)
@@ -116,7 +118,7 @@ class MessagesDecoder:
         if tokens_out is not None:
             self._output = tokens_out
         if (self._input, self._output) != before:
-            yield Usage(self._input, self._output)
+            out.append(Usage(self._input, self._output))
 
     def finish(self) -> Finished:
         if not self.done:
@@ -143,18 +145,33 @@ class AnthropicProvider:
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         return build_body(request)
 
-    async def stream(self, client: httpx.AsyncClient, request: ChatRequest
-                     ) -> AsyncGenerator[Event, None]:
+    def stream(self, client: httpx.AsyncClient, request: ChatRequest
+               ) -> AsyncGenerator[Event, None]:
+        return one_by_one(self.stream_batches(client, request))
+
+    async def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
+                             ) -> AsyncGenerator[list[Event], None]:
+        """The events of `stream`, one list per network read (what the engine consumes)."""
         decoder = MessagesDecoder()
-        events = post_sse(client, self.messages_url, headers=self.headers(),
-                          body=self.build_body(request), secret=self._api_key)
-        async with aclosing(events):
-            async for sse in events:
-                for event in decoder.feed(sse.event, sse.data):
-                    yield event
+        async with open_sse(client, self.messages_url, headers=self.headers(),
+                            body=self.build_body(request), secret=self._api_key) as source:
+            async for batch in source:
+                events: list[Event] = []
+                try:
+                    for name, data in batch:
+                        decoder.feed(name, data, events)
+                        if decoder.done:
+                            break
+                except Exception:
+                    if events:
+                        yield events
+                    raise
+                if events:
+                    yield events
                 if decoder.done:
+                    await source.drain()
                     break
-        yield decoder.finish()
+        yield [decoder.finish()]
 
     async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
         url = f"{self.config.base_url.rstrip('/')}/models"

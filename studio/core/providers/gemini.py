@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterator
-from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
 
@@ -17,8 +16,9 @@ from studio.core.providers._wire import (
     get_json,
     int_or_none,
     normalize_thread,
+    one_by_one,
+    open_sse,
     parse_json_object,
-    post_sse,
 )
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import google_error, incomplete_stream_error
@@ -135,16 +135,28 @@ class GeminiProvider:
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         return build_body(request)
 
-    async def stream(self, client: httpx.AsyncClient, request: ChatRequest
-                     ) -> AsyncGenerator[Event, None]:
+    def stream(self, client: httpx.AsyncClient, request: ChatRequest
+               ) -> AsyncGenerator[Event, None]:
+        return one_by_one(self.stream_batches(client, request))
+
+    async def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
+                             ) -> AsyncGenerator[list[Event], None]:
+        """The events of `stream`, one list per network read (what the engine consumes)."""
         decoder = GenerateContentDecoder()
-        events = post_sse(client, self.stream_url(request.model), headers=self.headers(),
-                          body=self.build_body(request), secret=self._api_key)
-        async with aclosing(events):
-            async for sse in events:
-                for event in decoder.feed(sse.data):
-                    yield event
-        yield decoder.finish()
+        async with open_sse(client, self.stream_url(request.model), headers=self.headers(),
+                            body=self.build_body(request), secret=self._api_key) as source:
+            async for batch in source:
+                events: list[Event] = []
+                try:
+                    for _name, data in batch:
+                        events.extend(decoder.feed(data))
+                except Exception:
+                    if events:
+                        yield events
+                    raise
+                if events:
+                    yield events
+        yield [decoder.finish()]
 
     async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
         url = f"{self.config.base_url.rstrip('/')}/models"

@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import random
 import threading
-from collections.abc import AsyncIterator, Callable, Generator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Sequence
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any, Protocol, cast
 
 import httpx
 
 from studio.core.catalog import ProviderConfig
-from studio.core.events import ErrorKind, Event, Finished, ProviderError, TextDelta, Usage
+from studio.core.events import (
+    ErrorKind,
+    Event,
+    Finished,
+    ProviderError,
+    ReasoningDelta,
+    TextDelta,
+    Usage,
+)
 from studio.core.local_models import (
     BUNDLED_MODEL,
     EXTRA_HINT,
@@ -35,18 +45,27 @@ from studio.core.providers._wire import normalize_thread
 from studio.core.providers.base import ModelInfo
 from studio.core.request import ChatRequest
 
-# llama.cpp allocates the whole KV cache up front; 4096 tokens covers a prompt plus a
-# generated page, and keeps a 7B model's cache near 0.5 GB.
+# llama.cpp allocates the whole KV cache up front; 4096 tokens hold a prompt plus a
+# generated page, and keep an 8B model's cache (grouped-query attention) near 0.5 GB.
 MAX_CONTEXT = 4096
-# Two threads leave the other cores to the GUI, the previews and the other streams; small
-# models are bound by memory bandwidth more than by cores.
-N_THREADS = 2
+
 # The repetition penalty Ollama and llama.cpp's own tools default to. Without it, small
 # models at temperature 0 repeat one line until the context is full.
 REPEAT_PENALTY = 1.1
 # How long closing a stream waits for the worker to notice the stop flag; a worker still
 # inside one long llama.cpp call (a big prompt evaluation) finishes on its own after that.
 JOIN_GRACE_S = 0.25
+
+
+def default_threads(cpus: int | None = None) -> int:
+    """Half the cores, 1 to 4: the rest stay with the GUI, the previews and other streams.
+
+    llama.cpp's threads wait for each other by spinning, so when the cores are busy with
+    other work, more threads get slower, not faster; seen on 2 shared cores: 1 thread
+    38-71 tokens/s, 2 threads 3-25 tokens/s with SmolLM2-135M.
+    """
+    cpus = cpus if cpus is not None else (os.cpu_count() or 2)
+    return max(1, min(4, cpus // 2))
 
 
 class ChatModel(Protocol):
@@ -94,6 +113,7 @@ def _import_llama_cpp() -> Any:
 
 
 _counting_class: type[Any] | None = None
+_counting_class_lock = threading.Lock()
 
 
 def _counting_llama() -> type[Any]:
@@ -103,9 +123,13 @@ def _counting_llama() -> type[Any]:
     exact; `generate` sees every prompt token and every sampled token.
     """
     global _counting_class
-    if _counting_class is not None:
+    with _counting_class_lock:
+        if _counting_class is None:
+            _counting_class = _make_counting_llama(_import_llama_cpp())
         return _counting_class
-    llama_cpp = _import_llama_cpp()
+
+
+def _make_counting_llama(llama_cpp: Any) -> type[Any]:
     base: Any = llama_cpp.Llama
 
     class CountingLlama(base):  # type: ignore[misc]
@@ -140,7 +164,6 @@ def _counting_llama() -> type[Any]:
                 return max(0, self.sampled - 1)
             return self.sampled
 
-    _counting_class = CountingLlama
     return CountingLlama
 
 
@@ -157,7 +180,9 @@ def _load(path: Path) -> ChatModel:
     n_ctx = min(trained or MAX_CONTEXT, MAX_CONTEXT)
     with _LOAD_LOCK:
         try:
-            model = cls(model_path=str(path), n_ctx=n_ctx, n_threads=N_THREADS, verbose=False)
+            threads = default_threads()
+            model = cls(model_path=str(path), n_ctx=n_ctx, n_threads=threads,
+                        n_threads_batch=threads, verbose=False)
         except ValueError as exc:
             raise ProviderError(ErrorKind.BAD_REQUEST,
                                 f"llama.cpp cannot load {path}: {exc}") from None
@@ -186,6 +211,69 @@ def completion_kwargs(request: ChatRequest, seed: int) -> dict[str, Any]:
     if settings.max_tokens is not None:
         kwargs["max_tokens"] = settings.max_tokens
     return kwargs
+
+
+class ThinkSplitter:
+    """Routes a leading <think>…</think> block (Qwen3, DeepSeek-R1 and other reasoning
+    GGUFs write their thinking inline) to ReasoningDelta, the rest to TextDelta.
+
+    Tags may arrive split over several tokens, so text that could still be the start of
+    a tag is held back until the next piece decides it.
+    """
+
+    OPEN, CLOSE = "<think>", "</think>"
+
+    def __init__(self) -> None:
+        self._state = "start"  # start → thinking → after → answer
+        self._held = ""
+
+    def feed(self, text: str) -> list[TextDelta | ReasoningDelta]:
+        self._held += text
+        events: list[TextDelta | ReasoningDelta] = []
+        if self._state == "start":
+            stripped = self._held.lstrip()
+            if stripped.startswith(self.OPEN):
+                self._state = "thinking"
+                self._held = stripped[len(self.OPEN):]
+            elif self.OPEN.startswith(stripped):
+                return events  # still possibly "<thi…"
+            else:
+                self._state = "answer"
+        if self._state == "thinking":
+            end = self._held.find(self.CLOSE)
+            if end < 0:
+                cut = len(self._held) - _partial_suffix(self._held, self.CLOSE)
+                thought, self._held = self._held[:cut], self._held[cut:]
+                if thought:
+                    events.append(ReasoningDelta(thought))
+                return events
+            if end:
+                events.append(ReasoningDelta(self._held[:end]))
+            self._held = self._held[end + len(self.CLOSE):]
+            self._state = "after"
+        if self._state == "after":
+            # the blank lines between the thinking and the answer belong to neither
+            self._held = self._held.lstrip("\n")
+            if self._held:
+                self._state = "answer"
+        if self._state == "answer" and self._held:
+            events.append(TextDelta(self._held))
+            self._held = ""
+        return events
+
+    def flush(self) -> list[TextDelta | ReasoningDelta]:
+        held, self._held = self._held, ""
+        if not held or self._state == "after":
+            return []
+        return [ReasoningDelta(held) if self._state == "thinking" else TextDelta(held)]
+
+
+def _partial_suffix(text: str, tag: str) -> int:
+    """Length of the longest end of `text` that is a beginning of `tag`."""
+    for n in range(min(len(tag) - 1, len(text)), 0, -1):
+        if text.endswith(tag[:n]):
+            return n
+    return 0
 
 
 class _End:
@@ -252,6 +340,7 @@ class _Generation:
             seed = random.getrandbits(31)
         llm.should_stop = self.stop.is_set
         finish: str | None = None
+        splitter = ThinkSplitter()
         try:
             chunks = llm.create_chat_completion(**completion_kwargs(self.request, seed))
             try:
@@ -261,7 +350,8 @@ class _Generation:
                     choice = chunk["choices"][0]
                     text = choice.get("delta", {}).get("content")
                     if text:
-                        self._push(TextDelta(text))
+                        for event in splitter.feed(text):
+                            self._push(event)
                     if choice.get("finish_reason"):
                         finish = str(choice["finish_reason"])
             finally:
@@ -272,6 +362,8 @@ class _Generation:
             llm.should_stop = _never
         if self.stop.is_set():
             return
+        for event in splitter.flush():
+            self._push(event)
         self._push(Usage(llm.prompt_tokens, llm.completion_tokens()))
         self._push(Finished(finish))
 
@@ -285,7 +377,7 @@ class _Generation:
             self.ended.set()
         self.queue.put_nowait(batch)
 
-    async def events(self) -> AsyncIterator[Event]:
+    async def events(self) -> AsyncGenerator[Event, None]:
         while True:
             batch = await self.queue.get()
             for item in _coalesce(batch):
@@ -310,8 +402,11 @@ def _coalesce(batch: list[_Item]) -> list[_Item]:
     """Merge neighbouring text deltas: one event per batch, not per token, when behind."""
     merged: list[_Item] = []
     for item in batch:
-        if isinstance(item, TextDelta) and merged and isinstance(merged[-1], TextDelta):
-            merged[-1] = TextDelta(merged[-1].text + item.text)
+        last = merged[-1] if merged else None
+        if isinstance(item, TextDelta) and isinstance(last, TextDelta):
+            merged[-1] = TextDelta(last.text + item.text)
+        elif isinstance(item, ReasoningDelta) and isinstance(last, ReasoningDelta):
+            merged[-1] = ReasoningDelta(last.text + item.text)
         else:
             merged.append(item)
     return merged
@@ -337,8 +432,9 @@ class LocalProvider:
         generation = _Generation(asyncio.get_running_loop(), model, request)
         generation.thread.start()
         try:
-            async for event in generation.events():
-                yield event
+            async with aclosing(generation.events()) as events:
+                async for event in events:
+                    yield event
         finally:
             await generation.close()
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterator
-from contextlib import aclosing
 from typing import Any
 
 import httpx
 
 from studio.core.catalog import ProviderConfig
 from studio.core.events import Event, Finished, ReasoningDelta, TextDelta, Usage
-from studio.core.providers._wire import get_json, int_or_none, normalize_thread, post_json_lines
+from studio.core.providers._wire import (
+    get_json,
+    int_or_none,
+    normalize_thread,
+    one_by_one,
+    open_json_lines,
+)
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import incomplete_stream_error, stream_error
 from studio.core.request import ChatRequest, ReasoningEffort
@@ -103,18 +108,31 @@ class OllamaProvider:
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         return build_body(request)
 
-    async def stream(self, client: httpx.AsyncClient, request: ChatRequest
-                     ) -> AsyncGenerator[Event, None]:
+    def stream(self, client: httpx.AsyncClient, request: ChatRequest
+               ) -> AsyncGenerator[Event, None]:
+        return one_by_one(self.stream_batches(client, request))
+
+    async def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
+                             ) -> AsyncGenerator[list[Event], None]:
+        """The events of `stream`, one list per line (what the engine consumes)."""
         decoder = ChatLinesDecoder()
-        lines = post_json_lines(client, self.chat_url, headers=self.headers(),
-                                body=self.build_body(request), secret=self._api_key)
-        async with aclosing(lines):
+        async with open_json_lines(client, self.chat_url, headers=self.headers(),
+                                   body=self.build_body(request), secret=self._api_key
+                                   ) as lines:
             async for line in lines:
-                for event in decoder.feed(line):
-                    yield event
+                events: list[Event] = []
+                try:
+                    events.extend(decoder.feed(line))
+                except Exception:
+                    if events:
+                        yield events
+                    raise
+                if events:
+                    yield events
                 if decoder.done:
+                    await lines.drain()
                     break
-        yield decoder.finish()
+        yield [decoder.finish()]
 
     async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
         url = f"{native_root(self.config.base_url)}/api/tags"

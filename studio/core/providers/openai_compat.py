@@ -3,10 +3,9 @@ OpenRouter, Ollama /v1, LM Studio, llama.cpp and any custom base URL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Iterator
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import httpx
@@ -27,8 +26,9 @@ from studio.core.providers._wire import (
     get_json,
     int_or_none,
     normalize_thread,
+    one_by_one,
+    open_sse,
     parse_json_object,
-    post_sse,
 )
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import incomplete_stream_error, stream_error
@@ -142,28 +142,30 @@ def _usage(data: Any) -> Usage | None:
     return None if usage == Usage() else usage
 
 
-def _first_text(*values: Any) -> str | None:
-    for value in values:
-        if isinstance(value, str) and value:
-            return value
-    return None
+def _text(value: Any) -> TypeGuard[str]:
+    return isinstance(value, str) and value != ""
 
 
 class ChatCompletionsDecoder:
-    """Turns the `data:` payloads of a Chat Completions stream into events."""
+    """Turns the `data:` payloads of a Chat Completions stream into events.
+
+    `feed` appends to the caller's list, so what a payload yielded before it turned out
+    to carry an error is still delivered.
+    """
 
     def __init__(self) -> None:
         self.done = False
         self.stop_reason: str | None = None
         self._usage: Usage | None = None
 
-    def feed(self, event: str, data: str) -> Iterator[Event]:
-        if not data.strip():
+    def feed(self, event: str, data: str, out: list[Event]) -> None:
+        stripped = data.strip()
+        if not stripped:
             return
-        if data.strip() == "[DONE]":
+        if stripped == "[DONE]":
             self.done = True
             return
-        if event == "error" and not data.lstrip().startswith("{"):
+        if event == "error" and not stripped.startswith("{"):
             raise stream_error({"message": data})
         chunk = parse_json_object(data)
         choices = chunk.get("choices")
@@ -172,33 +174,41 @@ class ChatCompletionsDecoder:
                 ErrorKind.PROTOCOL,
                 "the server answered in the Responses API format, not Chat Completions; "
                 "check the base URL")
-        usages = [chunk.get("usage")]
+        top_usage = chunk.get("usage")
+        choice_usage = None
         if isinstance(choices, list):
-            choice = next((c for c in choices if isinstance(c, dict)
-                           and c.get("index", 0) == 0), None)
-            if choice is not None:
-                yield from self._choice(choice)
-                usages.append(choice.get("usage"))  # Moonshot puts it here
-        for raw in usages:
-            usage = _usage(raw)
-            if usage is not None and usage != self._usage:
-                self._usage = usage
-                yield usage
+            for choice in choices:
+                if isinstance(choice, dict) and choice.get("index", 0) == 0:
+                    self._choice(choice, out)
+                    choice_usage = choice.get("usage")  # Moonshot puts it here
+                    break
+        if top_usage is not None:
+            self._add_usage(top_usage, out)
+        if choice_usage is not None:
+            self._add_usage(choice_usage, out)
         error = chunk.get("error")
         if error:
             raise stream_error(error)
 
-    def _choice(self, choice: dict[str, Any]) -> Iterator[Event]:
+    def _add_usage(self, raw: Any, out: list[Event]) -> None:
+        usage = _usage(raw)
+        if usage is not None and usage != self._usage:
+            self._usage = usage
+            out.append(usage)
+
+    def _choice(self, choice: dict[str, Any], out: list[Event]) -> None:
         delta = choice.get("delta")
         if isinstance(delta, dict):
             # reasoning_content: DeepSeek, Qwen; reasoning: OpenRouter, Ollama. Some
             # servers send both with the same text, and reasoning_details repeats it.
-            reasoning = _first_text(delta.get("reasoning_content"), delta.get("reasoning"))
-            if reasoning is not None:
-                yield ReasoningDelta(reasoning)
-            content = _first_text(delta.get("content"))
-            if content is not None:
-                yield TextDelta(content)
+            reasoning = delta.get("reasoning_content")
+            if not _text(reasoning):
+                reasoning = delta.get("reasoning")
+            if _text(reasoning):
+                out.append(ReasoningDelta(reasoning))
+            content = delta.get("content")
+            if isinstance(content, str) and content:
+                out.append(TextDelta(content))
         reason = choice.get("finish_reason")
         if isinstance(reason, str) and reason:
             self.stop_reason = reason
@@ -228,18 +238,33 @@ class OpenAICompatProvider:
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         return build_body(request, self.dialect)
 
-    async def stream(self, client: httpx.AsyncClient, request: ChatRequest
-                     ) -> AsyncGenerator[Event, None]:
+    def stream(self, client: httpx.AsyncClient, request: ChatRequest
+               ) -> AsyncGenerator[Event, None]:
+        return one_by_one(self.stream_batches(client, request))
+
+    async def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
+                             ) -> AsyncGenerator[list[Event], None]:
+        """The events of `stream`, one list per network read (what the engine consumes)."""
         decoder = ChatCompletionsDecoder()
-        events = post_sse(client, self.chat_url, headers=self.headers(),
-                          body=self.build_body(request), secret=self._api_key)
-        async with aclosing(events):
-            async for sse in events:
-                for event in decoder.feed(sse.event, sse.data):
-                    yield event
+        async with open_sse(client, self.chat_url, headers=self.headers(),
+                            body=self.build_body(request), secret=self._api_key) as source:
+            async for batch in source:
+                events: list[Event] = []
+                try:
+                    for name, data in batch:
+                        decoder.feed(name, data, events)
+                        if decoder.done:
+                            break
+                except Exception:
+                    if events:
+                        yield events
+                    raise
+                if events:
+                    yield events
                 if decoder.done:
+                    await source.drain()
                     break
-        yield decoder.finish()
+        yield [decoder.finish()]
 
     async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
         url = f"{self.config.base_url.rstrip('/')}/models"

@@ -5,7 +5,6 @@ Pure Python (no Qt): the providers dialog and the model picker share it.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import time
@@ -29,14 +28,10 @@ LOCAL_PROVIDER_MODULE = "studio.core.providers.local"
 
 
 def local_models_available() -> tuple[bool, str]:
-    """(available, reason): whether the bundled local provider can be loaded here."""
-    try:
-        importlib.import_module(LOCAL_PROVIDER_MODULE)
-    except ImportError as exc:
-        return False, str(exc)
-    except Exception as exc:  # a broken native library must not stop the app from starting
-        return False, f"{type(exc).__name__}: {exc}"
-    return True, ""
+    """(available, reason): whether the bundled local model can run here."""
+    from studio.core.local_models import local_extra_available
+
+    return local_extra_available()
 
 
 def model_cache_file(cache_dir: Path) -> Path:

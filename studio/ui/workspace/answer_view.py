@@ -24,8 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from studio.core.highlight import DARK, LIGHT, START, State, Theme, highlight_line, language_of
-from studio.core.markdown_render import CodeBlock, IncrementalMarkdown, code_link, \
-    parse_code_link
+from studio.core.markdown_render import CodeBlock, IncrementalMarkdown, code_link, parse_code_link
 from studio.ui.style import is_dark
 from studio.ui.workspace.stream_segments import (
     CodeLine,
@@ -252,28 +251,50 @@ class AnswerView(QTextBrowser):
     def _write(self, stable_html: str, tail_html: str) -> None:
         if not stable_html and tail_html == self._shown_tail:
             return
-        if self._shown_tail:
-            self._remove_from(self._tail_start)
-        if stable_html:
-            self._insert_html(stable_html)
-            self._tail_start = self._end_position()
-        if tail_html:
-            self._insert_html(tail_html)
+        doc = self.document()
+        if doc.isEmpty() or self._tail_start == 0:
+            # The very first content: setHtml keeps the format of the first block.
+            doc.clear()
+            self._tail_start = 0
+            if stable_html:
+                doc.setHtml(stable_html.strip())
+                self._tail_start = self._end_position()
+            if tail_html:
+                self._insert_html(tail_html)
+            self._shown_tail = tail_html
+            return
+        cursor = QTextCursor(doc)
+        # One edit block: the layout and the scroll range are updated once per write.
+        cursor.beginEditBlock()
+        try:
+            if self._shown_tail:
+                cursor.setPosition(min(self._tail_start, self._end_position()))
+                cursor.movePosition(QTextCursor.MoveOperation.End,
+                                    QTextCursor.MoveMode.KeepAnchor)
+                cursor.removeSelectedText()
+            if stable_html:
+                self._insert_html(stable_html, cursor)
+                self._tail_start = self._end_position()
+            if tail_html:
+                self._insert_html(tail_html, cursor)
+        finally:
+            cursor.endEditBlock()
         self._shown_tail = tail_html
 
-    def _insert_html(self, html: str) -> None:
+    def _insert_html(self, html: str, cursor: QTextCursor | None = None) -> None:
         doc = self.document()
-        if doc.isEmpty():
-            doc.setHtml(html)
+        if doc.isEmpty() and cursor is None:
+            doc.setHtml(html.strip())
             return
         # Inserting a fragment merges its first block into the block at the cursor and
         # loses that block's format (heading, code, margins). Prefixing an empty block
         # makes the merge harmless: every real block keeps its own format.
         piece = QTextDocument()
         piece.setDefaultFont(doc.defaultFont())
-        piece.setHtml(html)
+        piece.setHtml(html.strip())
         QTextCursor(piece).insertBlock()
-        cursor = QTextCursor(doc)
+        if cursor is None:
+            cursor = QTextCursor(doc)
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertFragment(QTextDocumentFragment(piece))
 

@@ -24,6 +24,7 @@ def build_jobs(targets: list[ModelTarget], prompt: str,
 
 class Comparison(QObject):
     stateChanged = Signal()  # some model changed state (running/finished)
+    progressed = Signal()  # a few times a second while streaming, and on state changes
     finished = Signal()  # every model ended (done, failed or cancelled)
 
     def __init__(self, engine: Engine, prompt: str, system: str | None,
@@ -43,6 +44,7 @@ class Comparison(QObject):
         self._live.timeout.connect(self._tick)
         self._engine = engine
         self.session: RunSession | None = None
+        self._closed = False
 
     def start(self) -> RunSession:
         self.session = self._engine.start(build_jobs(self.targets, self.prompt, self.system),
@@ -59,7 +61,13 @@ class Comparison(QObject):
 
     @property
     def running(self) -> bool:
+        """Some model is still working (as the engine sees it)."""
         return any(not r.state.finished for r in self.runs)
+
+    @property
+    def settled(self) -> bool:
+        """Every model has ended and the panes show all of it."""
+        return self.session is not None and not self.running and not self.coalescer.pending
 
     # -- control -----------------------------------------------------------------------
 
@@ -88,11 +96,14 @@ class Comparison(QObject):
     async def wait(self) -> None:
         if self.session is not None:
             await self.session.wait()
-        # The last state change may still sit in the coalescer's buffer.
+        # The last state changes may still sit in the coalescer's buffer.
         self.coalescer.flush()
 
     def close(self) -> None:
         """Stop everything and stop touching the panes (they are about to be deleted)."""
+        if self._closed:
+            return  # cancelling twice would interrupt the models' own cleanup
+        self._closed = True
         self.stop_all()
         self.coalescer.detach()
         self._live.stop()
@@ -110,7 +121,8 @@ class Comparison(QObject):
                 panes[index].update_state(run)
             self._update_badges()
             self.stateChanged.emit()
-            if not self.running:
+            self.progressed.emit()
+            if self.settled:
                 self._live.stop()
                 self.finished.emit()
 
@@ -119,6 +131,7 @@ class Comparison(QObject):
             if run.state is ModelState.STREAMING:
                 pane.refresh_metrics(run.refresh_metrics())
                 pane.update_preview()
+        self.progressed.emit()
 
     def _update_badges(self) -> None:
         standings = [Standing(r.index, r.state is ModelState.DONE, r.metrics,

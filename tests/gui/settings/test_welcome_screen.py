@@ -1,8 +1,6 @@
 # mypy: disable-error-code="no-untyped-call"
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -10,7 +8,6 @@ from pytestqt.qtbot import QtBot
 from studio.core.catalog import ProviderRegistry
 from studio.core.secrets import SERVICE, KeyStore
 from studio.ui.settings.welcome import (
-    LOCAL_PROVIDER_MODULE,
     WelcomeWidget,
     local_models_available,
     needs_welcome,
@@ -66,12 +63,11 @@ def test_without_the_local_extra_the_local_card_says_how_to_get_it(qtbot: QtBot)
         qtbot.mouseClick(welcome.local_button, Qt.MouseButton.LeftButton)
 
 
-def test_the_local_card_follows_whether_the_local_provider_imports(qtbot: QtBot) -> None:
-    importable = importlib.util.find_spec(LOCAL_PROVIDER_MODULE) is not None
-    available, reason = local_models_available()
-    if not importable:
-        assert not available
-        assert reason
+def test_the_local_card_follows_whether_the_local_extra_is_installed(qtbot: QtBot) -> None:
+    from studio.core.local_models import local_extra_available
+
+    available, _ = local_extra_available()
+    assert local_models_available()[0] is available
     welcome = WelcomeWidget()
     qtbot.addWidget(welcome)
     assert welcome.local_available is available

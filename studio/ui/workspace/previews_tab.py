@@ -1,0 +1,75 @@
+"""The "Previews" tab: every answer's page running side by side.
+
+QtWebEngine is loaded only when the tab is first shown; while the tab is hidden nothing is
+refreshed (the preview views freeze pages that are not visible).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
+
+if TYPE_CHECKING:
+    from studio.ui.preview.grid import PreviewGrid
+    from studio.ui.workspace.comparison import Comparison
+
+
+def preview_key(index: int, ref: str) -> str:
+    # The same model may be compared with itself under other settings: keep them apart.
+    return f"{index}:{ref}"
+
+
+class PreviewsTab(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Previews of all pages")
+        self._stack = QStackedLayout(self)
+        self._placeholder = QLabel("The pages the models write run here, side by side.\n"
+                                   "Send a prompt that asks for an HTML page.")
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setEnabled(False)
+        self._stack.addWidget(self._placeholder)
+        self._grid: PreviewGrid | None = None
+        self._comparison: Comparison | None = None
+        self._active = False
+
+    @property
+    def grid(self) -> PreviewGrid | None:
+        return self._grid
+
+    def set_comparison(self, comparison: Comparison | None) -> None:
+        # A replaced comparison is closed and goes quiet, so its signal needs no disconnect;
+        # refresh() always reads the current one.
+        self._comparison = comparison
+        if self._grid is not None:
+            self._grid.clear()
+        if comparison is not None:
+            comparison.progressed.connect(self.refresh)
+        self.refresh()
+
+    def set_active(self, active: bool) -> None:
+        self._active = active
+        self.refresh()
+
+    def refresh(self) -> None:
+        comparison = self._comparison
+        if not self._active or comparison is None or not comparison.runs:
+            if comparison is None or not comparison.runs:
+                self._stack.setCurrentWidget(self._placeholder)
+            return
+        grid = self._ensure_grid()
+        self._stack.setCurrentWidget(grid)
+        for run in comparison.runs:
+            key = preview_key(run.index, str(run.target.ref))
+            grid.add_preview(key, f"{run.target.ref.model} ({run.target.config.display_name})")
+            grid.set_document(key, run.html(), final=run.state.finished)
+
+    def _ensure_grid(self) -> PreviewGrid:
+        if self._grid is None:
+            from studio.ui.preview.grid import PreviewGrid
+
+            self._grid = PreviewGrid()
+            self._stack.addWidget(self._grid)
+        return self._grid

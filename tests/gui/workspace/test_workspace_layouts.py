@@ -1,0 +1,126 @@
+"""Columns, grid, tabs, focus and synchronized scrolling keep the same panes and text."""
+
+from __future__ import annotations
+
+import pytest
+import qasync
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QScrollArea, QSplitter, QTabWidget
+
+from studio.core.catalog import ProviderRegistry
+from studio.ui.main_window import MainWindow
+from studio.ui.workspace.comparison import Comparison
+from studio.ui.workspace.layouts import LayoutMode, grid_shape
+from studio.ui.workspace.pane import MIN_PANE_WIDTH
+from tests.gui.workspace.conftest import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
+from tests.support.scenarios import Synthetic
+from tests.support.simulator import Simulator
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
+
+LONG = "\n\n".join(f"Paragraph {i}: " + "words " * 40 for i in range(60))
+
+
+def _four_answers(loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+                  sim: Simulator) -> Comparison:
+    names = [f"layout-{i}" for i in range(4)]
+    for i, name in enumerate(names):
+        sim.script(name, Synthetic([f"Answer {i}. ", LONG]))
+    comparison = in_loop(loop, lambda: window.send(
+        "p", [target(registry, "sim-openai", n) for n in names]))
+    wait_until(loop, lambda: comparison.settled, what="four answers")
+    return comparison
+
+
+def test_grid_shape_is_as_square_as_possible() -> None:
+    assert [grid_shape(n) for n in (0, 1, 2, 3, 4, 5, 6, 9, 10)] == [
+        (0, 0), (1, 1), (1, 2), (2, 2), (2, 2), (2, 3), (2, 3), (3, 3), (3, 4)]
+
+
+def test_switching_layouts_keeps_the_panes_and_their_text(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    _four_answers(loop, window, registry, sim)
+    area = window.pane_area
+    panes = area.panes()
+    texts = [p.view.document().toPlainText() for p in panes]
+    assert all(t.startswith(f"Answer {i}.") for i, t in enumerate(texts)), texts
+
+    # Columns: one splitter, inside a horizontally scrolling area once the window is narrow.
+    window.resize(800, 700)
+    QApplication.processEvents()
+    assert area.mode is LayoutMode.COLUMNS
+    scroll = area.findChild(QScrollArea)
+    assert scroll is not None and isinstance(scroll.widget(), QSplitter)
+    assert all(p.width() >= MIN_PANE_WIDTH for p in panes)
+    assert scroll.horizontalScrollBar().maximum() > 0
+
+    window.actions_.layouts[LayoutMode.GRID].trigger()
+    QApplication.processEvents()
+    assert area.mode is LayoutMode.GRID
+    rows = {p.parentWidget() for p in panes}
+    assert len(rows) == 2 and all(isinstance(r, QSplitter) for r in rows)
+
+    window.actions_.layouts[LayoutMode.TABS].trigger()
+    QApplication.processEvents()
+    tabs = area.findChild(QTabWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+    assert tabs is not None and tabs.count() == 4
+    assert [tabs.tabText(i) for i in range(4)] == [f"layout-{i}" for i in range(4)]
+
+    window.actions_.layouts[LayoutMode.COLUMNS].trigger()
+    QApplication.processEvents()
+    assert area.panes() == panes  # the very same widgets …
+    assert [p.view.document().toPlainText() for p in panes] == texts  # … with their text
+
+
+def test_focus_one_pane_and_back_with_a_double_click_or_the_shortcut(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    _four_answers(loop, window, registry, sim)
+    area = window.pane_area
+    panes = area.panes()
+    header = panes[2].name_label.parentWidget()
+    QTest.mouseDClick(header, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    QApplication.processEvents()
+    assert area.focused == 2
+    assert panes[2].isVisible() and not any(p.isVisible() for i, p in enumerate(panes)
+                                            if i != 2)
+    assert panes[2].width() > area.width() - 20  # full size
+    assert window.actions_.focus.isChecked()
+    QTest.mouseDClick(header, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    QApplication.processEvents()
+    assert area.focused is None and all(p.isVisible() for p in panes)
+
+    area.set_current(1)
+    window.actions_.focus.trigger()
+    assert area.focused == 1
+    window.actions_.next_pane.trigger()  # moving on while focused shows the next one alone
+    assert area.focused == 2 and area.current_index == 2
+    window.actions_.focus.trigger()
+    assert area.focused is None
+    window.actions_.previous_pane.trigger()
+    assert area.current_index == 1
+
+
+def test_synchronized_scrolling_moves_every_pane_proportionally(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    _four_answers(loop, window, registry, sim)
+    window.resize(1800, 600)
+    QApplication.processEvents()
+    panes = window.pane_area.panes()
+    bars = [p.view.verticalScrollBar() for p in panes]
+    assert all(b.maximum() > 0 for b in bars)
+    for bar in bars:
+        bar.setValue(0)
+    bars[0].setValue(bars[0].maximum() // 3)
+    assert bars[1].value() == 0  # off by default
+
+    window.actions_.sync_scroll.trigger()
+    assert window.pane_area.sync_scroll
+    bars[0].setValue(bars[0].maximum() // 2)
+    for bar in bars[1:]:
+        assert abs(bar.value() - bar.maximum() // 2) <= 2
+    bars[3].setValue(0)
+    assert all(b.value() == 0 for b in bars)
