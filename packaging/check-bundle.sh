@@ -137,7 +137,30 @@ else
   fail "prompt-studio preview failed: $(tail -n 15 "$work/preview.log")"
 fi
 
-# 4. size
+# 4. the OS keyring from inside the bundle (keyring finds its backends through package
+#    metadata, which a frozen app easily loses): a throw-away gnome-keyring on a private bus.
+if command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1
+then
+  mkdir -p "$work/keyring-data"
+  if env -u PYTHON_KEYRING_BACKEND XDG_DATA_HOME="$work/keyring-data" \
+      dbus-run-session -- sh -c '
+        printf %s bundle-check | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+        printf "sk-bundle-check\n" | "$1" keys set openai >/dev/null && "$1" keys list --json
+      ' sh "$exe" >"$work/keys.json" 2>"$work/keys.err" \
+    && backend=$(python3 -c '
+import json, sys
+seen = json.load(open(sys.argv[1]))
+assert {"name": "openai", "source": "keyring", "where": "OS keyring"} in seen["keys"]
+print(seen["keyring"])' "$work/keys.json"); then
+    echo "keyring: key stored and found through $backend"
+  else
+    fail "storing a key in the Secret Service failed: $(cat "$work/keys.err" "$work/keys.json")"
+  fi
+else
+  echo "keyring: not checked (needs dbus-run-session and gnome-keyring-daemon)"
+fi
+
+# 5. size
 echo "bundle size: $(du -sh "$bundle" | cut -f1) ($(find "$bundle" -type f | wc -l) files)"
 helper=$(find "$bundle" -name QtWebEngineProcess -type f | head -n 1)
 if [ -n "$helper" ]; then

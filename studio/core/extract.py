@@ -40,6 +40,11 @@ _RUN_RE = {"`": re.compile("`+"), "~": re.compile("~+")}
 _DOC_MARK_RE = re.compile(
     r"<(?:!doctype[ \t\r\n]+html|html[\s>/]|head[\s>/]|body[\s>/])", re.IGNORECASE)
 _HTML_END_RE = re.compile(r"</html[ \t\r\n]*>", re.IGNORECASE)
+# An untagged fence counts as HTML when it opens with one of the elements pages are made of;
+# small models often forget the language tag.
+_FRAGMENT_START_RE = re.compile(
+    r"<(?:h[1-6]|div|p|canvas|section|main|header|footer|nav|article|style|script|table|ul|ol"
+    r"|form|button|body|head)[\s>/]", re.IGNORECASE)
 
 _HTML_LANGS = frozenset({"html", "htm", "xhtml", "html5", "shtml"})
 _SVG_LANGS = frozenset({"svg"})
@@ -222,7 +227,7 @@ def _candidate(text: str, span: _Span) -> _Candidate | None:
     mark = _DOC_MARK_RE.search(body)
     is_document = mark is not None
     if span.kind == "fence" and span.lang in _NEUTRAL_LANGS and not (
-            is_document and body.startswith("<")):
+            (is_document and body.startswith("<")) or _FRAGMENT_START_RE.match(body)):
         return None
     if mark is not None:
         body = _trim_document(body, mark.start())

@@ -45,6 +45,12 @@ class Reader:
             return default
         return check_string(self.data[key], self.at(key), max_len=max_len)
 
+    def optional_id(self, key: str = "id") -> str | None:
+        value = self.optional_string(key)
+        if value is not None and not value.strip():
+            raise fail(self.at(key), "empty (leave the id out, or give a non-empty one)")
+        return value
+
     def optional_string(self, key: str) -> str | None:
         value = self.data.get(key)
         return None if value is None else check_string(value, self.at(key))

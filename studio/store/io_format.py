@@ -48,7 +48,7 @@ class _Parser:
 
     def prompt(self, value: object, where: str) -> DocPrompt:
         r = Reader(value, where)
-        uuid = r.optional_string("id")
+        uuid = r.optional_id()
         self.unique(self.prompt_ids, uuid, r.at("id"))
         title = r.string("title", required=True, max_len=500)
         if not title.strip():
@@ -66,7 +66,7 @@ class _Parser:
         if depth > MAX_DEPTH:
             raise fail(where, f"collections are nested more than {MAX_DEPTH} levels deep")
         r = Reader(value, where)
-        uuid = r.optional_string("id")
+        uuid = r.optional_id()
         self.unique(self.collection_ids, uuid, r.at("id"))
         name = r.string("name", required=True, max_len=MAX_NAME)
         if not name.strip():
@@ -93,7 +93,7 @@ class _Parser:
         if not models:
             raise fail(r.at("models"), "empty (a model set needs at least one model)")
         entries = tuple(check_entry(m, f"{r.at('models')}[{i}]") for i, m in enumerate(models))
-        return DocModelSet(where, r.optional_string("id"), name, entries)
+        return DocModelSet(where, r.optional_id(), name, entries)
 
 
 

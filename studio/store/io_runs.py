@@ -103,6 +103,8 @@ def _turn(r: Reader, index: int, slots: int) -> DocTurn:
 
 def parse_run(r: Reader) -> DocRun:
     uuid = r.string("id", required=True)
+    if not uuid.strip():
+        raise ImportFormatError(r.at("id"), "empty (a run needs an id)")
     models = tuple(check_entry(m, f"{r.at('models')}[{i}]")
                    for i, m in enumerate(r.array("models", required=True)))
     turns = tuple(_turn(Reader(t, f"{r.at('turns')}[{i}]"), i, len(models))
@@ -112,7 +114,7 @@ def parse_run(r: Reader) -> DocRun:
         raise ImportFormatError(r.at("head"), "the run has no turns")
     return DocRun(
         where=r.where, uuid=uuid, created=r.time("created"),
-        collection=r.optional_string("collection"), prompt=r.optional_string("prompt"),
+        collection=r.optional_id("collection"), prompt=r.optional_id("prompt"),
         title=r.string("title"), body=r.string("body", required=True),
         system=r.optional_string("system") or None,
         variables=check_variables(r.data.get("variables"), r.at("variables")),

@@ -7,6 +7,7 @@ Everything slow happens in the engine's tasks; the window only reacts to per-fra
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 from typing import TYPE_CHECKING
 
@@ -349,7 +350,10 @@ class MainWindow(QMainWindow):
         if self._welcome is None:
             from studio.ui.settings.welcome import WelcomeWidget
 
-            welcome = WelcomeWidget()
+            # Importing llama-cpp just to grey out a button would slow the first start down;
+            # whether it is installed is enough here.
+            welcome = WelcomeWidget(
+                local_available=importlib.util.find_spec("llama_cpp") is not None)
             welcome.addKeyRequested.connect(self.open_providers)
             welcome.compatibleServerRequested.connect(self._add_compatible_server)
             welcome.localModelsRequested.connect(self._use_local_models)

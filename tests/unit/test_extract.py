@@ -70,9 +70,11 @@ def test_svg_block_becomes_a_page_when_there_is_no_html() -> None:
     assert extract_html(fenced(svg, "svg") + "\n" + fenced(html)) == wrapped(html)
 
 
-def test_unlabeled_fence_counts_only_when_it_holds_a_document() -> None:
+def test_unlabeled_fence_counts_only_when_it_holds_page_markup() -> None:
     assert extract_html(fenced(DOC, "")) == DOC
-    assert extract_html(fenced("<p>just an example</p>", "")) is None
+    assert extract_html(fenced("a <p> tag wraps a paragraph", "")) is None
+    wrapped = extract_html(fenced("<p>just an example</p>", ""))
+    assert wrapped is not None and "<p>just an example</p>" in wrapped
     assert extract_html(fenced("print('x')", "python")) is None
 
 
@@ -353,9 +355,11 @@ _TOKENS = ["<html>", "</html>", "<!DOCTYPE html>", "```", "```html", "~~~", "~~~
 @given(st.lists(st.sampled_from(_TOKENS), max_size=30).map("".join))
 def test_idempotent_on_token_soup(answer: str) -> None:
     html = extract_html(answer)
-    # pages real models write start with markup; a fenced "document" that starts with prose
-    # is returned as written but is no longer recognisable as a page on its own
-    if html is not None and html.startswith("<"):
+    # Pages real models write start with markup. A fenced "document" that starts with prose
+    # is returned as written but is no longer recognisable as a page on its own, and a page
+    # with its own fence-like lines is read as Markdown again.
+    if html is not None and html.startswith("<") and not re.search(r"^\s*(```|~~~)", html,
+                                                                     re.MULTILINE):
         assert extract_html(html) == html
 
 
@@ -408,3 +412,17 @@ def test_big_page_is_extracted_whole() -> None:
     assert html.endswith("</body></html>")
     assert len(re.findall(r'class="row"', html)) == answer.count('class="row"')
     assert CSS in html
+
+
+def test_an_untagged_fence_that_opens_with_page_markup_is_a_fragment() -> None:
+    # What a small local model really wrote: no language tag and no closing fence.
+    answer = '```\n<h1>Your Name</h1>\n<p>Hello, my name is {name}.</p>\n'
+    page = extract_html(answer)
+    assert page is not None
+    assert "<h1>Your Name</h1>" in page
+    assert page.lstrip().lower().startswith("<!doctype html>")
+
+
+def test_an_untagged_fence_with_other_code_is_not_a_page() -> None:
+    assert extract_html("```\nprint('<div>')\n```") is None
+    assert extract_html('```\n<?xml version="1.0"?><note/>\n```') is None

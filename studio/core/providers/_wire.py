@@ -7,11 +7,11 @@ import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import aclosing, asynccontextmanager
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import httpx
 
-from studio.core.events import ErrorKind, Event, ProviderError
+from studio.core.events import ErrorKind, Event, Finished, ProviderError
 from studio.core.providers.errors import (
     describe_body,
     error_from_response,
@@ -161,8 +161,48 @@ async def open_sse(client: httpx.AsyncClient, url: str, *, headers: dict[str, st
             await source.aclose()
 
 
+class FrameDecoder(Protocol):
+    """A protocol's decoder of server-sent events. `feed` appends to the caller's list, so
+    what a frame yielded before it turned out to carry an error is still delivered."""
+
+    done: bool  # the end marker has been seen
+
+    def feed(self, event: str, data: str, out: list[Event]) -> None: ...
+
+    def finish(self) -> Finished: ...
+
+
+async def sse_batches(client: httpx.AsyncClient, url: str, *, headers: dict[str, str],
+                      body: dict[str, Any], secret: str | None, decoder: FrameDecoder
+                      ) -> AsyncGenerator[list[Event], None]:
+    """The decoded events of a streamed POST, one list per network read, then `Finished`.
+
+    Once the stream has said all it will (its end marker, or an error inside it) the rest
+    of the body is drained, so the connection can be reused.
+    """
+    async with open_sse(client, url, headers=headers, body=body, secret=secret) as source:
+        async for batch in source:
+            events: list[Event] = []
+            try:
+                for name, data in batch:
+                    decoder.feed(name, data, events)
+                    if decoder.done:
+                        break
+            except Exception:
+                if events:
+                    yield events
+                await source.drain()
+                raise
+            if events:
+                yield events
+            if decoder.done:
+                await source.drain()
+                break
+    yield [decoder.finish()]
+
+
 class JSONLineSource(_Body):
-    """The lines of a newline-delimited JSON body, one at a time."""
+    """The non-blank lines of a newline-delimited JSON body, one at a time."""
 
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(response.aiter_lines())
@@ -170,10 +210,10 @@ class JSONLineSource(_Body):
     def __aiter__(self) -> JSONLineSource:
         return self
 
-    async def __anext__(self) -> dict[str, Any]:
+    async def __anext__(self) -> str:
         async for line in self._parts:
             if line.strip():
-                return parse_json_object(line)
+                return line
         raise StopAsyncIteration
 
 

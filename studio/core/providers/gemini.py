@@ -17,8 +17,8 @@ from studio.core.providers._wire import (
     int_or_none,
     normalize_thread,
     one_by_one,
-    open_sse,
     parse_json_object,
+    sse_batches,
 )
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import google_error, incomplete_stream_error
@@ -73,10 +73,14 @@ def build_body(request: ChatRequest) -> dict[str, Any]:
 
 class GenerateContentDecoder:
     def __init__(self) -> None:
+        self.done = False  # Gemini has no end marker: the stream just ends
         self.stop_reason: str | None = None
         self._usage: UsageEvent | None = None
 
-    def feed(self, data: str) -> Iterator[Event]:
+    def feed(self, event: str, data: str, out: list[Event]) -> None:
+        out.extend(self._events(data))
+
+    def _events(self, data: str) -> Iterator[Event]:
         if not data.strip():
             return
         chunk = parse_json_object(data)
@@ -139,24 +143,12 @@ class GeminiProvider:
                ) -> AsyncGenerator[Event, None]:
         return one_by_one(self.stream_batches(client, request))
 
-    async def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
-                             ) -> AsyncGenerator[list[Event], None]:
+    def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
+                       ) -> AsyncGenerator[list[Event], None]:
         """The events of `stream`, one list per network read (what the engine consumes)."""
-        decoder = GenerateContentDecoder()
-        async with open_sse(client, self.stream_url(request.model), headers=self.headers(),
-                            body=self.build_body(request), secret=self._api_key) as source:
-            async for batch in source:
-                events: list[Event] = []
-                try:
-                    for _name, data in batch:
-                        events.extend(decoder.feed(data))
-                except Exception:
-                    if events:
-                        yield events
-                    raise
-                if events:
-                    yield events
-        yield [decoder.finish()]
+        return sse_batches(client, self.stream_url(request.model), headers=self.headers(),
+                           body=self.build_body(request), secret=self._api_key,
+                           decoder=GenerateContentDecoder())
 
     async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
         url = f"{self.config.base_url.rstrip('/')}/models"

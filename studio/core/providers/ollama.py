@@ -15,6 +15,7 @@ from studio.core.providers._wire import (
     normalize_thread,
     one_by_one,
     open_json_lines,
+    parse_json_object,
 )
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import incomplete_stream_error, stream_error
@@ -122,10 +123,11 @@ class OllamaProvider:
             async for line in lines:
                 events: list[Event] = []
                 try:
-                    events.extend(decoder.feed(line))
+                    events.extend(decoder.feed(parse_json_object(line)))
                 except Exception:
                     if events:
                         yield events
+                    await lines.drain()
                     raise
                 if events:
                     yield events

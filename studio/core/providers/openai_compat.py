@@ -27,8 +27,8 @@ from studio.core.providers._wire import (
     int_or_none,
     normalize_thread,
     one_by_one,
-    open_sse,
     parse_json_object,
+    sse_batches,
 )
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import incomplete_stream_error, stream_error
@@ -242,29 +242,12 @@ class OpenAICompatProvider:
                ) -> AsyncGenerator[Event, None]:
         return one_by_one(self.stream_batches(client, request))
 
-    async def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
-                             ) -> AsyncGenerator[list[Event], None]:
+    def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
+                       ) -> AsyncGenerator[list[Event], None]:
         """The events of `stream`, one list per network read (what the engine consumes)."""
-        decoder = ChatCompletionsDecoder()
-        async with open_sse(client, self.chat_url, headers=self.headers(),
-                            body=self.build_body(request), secret=self._api_key) as source:
-            async for batch in source:
-                events: list[Event] = []
-                try:
-                    for name, data in batch:
-                        decoder.feed(name, data, events)
-                        if decoder.done:
-                            break
-                except Exception:
-                    if events:
-                        yield events
-                    raise
-                if events:
-                    yield events
-                if decoder.done:
-                    await source.drain()
-                    break
-        yield [decoder.finish()]
+        return sse_batches(client, self.chat_url, headers=self.headers(),
+                           body=self.build_body(request), secret=self._api_key,
+                           decoder=ChatCompletionsDecoder())
 
     async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
         url = f"{self.config.base_url.rstrip('/')}/models"

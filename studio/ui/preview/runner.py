@@ -72,14 +72,14 @@ class _ScreenshotRun(QObject):
         self._done = True
         self._wait.stop()
         self._deadline.stop()
-        if warning == "crashed":
-            session_reason = self._view.console().entries()
-            reason = session_reason[-1].message if session_reason else "the page crashed"
-            print(f"prompt-studio: {reason}", file=sys.stderr)
-            self.code = 1
-        else:
-            self.code = self._write(warning)
-        self._app.quit()
+        try:
+            if warning == "crashed":
+                print(f"prompt-studio: {self._view.crash_reason()}", file=sys.stderr)
+                self.code = 1
+            else:
+                self.code = self._write(warning)
+        finally:
+            self._app.quit()
 
     def _write(self, warning: str) -> int:
         data = self._view.grab_now()

@@ -365,8 +365,8 @@ class PreviewView(QWidget):
                 "The page is not responding (it may be stuck in a loop). "
                 "The rest of the app is unaffected."
             )
-        elif state == CRASHED and self._session is not None:
-            reason = self._session.crash_reason or "the page crashed"
+        elif state == CRASHED:
+            reason = self.crash_reason()
             self.banner.show_message(reason[0].upper() + reason[1:] + ".")
         else:
             self.banner.hide()
@@ -398,6 +398,10 @@ class PreviewView(QWidget):
 
     def console(self) -> ConsoleLog:
         return self._session.console if self._session is not None else self._empty_log
+
+    def crash_reason(self) -> str:
+        reason = self._session.crash_reason if self._session is not None else ""
+        return reason or "the page crashed"
 
     def error_count(self) -> int:
         return self.console().error_count

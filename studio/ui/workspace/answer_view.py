@@ -215,10 +215,8 @@ class AnswerView(QTextBrowser):
         fence = self._fence
         if fence is not None:
             partial = self._segmenter.partial_code
-            if not partial:
-                return ""
-            html, _state = highlight_line(fence.lexer, partial, fence.state, self._theme)
-            return self._pre([html])
+            # The unfinished line is shown plain; it is highlighted once, when complete.
+            return self._pre([html_lib.escape(partial)]) if partial else ""
         return self._markdown_tail if self._markdown is not None else ""
 
     def _pre(self, lines: list[str]) -> str:

@@ -45,6 +45,8 @@ class Comparison(QObject):
         self._engine = engine
         self.session: RunSession | None = None
         self._closed = False
+        # Cancelling a task again while it closes its connection would cut that short.
+        self._stopping: set[int] = set()
 
     def start(self) -> RunSession:
         self.session = self._engine.start(build_jobs(self.targets, self.prompt, self.system),
@@ -72,17 +74,21 @@ class Comparison(QObject):
     # -- control -----------------------------------------------------------------------
 
     def stop(self, index: int) -> None:
-        if self.session is not None:
-            self.session.cancel(index)
+        session = self.session
+        if session is None or index in self._stopping or session.runs[index].state.finished:
+            return
+        self._stopping.add(index)
+        session.cancel(index)
 
     def stop_all(self) -> None:
-        if self.session is not None:
-            self.session.cancel_all()
+        for run in self.runs:
+            self.stop(run.index)
 
     def retry(self, index: int) -> None:
         session = self.session
-        if session is None or not session.runs[index].state.finished:
+        if session is None or self._closed or not session.runs[index].state.finished:
             return
+        self._stopping.discard(index)
         session.retry(index)
         self._live.start()
 

@@ -36,7 +36,7 @@ OFFSCREEN_SIZE_HINTS = (r"This plugin does not support "
                         r"(propagateSizeHints\(\)|raise\(\)|grabbing the (keyboard|mouse))")
 
 
-class TestLoop(StudioEventLoop):  # type: ignore[misc]
+class TestLoop(StudioEventLoop):
     """The application's loop, minus one extra Qt event pass after `run_until_complete`.
 
     qasync spins Qt once more after the awaited future is done, with the loop already
@@ -136,7 +136,8 @@ def in_loop(loop: qasync.QEventLoop, fn: Callable[[], T]) -> T:
     async def call() -> T:
         return fn()
 
-    return loop.run_until_complete(call())
+    result: T = loop.run_until_complete(call())
+    return result
 
 
 def wait_until(loop: qasync.QEventLoop, predicate: Callable[[], bool],

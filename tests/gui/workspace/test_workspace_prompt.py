@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 import qasync
 from PySide6.QtCore import Qt
@@ -13,6 +15,7 @@ from studio.core.catalog import ProviderRegistry
 from studio.core.paths import StudioPaths
 from studio.core.request import GenerationSettings
 from studio.ui.main_window import MainWindow
+from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.history import HISTORY_FILE, PromptHistory
 from studio.ui.workspace.variables import VariablesDialog, fill_variables, find_variables
 from tests.gui.workspace.conftest import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
@@ -46,7 +49,7 @@ def test_history_walks_back_and_forth_keeping_the_draft(paths: StudioPaths) -> N
     assert PromptHistory(paths.config / HISTORY_FILE).entries == ["first", "third", "second"]
 
 
-def _sent_prompts(sim: Simulator, model: str) -> list[object]:
+def _sent_prompts(sim: Simulator, model: str) -> list[Any]:
     return [r.json["messages"] for r in sim.requests_for(model)]
 
 
@@ -60,9 +63,9 @@ def test_ctrl_enter_sends_and_up_down_walk_the_history(
         editor.setPlainText(prompt)
         in_loop(loop, lambda: QTest.keyClick(editor, Qt.Key.Key_Return,
                                              Qt.KeyboardModifier.ControlModifier))
-        comparison = window.comparison
-        assert comparison is not None and comparison.prompt == prompt
-        wait_until(loop, lambda c=comparison: c.settled, what="the answer")
+        sent = window.comparison
+        assert sent is not None and sent.prompt == prompt
+        wait_until(loop, lambda: sent.settled, what="the answer")  # noqa: B023
     assert [m[-1]["content"] for m in _sent_prompts(sim, "echo")] == [
         "first prompt", "second prompt"]
 
@@ -96,15 +99,15 @@ def test_variables_are_asked_for_in_a_form_before_sending(
     dialog.field("thing").setPlainText("a cat")
     dialog.field("colour").setPlainText("blue")
     in_loop(loop, dialog.accept)
-    comparison = window.comparison
+    comparison = cast("Comparison | None", getattr(window, "comparison"))  # noqa: B009
     assert comparison is not None
     wait_until(loop, lambda: comparison.settled, what="the answer")
     assert _sent_prompts(sim, "vars")[-1][-1]["content"] == "Draw a cat in blue."
     # The template, not the filled text, goes into the history; values are remembered.
     assert window.prompt_area.editor.history.entries[-1] == "Draw {{thing}} in {{colour}}."
     window.submit()
-    again = [w for w in QApplication.topLevelWidgets()
-             if isinstance(w, VariablesDialog) and w.isVisible()][0]
+    again = next(w for w in QApplication.topLevelWidgets()
+             if isinstance(w, VariablesDialog) and w.isVisible())
     assert again.values() == {"thing": "a cat", "colour": "blue"}
     again.reject()
 

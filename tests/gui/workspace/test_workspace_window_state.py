@@ -93,8 +93,13 @@ _DRIVER = textwrap.dedent("""
     from studio.core.catalog import ModelRef, ProviderConfig
     from studio.core.runner import ModelTarget
     from studio.ui.main_window import MainWindow
+    from studio.ui.preview.scheme import register_preview_scheme
 
     base_url = sys.argv[1]
+    # The script needs a timer before main_gui runs, so it makes the application itself,
+    # the way main_gui would: the preview scheme first.
+    register_preview_scheme()
+    app = QApplication(sys.argv)
 
     def drive():
         window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
@@ -126,7 +131,7 @@ def test_the_application_exits_cleanly_when_closed_while_streaming(
     driver = tmp_path / "drive_app.py"
     driver.write_text(_DRIVER, encoding="utf-8")
     env = {**os.environ, "PROMPT_STUDIO_HOME": str(studio_home), "QT_QPA_PLATFORM": "offscreen",
-           "PYTHONPATH": str(REPO), "PYTHONDEVMODE": "1"}
+           "PYTHONPATH": str(REPO)}
     result = subprocess.run([sys.executable, "-W", "error", str(driver), sim.url("openai")],
                             env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
     assert result.returncode == 0, result.stderr
