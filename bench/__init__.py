@@ -1,0 +1,1 @@
+"""Reproducible benchmarks of Prompt Studio: see README.md in this directory."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,7 @@ from bench.bare_reader import read_all
 from bench.common import (
     REPO,
     Report,
+    Row,
     child_env,
     info_row,
     load_note,
@@ -73,37 +75,45 @@ def _check(texts: list[str], expected: dict[str, str], models: list[str], who: s
                                f"({len(text)} chars, expected {len(expected[model])})")
 
 
+Timing = tuple[float, float]  # (wall seconds, CPU seconds of the measured client)
+
+
 def in_process(base_url: str, models: list[str], expected: dict[str, str], runs: int
-               ) -> tuple[list[float], list[float]]:
+               ) -> tuple[list[Timing], list[Timing]]:
     prices = PriceTable.load(None)
-    engine_times: list[float] = []
-    bare_times: list[float] = []
+    engine_times: list[Timing] = []
+    bare_times: list[Timing] = []
     for _ in range(runs):
         for who, times in (("engine", engine_times), ("bare", bare_times)):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             if who == "engine":
                 texts = asyncio.run(engine_read(base_url, models, prices))
             else:
                 texts = asyncio.run(read_all(base_url, models))
-            times.append(time.perf_counter() - started)
+            times.append((time.perf_counter() - started, time.process_time() - cpu))
             _check(texts, expected, models, who)
     return engine_times, bare_times
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _timed_process(argv: list[str], env: dict[str, str], expected: dict[str, str],
-                   models: list[str], who: str) -> float:
-    started = time.perf_counter()
+                   models: list[str], who: str) -> Timing:
+    started, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    elapsed = time.perf_counter() - started
+    timing = (time.perf_counter() - started, _children_cpu() - cpu)
     if proc.returncode != 0:
         raise RuntimeError(f"{who} exited {proc.returncode}: {proc.stderr[-2000:]}")
     results = json.loads(proc.stdout)["results"]
     _check([r["text"] for r in results], expected, models, who)
-    return elapsed
+    return timing
 
 
 def whole_process(base_url: str, models: list[str], expected: dict[str, str], runs: int,
-                  home: Path) -> tuple[list[float], list[float]]:
+                  home: Path) -> tuple[list[Timing], list[Timing]]:
     env = child_env(home)
     add = subprocess.run(
         [sys.executable, "-m", "studio", "providers", "add", "bench", "--kind", "openai",
@@ -117,12 +127,25 @@ def whole_process(base_url: str, models: list[str], expected: dict[str, str], ru
     bare = [sys.executable, "-m", "bench.bare_reader", "--base-url", base_url]
     for m in models:
         bare += ["-m", m]
-    cli_times: list[float] = []
-    bare_times: list[float] = []
+    cli_times: list[Timing] = []
+    bare_times: list[Timing] = []
     for _ in range(runs):
         cli_times.append(_timed_process(cli, env, expected, models, "prompt-studio run"))
         bare_times.append(_timed_process(bare, env, expected, models, "bare reader process"))
     return cli_times, bare_times
+
+
+def _rows(label: str, measured: list[Timing], baseline: list[Timing], limit: float | None,
+          baseline_label: str) -> list[Row]:
+    rows = []
+    for i, what in ((0, "wall"), (1, "CPU")):
+        value = median([t[i] for t in measured])
+        base = median([t[i] for t in baseline])
+        if limit is None:
+            rows.append(info_row(f"{label}, {what}", value, "s", base, baseline_label))
+        else:
+            rows.append(ratio_row(f"{label}, {what}", value, base, "s", limit, baseline_label))
+    return rows
 
 
 def run(runs: int = 5, quick: bool = False) -> Report:
@@ -134,23 +157,21 @@ def run(runs: int = 5, quick: bool = False) -> Report:
     with SimProcess(STREAMS, chunks, PER_WRITE) as sim:
         progress(f"ingest in process, {runs} runs each")
         engine_t, bare_t = in_process(sim.base_url, models, expected, runs)
-        report.rows.append(ratio_row(
-            f"engine, {PER_WRITE} frames/HTTP chunk", median(engine_t), median(bare_t), "s",
-            1.15, "bare httpx-sse reader"))
+        report.rows += _rows(f"engine in process ({PER_WRITE} frames/write)", engine_t, bare_t,
+                             1.15, "bare reader")
         with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
             progress(f"ingest as processes, {runs} runs each")
             cli_t, bare_p = whole_process(sim.base_url, models, expected, runs, Path(tmp))
-        report.rows.append(ratio_row(
-            "`prompt-studio run --json` process", median(cli_t), median(bare_p), "s", 1.3,
-            "bare reader process"))
+        report.rows += _rows("`prompt-studio run --json` process", cli_t, bare_p, 1.3,
+                             "bare reader process")
     with SimProcess(STREAMS, chunks, 1) as sim:
         progress(f"ingest in process, one frame per HTTP chunk, {runs} runs each")
         engine_1, bare_1 = in_process(sim.base_url, models, expected, runs)
-    report.rows.append(info_row("engine, 1 frame/HTTP chunk (context)", median(engine_1), "s",
-                                median(bare_1), "bare httpx-sse reader"))
+    report.rows += _rows("engine in process (1 frame/write, context)", engine_1, bare_1, None,
+                         "bare reader")
     report.notes.append(
-        f"medians of {runs} alternating runs; simulator in its own process; "
-        f"{STREAMS * chunks:,} frames per run, text checked exactly")
+        f"medians of {runs} alternating runs; {STREAMS * chunks:,} frames per run, every text "
+        "checked; simulator in its own process (CPU = the client's own user+system time)")
     report.notes.append(load_note() + " at end")
     return report
 

@@ -54,6 +54,14 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         default=1.0,
         help="time to let the page run after it loaded, before the screenshot (default 1)",
     )
+    p.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=float,
+        default=LOAD_TIMEOUT_S,
+        help="give up waiting for the page to load after this long and take the screenshot "
+        "anyway (default %(default)g)",
+    )
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -109,8 +117,10 @@ def handle(args: argparse.Namespace) -> int:
             f"each {_MIN_SIDE}–{_MAX_SIDE} pixels",
             2,
         )
-    if args.wait < 0 or args.wait > 600:
+    if not 0 <= args.wait <= 600:
         return _fail("error: --wait must be between 0 and 600 seconds", 2)
+    if not 1 <= args.timeout <= 600:
+        return _fail("error: --timeout must be between 1 and 600 seconds", 2)
     try:
         html = load_page(path)
     except OSError as exc:
@@ -132,7 +142,7 @@ def handle(args: argparse.Namespace) -> int:
         network=args.network == "on",
         size=size,
         wait_s=args.wait,
-        load_timeout_s=LOAD_TIMEOUT_S,
+        load_timeout_s=args.timeout,
     )
 
 

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from studio.cli.collections_cmd import USAGE, error, print_json, with_store
+from studio.core.variables import VARIABLE_NAME_RE
+from studio.core.variables import find_variables as variables_in
 from studio.store import Store
-from studio.store.common import VARIABLE_NAME_RE, variables_in
 
 
 def register(sub: argparse._SubParsersAction) -> None:

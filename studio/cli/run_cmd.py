@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 from typing import Any, TextIO
 
-from studio.cli.common import key_store, paths, print_json, registry
-from studio.core.catalog import CatalogError, parse_model_ref
-from studio.core.events import ReasoningDelta, TextDelta
-from studio.core.prices import PriceTable
-from studio.core.request import GenerationSettings, single_turn
-from studio.core.runner import Engine, ModelRun, ModelState, ModelTarget
-from studio.core.validation import InputError, check_prompt
+from studio.cli.common import key_store, paths, print_json
+from studio.cli.run_plan import HistoryRecorder, PlanError, PlannedRun, plan_runs
+from studio.core.prices import PriceError, PriceTable
+from studio.core.runner import Engine, ModelRun, ModelState
+from studio.store import Store, StoreError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,52 +26,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-tokens", type=int)
     p.add_argument("--reasoning", choices=["off", "low", "medium", "high"])
     p.add_argument("--seed", type=int)
+    p.add_argument("--var", action="append", default=[], metavar="KEY=VALUE",
+                   help="fill {{KEY}} in the prompt (repeat)")
+    p.add_argument("--collection", metavar="NAME", help="run the prompts of a collection")
+    p.add_argument("--prompt", dest="prompt_title", metavar="TITLE",
+                   help="with --collection: only the prompt with this title")
+    p.add_argument("--continue", dest="continue_run", metavar="RUN_ID",
+                   help="send a follow-up to the models of a saved run (each its own thread)")
+    p.add_argument("--no-save", action="store_true", help="do not keep this run in history")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(handler=handle)
-
-
-def _read_prompt(args: argparse.Namespace) -> str:
-    from studio.cli import UsageError
-
-    if args.prompt_text is not None:
-        return str(args.prompt_text)
-    if args.file is None:
-        raise UsageError("give the prompt with -p TEXT or -f FILE")
-    if args.file == "-":
-        return sys.stdin.read()
-    try:
-        return Path(args.file).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"prompt file not found: {args.file}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read prompt file {args.file}: {exc}") from None
-
-
-def settings_from(args: argparse.Namespace) -> GenerationSettings:
-    from studio.cli import UsageError
-
-    if args.temperature is not None and not 0 <= args.temperature <= 2:
-        raise UsageError("--temperature must be between 0 and 2")
-    if args.max_tokens is not None and args.max_tokens < 1:
-        raise UsageError("--max-tokens must be a positive number")
-    return GenerationSettings(temperature=args.temperature, max_tokens=args.max_tokens,
-                              reasoning=args.reasoning, seed=args.seed)
-
-
-def resolve_targets(models: list[str], settings: GenerationSettings) -> list[ModelTarget]:
-    from studio.cli import UsageError
-
-    if not models:
-        raise UsageError("name at least one model with -m PROVIDER:MODEL")
-    reg = registry()
-    targets = []
-    for text in models:
-        try:
-            ref = parse_model_ref(text)
-            targets.append(ModelTarget(ref, reg.get(ref.provider), settings))
-        except CatalogError as exc:
-            raise UsageError(str(exc)) from None
-    return targets
 
 
 def result_json(run: ModelRun) -> dict[str, Any]:
@@ -109,12 +70,6 @@ class StatusBoard:
         self._drawn = 0
         self.enabled = out.isatty()
 
-    def on_delta(self, run: ModelRun, event: TextDelta | ReasoningDelta) -> None:
-        pass
-
-    def on_state(self, run: ModelRun) -> None:
-        pass
-
     def draw(self) -> None:
         if not self.enabled:
             return
@@ -143,55 +98,96 @@ class StatusBoard:
         return f"  {mark} {label}: {run.state.value}: {run.error.message[:120]}"
 
 
-async def execute(targets: list[ModelTarget], prompt: str, system: str | None,
-                  board_out: TextIO | None) -> list[ModelRun]:
-    p = paths()
-    engine = Engine(keys=key_store(), prices=PriceTable.load(p.prices_override))
+async def execute(engine: Engine, plan: PlannedRun, store: Store | None,
+                  board_out: TextIO | None) -> HistoryRecorder:
+    recorder = HistoryRecorder(store, plan)
+    recorder.begin()
+    session = engine.start(list(zip(plan.targets, plan.requests, strict=True)), recorder)
+    plan.runs = session.runs
+    board = StatusBoard(board_out, session.runs) if board_out is not None else None
+    waiter = asyncio.ensure_future(session.wait())
     try:
-        jobs = [(t, single_turn(t.ref.model, prompt, system, t.settings)) for t in targets]
-        session = engine.start(jobs)
-        board = StatusBoard(board_out, session.runs) if board_out is not None else None
-        waiter = asyncio.ensure_future(session.wait())
-        try:
-            while board is not None and board.enabled and not waiter.done():
-                board.draw()
-                await asyncio.wait([waiter], timeout=0.1)
-            runs = await waiter
-        finally:
-            if not waiter.done():
-                session.cancel_all()
-                await session.wait()
-                waiter.cancel()
-        if board is not None:
+        while board is not None and board.enabled and not waiter.done():
             board.draw()
-        return runs
+            await asyncio.wait([waiter], timeout=0.1)
+        await waiter
+    finally:
+        if not waiter.done():
+            session.cancel_all()
+            await session.wait()
+            waiter.cancel()
+    if board is not None:
+        board.draw()
+    return recorder
+
+
+async def execute_all(plans: list[PlannedRun], store: Store | None,
+                      board_out: TextIO | None) -> list[str]:
+    p = paths()
+    try:
+        prices = PriceTable.load(p.prices_override)
+    except PriceError as exc:
+        print(f"prompt-studio: warning: {exc}; using the built-in prices", file=sys.stderr)
+        prices = PriceTable.load(None)
+    engine = Engine(keys=key_store(), prices=prices)
+    warnings: list[str] = []
+    try:
+        for plan in plans:
+            recorder = await execute(engine, plan, store, board_out)
+            if recorder.warning:
+                warnings.append(recorder.warning)
     finally:
         await engine.aclose()
+    return warnings
+
+
+def _open_store(no_save: bool) -> Store | None:
+    if no_save:
+        return None
+    try:
+        return Store.open(paths().ensure())
+    except StoreError as exc:
+        print(f"prompt-studio: warning: history is unavailable: {exc}", file=sys.stderr)
+        return None
 
 
 def handle(args: argparse.Namespace) -> int:
     from studio.cli import UsageError
 
-    prompt = _read_prompt(args)
+    store = _open_store(args.no_save)
     try:
-        check_prompt(prompt)
-        if args.system is not None:
-            check_prompt(args.system, what="system prompt", allow_empty=True)
-    except InputError as exc:
-        raise UsageError(str(exc)) from None
-    targets = resolve_targets(args.model, settings_from(args))
-    runs = asyncio.run(execute(targets, prompt, args.system,
-                               None if args.json else sys.stderr))
+        try:
+            plans = plan_runs(args, store)
+        except PlanError as exc:
+            raise UsageError(str(exc)) from None
+        warnings = asyncio.run(execute_all(plans, store, None if args.json else sys.stderr))
+    finally:
+        if store is not None:
+            store.close()
+    for warning in dict.fromkeys(warnings):
+        print(f"prompt-studio: warning: {warning}", file=sys.stderr)
     if args.json:
-        print_json({"results": [result_json(r) for r in runs]})
+        print_json(_json_document(plans, grouped=args.collection is not None))
     else:
-        _print_answers(runs)
-    return 0 if all(r.state is ModelState.DONE for r in runs) else 1
+        for plan in plans:
+            _print_answers(plan)
+    ok = all(r.state is ModelState.DONE for plan in plans for r in plan.runs)
+    return 0 if ok else 1
 
 
-def _print_answers(runs: list[ModelRun]) -> None:
+def _json_document(plans: list[PlannedRun], grouped: bool) -> dict[str, Any]:
+    if not grouped:
+        (plan,) = plans
+        return {"run_id": plan.saved_run, "results": [result_json(r) for r in plan.runs]}
+    return {"runs": [{"run_id": plan.saved_run, "prompt": plan.title,
+                      "results": [result_json(r) for r in plan.runs]} for plan in plans]}
+
+
+def _print_answers(plan: PlannedRun) -> None:
     out = sys.stdout
-    for run in runs:
+    if plan.saved_run is not None:
+        out.write(f"run {plan.saved_run}: {plan.title}\n\n")
+    for run in plan.runs:
         m = run.metrics
         facts = [f"{m.total_s or 0:.2f} s"]
         if m.ttft_s is not None:

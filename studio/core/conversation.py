@@ -23,10 +23,15 @@ class Turn:
 
 
 def thread_for(model: str, turns: Sequence[Turn], next_prompt: str) -> tuple[Message, ...]:
+    return thread_from_pairs([(t.prompt, t.answers.get(model)) for t in turns], next_prompt)
+
+
+def thread_from_pairs(pairs: Sequence[tuple[str, str | None]],
+                      next_prompt: str) -> tuple[Message, ...]:
+    """(user prompt, this model's answer or None) oldest first, then the new prompt."""
     messages: list[Message] = []
-    for turn in turns:
-        messages.append(Message("user", turn.prompt))
-        answer = turn.answers.get(model)
+    for prompt, answer in pairs:
+        messages.append(Message("user", prompt))
         if answer:
             messages.append(Message("assistant", answer))
     messages.append(Message("user", next_prompt))

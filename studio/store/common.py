@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from studio.core.variables import VARIABLE_NAME_RE, find_variables
 from studio.store.errors import StoreError
-
-# The same shape the prompt editor recognises: {{name}}, {{ name }}, {{user.city}}.
-VARIABLE_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-VARIABLE_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}")
 
 MAX_NAME = 200
 MAX_TAG = 64
@@ -69,9 +65,4 @@ def clean_variables(variables: Mapping[str, Any] | None) -> dict[str, str]:
     return result
 
 
-def variables_in(text: str) -> list[str]:
-    """Names of the {{variables}} in a text, in order of first appearance."""
-    seen: dict[str, None] = {}
-    for match in VARIABLE_RE.finditer(text):
-        seen.setdefault(match.group(1), None)
-    return list(seen)
+variables_in = find_variables

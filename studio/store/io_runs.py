@@ -152,8 +152,10 @@ def run_json(conn: sqlite3.Connection, run: Run, *, collection_uuid: str | None,
     for turn in run.turns:
         responses = []
         for x in turn.responses:
-            shots: list[dict[str, Any]] = []
+            # Without the images (history show): which revisions have one, nothing more.
+            shots: list[dict[str, Any]] = [{"revision": rev} for rev in x.screenshot_revisions]
             if screenshots:
+                shots = []
                 for rev, png in conn.execute(
                         "SELECT revision, png FROM screenshots WHERE response_id = ?"
                         " ORDER BY revision", (x.id,)):

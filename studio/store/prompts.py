@@ -47,13 +47,13 @@ def add(conn: sqlite3.Connection, collection_id: CollectionId, title: str, body:
         notes: str = "", tags: Iterable[str] = (), model_set_id: ModelSetId | None = None,
         uuid: str | None = None, created_at: float | None = None,
         updated_at: float | None = None) -> PromptId:
-    collections.get(conn, collection_id)
+    collections.require(conn, collection_id)
     title = _clean_title(title)
     clean = clean_tags(tags)
     stamp = now() if created_at is None else created_at
     position = conn.execute(
-        "SELECT ifnull(max(position) + 1, 0) FROM prompts WHERE collection_id = ?",
-        (collection_id,)).fetchone()[0]
+        "SELECT ifnull(max(position) + 1, 0) FROM prompts WHERE collection_id = ?"
+        " AND trash_id IS NULL", (collection_id,)).fetchone()[0]
     cur = conn.execute(
         "INSERT INTO prompts (uuid, collection_id, title, body, system, variables, notes,"
         " tags_text, model_set_id, position, created_at, updated_at)"
@@ -137,11 +137,11 @@ def update(conn: sqlite3.Connection, prompt_id: PromptId, *, title: str | None =
 def move(conn: sqlite3.Connection, prompt_id: PromptId, collection_id: CollectionId,
          position: int | None = None) -> None:
     get(conn, prompt_id)
-    collections.get(conn, collection_id)
+    collections.require(conn, collection_id)
     if position is None:
         position = conn.execute(
-            "SELECT ifnull(max(position) + 1, 0) FROM prompts WHERE collection_id = ?",
-            (collection_id,)).fetchone()[0]
+            "SELECT ifnull(max(position) + 1, 0) FROM prompts WHERE collection_id = ?"
+            " AND trash_id IS NULL", (collection_id,)).fetchone()[0]
     conn.execute("UPDATE prompts SET collection_id = ?, position = ?, updated_at = ?"
                  " WHERE id = ?", (collection_id, position, now(), prompt_id))
 

@@ -16,14 +16,13 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
     QWidget,
 )
 
-from studio import APP_NAME, __version__
+from studio import APP_NAME
 from studio.core.catalog import CatalogError, ProviderRegistry
 from studio.core.model_sets import (
     JsonModelSetStore,
@@ -249,9 +248,18 @@ class MainWindow(QMainWindow):
     def _retire_comparison(self) -> None:
         old = self.comparison
         self.comparison = None
-        if old is not None:
-            old.close()
-            self._retired = [c for c in self._retired if c.running] + [old]
+        if old is None:
+            return
+        old.close()
+        # A stopped comparison still holds every answer: free it once its tasks have ended
+        # (a cancelled one ends within a loop iteration, so at most a few linger here).
+        lingering = []
+        for comparison in [*self._retired, old]:
+            if comparison.running:
+                lingering.append(comparison)
+            else:
+                comparison.deleteLater()
+        self._retired = lingering
 
     def new_comparison(self) -> None:
         self._retire_comparison()
@@ -419,14 +427,10 @@ class MainWindow(QMainWindow):
         self.model_bar.set_targets(targets)
         self.show_workspace()
 
-    def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.NoIcon, f"About {APP_NAME}",
-                          f"<b>{APP_NAME}</b> {__version__}<br>One prompt, many models: answers "
-                          "and the pages they write, side by side.",
-                          QMessageBox.StandardButton.Ok, self)
-        box.setIconPixmap(app_icon().pixmap(64, 64))
-        self._keep(box)
-        box.open()
+    def show_about(self) -> QDialog:
+        from studio.ui.about import show_about
+
+        return show_about(self, self.paths)
 
     def _keep(self, dialog: QDialog) -> None:
         # Non-modal dialogs need an owner reference until they close.

@@ -123,6 +123,14 @@ class _SvgIconEngine(QIconEngine):
         painter.end()
         return QPixmap.fromImage(image)
 
+    def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State,
+                     scale: float) -> QPixmap:
+        # Drawn for the screen's device pixels, so toolbar icons stay sharp at 150 % or 200 %.
+        pixmap = self.pixmap(QSize(round(size.width() * scale), round(size.height() * scale)),
+                             mode, state)
+        pixmap.setDevicePixelRatio(scale)
+        return pixmap
+
     def clone(self) -> QIconEngine:
         return _SvgIconEngine(self._svg, self._tint)
 

@@ -16,10 +16,10 @@ import pytest
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
-from PySide6.QtCore import QCoreApplication, QEvent, QTimer, QUrl  # noqa: E402
-from PySide6.QtWebEngineCore import QWebEngineScript  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer, QUrl
+from PySide6.QtWebEngineCore import QWebEngineScript
 
-from studio.ui.preview.scheme import is_registered, register_preview_scheme  # noqa: E402
+from studio.ui.preview.scheme import is_registered, register_preview_scheme
 
 # The scheme must exist before the QApplication, which pytest-qt creates at the first test.
 if QCoreApplication.instance() is None:
@@ -71,7 +71,6 @@ def make_view(qtbot: Any, opened_urls: list[QUrl]) -> Iterator[Callable[..., Any
     def make(**options: Any) -> PreviewView:
         options.setdefault("open_url", opened_urls.append)
         view = PreviewView(**options)
-        qtbot.addWidget(view)
         view.resize(640, 480)
         view.show()
         qtbot.waitExposed(view)
@@ -79,8 +78,14 @@ def make_view(qtbot: Any, opened_urls: list[QUrl]) -> Iterator[Callable[..., Any
         return view
 
     yield make
+    # Whatever the page did, the app is still responsive afterwards.
+    fired: list[int] = []
+    QTimer.singleShot(0, lambda: fired.append(1))
+    qtbot.waitUntil(lambda: bool(fired), timeout=1000)
     for view in views:
         view.dispose()
+        view.close()
+        view.deleteLater()
     # Pages must be gone before the profile, which lives as long as the application.
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
@@ -102,7 +107,8 @@ def wait_result(qtbot: Any, view: Any, timeout: int = 15_000) -> str:
     state: dict[str, Any] = {"result": None, "asked": False}
 
     def answer(result: Any) -> None:
-        state["result"] = result
+        # A JavaScript null arrives as an empty string.
+        state["result"] = result or None
         state["asked"] = False
 
     def poll() -> bool:
@@ -111,7 +117,7 @@ def wait_result(qtbot: Any, view: Any, timeout: int = 15_000) -> str:
         if not state["asked"]:
             state["asked"] = True
             view.page().runJavaScript(
-                "document.documentElement.getAttribute('data-result')", APP_WORLD, answer
+                "document.documentElement.getAttribute('data-result') || ''", APP_WORLD, answer
             )
         return False
 

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
@@ -81,9 +82,13 @@ Promise.all([
 
 def test_previews_cannot_read_each_others_storage(qtbot: Any, make_view: Any) -> None:
     writer, reader = make_view(), make_view()
-    load(qtbot, writer, "<script>localStorage.setItem('secret', 'from-writer');"
-         "sessionStorage.setItem('secret', 'from-writer');"
-         "document.cookie = 'secret=from-writer'</script>")
+    load(
+        qtbot,
+        writer,
+        "<script>localStorage.setItem('secret', 'from-writer');"
+        "sessionStorage.setItem('secret', 'from-writer');"
+        "document.cookie = 'secret=from-writer'</script>",
+    )
     # The writer really stored it (so the reader's null below means something).
     assert run_js(qtbot, writer, "localStorage.getItem('secret')", MAIN_WORLD) == "from-writer"
     load(qtbot, reader, "<p>reader</p>")
@@ -102,36 +107,66 @@ def test_window_open_creates_no_window_and_opens_nothing(
 ) -> None:
     view = make_view()
     windows_before = set(QApplication.topLevelWidgets())
-    load(qtbot, view, _page("""<script>
+    load(
+        qtbot,
+        view,
+        _page("""<script>
 let w; try { w = window.open('https://example.com/', '_blank'); } catch (e) { w = e; }
 results.open = String(w);
 const a = document.createElement('a'); a.href = 'https://example.com/x'; a.target = '_blank';
 document.body.append(a); a.click();
 setTimeout(report, 800);
-</script>"""))
+</script>"""),
+    )
     results = json.loads(wait_result(qtbot, view))
     assert results["open"] == "null"
     assert opened_urls == []
     assert set(QApplication.topLevelWidgets()) == windows_before
-    assert any("new window" in e.message for e in view.console().entries())
+
+
+def test_a_new_window_link_the_user_clicks_opens_in_the_system_browser(
+    qtbot: Any, make_view: Any, opened_urls: list[Any]
+) -> None:
+    view = make_view()
+    load(
+        qtbot,
+        view,
+        "<style>a{display:block;width:100vw;height:100vh}</style>"
+        "<a href='https://example.com/new' target=_blank>new</a>",
+    )
+    QTest.mouseClick(
+        view.web_view().focusProxy(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        QPoint(40, 40),
+    )
+    qtbot.waitUntil(lambda: bool(opened_urls), timeout=5000)
+    assert [u.toString() for u in opened_urls] == ["https://example.com/new"]
 
 
 def test_page_cannot_navigate_itself_away(
     qtbot: Any, make_view: Any, opened_urls: list[Any]
 ) -> None:
     view = make_view()
-    load(qtbot, view, """<script>
+    load(
+        qtbot,
+        view,
+        """<script>
 setTimeout(() => { location.href = 'https://example.com/'; }, 50);
 setTimeout(() => { location.replace('data:text/html,<p>gone</p>'); }, 100);
 setTimeout(() => { const f = document.createElement('form'); f.action = 'https://example.com/';
   document.body.append(f); f.submit(); }, 150);
 setTimeout(() => { const a = document.createElement('a'); a.href = 'https://example.com/a';
   document.body.append(a); a.click(); }, 200);
-</script><p id=still>still here</p>""")
-    qtbot.waitUntil(
-        lambda: sum("Blocked navigation" in e.message for e in view.console().entries()) >= 4,
-        timeout=10_000,
+</script><p id=still>still here</p>""",
     )
+
+    def refused() -> list[str]:
+        return [e.message for e in view.console().entries() if "navigat" in e.message]
+
+    # Three refused by the page's rules; Chromium itself refuses top-level data: URLs.
+    qtbot.waitUntil(lambda: len(refused()) >= 4, timeout=10_000)
+    assert sum(m.startswith("Blocked navigation") for m in refused()) == 3
     own = view.page().url().toString()
     assert own.startswith("studio-preview://p-")
     assert run_js(qtbot, view, "document.getElementById('still').textContent") == "still here"
@@ -142,12 +177,17 @@ def test_a_link_the_user_clicks_opens_in_the_system_browser(
     qtbot: Any, make_view: Any, opened_urls: list[Any]
 ) -> None:
     view = make_view()
-    load(qtbot, view, "<style>a{display:block;width:100vw;height:100vh}</style>"
-         "<a id=l href='https://example.com/docs'>docs</a>")
+    load(
+        qtbot,
+        view,
+        "<style>a{display:block;width:100vw;height:100vh}</style>"
+        "<a id=l href='https://example.com/docs'>docs</a>",
+    )
     target = view.web_view().focusProxy()
     assert target is not None
-    QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     QPoint(50, 50))
+    QTest.mouseClick(
+        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(50, 50)
+    )
     qtbot.waitUntil(lambda: bool(opened_urls), timeout=5000)
     assert [u.toString() for u in opened_urls] == ["https://example.com/docs"]
     assert view.page().url().toString().startswith("studio-preview://")
@@ -155,7 +195,10 @@ def test_a_link_the_user_clicks_opens_in_the_system_browser(
 
 def test_permission_requests_are_denied(qtbot: Any, make_view: Any) -> None:
     view = make_view()
-    load(qtbot, view, _page("""<script>
+    load(
+        qtbot,
+        view,
+        _page("""<script>
 const geo = new Promise((ok, fail) => navigator.geolocation.getCurrentPosition(
   p => ok('granted ' + p.coords.latitude), e => fail({name: 'code' + e.code})));
 Promise.all([
@@ -169,7 +212,8 @@ Promise.all([
   settle('midi', navigator.requestMIDIAccess ? navigator.requestMIDIAccess({sysex: true})
     .then(() => 'granted') : Promise.reject({name: 'absent'})),
 ]).then(report);
-</script>"""))
+</script>"""),
+    )
     results = json.loads(wait_result(qtbot, view))
     assert results["notifications"] == "denied"
     for name in ("camera", "screen", "geolocation", "clipboard", "midi"):
@@ -177,27 +221,35 @@ Promise.all([
     assert not any("granted" in v or v.startswith("read") for v in results.values())
 
 
-def test_downloads_are_refused(qtbot: Any, make_view: Any, tmp_path: Any) -> None:
+def test_downloads_are_refused(qtbot: Any, make_view: Any) -> None:
+    from PySide6.QtWebEngineCore import QWebEngineDownloadRequest
+
     states: list[Any] = []
     profile = preview_profile()
 
     def seen(download: Any) -> None:
+        # Our own handler ran first (it was connected when the profile was made).
         states.append(download.state())
 
     profile.downloadRequested.connect(seen)
     try:
         view = make_view()
-        load(qtbot, view, """<script>
-const a = document.createElement('a');
-a.href = URL.createObjectURL(new Blob(['payload'], {type: 'application/octet-stream'}));
-a.download = 'x.bin'; document.body.append(a); a.click();
-</script>""")
-        qtbot.waitUntil(lambda: bool(states), timeout=5000)
+        load(
+            qtbot,
+            view,
+            """<body><script>
+const blob = () => URL.createObjectURL(new Blob(['payload'], {type: 'application/octet-stream'}));
+const a = document.createElement('a'); a.href = blob(); a.download = 'x.bin';
+document.body.append(a); a.click();
+for (const src of [blob(), 'data:application/octet-stream;base64,cGF5bG9hZA==']) {
+  const f = document.createElement('iframe'); f.src = src; document.body.append(f);
+}
+</script>""",
+        )
+        qtbot.waitUntil(lambda: len(states) == 3, timeout=5000)
     finally:
         profile.downloadRequested.disconnect(seen)
-    from PySide6.QtWebEngineCore import QWebEngineDownloadRequest
-
-    assert states == [QWebEngineDownloadRequest.DownloadState.DownloadCancelled]
+    assert set(states) == {QWebEngineDownloadRequest.DownloadState.DownloadCancelled}
 
 
 def test_infinite_loop_is_detected_and_other_previews_keep_working(
@@ -223,8 +275,9 @@ def test_reload_recovers_a_page_stuck_during_load(qtbot: Any, make_view: Any) ->
     view = make_view(hang_timeout_ms=2000)
     view.set_document("<p>before</p><script>for (;;) {}</script>", final=True)
     qtbot.waitUntil(lambda: view.state() == "not-responding", timeout=15_000)
-    with qtbot.waitSignal(view.stateChanged, timeout=10_000,
-                          check_params_cb=lambda s: s == "loading"):
+    with qtbot.waitSignal(
+        view.stateChanged, timeout=10_000, check_params_cb=lambda s: s == "loading"
+    ):
         view.reload()
     # It loops again, and is caught again: the watchdog works for a fresh process too.
     qtbot.waitUntil(lambda: view.state() == "not-responding", timeout=15_000)
@@ -235,14 +288,18 @@ def test_runaway_allocation_crashes_only_its_own_renderer(qtbot: Any, make_view:
     good = make_view()
     load(qtbot, good, "<script>window.n = 1</script>")
     with TickCounter() as ticker:
-        load(qtbot, bad, """<script>
+        load(
+            qtbot,
+            bad,
+            """<script>
 const keep = [];
 function grow() {
   for (let i = 0; i < 100; i++) keep.push(new Array(100000).fill(Math.random()));
   setTimeout(grow, 0);
 }
 grow();
-</script>""")
+</script>""",
+        )
         qtbot.waitUntil(lambda: bad.state() == "crashed", timeout=60_000)
     _responsive(ticker)
     assert "crashed" in bad.banner.message() or "killed" in bad.banner.message()
@@ -255,7 +312,10 @@ grow();
 def test_dialog_spam_is_suppressed_and_logged(qtbot: Any, make_view: Any) -> None:
     view = make_view()
     with TickCounter() as ticker:
-        load(qtbot, view, _page("""<script>
+        load(
+            qtbot,
+            view,
+            _page("""<script>
 let n = 0;
 function spam() {
   for (let i = 0; i < 50; i++) { alert('a' + n++); }
@@ -263,10 +323,11 @@ function spam() {
   if (n < 2000) setTimeout(spam, 0); else report();
 }
 spam();
-</script>"""))
+</script>"""),
+        )
         results = json.loads(wait_result(qtbot, view, timeout=30_000))
     _responsive(ticker)
-    assert results == {"confirm": "false", "prompt": "null"}
+    assert results == {"confirm": False, "prompt": None}
     log = view.console()
     dialogs = [e for e in log.entries() if e.kind == "dialog"]
     assert dialogs and dialogs[-1].message.startswith("prompt() suppressed")
@@ -276,10 +337,11 @@ spam();
 def test_alert_in_a_tight_loop_is_a_hang_not_a_frozen_app(qtbot: Any, make_view: Any) -> None:
     view = make_view(hang_timeout_ms=2000)
     with TickCounter() as ticker:
-        view.set_document("<script>setTimeout(() => { for (;;) alert('x') }, 50)</script>",
-                          final=True)
+        view.set_document(
+            "<script>setTimeout(() => { for (;;) alert('x') }, 50)</script>", final=True
+        )
         qtbot.waitUntil(lambda: view.console().total > 100, timeout=15_000)
-        qtbot.wait(500)
+        qtbot.waitUntil(lambda: view.state() == "not-responding", timeout=15_000)
     _responsive(ticker)
     assert len(view.console()) <= view.console().capacity
 
@@ -287,11 +349,16 @@ def test_alert_in_a_tight_loop_is_a_hang_not_a_frozen_app(qtbot: Any, make_view:
 def test_console_spam_keeps_memory_bounded(qtbot: Any, make_view: Any) -> None:
     view = make_view()
     with TickCounter() as ticker:
-        load(qtbot, view, """<script>
+        load(
+            qtbot,
+            view,
+            """<script>
 for (let i = 0; i < 100000; i++) console.log('line ' + i);
 console.log('x'.repeat(5 * 1024 * 1024));
 console.error('last');
-</script>""", timeout=60_000)
+</script>""",
+            timeout=60_000,
+        )
         qtbot.waitUntil(lambda: view.console().total >= 100002, timeout=60_000)
     _responsive(ticker)
     log = view.console()
@@ -308,7 +375,10 @@ def test_network_off_nothing_reaches_a_loopback_server(
 ) -> None:
     base = loopback_trap.http
     view = make_view(network=False)
-    load(qtbot, view, _page(f"""
+    load(
+        qtbot,
+        view,
+        _page(f"""
 <link rel=stylesheet href="{base}/style.css">
 <link rel=prefetch href="{base}/prefetch">
 <style>body {{ background: url({base}/bg.png) }}
@@ -327,11 +397,13 @@ results.beacon = String(navigator.sendBeacon('{base}/beacon', 'data'));
 new EventSource('{base}/events');
 new Worker(URL.createObjectURL(new Blob(["fetch('{base}/worker')"])));
 try {{
-  const pc = new RTCPeerConnection({{iceServers: [{{urls: 'stun:127.0.0.1:{loopback_trap.udp_port}'}}]}});
+  const stun = 'stun:127.0.0.1:{loopback_trap.udp_port}';
+  const pc = new RTCPeerConnection({{iceServers: [{{urls: stun}}]}});
   pc.createDataChannel('d'); pc.createOffer().then(o => pc.setLocalDescription(o));
 }} catch (e) {{}}
 setTimeout(report, 3000);
-</script>"""))
+</script>"""),
+    )
     results = json.loads(wait_result(qtbot, view))
     qtbot.wait(500)
     assert loopback_trap.hits == []
@@ -349,7 +421,10 @@ def test_network_on_still_blocks_plain_http_and_loopback(
     port = loopback_trap.tcp_port
     view = make_view(network=True)
     assert view.toolbar.network_action.text().startswith("Network: on")
-    load(qtbot, view, _page(f"""
+    load(
+        qtbot,
+        view,
+        _page(f"""
 <img src="http://127.0.0.1:{port}/plain.png"><img src="https://127.0.0.1:{port}/tls.png">
 <img src="https://localhost:{port}/name.png"><img src="https://[::ffff:127.0.0.1]:{port}/v6.png">
 <script>
@@ -358,7 +433,8 @@ settle('https', fetch('https://127.0.0.1:{port}/f').then(r => r.status));
 settle('wss', new Promise((ok, fail) => {{ const ws = new WebSocket('wss://127.0.0.1:{port}/');
   ws.onopen = () => ok('open'); ws.onerror = () => fail('ws'); }}));
 setTimeout(report, 2500);
-</script>"""))
+</script>"""),
+    )
     results = json.loads(wait_result(qtbot, view))
     qtbot.wait(500)
     assert loopback_trap.hits == []
@@ -372,7 +448,10 @@ def test_a_page_cannot_fetch_another_previews_document(qtbot: Any, make_view: An
     victim_url = victim.page().url().toString()
     handler = scheme_handler()
     served, denied = handler.served, handler.denied
-    load(qtbot, attacker, _page(f"""
+    load(
+        qtbot,
+        attacker,
+        _page(f"""
 <img id=i src="{victim_url}"><iframe id=f src="{victim_url}"></iframe>
 <script src="{victim_url}"></script>
 <iframe sandbox="allow-scripts" srcdoc="<script>fetch('{victim_url}')</script>"></iframe>
@@ -387,7 +466,8 @@ setTimeout(() => {{
   catch (e) {{ text = 'error: ' + e.name; }}
   results.iframe = String(text); report();
 }}, 2000);
-</script>"""))
+</script>"""),
+    )
     results = json.loads(wait_result(qtbot, view=attacker))
     for value in results.values():
         assert "victim-secret" not in value
@@ -412,3 +492,33 @@ def test_key_shaped_title_is_not_echoed_anywhere(qtbot: Any, make_view: Any) -> 
         assert not [t for t in texts if re.search(r"sk-ant-api03", t)]
     finally:
         view.bring_back()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: Chromium opens <link rel=preconnect> sockets without asking the "
+    "request interceptor (no request is sent, but a TCP connection is made)",
+)
+def test_network_off_preconnect_hint_opens_no_socket(
+    qtbot: Any, make_view: Any, loopback_trap: LoopbackTrap
+) -> None:
+    view = make_view(network=False)
+    load(qtbot, view, f"<link rel=preconnect href='{loopback_trap.http}'><p>x</p>")
+    qtbot.wait(1500)
+    assert loopback_trap.hits == []
+
+
+def test_switching_the_network_reloads_with_the_new_rule(
+    qtbot: Any, make_view: Any, loopback_trap: LoopbackTrap
+) -> None:
+    view = make_view(network=False)
+    load(qtbot, view, f"<img src='{loopback_trap.http}/a.png'><img src='https://unpkg.invalid/x'>")
+    qtbot.waitUntil(lambda: view.blocked_count() == 2, timeout=5000)
+    assert view.toolbar.network_action.text() == "Network: off · 2 blocked"
+    with qtbot.waitSignal(view.loadFinished, timeout=10_000):
+        view.toolbar.network_action.trigger()
+    assert view.network() is True
+    # Loopback stays blocked; the public https request is let through (and fails in DNS).
+    qtbot.waitUntil(lambda: view.blocked_count() == 1, timeout=5000)
+    assert view.toolbar.network_action.text() == "Network: on · 1 blocked"
+    assert loopback_trap.hits == []

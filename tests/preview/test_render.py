@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QImage
 from PySide6.QtWebEngineCore import QWebEnginePage
+from PySide6.QtWidgets import QLabel
 
 from studio.ui.preview.profile import preview_profile, scheme_handler
 from tests.preview.conftest import APP_WORLD, load, needs_display, run_js
@@ -46,9 +48,7 @@ def test_canvas_screenshot_has_the_drawn_pixels(qtbot: Any, make_view: Any) -> N
     assert _colour(image, 3 * w // 4, h // 2) == (0, 0, 255)
 
 
-def test_each_preview_has_its_own_origin_in_the_private_profile(
-    qtbot: Any, make_view: Any
-) -> None:
+def test_each_preview_has_its_own_origin_in_the_private_profile(qtbot: Any, make_view: Any) -> None:
     a, b = make_view(), make_view()
     load(qtbot, a, "<p>a</p>")
     load(qtbot, b, "<p>b</p>")
@@ -114,9 +114,7 @@ def test_device_sizes_limit_the_page_width(qtbot: Any, make_view: Any) -> None:
         view.set_device("watch")
 
 
-def test_hidden_preview_is_frozen_then_discarded_and_comes_back(
-    qtbot: Any, make_view: Any
-) -> None:
+def test_hidden_preview_is_frozen_then_discarded_and_comes_back(qtbot: Any, make_view: Any) -> None:
     view = make_view(freeze_after_ms=200, discard_after_ms=600)
     load(qtbot, view, "<p id=p>alive</p>")
     page = view.page()
@@ -249,3 +247,35 @@ def test_scroll_restore_runs_in_an_isolated_world(qtbot: Any, make_view: Any) ->
     load(qtbot, view, "<script>window.secretOfPage = 1</script>")
     assert run_js(qtbot, view, "typeof window.secretOfPage", world=APP_WORLD) == "undefined"
     assert run_js(qtbot, view, "typeof window.secretOfPage", world=0) == "number"
+
+
+def test_grid_shows_every_model_side_by_side_at_the_same_size(qtbot: Any) -> None:
+    from studio.ui.preview.grid import PreviewGrid
+
+    grid = PreviewGrid(open_url=lambda url: None)
+    qtbot.addWidget(grid)
+    grid.resize(1200, 800)
+    grid.show()
+    qtbot.waitExposed(grid)
+    models = ["qwen:qwen3-max", "anthropic:claude-opus", "kimi:k2", "deepseek:chat"]
+    try:
+        for i, model in enumerate(models):
+            view = grid.add_preview(model)
+            with qtbot.waitSignal(view.loadFinished, timeout=20_000):
+                grid.set_document(
+                    model, f"<body style='background:#{i}{i}0'>{model}</body>", final=True
+                )
+        assert grid.keys() == models
+        sizes = {grid.preview(m).web_view().size().toTuple() for m in models}
+        assert len(sizes) == 1
+        ((w, h),) = sizes
+        assert w > 400 and h > 200
+        labels = [c.text() for c in grid.findChildren(QLabel) if c.text() in models]
+        assert sorted(labels) == sorted(models)
+        grid.set_network_all(True)
+        assert all(grid.preview(m).network() for m in models)
+        grid.remove_preview("kimi:k2")
+        assert grid.keys() == [m for m in models if m != "kimi:k2"]
+    finally:
+        grid.clear()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)

@@ -10,6 +10,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineDesktopMediaRequest,
     QWebEngineFileSystemAccessRequest,
     QWebEngineFullScreenRequest,
+    QWebEngineLoadingInfo,
     QWebEngineNewWindowRequest,
     QWebEnginePage,
     QWebEnginePermission,
@@ -61,7 +62,7 @@ class PreviewPage(QWebEnginePage):
         self.registerProtocolHandlerRequested.connect(self._deny_protocol_handler)
         self.fullScreenRequested.connect(self._deny_full_screen)
         self.webAuthUxRequested.connect(self._cancel_web_auth)
-        self.loadStarted.connect(self._on_load_started)
+        self.loadingChanged.connect(self._on_loading_changed)
 
     # -- the document ----------------------------------------------------------------
 
@@ -74,8 +75,10 @@ class PreviewPage(QWebEnginePage):
     def own_url(self) -> QUrl:
         return QUrl(self._own_url)
 
-    def _on_load_started(self) -> None:
-        self._leaving = False
+    def _on_loading_changed(self, info: QWebEngineLoadingInfo) -> None:
+        started = info.status() == QWebEngineLoadingInfo.LoadStatus.LoadStartedStatus
+        if started and self.is_own(info.url()):
+            self._leaving = False
 
     def note_user_input(self) -> None:
         """Called by the view for real mouse and key events on the page."""
@@ -88,7 +91,7 @@ class PreviewPage(QWebEnginePage):
         if not isMainFrame:
             # Frames may load what the request interceptor and scheme handler allow.
             return True
-        if type in (_Nav.NavigationTypeTyped, _Nav.NavigationTypeReload) and self._is_own(url):
+        if type in (_Nav.NavigationTypeTyped, _Nav.NavigationTypeReload) and self.is_own(url):
             return True
         # Chromium reports `location.href = …` as a link click too, so a link is opened
         # outside only right after the user really clicked or typed in the page.
@@ -97,7 +100,8 @@ class PreviewPage(QWebEnginePage):
         self._log_sandbox(f"Blocked navigation to {_short(url)}: a preview cannot leave its page")
         return False
 
-    def _is_own(self, url: QUrl) -> bool:
+    def is_own(self, url: QUrl) -> bool:
+        """Whether `url` is this preview's own document."""
         own = self._own_url
         return (
             own.isValid()

@@ -8,7 +8,7 @@ import signal
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QPointF, QTimer, QUrl, Signal
-from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
+from PySide6.QtWebEngineCore import QWebEngineLoadingInfo, QWebEnginePage, QWebEngineScript
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from studio.ui.preview.console import WARNING, ConsoleLog
@@ -26,6 +26,7 @@ CRASHED = "crashed"
 
 _Lifecycle = QWebEnginePage.LifecycleState
 _Termination = QWebEnginePage.RenderProcessTerminationStatus
+_LoadStatus = QWebEngineLoadingInfo.LoadStatus
 # Our own scripts (pings, scroll restore) run in a world the page's scripts cannot see.
 _APP_WORLD = int(QWebEngineScript.ScriptWorldId.ApplicationWorld.value)
 _NOTIFY_MS = 100
@@ -84,8 +85,9 @@ class PreviewSession(QObject):
             parent=view,
         )
         view.setPage(self._page)
-        self._page.loadStarted.connect(self._on_load_started)
-        self._page.loadFinished.connect(self._on_load_finished)
+        # loadingChanged, not loadStarted/loadFinished: those also fire for navigations the
+        # page attempts and we refuse, which must not clear the console or change state.
+        self._page.loadingChanged.connect(self._on_loading_changed)
         self._page.renderProcessTerminated.connect(self._on_terminated)
         self._watchdog = HangWatchdog(
             self._ping, interval_ms=ping_interval_ms, timeout_ms=hang_timeout_ms, parent=self
@@ -140,18 +142,14 @@ class PreviewSession(QObject):
         else:
             self._scroll = None
         self._entry.document = document
-        self._start_load()
+        self._begin_load()
 
     def reload(self) -> None:
-        """Run the current document again; a hung page's process is ended first."""
+        """Run the current document again (after an edit, a crash or a hang)."""
         if self._closed or not self._entry.document:
             return
         self._scroll = None
-        if self._state == NOT_RESPONDING and self._kill_renderer():
-            self._restart_pending = True
-            self._restart_timer.start()
-            return
-        self._start_load()
+        self._begin_load()
 
     def stop(self) -> None:
         if not self._closed:
@@ -195,6 +193,16 @@ class PreviewSession(QObject):
 
     # -- internals ---------------------------------------------------------------------
 
+    def _begin_load(self) -> None:
+        if self._restart_pending:
+            return  # the load starts once the stuck process is gone
+        # A renderer stuck in a loop never gets to the new document: end its process first.
+        if self._state == NOT_RESPONDING and self._kill_renderer():
+            self._restart_pending = True
+            self._restart_timer.start()
+            return
+        self._start_load()
+
     def _start_load(self) -> None:
         self._crash_reason = ""
         self._watchdog.reset()
@@ -205,6 +213,15 @@ class PreviewSession(QObject):
         if self._view.isVisible():
             self._watchdog.start()
 
+    def _on_loading_changed(self, info: QWebEngineLoadingInfo) -> None:
+        if self._closed or not self._page.is_own(info.url()):
+            return
+        status = info.status()
+        if status == _LoadStatus.LoadStartedStatus:
+            self._on_load_started()
+        else:
+            self._on_load_finished(status == _LoadStatus.LoadSucceededStatus)
+
     def _on_load_started(self) -> None:
         self.console.clear()
         self._entry.blocked = 0
@@ -214,7 +231,7 @@ class PreviewSession(QObject):
         self._schedule_notify()
 
     def _on_load_finished(self, ok: bool) -> None:
-        if self._closed or self._state == CRASHED:
+        if self._state == CRASHED:
             return
         self._watchdog.reset()
         self._set_state(READY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -131,13 +132,15 @@ class AnswerPane(QFrame):
         row.addWidget(self.status_chip)
         return header
 
-    def _tool(self, icon_name: str, text: str, slot: object) -> QToolButton:
+    def _tool(self, icon_name: str, text: str,
+              slot: Callable[[], object] | None = None) -> QToolButton:
         button = QToolButton()
         button.setIcon(icon(icon_name))
         button.setToolTip(text)
         button.setAccessibleName(text)
         button.setAutoRaise(True)
-        button.clicked.connect(slot)
+        if slot is not None:
+            button.clicked.connect(slot)
         return button
 
     def _build_actions(self) -> QWidget:
@@ -150,12 +153,12 @@ class AnswerPane(QFrame):
         self.retry_button = self._tool("retry", "Retry this model",
                                        lambda: self.retryRequested.emit(self.index))
         self.copy_button = self._tool("copy", "Copy the answer", self.copy_answer)
-        self.code_button = self._tool("code", "Copy a code block", lambda: None)
+        self.code_button = self._tool("code", "Copy a code block")
         self.code_menu = QMenu(self.code_button)
         self.code_menu.aboutToShow.connect(self._fill_code_menu)
         self.code_button.setMenu(self.code_menu)
         self.code_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.preview_button = self._tool("preview", "Show the answer's page", lambda: None)
+        self.preview_button = self._tool("preview", "Show the answer's page")
         self.preview_button.setCheckable(True)
         self.preview_button.toggled.connect(self.set_preview_visible)
         self.diff_button = self._tool("diff", "Compare with another pane",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
 import qasync
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 from studio.core.catalog import ModelRef, ProviderConfig, ProviderRegistry
@@ -25,8 +27,14 @@ from studio.core.runner import Engine, ModelTarget
 from studio.core.secrets import KeyStore
 from studio.ui.event_loop import StudioEventLoop
 from studio.ui.main_window import MainWindow
+from studio.ui.preview.scheme import register_preview_scheme
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.simulator import Simulator
+
+# Previews need their URL scheme before the QApplication exists (pytest-qt makes it at the
+# first test); registering twice is harmless.
+if QCoreApplication.instance() is None:
+    register_preview_scheme()
 
 T = TypeVar("T")
 
@@ -83,6 +91,12 @@ def paths() -> StudioPaths:
     return studio_paths().ensure()
 
 
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture
 def registry(paths: StudioPaths, sim: Simulator) -> ProviderRegistry:
     sim.reset()
@@ -90,6 +104,10 @@ def registry(paths: StudioPaths, sim: Simulator) -> ProviderRegistry:
     for protocol in ("openai", "anthropic", "gemini"):
         reg.add(f"sim-{protocol}", protocol, sim.url(protocol), label=f"Sim {protocol}",
                 needs_key=False)
+    # Whatever listens on this machine's Ollama/LM Studio/llama.cpp ports stays out of it.
+    port = closed_port()
+    for name in ("ollama", "lmstudio", "llamacpp"):
+        reg.add(name, "openai", f"http://127.0.0.1:{port}/v1", needs_key=False)
     return reg
 
 

@@ -80,7 +80,8 @@ def test_an_expensive_frame_is_spread_over_several_ticks(qtbot: QtBot) -> None:
         coalescer.on_delta(run, TextDelta(f"text {run.index}"))
     qtbot.waitUntil(lambda: not coalescer.pending, timeout=2000)
     assert [got.text(i) for i in range(6)] == [f"text {i}" for i in range(6)]
-    assert coalescer.flush_count == 3  # two models per tick fit in the budget
+    # At most two 6 ms deliveries fit in an 8 ms budget (one, on a busy machine).
+    assert 3 <= coalescer.flush_count <= 6
     assert [next(iter(b.text)) for b in got.batches] == list(range(6))  # oldest first
 
 

@@ -187,7 +187,9 @@ def test_stop_all_with_the_escape_shortcut_stops_every_model_within_100_ms(
     panes = window.pane_area.panes()
     wait_until(loop, lambda: all(p.state is ModelState.STREAMING for p in panes),
                what="all streaming")
+    # A window shortcut needs the active window (under a real X server it takes a moment).
     window.activateWindow()
+    wait_until(loop, window.isActiveWindow, timeout=5.0, what="the window to be active")
     window.prompt_area.editor.setFocus()
     in_loop(loop, lambda: QTest.keyClick(window.prompt_area.editor, Qt.Key.Key_Escape))
     took = wait_until(loop, lambda: all(p.state is ModelState.CANCELLED for p in panes),

@@ -131,3 +131,26 @@ def test_a_mutated_file_imports_completely_or_changes_nothing(data: st.DataObjec
             assert store.check_integrity() == []
         finally:
             store.close()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(prompts=json_values, tests=json_values, default_test=json_values)
+def test_any_promptfoo_shape_imports_or_is_refused_by_name(
+        prompts: Any, tests: Any, default_test: Any) -> None:
+    config = {"prompts": prompts, "tests": tests, "defaultTest": default_test}
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(Path(tmp) / "fuzz.sqlite3")
+        try:
+            failure: ImportFormatError | None = None
+            try:
+                report = store.import_data(config, collection="From promptfoo",
+                                           base_dir=Path(tmp))
+            except ImportFormatError as exc:
+                failure = exc
+            if failure is not None:
+                assert str(failure).strip()
+                assert store.collections() == []
+                return
+            assert report.prompts_added == len(store.prompts())
+        finally:
+            store.close()

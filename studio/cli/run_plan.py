@@ -1,0 +1,243 @@
+"""What one `prompt-studio run` asks for: prompts, models, threads, and where runs are saved."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studio.cli.common import registry
+from studio.core.catalog import CatalogError, parse_model_ref
+from studio.core.conversation import thread_from_pairs
+from studio.core.model_sets import ModelSetEntry
+from studio.core.request import ChatRequest, GenerationSettings, Message
+from studio.core.runner import ModelRun, ModelTarget
+from studio.core.validation import InputError, check_prompt
+from studio.core.variables import fill_variables, find_variables
+from studio.store import CollectionId, PromptId, ResponseData, RunId, Store, StoreError, TurnId
+
+
+class PlanError(Exception):
+    """A usage problem found while planning; exit code 2."""
+
+
+@dataclass
+class PlannedRun:
+    """One comparison: a prompt sent to several models (or a follow-up turn of a saved run)."""
+
+    title: str
+    template: str  # as written, with {{variables}}
+    prompt: str  # as sent
+    system: str | None
+    variables: dict[str, str]
+    targets: list[ModelTarget]
+    requests: list[ChatRequest]
+    slots: list[int]  # slot in the saved run of each target
+    collection_id: CollectionId | None = None
+    prompt_id: PromptId | None = None
+    continue_run: RunId | None = None
+    saved_run: RunId | None = None
+    turn_id: TurnId | None = None
+    runs: list[ModelRun] = field(default_factory=list)
+
+
+def parse_vars(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise PlanError(f"--var expects KEY=VALUE, got {pair!r}")
+        values[name.strip()] = value
+    return values
+
+
+def read_prompt(args: argparse.Namespace) -> str | None:
+    if args.prompt_text is not None:
+        return str(args.prompt_text)
+    if args.file is None:
+        return None
+    if args.file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(args.file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanError(f"prompt file not found: {args.file}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanError(f"cannot read prompt file {args.file}: {exc}") from None
+
+
+def settings_from(args: argparse.Namespace) -> GenerationSettings:
+    if args.temperature is not None and not 0 <= args.temperature <= 2:
+        raise PlanError("--temperature must be between 0 and 2")
+    if args.max_tokens is not None and args.max_tokens < 1:
+        raise PlanError("--max-tokens must be a positive number")
+    return GenerationSettings(temperature=args.temperature, max_tokens=args.max_tokens,
+                              reasoning=args.reasoning, seed=args.seed)
+
+
+def resolve_targets(models: list[str], settings: GenerationSettings) -> list[ModelTarget]:
+    reg = registry()
+    targets = []
+    for text in models:
+        try:
+            ref = parse_model_ref(text)
+            targets.append(ModelTarget(ref, reg.get(ref.provider), settings))
+        except CatalogError as exc:
+            raise PlanError(str(exc)) from None
+    return targets
+
+
+def _checked(text: str, what: str = "prompt", allow_empty: bool = False) -> str:
+    try:
+        check_prompt(text, what=what, allow_empty=allow_empty)
+    except InputError as exc:
+        raise PlanError(str(exc)) from None
+    return text
+
+
+def _filled(template: str, defaults: dict[str, str], given: dict[str, str]) -> str:
+    values = {**defaults, **given}
+    missing = [n for n in find_variables(template) if n not in values]
+    if missing:
+        names = ", ".join(missing)
+        raise PlanError(f"the prompt uses {{{{{missing[0]}}}}} but no value was given "
+                        f"(variables without a value: {names}; pass --var NAME=VALUE)")
+    return fill_variables(template, values)
+
+
+def plan_runs(args: argparse.Namespace, store: Store | None) -> list[PlannedRun]:
+    settings = settings_from(args)
+    given = parse_vars(args.var)
+    text = read_prompt(args)
+    if args.system is not None:
+        _checked(args.system, "system prompt", allow_empty=True)
+    if args.continue_run is not None:
+        if store is None:
+            raise PlanError("--continue needs the history store (drop --no-save)")
+        if text is None:
+            raise PlanError("give the follow-up prompt with -p TEXT or -f FILE")
+        return [_plan_follow_up(store, args.continue_run, _checked(text), args.model, settings)]
+    if not args.model:
+        raise PlanError("name at least one model with -m PROVIDER:MODEL")
+    targets = resolve_targets(args.model, settings)
+    if args.collection is not None:
+        if store is None:
+            raise PlanError("--collection needs the history store (drop --no-save)")
+        if text is not None:
+            raise PlanError("give either --collection or a prompt (-p/-f), not both")
+        return _plan_collection(store, args.collection, args.prompt_title, targets, given,
+                                args.system)
+    if text is None:
+        raise PlanError("give the prompt with -p TEXT or -f FILE")
+    prompt = _filled(_checked(text), {}, given)
+    return [_single(text, prompt, args.system, given, targets)]
+
+
+def _single(template: str, prompt: str, system: str | None, variables: dict[str, str],
+            targets: list[ModelTarget], title: str = "",
+            collection_id: CollectionId | None = None,
+            prompt_id: PromptId | None = None) -> PlannedRun:
+    requests = [ChatRequest(t.ref.model, (Message("user", prompt),), system, t.settings)
+                for t in targets]
+    first_line = title or template.strip().splitlines()[0][:80]
+    return PlannedRun(first_line, template, prompt, system, variables, targets, requests,
+                      list(range(len(targets))), collection_id, prompt_id)
+
+
+def _plan_collection(store: Store, name: str, title: str | None, targets: list[ModelTarget],
+                     given: dict[str, str], system: str | None) -> list[PlannedRun]:
+    try:
+        collection = store.find_collection(name)
+        prompts = (store.find_prompts(collection.id, title) if title is not None
+                   else store.prompts(collection.id))
+    except StoreError as exc:
+        raise PlanError(str(exc)) from None
+    if not prompts:
+        what = f"no prompt titled {title!r} in" if title is not None else "no prompts in"
+        raise PlanError(f"{what} collection {name!r}")
+    plans = []
+    for p in prompts:
+        prompt = _filled(p.body, dict(p.variables), given)
+        plans.append(_single(p.body, prompt, system if system is not None else p.system,
+                             {**dict(p.variables), **given}, targets, p.title,
+                             collection_id=collection.id, prompt_id=p.id))
+    return plans
+
+
+def _plan_follow_up(store: Store, ref: str, prompt: str, only: list[str],
+                    settings: GenerationSettings) -> PlannedRun:
+    try:
+        run = store.run(store.resolve_run(ref))
+    except StoreError as exc:
+        raise PlanError(str(exc)) from None
+    reg = registry()
+    wanted = {str(parse_model_ref(m)) for m in only} if only else None
+    targets, requests, slots = [], [], []
+    for slot, entry in enumerate(run.models):
+        if wanted is not None and str(entry.ref) not in wanted:
+            continue
+        try:
+            config = reg.get(entry.ref.provider)
+        except CatalogError as exc:
+            raise PlanError(str(exc)) from None
+        target = ModelTarget(entry.ref, config, _merge(entry.settings, settings))
+        messages = thread_from_pairs(run.conversation(slot), prompt)
+        targets.append(target)
+        requests.append(ChatRequest(entry.ref.model, messages, run.system, target.settings))
+        slots.append(slot)
+    if not targets:
+        raise PlanError(f"none of the models given with -m were in run {ref}")
+    plan = PlannedRun(run.title, prompt, prompt, run.system, dict(run.variables), targets,
+                      requests, slots, run.collection_id, run.prompt_id, continue_run=run.id)
+    plan.saved_run = run.id
+    return plan
+
+
+def _merge(saved: GenerationSettings, given: GenerationSettings) -> GenerationSettings:
+    data = saved.to_dict()
+    data.update(given.to_dict())
+    return GenerationSettings.from_dict(data)
+
+
+class HistoryRecorder:
+    """Saves each model's answer the moment it finishes, so nothing waits for the slowest."""
+
+    def __init__(self, store: Store | None, plan: PlannedRun) -> None:
+        self._store = store
+        self._plan = plan
+        self.warning: str | None = None
+
+    def begin(self) -> None:
+        store, plan = self._store, self._plan
+        if store is None:
+            return
+        try:
+            if plan.continue_run is not None:
+                plan.turn_id = store.add_turn(plan.continue_run, plan.prompt, slots=plan.slots)
+                return
+            entries = [ModelSetEntry(t.ref, t.settings) for t in plan.targets]
+            plan.saved_run = store.start_run(
+                body=plan.template, models=entries, title=plan.title, system=plan.system,
+                variables=plan.variables, collection_id=plan.collection_id,
+                prompt_id=plan.prompt_id, first_turn=plan.prompt)
+            plan.turn_id = store.run(plan.saved_run).turns[0].id
+        except StoreError as exc:
+            self._fail(exc)
+
+    def on_delta(self, run: ModelRun, event: object) -> None:
+        pass
+
+    def on_state(self, run: ModelRun) -> None:
+        if self._store is None or self._plan.turn_id is None or not run.state.finished:
+            return
+        try:
+            self._store.save_response(self._plan.turn_id, self._plan.slots[run.index],
+                                      ResponseData.from_model_run(run))
+        except StoreError as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: StoreError) -> None:
+        # The answers still reach the user; only keeping them failed.
+        self.warning = f"the run was not saved to history: {exc}"
+        self._store = None
