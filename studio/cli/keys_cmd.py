@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ksub = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     s = ksub.add_parser("set", help="store a key read from standard input")
     s.add_argument("name", help="provider name, e.g. openai")
+    # Accepted only to refuse it with a clear message: a key in argv is visible to every
+    # process (/proc/PID/cmdline) and kept in shell history.
+    s.add_argument("key", nargs="?", help=argparse.SUPPRESS)
     s.set_defaults(handler=_set)
     d = ksub.add_parser("delete", help="remove a stored key")
     d.add_argument("name")
@@ -38,6 +41,10 @@ def _set(args: argparse.Namespace) -> int:
     from studio.cli import UsageError
 
     name = _provider_name(args.name)
+    if args.key is not None:
+        raise UsageError("the key is read from standard input, never from the command line "
+                         "(other programs can see command lines, and shells keep them): run "
+                         f"`prompt-studio keys set {name}` and paste it, or pipe it in")
     if sys.stdin.isatty():
         key = getpass.getpass(f"API key for {name} (input hidden): ")
     else:

@@ -21,7 +21,7 @@ _MIN_SIDE, _MAX_SIDE = 50, 8192
 _HEADLESS_PLATFORMS = frozenset({"offscreen"})
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "preview",
         help="show a page in the preview sandbox, or write a screenshot of it",

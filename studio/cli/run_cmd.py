@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from studio.cli.common import key_store, paths, print_json
 from studio.cli.run_plan import HistoryRecorder, PlanError, PlannedRun, plan_runs
 from studio.core.prices import PriceError, PriceTable
+from studio.core.retry import Timeouts
 from studio.core.runner import Engine, ModelRun, ModelState
 from studio.store import Store, StoreError
 
@@ -35,7 +36,29 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="send a follow-up to the models of a saved run (each its own thread)")
     p.add_argument("--no-save", action="store_true", help="do not keep this run in history")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    defaults = Timeouts()
+    p.add_argument("--connect-timeout", type=_seconds, metavar="SECONDS",
+                   help=f"give up connecting after this long (default {defaults.connect_s:g})")
+    p.add_argument("--read-timeout", type=_seconds, metavar="SECONDS",
+                   help="give up when a model sends nothing for this long "
+                        f"(default {defaults.read_s:g})")
     p.set_defaults(handler=handle)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def timeouts_from(args: argparse.Namespace) -> Timeouts:
+    defaults = Timeouts()
+    return Timeouts(connect_s=args.connect_timeout or defaults.connect_s,
+                    read_s=args.read_timeout or defaults.read_s)
 
 
 def result_json(run: ModelRun) -> dict[str, Any]:
@@ -122,14 +145,14 @@ async def execute(engine: Engine, plan: PlannedRun, store: Store | None,
 
 
 async def execute_all(plans: list[PlannedRun], store: Store | None,
-                      board_out: TextIO | None) -> list[str]:
+                      board_out: TextIO | None, timeouts: Timeouts | None = None) -> list[str]:
     p = paths()
     try:
         prices = PriceTable.load(p.prices_override)
     except PriceError as exc:
         print(f"prompt-studio: warning: {exc}; using the built-in prices", file=sys.stderr)
         prices = PriceTable.load(None)
-    engine = Engine(keys=key_store(), prices=prices)
+    engine = Engine(keys=key_store(), prices=prices, timeouts=timeouts)
     warnings: list[str] = []
     try:
         for plan in plans:
@@ -160,7 +183,8 @@ def handle(args: argparse.Namespace) -> int:
             plans = plan_runs(args, store)
         except PlanError as exc:
             raise UsageError(str(exc)) from None
-        warnings = asyncio.run(execute_all(plans, store, None if args.json else sys.stderr))
+        warnings = asyncio.run(execute_all(plans, store, None if args.json else sys.stderr,
+                                            timeouts_from(args)))
     finally:
         if store is not None:
             store.close()

@@ -11,9 +11,7 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol, cast
-
-import httpx
+from typing import TYPE_CHECKING, Protocol, cast
 
 from studio.core.catalog import ModelRef, ProviderConfig
 from studio.core.conversation import context_overflow
@@ -34,6 +32,11 @@ from studio.core.redact import redact, register_secret
 from studio.core.request import ChatRequest, GenerationSettings
 from studio.core.retry import RetryPolicy, Timeouts
 from studio.core.secrets import KeyStore
+
+if TYPE_CHECKING:
+    # httpx (with httpcore and anyio) takes tens of milliseconds to import: the GUI's
+    # start-up does not wait for it; the first run does.
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +171,9 @@ class RunSession:
 
     def cancel(self, index: int) -> None:
         task = self._tasks.get(index)
-        if task is not None and not task.done():
+        # A second cancel while the task is closing its response would interrupt that
+        # close and leave the socket open, so only the first one is delivered.
+        if task is not None and not task.done() and index not in self._cancel_requested:
             self._cancel_requested.add(index)
             task.cancel()
 
@@ -211,13 +216,27 @@ class Engine:
         self.prices = prices
         self.policy = policy or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
-        self.client = httpx.AsyncClient(
-            timeout=self.timeouts.to_httpx(),
-            transport=transport,
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
-        )
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._closed = False
         self._sessions: list[RunSession] = []
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The engine's HTTP client, made on first use: making one loads the TLS
+        certificates (tens of milliseconds), which the GUI's start-up should not wait for."""
+        if self._client is None:
+            if self._closed:
+                raise RuntimeError("the engine is closed")
+            import httpx
+
+            self._client = httpx.AsyncClient(
+                timeout=self.timeouts.to_httpx(),
+                transport=self._transport,
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+            )
+        return self._client
 
     def start(self, jobs: Sequence[tuple[ModelTarget, ChatRequest]],
               listener: RunListener | None = None) -> RunSession:
@@ -235,7 +254,9 @@ class Engine:
         for session in self._sessions:
             await session.wait()
         self._sessions.clear()
-        await self.client.aclose()
+        self._closed = True
+        if self._client is not None:
+            await self._client.aclose()
 
     def _finish(self, run: ModelRun, listener: RunListener, state: ModelState,
                 error: Failed | None = None) -> None:
@@ -313,6 +334,8 @@ class Engine:
 
     async def _attempt(self, run: ModelRun, listener: RunListener, provider: object,
                        request: ChatRequest) -> ProviderError | None:
+        import httpx
+
         from studio.core.providers.errors import classify_transport_error
 
         batches = _event_batches(provider, self.client, request)

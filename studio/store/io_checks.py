@@ -9,7 +9,7 @@ from typing import Any, cast
 from studio.core.catalog import CatalogError, parse_model_ref
 from studio.core.model_sets import ModelSetEntry
 from studio.core.request import GenerationSettings
-from studio.store.common import VARIABLE_NAME_RE
+from studio.core.variables import VARIABLE_NAME_RE
 from studio.store.errors import ImportFormatError
 
 _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",

@@ -139,6 +139,10 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
         if s.splitter:
             self.splitter.restoreState(QByteArray.fromBase64(s.splitter.encode()))
+        else:
+            # First start: the answers get the room, the prompt about eight lines.
+            line = self.prompt_area.editor.fontMetrics().lineSpacing()
+            self.splitter.setSizes([self.height(), line * 8 + 90])
         try:
             mode = LayoutMode(s.layout)
         except ValueError:

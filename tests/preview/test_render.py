@@ -40,7 +40,7 @@ def test_canvas_screenshot_has_the_drawn_pixels(qtbot: Any, make_view: Any) -> N
     shots: list[bytes] = []
     view.grab_png(shots.append)
     qtbot.waitUntil(lambda: bool(shots), timeout=10_000)
-    image = QImage.fromData(shots[0], "PNG")
+    image = QImage.fromData(shots[0])
     assert not image.isNull()
     w, h = image.width(), image.height()
     assert w > 100 and h > 100
@@ -57,6 +57,8 @@ def test_each_preview_has_its_own_origin_in_the_private_profile(qtbot: Any, make
     assert origin_a.startswith("studio-preview://p-")
     assert origin_a != origin_b
     assert run_js(qtbot, a, "window.isSecureContext") is True
+    # No bridge into the app: no QWebChannel transport in the page's world.
+    assert run_js(qtbot, a, "typeof qt", world=0) == "undefined"
     for view in (a, b):
         assert view.page().profile() is preview_profile()
     assert preview_profile().isOffTheRecord()
@@ -179,6 +181,20 @@ def test_screenshot_to_file(qtbot: Any, make_view: Any, tmp_path: Path) -> None:
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@needs_display
+def test_copy_screenshot_puts_the_page_on_the_clipboard(qtbot: Any, make_view: Any) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    clipboard = QGuiApplication.clipboard()
+    clipboard.clear()
+    view = make_view()
+    load(qtbot, view, CANVAS_PAGE)
+    view.copy_screenshot()
+    qtbot.waitUntil(lambda: not clipboard.image().isNull(), timeout=10_000)
+    image = clipboard.image()
+    assert _colour(image, image.width() // 4, image.height() // 2) == (255, 0, 0)
+
+
 def test_pop_out_full_screen_and_back_keep_the_page_running(qtbot: Any, make_view: Any) -> None:
     view = make_view(label="qwen:qwen3-max")
     load(qtbot, view, "<script>window.n = 41</script>")
@@ -249,6 +265,21 @@ def test_scroll_restore_runs_in_an_isolated_world(qtbot: Any, make_view: Any) ->
     assert run_js(qtbot, view, "typeof window.secretOfPage", world=0) == "number"
 
 
+def test_new_previews_follow_the_default_network_setting(make_view: Any) -> None:
+    from studio.ui.preview.view import default_network, set_default_network
+
+    assert default_network() is False
+    set_default_network(True)
+    try:
+        on = make_view()
+        explicit = make_view(network=False)
+    finally:
+        set_default_network(False)
+    assert on.network() is True and on.toolbar.network_action.text() == "Network: on"
+    assert explicit.network() is False
+    assert make_view().network() is False
+
+
 def test_grid_shows_every_model_side_by_side_at_the_same_size(qtbot: Any) -> None:
     from studio.ui.preview.grid import PreviewGrid
 
@@ -266,14 +297,17 @@ def test_grid_shows_every_model_side_by_side_at_the_same_size(qtbot: Any) -> Non
                     model, f"<body style='background:#{i}{i}0'>{model}</body>", final=True
                 )
         assert grid.keys() == models
-        sizes = {grid.preview(m).web_view().size().toTuple() for m in models}
+        views = [grid.preview(m) for m in models]
+        webs = [v.web_view() for v in views if v is not None]
+        sizes = {w.size().toTuple() for w in webs if w is not None}
+        assert len(webs) == len(models)
         assert len(sizes) == 1
         ((w, h),) = sizes
         assert w > 400 and h > 200
         labels = [c.text() for c in grid.findChildren(QLabel) if c.text() in models]
         assert sorted(labels) == sorted(models)
         grid.set_network_all(True)
-        assert all(grid.preview(m).network() for m in models)
+        assert all(v is not None and v.network() for v in views)
         grid.remove_preview("kimi:k2")
         assert grid.keys() == [m for m in models if m != "kimi:k2"]
     finally:

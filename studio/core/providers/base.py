@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from studio.core.catalog import ProviderConfig
 from studio.core.events import Event
 from studio.core.request import ChatRequest
+
+if TYPE_CHECKING:
+    import httpx  # only for annotations: importing httpx is slow, and the GUI starts first
 
 
 @dataclass(frozen=True, slots=True)

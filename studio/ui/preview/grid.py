@@ -31,7 +31,7 @@ class PreviewGrid(QWidget):
         self,
         parent: QWidget | None = None,
         *,
-        network: bool = False,
+        network: bool | None = None,
         open_url: UrlOpener | None = None,
         columns: int | None = None,
     ) -> None:
@@ -80,6 +80,7 @@ class PreviewGrid(QWidget):
         self.add_preview(key).set_document(html, final=final)
 
     def set_network_all(self, enabled: bool) -> None:
+        """Switch every preview, and the ones added later."""
         self._network = enabled
         for cell in self._cells.values():
             cell.view.set_network(enabled)

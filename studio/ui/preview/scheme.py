@@ -7,7 +7,6 @@ this module runs on the GUI thread, where Qt 6 calls URL scheme handlers.
 from __future__ import annotations
 
 import os
-import shlex
 
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, Qt, QUrl
 from PySide6.QtWebEngineCore import (
@@ -30,13 +29,16 @@ _CONTENT_TYPE = b"text/html; charset=utf-8"
 
 
 def engine_flags(existing: str) -> str:
-    """`existing` Chromium flags plus the ones previews need; a flag already set wins."""
-    parts = shlex.split(existing)
+    """`existing` Chromium flags plus the ones previews need; a flag already set wins.
+
+    QtWebEngine splits this variable on spaces (no shell quoting), and so do we.
+    """
+    parts = existing.split()
     if not any(p.startswith("--js-flags") for p in parts):
         parts.append(f"--js-flags=--max-old-space-size={JS_HEAP_LIMIT_MB}")
     if not any(p.startswith("--force-webrtc-ip-handling-policy") for p in parts):
         parts.append(_WEBRTC_POLICY_FLAG)
-    return shlex.join(parts)
+    return " ".join(parts)
 
 
 def register_preview_scheme() -> None:

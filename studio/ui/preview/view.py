@@ -16,25 +16,23 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDesktopServices,
     QGuiApplication,
-    QKeySequence,
-    QShortcut,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from studio.ui.preview.capture import PngCallback, ScreenshotQueue
 from studio.ui.preview.console import ConsoleLog
 from studio.ui.preview.export import png_bytes, temporary_html, write_html
 from studio.ui.preview.toolbar import DEVICE_WIDTHS, PreviewToolbar
-from studio.ui.preview.widgets import ConsolePanel, StatusBanner
+from studio.ui.preview.widgets import AwayNotice, ConsolePanel, PreviewWindow, StatusBanner
 
 if TYPE_CHECKING:
     from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -44,11 +42,8 @@ if TYPE_CHECKING:
 
 EMPTY = "empty"
 UrlOpener = Callable[[QUrl], object]
-PngCallback = Callable[[bytes], None]
 
 _MAX_WIDTH = 16_777_215  # QWIDGETSIZE_MAX
-_SETTLE_MS = 200  # a rendered frame after loadFinished before a screenshot
-_GRAB_DEADLINE_MS = 15_000
 _INPUT_EVENTS = frozenset(
     {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin}
 )
@@ -56,6 +51,19 @@ _INPUT_EVENTS = frozenset(
 
 def _system_open(url: QUrl) -> bool:
     return QDesktopServices.openUrl(url)
+
+
+_default_network = False
+
+
+def set_default_network(enabled: bool) -> None:
+    """The network switch new previews start with (the app's setting); off unless set."""
+    global _default_network
+    _default_network = bool(enabled)
+
+
+def default_network() -> bool:
+    return _default_network
 
 
 class PreviewView(QWidget):
@@ -74,7 +82,7 @@ class PreviewView(QWidget):
         parent: QWidget | None = None,
         *,
         label: str = "",
-        network: bool = False,
+        network: bool | None = None,
         open_url: UrlOpener | None = None,
         show_toolbar: bool = True,
         debounce_ms: int = 300,
@@ -84,7 +92,7 @@ class PreviewView(QWidget):
     ) -> None:
         super().__init__(parent)
         self._label = label
-        self._network = network
+        self._network = _default_network if network is None else network
         self._open_url: UrlOpener = open_url or _system_open
         self._debounce_s = debounce_ms / 1000
         self._session_options = {
@@ -101,10 +109,8 @@ class PreviewView(QWidget):
         self._session: PreviewSession | None = None
         self._web: QWebEngineView | None = None
         self._input_target: QObject | None = None
-        self._window: _PreviewWindow | None = None
+        self._window: PreviewWindow | None = None
         self._dialog: QFileDialog | None = None
-        self._grab_waiters: list[PngCallback] = []
-        self._grab_pending = False
         self._empty_log = ConsoleLog(capacity=1)
 
         self.toolbar = PreviewToolbar(self)
@@ -135,16 +141,8 @@ class PreviewView(QWidget):
         body_layout.addWidget(splitter, 1)
         self._body.installEventFilter(self)
 
-        self._away = QWidget(self)
-        away_layout = QVBoxLayout(self._away)
-        away_label = QLabel("This preview is shown in its own window.", self._away)
-        away_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        back = QPushButton("Bring it back", self._away)
-        back.clicked.connect(self.bring_back)
-        away_layout.addStretch(1)
-        away_layout.addWidget(away_label)
-        away_layout.addWidget(back, 0, Qt.AlignmentFlag.AlignHCenter)
-        away_layout.addStretch(1)
+        self._away = AwayNotice(self)
+        self._away.bringBack.connect(self.bring_back)
         self._away.hide()
 
         self._root = QVBoxLayout(self)
@@ -157,13 +155,8 @@ class PreviewView(QWidget):
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.timeout.connect(self._flush)
-        self._settle = QTimer(self)
-        self._settle.setSingleShot(True)
-        self._settle.timeout.connect(self._grab_now_and_deliver)
-        self._grab_deadline = QTimer(self)
-        self._grab_deadline.setSingleShot(True)
-        self._grab_deadline.setInterval(_GRAB_DEADLINE_MS)
-        self._grab_deadline.timeout.connect(self._grab_now_and_deliver)
+        self._screenshots = ScreenshotQueue(self.grab_now, self)
+        self._screenshots.ready.connect(self.screenshotReady)
 
         tb = self.toolbar
         tb.reloadClicked.connect(self.reload)
@@ -178,7 +171,7 @@ class PreviewView(QWidget):
         tb.saveScreenshotClicked.connect(self._ask_save_png)
         tb.consoleToggled.connect(self.set_console_visible)
         self.banner.reloadRequested.connect(self.reload)
-        tb.set_network(network, 0)
+        tb.set_network(self._network, 0)
 
     # -- document ----------------------------------------------------------------------
 
@@ -387,8 +380,7 @@ class PreviewView(QWidget):
 
     def _on_load_finished(self, ok: bool) -> None:
         self._watch_input()
-        if self._grab_pending:
-            self._settle.start(_SETTLE_MS)
+        self._screenshots.page_loaded()
         self.loadFinished.emit(ok)
 
     # -- state for callers -------------------------------------------------------------
@@ -440,15 +432,8 @@ class PreviewView(QWidget):
     def grab_png(self, callback: PngCallback | None = None) -> None:
         """PNG of the page once it has loaded and painted; delivered to `callback` and
         `screenshotReady` (empty bytes when there is no page)."""
-        if callback is not None:
-            self._grab_waiters.append(callback)
-        if self._grab_pending:
-            return
-        self._grab_pending = True
-        self._grab_deadline.start()
         loading = self._dirty or (self._session is not None and self._session.state == "loading")
-        if not loading:
-            self._settle.start(_SETTLE_MS // 4)
+        self._screenshots.request(callback, loading=loading)
 
     def grab_now(self) -> bytes:
         """PNG of whatever the view shows right now."""
@@ -456,18 +441,6 @@ class PreviewView(QWidget):
         if web is None or self._session is None:
             return b""
         return png_bytes(web.grab())
-
-    def _grab_now_and_deliver(self) -> None:
-        if not self._grab_pending:
-            return
-        self._grab_pending = False
-        self._settle.stop()
-        self._grab_deadline.stop()
-        data = self.grab_now()
-        waiters, self._grab_waiters = self._grab_waiters, []
-        self.screenshotReady.emit(data)
-        for waiter in waiters:
-            waiter(data)
 
     def copy_screenshot(self) -> None:
         def to_clipboard(data: bytes) -> None:
@@ -527,7 +500,7 @@ class PreviewView(QWidget):
             self._window.raise_()
             self._window.activateWindow()
             return
-        window = _PreviewWindow(self._window_title())
+        window = PreviewWindow(self._window_title(), self)
         self._root.removeWidget(self._body)
         window.body_layout.addWidget(self._body)
         self._away.show()
@@ -566,29 +539,3 @@ class PreviewView(QWidget):
         self.bring_back()
         self._throttle.stop()
         self._close_session()
-
-
-class _PreviewWindow(QWidget):
-    closed = Signal()
-
-    def __init__(self, title: str) -> None:
-        super().__init__(None, Qt.WindowType.Window)
-        self.setWindowTitle(title)
-        self.body_layout = QVBoxLayout(self)
-        self.body_layout.setContentsMargins(0, 0, 0, 0)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._leave_full_screen)
-        QShortcut(QKeySequence(Qt.Key.Key_F11), self, self._toggle_full_screen)
-
-    def _leave_full_screen(self) -> None:
-        if self.isFullScreen():
-            self.showNormal()
-
-    def _toggle_full_screen(self) -> None:
-        if self.isFullScreen():
-            self.showNormal()
-        else:
-            self.showFullScreen()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.closed.emit()
-        super().closeEvent(event)

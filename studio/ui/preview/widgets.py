@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -117,3 +117,50 @@ class StatusBanner(QFrame):
 
     def message(self) -> str:
         return "" if self.isHidden() else self._label.text()
+
+
+class AwayNotice(QWidget):
+    """Stands in the pane while the preview is shown in its own window."""
+
+    bringBack = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        label = QLabel("This preview is shown in its own window.", self)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        back = QPushButton("Bring it back", self)
+        back.clicked.connect(self.bringBack)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(label)
+        layout.addWidget(back, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+
+
+class PreviewWindow(QWidget):
+    """The pop-out window: Esc leaves full screen, F11 toggles it, closing brings it back."""
+
+    closed = Signal()
+
+    def __init__(self, title: str, owner: QWidget) -> None:
+        # Owned by the pane (so it goes when the pane goes) but a window of its own.
+        super().__init__(owner, Qt.WindowType.Window)
+        self.setWindowTitle(title)
+        self.body_layout = QVBoxLayout(self)
+        self.body_layout.setContentsMargins(0, 0, 0, 0)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._leave_full_screen)
+        QShortcut(QKeySequence(Qt.Key.Key_F11), self, self._toggle_full_screen)
+
+    def _leave_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+
+    def _toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closed.emit()
+        super().closeEvent(event)

@@ -24,7 +24,7 @@ from studio.core.events import ReasoningDelta, TextDelta
 from studio.core.runner import ModelRun
 
 FRAME_MS = 16
-TICK_BUDGET_S = 0.006
+TICK_BUDGET_S = 0.004
 # After an expensive tick the loop rests this many times as long: painting the panes and
 # reading the streams need the time in between.
 REST_FACTOR = 2.0

@@ -205,6 +205,7 @@ class PaneArea(QWidget):
         for pane in self._panes:
             splitter.addWidget(pane)
             pane.show()
+        splitter.setSizes([1] * len(self._panes))  # equal shares to start with
         return splitter
 
     def _build_grid(self) -> QWidget:
@@ -214,10 +215,13 @@ class PaneArea(QWidget):
         for r in range(rows):
             row = QSplitter(Qt.Orientation.Horizontal)
             row.setChildrenCollapsible(False)
-            for pane in self._panes[r * columns:(r + 1) * columns]:
+            cells = self._panes[r * columns:(r + 1) * columns]
+            for pane in cells:
                 row.addWidget(pane)
                 pane.show()
+            row.setSizes([1] * len(cells))
             outer.addWidget(row)
+        outer.setSizes([1] * rows)
         return outer
 
     def _build_tabs(self) -> QWidget:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from studio.core.metrics import Metrics
 from studio.ui.style import colors, css
@@ -125,30 +125,34 @@ class MetricsStrip(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Metrics")
-        layout = QHBoxLayout(self)
+        # Two rows, so every figure stays readable in a pane at its minimum width.
+        layout = QGridLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        layout.setSpacing(10)
-        self.ttft = self._field("Time to first token", layout)
-        self.rate = self._field("Output tokens per second", layout)
-        self.tokens = self._field("Input and output tokens", layout)
-        self.cost = self._field("Cost in US dollars", layout)
-        self.total = self._field("Total time", layout)
-        layout.addStretch(1)
+        layout.setHorizontalSpacing(10)
+        layout.setVerticalSpacing(0)
+        self.ttft = self._field("Time to first token")
+        self.rate = self._field("Output tokens per second")
+        self.total = self._field("Total time")
+        self.tokens = self._field("Input and output tokens")
+        self.cost = self._field("Cost in US dollars")
         self.badges = QLabel()
         self.badges.setAccessibleName("Badges")
         self.badges.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.badges)
+        for column, label in enumerate((self.ttft, self.rate, self.total, self.cost)):
+            layout.addWidget(label, 0, column)
+            layout.setColumnStretch(column, 1)
+        layout.addWidget(self.tokens, 1, 0, 1, 2)
+        layout.addWidget(self.badges, 1, 2, 1, 2, Qt.AlignmentFlag.AlignRight)
         self._badges: set[Badge] = set()
         self.set_metrics(Metrics())
 
     @staticmethod
-    def _field(description: str, layout: QHBoxLayout) -> QLabel:
+    def _field(description: str) -> QLabel:
         label = QLabel()
         label.setAccessibleName(description)
         label.setToolTip(description)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        layout.addWidget(label)
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         return label
 
     def set_metrics(self, metrics: Metrics) -> None:

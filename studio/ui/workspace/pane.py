@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QMouseEvent
+from PySide6.QtGui import QAction, QGuiApplication, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -30,6 +30,36 @@ if TYPE_CHECKING:
     from studio.ui.preview.view import PreviewView
 
 MIN_PANE_WIDTH = 360
+
+
+class ElidedLabel(QLabel):
+    """One line of text that shortens itself (with "…") to the width it gets."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        super().setText(text)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle,
+                                              max(self.width(), 1))
+        if shown != self.text():
+            super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")
 
 
 class _Header(QWidget):
@@ -110,26 +140,38 @@ class AnswerPane(QFrame):
         header = _Header()
         header.setToolTip("Double-click to show this pane alone, and again to go back")
         header.doubleClicked.connect(lambda: self.focusRequested.emit(self.index))
-        row = QHBoxLayout(header)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.name_label = QLabel(f"<b>{target.ref.model}</b>")
-        self.name_label.setTextFormat(Qt.TextFormat.RichText)
+        rows = QVBoxLayout(header)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(0)
+        top = QHBoxLayout()
+        self.name_label = ElidedLabel(target.ref.model)
+        font = self.name_label.font()
+        font.setBold(True)
+        self.name_label.setFont(font)
         self.name_label.setAccessibleName("Model")
+        self.status_chip = QLabel()
+        self.status_chip.setAccessibleName("Status")
+        self.status_chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        top.addWidget(self.name_label, 1)
+        top.addWidget(self.status_chip)
+        rows.addLayout(top)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(6)
         muted = css(colors(self.palette()).muted)
         self.provider_label = QLabel(target.config.display_name)
         self.provider_label.setAccessibleName("Provider")
         self.provider_label.setStyleSheet(f"color: {muted};")
-        self.settings_label = QLabel(target.settings.summary())
+        self.settings_label = ElidedLabel(target.settings.summary())
         self.settings_label.setAccessibleName("Settings")
         self.settings_label.setStyleSheet(f"color: {muted};")
-        self.settings_label.setToolTip("Per-model settings used for this answer")
-        self.status_chip = QLabel()
-        self.status_chip.setAccessibleName("Status")
-        self.status_chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        row.addWidget(self.name_label)
-        row.addWidget(self.provider_label)
-        row.addWidget(self.settings_label, 1)
-        row.addWidget(self.status_chip)
+        self.settings_label.setToolTip("Per-model settings used for this answer: "
+                                       f"{target.settings.summary()}")
+        bottom.addWidget(self.provider_label)
+        dot = QLabel("·")
+        dot.setStyleSheet(f"color: {muted};")
+        bottom.addWidget(dot)
+        bottom.addWidget(self.settings_label, 1)
+        rows.addLayout(bottom)
         return header
 
     def _tool(self, icon_name: str, text: str,

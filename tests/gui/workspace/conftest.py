@@ -1,33 +1,25 @@
-"""The workspace against the loopback simulator: a qasync loop, an engine, a main window.
-
-Coroutines run with `loop.run_until_complete` from the test function itself (never nested
-inside a coroutine). Anything that starts engine tasks (send, retry) is called through
-`in_loop`, because the engine creates its tasks on the running loop.
-"""
+"""Fixtures of the workspace tests: a qasync loop, the simulator, an engine, a main window."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import socket
-import time
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
 
 import pytest
 import qasync
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
-from studio.core.catalog import ModelRef, ProviderConfig, ProviderRegistry
+from studio.core.catalog import ProviderRegistry
 from studio.core.model_sets import JsonModelSetStore, model_sets_file
 from studio.core.paths import StudioPaths, studio_paths
 from studio.core.prices import PriceTable
-from studio.core.runner import Engine, ModelTarget
+from studio.core.runner import Engine
 from studio.core.secrets import KeyStore
-from studio.ui.event_loop import StudioEventLoop
 from studio.ui.main_window import MainWindow
 from studio.ui.preview.scheme import register_preview_scheme
+from tests.gui.workspace.workspace_support import StopStartLoop, closed_port
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.simulator import Simulator
 
@@ -36,33 +28,9 @@ from tests.support.simulator import Simulator
 if QCoreApplication.instance() is None:
     register_preview_scheme()
 
-T = TypeVar("T")
-
-# What the offscreen platform cannot do (size hints, raising and grabbing for popups):
-# harmless there, and never printed on a real display.
-OFFSCREEN_SIZE_HINTS = (r"This plugin does not support "
-                        r"(propagateSizeHints\(\)|raise\(\)|grabbing the (keyboard|mouse))")
-
-
-class TestLoop(StudioEventLoop):
-    """The application's loop, minus one extra Qt event pass after `run_until_complete`.
-
-    qasync spins Qt once more after the awaited future is done, with the loop already
-    marked as stopped: a model task stepping in that pass finds no running loop (anyio,
-    under httpx, then fails). In the application the loop runs without pause, so this
-    only matters for tests, which start and stop it many times.
-    """
-
-    def run_until_complete(self, future: Any) -> Any:
-        task = asyncio.ensure_future(future, loop=self)
-        task.add_done_callback(lambda _t: self.stop())
-        self.run_forever()
-        return task.result()
-
-
 @pytest.fixture
 def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    event_loop = TestLoop(qapp)
+    event_loop = StopStartLoop(qapp)
     asyncio.set_event_loop(event_loop)
     try:
         yield event_loop
@@ -91,12 +59,6 @@ def paths() -> StudioPaths:
     return studio_paths().ensure()
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def registry(paths: StudioPaths, sim: Simulator) -> ProviderRegistry:
     sim.reset()
@@ -109,13 +71,6 @@ def registry(paths: StudioPaths, sim: Simulator) -> ProviderRegistry:
     for name in ("ollama", "lmstudio", "llamacpp"):
         reg.add(name, "openai", f"http://127.0.0.1:{port}/v1", needs_key=False)
     return reg
-
-
-def target(registry: ProviderRegistry, provider: str, model: str, **settings: Any) -> ModelTarget:
-    from studio.core.request import GenerationSettings
-
-    return ModelTarget(ModelRef(provider, model), registry.get(provider),
-                       GenerationSettings(**settings))
 
 
 @pytest.fixture
@@ -149,34 +104,3 @@ def window(loop: qasync.QEventLoop, engine: Engine, paths: StudioPaths,
     QApplication.processEvents()
 
 
-def in_loop(loop: qasync.QEventLoop, fn: Callable[[], T]) -> T:
-    """Call `fn` while the loop runs (engine calls need a running loop)."""
-    async def call() -> T:
-        return fn()
-
-    result: T = loop.run_until_complete(call())
-    return result
-
-
-def wait_until(loop: qasync.QEventLoop, predicate: Callable[[], bool],
-               timeout: float = 10.0, what: str = "condition") -> float:
-    """Spin the loop until `predicate()`; returns the seconds it took."""
-    start = time.perf_counter()
-
-    async def poll() -> None:
-        while not predicate():
-            if time.perf_counter() - start > timeout:
-                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-            await asyncio.sleep(0.002)
-
-    loop.run_until_complete(poll())
-    return time.perf_counter() - start
-
-
-def spin(loop: qasync.QEventLoop, seconds: float) -> None:
-    loop.run_until_complete(asyncio.sleep(seconds))
-
-
-@pytest.fixture
-def sim_config(registry: ProviderRegistry) -> Callable[[str], ProviderConfig]:
-    return registry.get

@@ -18,7 +18,7 @@ from studio.ui.workspace.stream_segments import (
     MarkdownText,
     Segmenter,
 )
-from tests.gui.workspace.conftest import OFFSCREEN_SIZE_HINTS
+from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
 

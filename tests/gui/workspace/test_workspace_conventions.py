@@ -21,7 +21,7 @@ from studio.core.catalog import ProviderRegistry
 from studio.core.resources import resource
 from studio.ui.main_window import MainWindow
 from studio.ui.style import colors, icon
-from tests.gui.workspace.conftest import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
+from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 

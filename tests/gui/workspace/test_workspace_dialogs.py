@@ -14,7 +14,7 @@ from studio.core.model_sets import JsonModelSetStore, ModelSetEntry, model_sets_
 from studio.core.paths import StudioPaths
 from studio.core.runner import Engine
 from studio.ui.main_window import MainWindow
-from tests.gui.workspace.conftest import OFFSCREEN_SIZE_HINTS, in_loop
+from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
 

@@ -8,7 +8,7 @@ import qasync
 from studio.core.catalog import ProviderRegistry
 from studio.ui.main_window import MainWindow
 from studio.ui.workspace.diff import Segment, side_by_side, stats, word_diff
-from tests.gui.workspace.conftest import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
+from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 

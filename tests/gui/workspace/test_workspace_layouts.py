@@ -13,7 +13,7 @@ from studio.ui.main_window import MainWindow
 from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.layouts import LayoutMode, PaneArea, grid_shape
 from studio.ui.workspace.pane import MIN_PANE_WIDTH
-from tests.gui.workspace.conftest import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
+from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 

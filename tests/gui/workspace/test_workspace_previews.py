@@ -12,7 +12,7 @@ from studio.core.catalog import ProviderRegistry
 from studio.ui.main_window import MainWindow
 from studio.ui.preview.scheme import is_registered
 from studio.ui.workspace.previews_tab import preview_key
-from tests.gui.workspace.conftest import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
+from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 

@@ -18,7 +18,7 @@ from studio.ui.main_window import MainWindow
 from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.history import HISTORY_FILE, PromptHistory
 from studio.ui.workspace.variables import VariablesDialog, fill_variables, find_variables
-from tests.gui.workspace.conftest import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
+from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 
@@ -143,8 +143,8 @@ def test_system_prompt_and_per_model_settings_reach_the_request(
     assert plain_body["messages"][0] == {"role": "system", "content": "Be brief."}
     assert "temperature" not in plain_body
     panes = window.pane_area.panes()
-    assert panes[0].settings_label.text() == "T 0.3 · max 512 · own system prompt"
-    assert panes[1].settings_label.text() == "defaults"
+    assert panes[0].settings_label.full_text() == "T 0.3 · max 512 · own system prompt"
+    assert panes[1].settings_label.full_text() == "defaults"
 
 
 def test_reasoning_effort_is_offered_only_where_the_protocol_has_one(

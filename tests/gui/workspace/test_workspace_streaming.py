@@ -12,7 +12,13 @@ from studio.core.catalog import ProviderRegistry
 from studio.core.markdown_render import render_full
 from studio.core.runner import ModelState
 from studio.ui.main_window import MainWindow
-from tests.gui.workspace.conftest import OFFSCREEN_SIZE_HINTS, in_loop, spin, target, wait_until
+from tests.gui.workspace.workspace_support import (
+    OFFSCREEN_SIZE_HINTS,
+    in_loop,
+    spin,
+    target,
+    wait_until,
+)
 from tests.support.recordings import load_recording
 from tests.support.scenarios import Status, Synthetic, TinyChunks
 from tests.support.simulator import Simulator
@@ -82,7 +88,7 @@ def test_four_models_stream_the_recorded_texts_into_four_panes(
         assert pane.reasoning.isVisibleTo(pane) == bool(expected_reasoning)
         assert pane.metrics.total.text().startswith("total ")
         assert pane.metrics.ttft.text() != "TTFT –"
-        assert pane.name_label.text() == f"<b>{model}</b>"
+        assert pane.name_label.full_text() == model
     assert panes[1].reasoning.plain_text().startswith("This is a straightforward question")
     badges = [p.metrics.badge_set() for p in panes]
     assert sum(1 for b in badges if "fastest" in b) == 1

@@ -18,7 +18,7 @@ from studio.core.paths import StudioPaths
 from studio.core.runner import Engine, ModelState
 from studio.ui.main_window import MainWindow
 from studio.ui.workspace.layouts import LayoutMode
-from tests.gui.workspace.conftest import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
+from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 

@@ -1,0 +1,102 @@
+"""Start-up: time from starting the process to the first painted main window.
+
+Three kinds of start, alternating, each in a fresh process (`bench.startup_child`, Qt's
+offscreen platform): a bare PySide6 `QMainWindow` (the baseline), Prompt Studio through
+`studio.app.main_gui` with an empty library, and Prompt Studio whose database holds 10,000
+finished runs (4 answers each) and 2,000 prompts. Both Prompt Studio homes have one
+user-added provider, so the workspace (not the first-start welcome) is what shows.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import (
+    REPO,
+    Report,
+    child_env,
+    delta_row,
+    load_note,
+    median,
+    progress,
+    ratio_row,
+)
+from bench.store_data import Sizes, fill
+from studio.core.paths import studio_paths
+from studio.store import Store
+
+NAME = "startup"
+TITLE = "Start-up: first painted main window"
+HISTORY = Sizes(prompts=2_000, runs=10_000)
+
+
+def prepare_home(home: Path, sizes: Sizes | None) -> None:
+    env = child_env(home)
+    add = subprocess.run(
+        [sys.executable, "-m", "studio", "providers", "add", "bench", "--kind", "openai",
+         "--base-url", "http://127.0.0.1:9/v1", "--no-key"], cwd=REPO, env=env,
+        capture_output=True, text=True, timeout=60)
+    if add.returncode != 0:
+        raise RuntimeError(f"providers add failed: {add.stderr}")
+    if sizes is not None:
+        paths = studio_paths({"PROMPT_STUDIO_HOME": str(home)}).ensure()
+        with Store.open(paths.database) as store:
+            fill(store, sizes, progress=progress)
+
+
+def start_once(kind: str, home: Path) -> float:
+    env = child_env(home)
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.startup_child", kind], cwd=REPO,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    elapsed = time.perf_counter() - started
+    try:
+        _out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise RuntimeError(f"{kind} start did not end after its window closed") from None
+    if line.strip() != "shown" or proc.returncode != 0:
+        raise RuntimeError(f"{kind} start failed (exit {proc.returncode}): {err[-2000:]}")
+    return elapsed
+
+
+def run(runs: int = 5, quick: bool = False) -> Report:
+    runs = max(runs, 5)
+    sizes = Sizes(prompts=200, runs=500) if quick else HISTORY
+    report = Report(NAME, TITLE if not quick else f"{TITLE} (quick: {sizes.runs} runs)")
+    report.notes.append(load_note() + " at start")
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+        empty, full = Path(tmp) / "empty", Path(tmp) / "history"
+        prepare_home(empty, None)
+        progress(f"filling a library with {sizes.runs:,} runs")
+        prepare_home(full, sizes)
+        start_once("studio", empty)  # first start: compiles bytecode, warms the disk cache
+        start_once("studio", full)
+        times: dict[str, list[float]] = {"bare": [], "empty": [], "full": []}
+        for i in range(runs):
+            progress(f"start-up round {i + 1}/{runs}")
+            times["bare"].append(start_once("bare", empty))
+            times["empty"].append(start_once("studio", empty))
+            times["full"].append(start_once("studio", full))
+    bare, plain, loaded = (median(times[k]) * 1000 for k in ("bare", "empty", "full"))
+    report.rows.append(ratio_row("Prompt Studio, empty library", plain, bare, "ms", 1.5,
+                                 "bare QMainWindow"))
+    report.rows.append(delta_row(f"Prompt Studio, {sizes.runs:,} runs in history", loaded,
+                                 plain, "ms", 100.0, "empty library"))
+    report.notes.append(f"medians of {runs} fresh processes each (offscreen), measured from "
+                        "spawning the process to its first painted main window")
+    report.notes.append(load_note() + " at end")
+    return report
+
+
+if __name__ == "__main__":
+    from bench.common import format_text
+
+    print(format_text(run()))

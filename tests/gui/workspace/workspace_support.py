@@ -1,0 +1,83 @@
+"""Helpers for the workspace tests: driving the qasync loop from a test function.
+
+Coroutines run with `loop.run_until_complete` from the test function itself (never nested
+inside a coroutine). Anything that starts engine tasks (send, retry) is called through
+`in_loop`, because the engine creates its tasks on the running loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import qasync
+
+from studio.core.catalog import ModelRef, ProviderRegistry
+from studio.core.request import GenerationSettings
+from studio.core.runner import ModelTarget
+from studio.ui.event_loop import StudioEventLoop
+
+T = TypeVar("T")
+
+# What the offscreen platform cannot do (size hints, raising and grabbing for popups):
+# harmless there, and never printed on a real display.
+OFFSCREEN_SIZE_HINTS = (r"This plugin does not support "
+                        r"(propagateSizeHints\(\)|raise\(\)|grabbing the (keyboard|mouse))")
+
+
+class StopStartLoop(StudioEventLoop):
+    """The application's loop, minus one extra Qt event pass after `run_until_complete`.
+
+    qasync spins Qt once more after the awaited future is done, with the loop already
+    marked as stopped: a model task stepping in that pass finds no running loop (anyio,
+    under httpx, then fails). In the application the loop runs without pause, so this
+    only matters for tests, which start and stop it many times.
+    """
+
+    def run_until_complete(self, future: Any) -> Any:
+        task = asyncio.ensure_future(future, loop=self)
+        task.add_done_callback(lambda _t: self.stop())
+        self.run_forever()
+        return task.result()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def target(registry: ProviderRegistry, provider: str, model: str, **settings: Any) -> ModelTarget:
+    return ModelTarget(ModelRef(provider, model), registry.get(provider),
+                       GenerationSettings(**settings))
+
+
+def in_loop(loop: qasync.QEventLoop, fn: Callable[[], T]) -> T:
+    """Call `fn` while the loop runs (engine calls need a running loop)."""
+    async def call() -> T:
+        return fn()
+
+    result: T = loop.run_until_complete(call())
+    return result
+
+
+def wait_until(loop: qasync.QEventLoop, predicate: Callable[[], bool],
+               timeout: float = 10.0, what: str = "condition") -> float:
+    """Spin the loop until `predicate()`; returns the seconds it took."""
+    start = time.perf_counter()
+
+    async def poll() -> None:
+        while not predicate():
+            if time.perf_counter() - start > timeout:
+                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            await asyncio.sleep(0.002)
+
+    loop.run_until_complete(poll())
+    return time.perf_counter() - start
+
+
+def spin(loop: qasync.QEventLoop, seconds: float) -> None:
+    loop.run_until_complete(asyncio.sleep(seconds))
