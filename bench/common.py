@@ -69,6 +69,11 @@ def delta_row(figure: str, value: float, baseline: float, unit: str, limit: floa
                baseline, baseline_label)
 
 
+def count_row(figure: str, good: int, total: int) -> Row:
+    """Target: every one of `total` runs was good."""
+    return Row(figure, float(good), f"of {total}", f"{total} of {total}", good == total)
+
+
 def info_row(figure: str, value: float, unit: str, baseline: float | None = None,
              baseline_label: str = "") -> Row:
     return Row(figure, value, unit, "", None, baseline, baseline_label)

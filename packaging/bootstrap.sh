@@ -22,7 +22,7 @@ packages=(
   gnome-keyring dbus dbus-x11 xdg-utils
 )
 if [ "$with_test" = 1 ]; then
-  packages+=(xvfb xauth appstream desktop-file-utils)
+  packages+=(xvfb xauth x11-utils appstream desktop-file-utils)
 fi
 
 missing=()

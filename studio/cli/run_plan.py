@@ -130,7 +130,8 @@ def plan_runs(args: argparse.Namespace, store: Store | None) -> list[PlannedRun]
                                 args.system)
     if text is None:
         raise PlanError("give the prompt with -p TEXT or -f FILE")
-    prompt = _filled(_checked(text), {}, given)
+    # Checked again once filled: a variable can empty a prompt or bring a NUL into it.
+    prompt = _checked(_filled(_checked(text), {}, given))
     return [_single(text, prompt, args.system, given, targets)]
 
 
@@ -140,7 +141,7 @@ def _single(template: str, prompt: str, system: str | None, variables: dict[str,
             prompt_id: PromptId | None = None) -> PlannedRun:
     requests = [ChatRequest(t.ref.model, (Message("user", prompt),), system, t.settings)
                 for t in targets]
-    first_line = title or template.strip().splitlines()[0][:80]
+    first_line = title or next(iter(template.strip().splitlines()), "")[:80]
     return PlannedRun(first_line, template, prompt, system, variables, targets, requests,
                       list(range(len(targets))), collection_id, prompt_id)
 
@@ -158,10 +159,15 @@ def _plan_collection(store: Store, name: str, title: str | None, targets: list[M
         raise PlanError(f"{what} collection {name!r}")
     plans = []
     for p in prompts:
-        prompt = _filled(p.body, dict(p.variables), given)
-        plans.append(_single(p.body, prompt, system if system is not None else p.system,
-                             {**dict(p.variables), **given}, targets, p.title,
-                             collection_id=collection.id, prompt_id=p.id))
+        # Stored prompts (typed in the app, imported from files) are checked as sent, the
+        # same as a prompt given on the command line.
+        what = f"prompt {p.title!r} of collection {name!r}"
+        prompt = _checked(_filled(p.body, dict(p.variables), given), what)
+        own_system = system if system is not None else p.system
+        if own_system is not None:
+            _checked(own_system, f"system prompt of {what}", allow_empty=True)
+        plans.append(_single(p.body, prompt, own_system, {**dict(p.variables), **given},
+                             targets, p.title, collection_id=collection.id, prompt_id=p.id))
     return plans
 
 

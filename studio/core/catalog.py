@@ -78,9 +78,22 @@ def _config_from(name: str, data: dict[str, Any], *, builtin: bool) -> ProviderC
 
 
 def validate_base_url(url: str) -> None:
-    parts = urlsplit(url)
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise CatalogError(f"invalid base URL {url!r}: it contains spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number from 0 to 65535 raises here
+    except ValueError as exc:
+        raise CatalogError(f"invalid base URL {url!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise CatalogError(f"invalid base URL {url!r}: expected http:// or https:// with a host")
+    if parts.username is not None or parts.password is not None:
+        # Not echoed: the URL holds a secret. providers.json is plain text, keys are not.
+        raise CatalogError("invalid base URL: it holds a user name or password; put the key "
+                           "in the OS keyring instead (prompt-studio keys set NAME)")
+    if parts.query or parts.fragment:
+        raise CatalogError(f"invalid base URL {url!r}: request paths are added to its end, so "
+                           "it cannot have a ?query or #fragment")
 
 
 def validate_name(name: str) -> None:

@@ -7,6 +7,7 @@ the event-loop thread, and everything else reads the `ModelRun` objects.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _DELTAS = (TextDelta, ReasoningDelta)
+
+# Seconds after the engine is made before its HTTP client is: making it loads the TLS
+# certificates and httpx (about 0.1 s), which the GUI's first paint should not wait for.
+CLIENT_WARM_UP_S = 1.0
 
 
 class ModelState(StrEnum):
@@ -220,6 +225,16 @@ class Engine:
         self._client: httpx.AsyncClient | None = None
         self._closed = False
         self._sessions: list[RunSession] = []
+        # Made when the app has had time to show itself, or by the first run if sooner.
+        self._warm_up: asyncio.TimerHandle | None = None
+        with contextlib.suppress(RuntimeError):  # outside a loop the first run makes it
+            self._warm_up = asyncio.get_running_loop().call_later(
+                CLIENT_WARM_UP_S, self._make_client)
+
+    def _make_client(self) -> None:
+        self._warm_up = None
+        if not self._closed:
+            _ = self.client
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -255,6 +270,9 @@ class Engine:
             await session.wait()
         self._sessions.clear()
         self._closed = True
+        if self._warm_up is not None:
+            self._warm_up.cancel()
+            self._warm_up = None
         if self._client is not None:
             await self._client.aclose()
 

@@ -548,3 +548,29 @@ def test_beforeunload_cannot_block_a_new_version(qtbot: Any, make_view: Any) -> 
     qtbot.wait(200)
     load(qtbot, view, "<p id=v>second</p>", timeout=10_000)
     assert run_js(qtbot, view, "document.getElementById('v').textContent") == "second"
+
+
+def test_one_click_opens_at_most_one_page_outside(
+    qtbot: Any, make_view: Any, opened_urls: list[Any]
+) -> None:
+    view = make_view()
+    load(
+        qtbot,
+        view,
+        "<body style='height:100vh'><script>document.onclick = () => {"
+        " for (let i = 0; i < 20; i++) window.open('https://example.com/' + i);"
+        " location.href = 'https://example.com/nav'; };"
+        "document.onkeydown = () => { location.href = 'https://example.com/key'; };</script>",
+    )
+    target = view.web_view().focusProxy()
+    QTest.keyClick(target, Qt.Key.Key_A)
+    qtbot.waitUntil(
+        lambda: any("example.com/key" in e.message for e in view.console().entries()),
+        timeout=5000,
+    )
+    QTest.mouseClick(
+        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(30, 30)
+    )
+    qtbot.waitUntil(lambda: bool(opened_urls), timeout=5000)
+    qtbot.wait(1500)
+    assert [u.toString() for u in opened_urls] == ["https://example.com/0"]

@@ -202,19 +202,47 @@ async def sse_batches(client: httpx.AsyncClient, url: str, *, headers: dict[str,
 
 
 class JSONLineSource(_Body):
-    """The non-blank lines of a newline-delimited JSON body, one at a time."""
+    """The non-blank lines of a newline-delimited JSON body, one at a time.
+
+    Lines end at LF only. httpx's `aiter_lines` also splits at U+2028, U+2029 and U+0085,
+    which a JSON string may carry unescaped (Go's encoder leaves U+0085 as it is), and
+    would cut such an answer's line in two.
+    """
 
     def __init__(self, response: httpx.Response) -> None:
-        super().__init__(response.aiter_lines())
+        super().__init__(response.aiter_text())
+        self._lines: list[str] = []  # complete lines not yet returned, in reverse order
+        self._partial: list[str] = []  # the start of a line not yet ended
+        self._ended = False
 
     def __aiter__(self) -> JSONLineSource:
         return self
 
     async def __anext__(self) -> str:
-        async for line in self._parts:
-            if line.strip():
-                return line
-        raise StopAsyncIteration
+        while True:
+            while self._lines:
+                line = self._lines.pop()
+                if line.strip():
+                    return line
+            if self._ended:
+                raise StopAsyncIteration
+            try:
+                text = await self._parts.__anext__()
+            except StopAsyncIteration:
+                self._ended = True
+                self._lines = ["".join(self._partial)]
+                self._partial = []
+                continue
+            if "\n" not in text:
+                self._partial.append(text)
+                continue
+            lines = text.split("\n")
+            if self._partial:
+                self._partial.append(lines[0])
+                lines[0] = "".join(self._partial)
+            self._partial = [lines.pop()]
+            lines.reverse()
+            self._lines = lines
 
 
 @asynccontextmanager

@@ -74,6 +74,11 @@ class CollectionsPane(QWidget):
         self.view.setModel(self.model)
         self.view.activated.connect(self._activated)
         self.view.doubleClicked.connect(self._double_clicked)
+        # Kept here rather than read from the view, so a collection that is deleted and
+        # restored opens up again as it was.
+        self._expanded: set[int] = set()
+        self.view.expanded.connect(lambda i: self._expanded.add(int(i.data(ID_ROLE))))
+        self.view.collapsed.connect(lambda i: self._expanded.discard(int(i.data(ID_ROLE))))
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.selectionModel().selectionChanged.connect(self._update_actions)
         self.undo_stack = QUndoStack(self)
@@ -353,19 +358,24 @@ class CollectionsPane(QWidget):
 
     # ----- reloading, import and export ---------------------------------------------------
     def expanded_collections(self) -> list[CollectionId]:
-        return [cid for cid in self.model.collection_ids()
-                if self.view.isExpanded(self.model.collection_index(cid))]
+        return [CollectionId(cid) for cid in sorted(self._expanded)]
 
     def reload(self) -> None:
         """Read the tree again, keeping what was expanded and selected."""
-        expanded = self.expanded_collections()
+        expanded = set(self._expanded)
         current = self.view.currentIndex()
         kind, item_id = current.data(KIND_ROLE), current.data(ID_ROLE)
         self.model.reload()
-        for cid in expanded:
-            index = self.model.collection_index(cid)
-            if index.isValid():
+        self._expanded = set()
+        for cid in self.model.collection_ids():  # parents first, so children can open
+            if cid in expanded:
+                index = self.model.collection_index(cid)
+                # The view would fetch at its next layout; fetching now keeps selection
+                # and lookups right away consistent with what is shown.
+                if self.model.canFetchMore(index):
+                    self.model.fetchMore(index)
                 self.view.expand(index)
+        self._expanded |= expanded  # still gone ones stay remembered for an undo
         if kind == "prompt":
             self.select_prompt(int(item_id))
         elif kind == "collection":

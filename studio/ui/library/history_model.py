@@ -26,7 +26,7 @@ from studio.ui.library.formatting import (
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 2
 HISTORY_PAGE = 100
-COLUMNS = ("When", "Title", "Models", "Turns", "Rating")
+COLUMNS = ("When", "Title", "Models", "Turns", "Best")
 
 Index = QModelIndex | QPersistentModelIndex
 _NO_INDEX = QModelIndex()
@@ -115,18 +115,21 @@ class HistoryModel(QAbstractTableModel):
             else:
                 self.reload()
             return
+        if not self._rows:
+            self.reload()
+            return
         known = {r.id for r in self._rows}
         newer: list[RunSummary] = []
         for summary in self._history(HISTORY_PAGE, 0):
             if summary.id in known:
                 break
             newer.append(summary)
-        if newer and (len(newer) < HISTORY_PAGE or not self._rows):
+        if len(newer) == HISTORY_PAGE:  # more new runs than a page: start again
+            self.reload()
+        elif newer:
             self.beginInsertRows(QModelIndex(), 0, len(newer) - 1)
             self._rows[0:0] = newer
             self.endInsertRows()
-        elif newer:
-            self.reload()
 
     def remove_run(self, run_id: RunId) -> None:
         row = self.row_of(run_id)
@@ -177,8 +180,11 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(summary)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self._display(summary, column)}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            if column == 4:
+                rating = summary.best_rating
+                return f"best rating {rating} of 5" if rating is not None else "not rated"
+            return self._display(summary, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (3, 4):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == RUN_ID_ROLE:
             return int(summary.id)
@@ -196,8 +202,8 @@ class HistoryModel(QAbstractTableModel):
             return model_list(summary.models)
         if column == 3:
             return str(summary.turn_count)
-        if column == 4:
-            return stars(summary.best_rating)
+        if column == 4:  # compact: the list lives in a narrow dock
+            return f"{summary.best_rating}★" if summary.best_rating is not None else ""
         return ""
 
     @staticmethod
@@ -209,6 +215,6 @@ class HistoryModel(QAbstractTableModel):
         turns = "turn" if summary.turn_count == 1 else "turns"
         lines.append(f"{summary.turn_count} {turns}")
         if summary.best_rating is not None:
-            lines.append(f"Best rating: {summary.best_rating} of 5")
+            lines.append(f"Best rating: {stars(summary.best_rating)}")
         lines.append(first_line(summary.body, 160))
         return "\n".join(lines)

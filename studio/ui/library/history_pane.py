@@ -93,13 +93,23 @@ class HistoryPane(QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.view.horizontalHeader()
+        header.setAccessibleName("History columns")
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
+        header.setMinimumSectionSize(24)
+        # Sized from the font rather than the rows, so paging in more rows costs nothing.
+        metrics = self.view.fontMetrics()
+        pad = 16
+        for column, sample in ((0, "00 May 00:00"), (2, "claude-opus-4"), (3, "Turns"),
+                               (4, "Best")):
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + pad)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.activated.connect(self._activated)
-        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.view.clicked.connect(self._picked)
         self.view.selectionModel().selectionChanged.connect(self._update_actions)
 
         self._make_actions()
@@ -209,7 +219,7 @@ class HistoryPane(QWidget):
             self._emit_compare(runs[0], runs[1])
         elif runs:
             self._compare_from = runs[0]
-            self.pick_label.setText(f"Choose the run to compare with “{run_title(runs[0])}”.")
+            self.pick_label.setText(f"Click the run to compare with “{run_title(runs[0])}”.")
             self.pick_bar.show()
 
     def cancel_compare(self) -> None:
@@ -225,15 +235,17 @@ class HistoryPane(QWidget):
         self.cancel_compare()
         self.compareRequested.emit(int(old.id), int(new.id))
 
-    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._update_actions()
-        if self._compare_from is not None and current.isValid():
-            chosen = self.model.summary(current.row())
-            if chosen.id != self._compare_from.id:
-                self._emit_compare(self._compare_from, chosen)
+    def _picked(self, index: QModelIndex) -> bool:
+        """While choosing the other run of a comparison, a click or Enter picks it."""
+        if self._compare_from is None or not index.isValid():
+            return False
+        chosen = self.model.summary(index.row())
+        if chosen.id != self._compare_from.id:
+            self._emit_compare(self._compare_from, chosen)
+        return True
 
     def _activated(self, index: QModelIndex) -> None:
-        if index.isValid():
+        if not self._picked(index) and index.isValid():
             self.runChosen.emit(int(self.model.summary(index.row()).id))
 
     def delete_selected(self) -> QMessageBox | None:
@@ -277,7 +289,10 @@ class HistoryPane(QWidget):
         same = menu.addAction("Re-run with the same models")
         same.triggered.connect(lambda: self.rerun_selected(None))
         other = menu.addMenu("Re-run with a model set")
-        sets = self._store.model_sets()
+        try:
+            sets = self._store.model_sets()
+        except StoreError:
+            sets = []
         for model_set in sets:
             action = other.addAction(model_set.name)
             action.triggered.connect(lambda _=False, n=model_set.name: self.rerun_selected(n))

@@ -51,7 +51,7 @@ class PromptEditorDialog(QDialog):
         self.body_edit = QPlainTextEdit(prompt.body if prompt else "", self)
         self.body_edit.setAccessibleName("Prompt")
         self.body_edit.setPlaceholderText("The prompt; write {{name}} for a variable")
-        self.system_edit = QPlainTextEdit(prompt.system or "" if prompt else "", self)
+        self.system_edit = QPlainTextEdit((prompt.system or "") if prompt else "", self)
         self.system_edit.setAccessibleName("System prompt")
         self.system_edit.setPlaceholderText("Optional")
         self.system_edit.setMaximumHeight(90)

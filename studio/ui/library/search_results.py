@@ -35,16 +35,21 @@ RESULT_LIMIT = 20
 Index = QModelIndex | QPersistentModelIndex
 
 
-def hit_html(hit: SearchHit) -> str:
+def hit_html(hit: SearchHit, palette: QPalette | None = None, *, selected: bool = False) -> str:
     """Title, what kind of hit it is, and the snippet with its matches marked."""
-    c = colors()
+    c = colors(palette)
     mark_bg = css(mix(c.base, c.accent, 0.35))
+    muted = c.muted
+    if selected and palette is not None:
+        # On the selection colour the muted grey would vanish; blend with its text instead.
+        muted = mix(palette.color(QPalette.ColorRole.HighlightedText),
+                    palette.color(QPalette.ColorRole.Highlight), 0.3)
     escaped = dataclasses.replace(hit, snippet=html.escape(hit.snippet))
     snippet = escaped.highlighted(f'<b style="background-color:{mark_bg}">', "</b>")
     kind = ("Prompt" if hit.kind == "prompt"
             else f"Answer from {html.escape(short_model(hit.model or ''))}")
     return (f"<b>{html.escape(hit.title)}</b> "
-            f'<span style="color:{css(c.muted)}">· {kind}</span><br>{snippet}')
+            f'<span style="color:{css(muted)}">· {kind}</span><br>{snippet}')
 
 
 def hit_text(hit: SearchHit) -> str:
@@ -59,7 +64,12 @@ class _HtmlDelegate(QStyledItemDelegate):
         doc = QTextDocument()
         doc.setDefaultFont(option.font)
         doc.setDocumentMargin(3)
-        doc.setHtml(str(index.data(HTML_ROLE) or html.escape(str(index.data() or ""))))
+        hit = index.data(HIT_ROLE)
+        if isinstance(hit, SearchHit):
+            selected = bool(option.state & QStyle.StateFlag.State_Selected)
+            doc.setHtml(hit_html(hit, option.palette, selected=selected))
+        else:
+            doc.setHtml(html.escape(str(index.data() or "")))
         view = option.widget
         width = view.viewport().width() if isinstance(view, QListView) else option.rect.width()
         doc.setTextWidth(max(width, 120))

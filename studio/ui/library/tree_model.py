@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Literal, overload
+from typing import Any, overload
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -35,6 +35,7 @@ from studio.store import (
     StoreError,
 )
 from studio.ui.library.formatting import first_line
+from studio.ui.library.tree_nodes import Node
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "collection" or "prompt"
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -43,48 +44,7 @@ MIME_TYPE = "application/x-prompt-studio-library-items"
 PROMPT_PAGE = 200
 
 Index = QModelIndex | QPersistentModelIndex
-NodeKind = Literal["root", "collection", "prompt"]
 _NO_INDEX = QModelIndex()
-
-
-class _Node:
-    __slots__ = ("children", "collection", "kind", "parent", "prompt", "prompts_loaded",
-                 "prompts_total")
-
-    def __init__(self, kind: NodeKind, parent: _Node | None, *,
-                 collection: Collection | None = None, prompt: Prompt | None = None) -> None:
-        self.kind = kind
-        self.parent = parent
-        self.collection = collection
-        self.prompt = prompt
-        self.children: list[_Node] = []
-        self.prompts_total = collection.prompt_count if collection is not None else 0
-        self.prompts_loaded = 0
-
-    @property
-    def id(self) -> int:
-        if self.collection is not None:
-            return int(self.collection.id)
-        if self.prompt is not None:
-            return int(self.prompt.id)
-        return 0
-
-    def collection_rows(self) -> int:
-        """How many children are collections (they come first)."""
-        count = 0
-        for child in self.children:
-            if child.kind != "collection":
-                break
-            count += 1
-        return count
-
-    def contains(self, other: _Node) -> bool:
-        node: _Node | None = other
-        while node is not None:
-            if node is self:
-                return True
-            node = node.parent
-        return False
 
 
 class CollectionsModel(QAbstractItemModel):
@@ -97,9 +57,9 @@ class CollectionsModel(QAbstractItemModel):
     def __init__(self, store: Store, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store = store
-        self._root = _Node("root", None)
-        self._collections: dict[CollectionId, _Node] = {}
-        self._prompts: dict[PromptId, _Node] = {}
+        self._root = Node("root", None)
+        self._collections: dict[CollectionId, Node] = {}
+        self._prompts: dict[PromptId, Node] = {}
         style = QApplication.style()
         self._folder_icon = style.standardIcon(QStyle.StandardPixmap.SP_DirIcon)
         self._prompt_icon = style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
@@ -107,13 +67,13 @@ class CollectionsModel(QAbstractItemModel):
 
     # ----- building ---------------------------------------------------------------------
     def _build(self) -> None:
-        self._root = _Node("root", None)
+        self._root = Node("root", None)
         self._collections = {}
         self._prompts = {}
         for collection in self._store.collections():  # parents come before their children
             parent = (self._collections.get(collection.parent_id, self._root)
                       if collection.parent_id is not None else self._root)
-            node = _Node("collection", parent, collection=collection)
+            node = Node("collection", parent, collection=collection)
             parent.children.append(node)
             self._collections[collection.id] = node
 
@@ -125,14 +85,14 @@ class CollectionsModel(QAbstractItemModel):
         self.collectionsChanged.emit()
 
     # ----- structure --------------------------------------------------------------------
-    def _node(self, index: Index) -> _Node:
+    def _node(self, index: Index) -> Node:
         if not index.isValid():
             return self._root
         node = index.internalPointer()
-        assert isinstance(node, _Node)
+        assert isinstance(node, Node)
         return node
 
-    def _index(self, node: _Node) -> QModelIndex:
+    def _index(self, node: Node) -> QModelIndex:
         if node.parent is None:
             return QModelIndex()
         return self.createIndex(node.parent.children.index(node), 0, node)
@@ -194,7 +154,7 @@ class CollectionsModel(QAbstractItemModel):
         first = len(node.children)
         self.beginInsertRows(self._index(node), first, first + len(page) - 1)
         for prompt in page:
-            child = _Node("prompt", node, prompt=prompt)
+            child = Node("prompt", node, prompt=prompt)
             node.children.append(child)
             self._prompts[prompt.id] = child
         node.prompts_loaded += len(page)
@@ -212,7 +172,7 @@ class CollectionsModel(QAbstractItemModel):
             return self._prompt_data(node.prompt, role)
         return None
 
-    def _collection_data(self, node: _Node, collection: Collection, role: int) -> Any:
+    def _collection_data(self, node: Node, collection: Collection, role: int) -> Any:
         count = node.prompts_total
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{collection.name} ({count})" if count else collection.name
@@ -315,7 +275,7 @@ class CollectionsModel(QAbstractItemModel):
         """Every collection as shown, parents before their children."""
         found: list[Collection] = []
 
-        def visit(node: _Node) -> None:
+        def visit(node: Node) -> None:
             for child in node.children:
                 if child.collection is None:
                     break
@@ -331,7 +291,7 @@ class CollectionsModel(QAbstractItemModel):
                   if collection.parent_id is not None else self._root)
         row = parent.collection_rows()
         self.beginInsertRows(self._index(parent), row, row)
-        node = _Node("collection", parent, collection=collection)
+        node = Node("collection", parent, collection=collection)
         parent.children.insert(row, node)
         self._collections[collection.id] = node
         self.endInsertRows()
@@ -346,7 +306,7 @@ class CollectionsModel(QAbstractItemModel):
         self._append_prompt(owner, prompt)
         return self.prompt_index(prompt.id)
 
-    def _append_prompt(self, owner: _Node, prompt: Prompt) -> None:
+    def _append_prompt(self, owner: Node, prompt: Prompt) -> None:
         # A new or moved prompt sorts last in its collection, so it is shown now only when
         # every earlier prompt is loaded; otherwise paging reaches it at the right offset.
         complete = owner.prompts_loaded == owner.prompts_total
@@ -354,7 +314,7 @@ class CollectionsModel(QAbstractItemModel):
         if complete:
             row = len(owner.children)
             self.beginInsertRows(self._index(owner), row, row)
-            node = _Node("prompt", owner, prompt=prompt)
+            node = Node("prompt", owner, prompt=prompt)
             owner.children.append(node)
             self._prompts[prompt.id] = node
             owner.prompts_loaded += 1
@@ -400,7 +360,7 @@ class CollectionsModel(QAbstractItemModel):
         self.endRemoveRows()
         self.collectionsChanged.emit()
 
-    def _forget(self, node: _Node) -> None:
+    def _forget(self, node: Node) -> None:
         for child in node.children:
             self._forget(child)
         if node.collection is not None:
@@ -408,7 +368,7 @@ class CollectionsModel(QAbstractItemModel):
         if node.prompt is not None:
             self._prompts.pop(node.prompt.id, None)
 
-    def _changed(self, node: _Node) -> None:
+    def _changed(self, node: Node) -> None:
         if node.kind == "collection":
             index = self._index(node)
             self.dataChanged.emit(index, index)
@@ -445,12 +405,12 @@ class CollectionsModel(QAbstractItemModel):
         return [(str(k), int(i)) for k, i in raw
                 if k in ("collection", "prompt") and isinstance(i, int)]
 
-    def _drop_target(self, parent: Index) -> _Node:
+    def _drop_target(self, parent: Index) -> Node:
         node = self._node(parent)
         # Dropped on a prompt: it goes to that prompt's collection.
         return node.parent if node.kind == "prompt" and node.parent is not None else node
 
-    def _can_move(self, kind: str, item_id: int, target: _Node) -> bool:
+    def _can_move(self, kind: str, item_id: int, target: Node) -> bool:
         if kind == "prompt":
             if target.kind != "collection":
                 return False
@@ -484,9 +444,9 @@ class CollectionsModel(QAbstractItemModel):
                 self.errorOccurred.emit(str(exc))
         return moved
 
-    def move_prompt(self, prompt_id: PromptId, target: _Node | CollectionId) -> None:
+    def move_prompt(self, prompt_id: PromptId, target: Node | CollectionId) -> None:
         """Move in the store, then here. Raises StoreError (nothing changed) if refused."""
-        owner = target if isinstance(target, _Node) else self._collections[target]
+        owner = target if isinstance(target, Node) else self._collections[target]
         assert owner.collection is not None
         before = self._store.prompt(prompt_id)
         self._store.move_prompt(prompt_id, owner.collection.id)
@@ -494,8 +454,8 @@ class CollectionsModel(QAbstractItemModel):
         self._append_prompt(owner, self._store.prompt(prompt_id))
 
     def move_collection(self, collection_id: CollectionId,
-                        target: _Node | CollectionId | None) -> None:
-        owner = (target if isinstance(target, _Node)
+                        target: Node | CollectionId | None) -> None:
+        owner = (target if isinstance(target, Node)
                  else self._collections[target] if target is not None else self._root)
         node = self._collections[collection_id]
         source = node.parent

@@ -81,7 +81,7 @@ class PreviewPage(QWebEnginePage):
             self._leaving = False
 
     def note_user_input(self) -> None:
-        """Called by the view for real mouse and key events on the page."""
+        """Called by the view for a real click (or Enter) on the page."""
         self._last_user_input = time.monotonic()
 
     def acceptNavigationRequest(
@@ -119,6 +119,8 @@ class PreviewPage(QWebEnginePage):
         if now - self._last_external_open < EXTERNAL_OPEN_INTERVAL_S:
             return False
         self._last_external_open = now
+        # One click, one page opened: the gesture is used up.
+        self._last_user_input = -1e9
         self._log_sandbox(f"Opened {_short(url)} in the system browser", level=INFO)
         self._open_external(QUrl(url))
         return True

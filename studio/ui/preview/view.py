@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDesktopServices,
     QGuiApplication,
+    QKeyEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -44,13 +45,20 @@ EMPTY = "empty"
 UrlOpener = Callable[[QUrl], object]
 
 _MAX_WIDTH = 16_777_215  # QWIDGETSIZE_MAX
-_INPUT_EVENTS = frozenset(
-    {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin}
-)
+# What counts as the user following a link: a click, a tap, or Enter/Space on a focused
+# link. Other keys do not, so a game's key presses cannot open pages outside.
+_CLICK_EVENTS = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin})
+_ACTIVATION_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space})
 
 
 def _system_open(url: QUrl) -> bool:
     return QDesktopServices.openUrl(url)
+
+
+def _is_activation(event: QEvent) -> bool:
+    if event.type() in _CLICK_EVENTS:
+        return True
+    return isinstance(event, QKeyEvent) and event.key() in _ACTIVATION_KEYS
 
 
 _default_network = False
@@ -279,7 +287,7 @@ class PreviewView(QWidget):
                 self._session.set_active(visible)
             if visible and self._dirty and not self._throttle.isActive():
                 self._throttle.start(0)
-        elif watched is self._input_target and kind in _INPUT_EVENTS and self._session is not None:
+        elif watched is self._input_target and self._session is not None and _is_activation(event):
             self._session.page.note_user_input()
         return False
 

@@ -34,6 +34,7 @@ from studio.ui.workspace.stream_segments import (
     Piece,
     Segmenter,
 )
+from studio.ui.workspace.turn_html import parse_turn_link
 
 _BOTTOM_SLACK = 4  # pixels: "at the bottom" tolerates a partly visible last line
 
@@ -50,6 +51,7 @@ class _OpenFence:
 
 class AnswerView(QTextBrowser):
     codeCopied = Signal(int)  # the "Copy" link of code block N was used
+    turnLinkActivated = Signal(str, int)  # a `turn:ACTION/KEY` link (see turn_html)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,16 +83,25 @@ class AnswerView(QTextBrowser):
 
     # -- streaming ---------------------------------------------------------------------
 
-    def begin_turn(self, prompt: str | None = None) -> None:
-        """Start a new answer below what is shown; `prompt` is shown above it (follow-ups)."""
+    def begin_turn(self, prompt: str | None = None, *, header_html: str | None = None) -> None:
+        """Start a new answer below what is shown; `prompt` (or a ready `header_html`) is
+        shown above it (follow-ups)."""
         if self._turns:
             self._earlier_code.extend(self.code_blocks_of_turn())
         self._turns += 1
-        if prompt is not None:
-            self._insert_html(f"<blockquote><p><b>Prompt:</b> {html_lib.escape(prompt)}</p>"
-                              "</blockquote>")
+        if header_html is None and prompt is not None:
+            header_html = (f"<blockquote><p><b>Prompt:</b> {html_lib.escape(prompt)}</p>"
+                           "</blockquote>")
+        if header_html:
+            self._insert_html(header_html)
         self._turn_start = self._end_position()
         self._start_state()
+
+    def add_html(self, html: str) -> None:
+        """Append a finished piece below the current turn (its figures, a note). Call it
+        after `finish()`; the next `begin_turn` starts below it."""
+        if html:
+            self._insert_html(html)
 
     def append(self, delta: str) -> None:
         if not delta:
@@ -314,6 +325,10 @@ class AnswerView(QTextBrowser):
                 self._programmatic_scroll = False
 
     def _on_link(self, url: QUrl) -> None:
+        turn = parse_turn_link(url.toString())
+        if turn is not None:
+            self.turnLinkActivated.emit(*turn)
+            return
         index = parse_code_link(url.toString())
         if index is not None:
             blocks = self.code_blocks

@@ -70,10 +70,18 @@ class StreamCoalescer(QObject):
     # -- RunListener: called by the engine, must stay cheap ------------------------------
 
     def on_delta(self, run: ModelRun, event: TextDelta | ReasoningDelta) -> None:
+        self.push_delta(run.index, event)
+
+    def on_state(self, run: ModelRun) -> None:
+        self.push_state(run.index, run)
+
+    # The same, for a listener that delivers under another key than the run's index (a
+    # follow-up asks only some panes, so its runs are numbered differently from them).
+
+    def push_delta(self, index: int, event: TextDelta | ReasoningDelta) -> None:
         if self._deliver is None:
             return
         self.delta_count += 1
-        index = run.index
         target = self._text if isinstance(event, TextDelta) else self._reasoning
         parts = target.get(index)
         if parts is None:
@@ -84,10 +92,9 @@ class StreamCoalescer(QObject):
         if not self._armed:
             self._arm(self._interval_ms)
 
-    def on_state(self, run: ModelRun) -> None:
+    def push_state(self, index: int, run: ModelRun) -> None:
         if self._deliver is None:
             return
-        index = run.index
         if run.state.finished:
             self._finished.add(index)
         elif index in self._finished:
@@ -101,6 +108,16 @@ class StreamCoalescer(QObject):
         self._dirty[index] = None
         if not self._armed:
             self._arm(self._interval_ms)
+
+    def forget(self, index: int) -> None:
+        """Drop what is buffered for `index`: its pane is about to show a new answer (or
+        to be redrawn from the answer itself)."""
+        self._finished.discard(index)
+        self._resets.discard(index)
+        self._text.pop(index, None)
+        self._reasoning.pop(index, None)
+        self._states.pop(index, None)
+        self._dirty.pop(index, None)
 
     # -- frame side --------------------------------------------------------------------
 

@@ -143,6 +143,9 @@ class MetricsStrip(QWidget):
             layout.setColumnStretch(column, 1)
         layout.addWidget(self.tokens, 1, 0, 1, 2)
         layout.addWidget(self.badges, 1, 2, 1, 2, Qt.AlignmentFlag.AlignRight)
+        self.totals = self._field("Running total of this model's answers in the thread")
+        self.totals.hide()
+        layout.addWidget(self.totals, 2, 0, 1, 4)
         self._badges: set[Badge] = set()
         self.set_metrics(Metrics())
 
@@ -162,6 +165,11 @@ class MetricsStrip(QWidget):
                             (self.total, texts.total)):
             if label.text() != text:
                 label.setText(text)
+
+    def set_totals(self, text: str | None) -> None:
+        """The model's running total over a conversation (None: a single prompt, hidden)."""
+        self.totals.setText(text or "")
+        self.totals.setVisible(bool(text))
 
     def set_badges(self, badges: set[Badge]) -> None:
         if badges == self._badges:

@@ -1,4 +1,9 @@
-"""One model's pane: header with status, the streamed answer, reasoning, metrics, actions."""
+"""One model's pane: header with status, its thread of answers, reasoning, metrics, actions.
+
+The pane shows one slot of a `Thread`: `render` draws the branch on screen from the turn
+entries (earlier turns complete, the last one possibly still streaming), and the per-frame
+batches then append to the last turn only.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -21,10 +27,18 @@ from PySide6.QtWidgets import (
 
 from studio.core.metrics import Metrics
 from studio.core.runner import ModelRun, ModelState, ModelTarget
+from studio.core.thread import Answer, TurnEntry, totals
 from studio.ui.style import colors, css, icon
 from studio.ui.workspace.answer_view import AnswerView
 from studio.ui.workspace.metrics_strip import Badge, MetricsStrip
 from studio.ui.workspace.reasoning_view import ReasoningSection
+from studio.ui.workspace.turn_html import (
+    TurnColors,
+    not_asked,
+    prompt_header,
+    totals_text,
+    turn_footer,
+)
 
 if TYPE_CHECKING:
     from studio.ui.preview.view import PreviewView
@@ -70,14 +84,19 @@ class _Header(QWidget):
         event.accept()
 
 
-def status_text(run: ModelRun | None, state: ModelState) -> str:
-    if run is not None and run.status_note and not state.finished:
-        return run.status_note
+NOT_ASKED = "not asked"
+
+
+def status_text(answer: Answer | None, state: ModelState) -> str:
+    if answer is None:
+        return NOT_ASKED
+    if answer.status_note and not state.finished:
+        return answer.status_note
     return state.value
 
 
-def error_text(run: ModelRun) -> str:
-    error = run.error
+def error_text(answer: Answer) -> str:
+    error = answer.error
     if error is None:
         return ""
     status = f" (HTTP {error.status})" if error.status else ""
@@ -86,17 +105,22 @@ def error_text(run: ModelRun) -> str:
 
 class AnswerPane(QFrame):
     stopRequested = Signal(int)
-    retryRequested = Signal(int)
+    retryRequested = Signal(int)  # run this model's last prompt again (a new attempt)
     diffRequested = Signal(int)
     focusRequested = Signal(int)
     previewToggled = Signal(int, bool)
+    includeToggled = Signal(int, bool)  # whether follow-ups go to this model
+    turnActionRequested = Signal(int, str, int)  # pane, action, turn key (see turn_html)
+    previewFinished = Signal(int)  # the final page of the last answer is on screen
 
     def __init__(self, index: int, target: ModelTarget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.index = index
         self.target = target
         self.state = ModelState.WAITING
-        self._run: ModelRun | None = None
+        self._answer: Answer | None = None
+        self._entries: list[TurnEntry] = []
+        self._conversation = False
         self._preview: PreviewView | None = None
         self.setObjectName("answerPane")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -119,6 +143,7 @@ class AnswerPane(QFrame):
 
         self.reasoning = ReasoningSection()
         self.view = AnswerView()
+        self.view.turnLinkActivated.connect(self._on_turn_link)
         self.body = QSplitter(Qt.Orientation.Vertical)
         self.body.setChildrenCollapsible(False)
         answer_box = QWidget()
@@ -171,6 +196,13 @@ class AnswerPane(QFrame):
         dot.setStyleSheet(f"color: {muted};")
         bottom.addWidget(dot)
         bottom.addWidget(self.settings_label, 1)
+        self.include_box = QCheckBox("Follow-ups")
+        self.include_box.setChecked(True)
+        self.include_box.setToolTip("Send follow-up prompts to this model too; unchecked, "
+                                    "it leaves the rest of the thread")
+        self.include_box.setAccessibleName(f"Include {target.ref} in follow-ups")
+        self.include_box.toggled.connect(self._on_include_toggled)
+        bottom.addWidget(self.include_box)
         rows.addLayout(bottom)
         return header
 
@@ -192,8 +224,9 @@ class AnswerPane(QFrame):
         row.setSpacing(1)
         self.stop_button = self._tool("stop", "Stop this model",
                                       lambda: self.stopRequested.emit(self.index))
-        self.retry_button = self._tool("retry", "Retry this model",
-                                       lambda: self.retryRequested.emit(self.index))
+        self.retry_button = self._tool(
+            "retry", "Run this model again on its last prompt (the earlier answer is kept)",
+            lambda: self.retryRequested.emit(self.index))
         self.copy_button = self._tool("copy", "Copy the answer", self.copy_answer)
         self.code_button = self._tool("code", "Copy a code block")
         self.code_menu = QMenu(self.code_button)
@@ -214,15 +247,86 @@ class AnswerPane(QFrame):
         row.addWidget(self.focus_button)
         return bar
 
-    # -- streaming ---------------------------------------------------------------------
+    # -- the thread -------------------------------------------------------------------
 
-    def bind(self, run: ModelRun) -> None:
-        self._run = run
-        self.update_state(run)
+    def turn_colors(self) -> TurnColors:
+        c = colors(self.palette())
+        return TurnColors(css(c.muted), css(c.accent), css(c.danger), css(c.chip_bg))
+
+    def render(self, entries: list[TurnEntry], conversation: bool) -> None:
+        """Draw the branch from scratch: every prompt (in a conversation), every answer and
+        its figures; the last answer may still be streaming and then grows by `append`."""
+        self._entries = list(entries)
+        self._conversation = conversation
+        view = self.view
+        view.clear_all()
+        tones = self.turn_colors()
+        for number, entry in enumerate(entries, 1):
+            last = number == len(entries)
+            view.begin_turn(header_html=prompt_header(entry, tones) if conversation else None)
+            answer = entry.answer
+            if answer is None:
+                if conversation:
+                    view.add_html(not_asked(tones))
+                continue
+            view.append(answer.text)
+            if answer.finished or not last:
+                view.finish()
+                if conversation:
+                    view.add_html(turn_footer(entry, tones))
+        last_answer = entries[-1].answer if entries else None
+        self.reasoning.clear()
+        if last_answer is not None and last_answer.reasoning:
+            self.reasoning.append(last_answer.reasoning)
+        self.bind(last_answer)
+
+    def bind(self, answer: Answer | None) -> None:
+        self._answer = answer
+        if answer is None:
+            self._show_not_asked()
+            return
+        self.update_state(answer, announce=False)
+
+    @property
+    def answer(self) -> Answer | None:
+        return self._answer
 
     @property
     def run(self) -> ModelRun | None:
-        return self._run
+        return self._answer.run if self._answer is not None else None
+
+    @property
+    def entries(self) -> list[TurnEntry]:
+        return list(self._entries)
+
+    @property
+    def included(self) -> bool:
+        return self.include_box.isChecked()
+
+    def set_included(self, included: bool) -> None:
+        self.include_box.setChecked(included)
+
+    def _on_include_toggled(self, included: bool) -> None:
+        self.name_label.setEnabled(included)
+        self.includeToggled.emit(self.index, included)
+
+    def _on_turn_link(self, action: str, key: int) -> None:
+        if action == "reasoning":
+            self.show_reasoning_of(key)
+            return
+        self.turnActionRequested.emit(self.index, action, key)
+
+    def show_reasoning_of(self, key: int) -> None:
+        """Show an earlier turn's reasoning in the reasoning section."""
+        for entry in self._entries:
+            if entry.turn.key == key and entry.answer is not None:
+                self.reasoning.clear()
+                if entry.answer.reasoning:
+                    self.reasoning.append(entry.answer.reasoning)
+                    self.reasoning.set_expanded(True)
+                return
+
+    # -- streaming ---------------------------------------------------------------------
 
     def append(self, text: str, reasoning: str) -> None:
         """Called once per frame with everything that arrived since the previous frame."""
@@ -231,22 +335,39 @@ class AnswerPane(QFrame):
         if text:
             self.view.append(text)
 
-    def update_state(self, run: ModelRun) -> None:
-        self._run = run
-        if run.state is not self.state and run.state.finished:
+    def update_state(self, answer: Answer, *, announce: bool = True) -> None:
+        self._answer = answer
+        state = answer.state
+        if announce and state is not self.state and state.finished:
             self.view.finish()
-        self._set_state(run.state)
-        message = error_text(run) if run.state is ModelState.FAILED else ""
-        note = run.status_note if not run.state.finished else ""
+            if self._conversation and self._entries and self._entries[-1].answer is answer:
+                self.view.add_html(turn_footer(self._entries[-1], self.turn_colors()))
+        self._set_state(state)
+        message = error_text(answer) if state is ModelState.FAILED else ""
+        note = answer.status_note if not state.finished else ""
         shown = message or note
         self.error_label.setText(shown)
         self.error_label.setVisible(bool(shown))
-        self.refresh_metrics(run.metrics)
-        if run.state.finished:
+        self.refresh_metrics(answer.metrics)
+        if state.finished:
+            self._show_totals()
             self.update_preview(final=True)
 
     def refresh_metrics(self, metrics: Metrics) -> None:
         self.metrics.set_metrics(metrics)
+
+    def _show_totals(self) -> None:
+        self.metrics.set_totals(totals_text(totals(self._entries)) if self._conversation
+                                else None)
+
+    def _show_not_asked(self) -> None:
+        self.error_label.hide()
+        self.metrics.set_metrics(Metrics())
+        self.metrics.set_badges(set())
+        self._show_totals()
+        self._set_state(ModelState.WAITING, NOT_ASKED)
+        self.stop_button.setEnabled(False)
+        self.retry_button.setEnabled(False)
 
     def reset_answer(self) -> None:
         self.view.reset_turn()
@@ -259,13 +380,13 @@ class AnswerPane(QFrame):
     def set_badges(self, badges: set[Badge]) -> None:
         self.metrics.set_badges(badges)
 
-    def _set_state(self, state: ModelState) -> None:
+    def _set_state(self, state: ModelState, text: str | None = None) -> None:
         self.state = state
         c = colors(self.palette())
         tone = {ModelState.WAITING: c.muted, ModelState.STREAMING: c.accent,
                 ModelState.DONE: c.success, ModelState.FAILED: c.danger,
                 ModelState.CANCELLED: c.warning}[state]
-        self.status_chip.setText(status_text(self._run, state))
+        self.status_chip.setText(text or status_text(self._answer, state))
         self.status_chip.setStyleSheet(
             f"color: {css(tone)}; border: 1px solid {css(tone)}; border-radius: 8px; "
             "padding: 0px 6px;")
@@ -276,7 +397,7 @@ class AnswerPane(QFrame):
     # -- actions -----------------------------------------------------------------------
 
     def answer_text(self) -> str:
-        return self._run.text if self._run is not None else self.view.answer_text()
+        return self._answer.text if self._answer is not None else self.view.answer_text()
 
     def copy_answer(self) -> None:
         QGuiApplication.clipboard().setText(self.answer_text())
@@ -327,6 +448,8 @@ class AnswerPane(QFrame):
         self.previewToggled.emit(self.index, visible)
 
     def update_preview(self, *, final: bool = False) -> None:
-        if self._preview is None or not self._preview.isVisible() or self._run is None:
+        if self._preview is None or not self._preview.isVisible() or self._answer is None:
             return
-        self._preview.set_document(self._run.html(), final=final)
+        self._preview.set_document(self._answer.html(), final=final)
+        if final:
+            self.previewFinished.emit(self.index)

@@ -1,0 +1,163 @@
+"""GUI streaming: the real main window, 8 panes, 8 streams at 200 chunks/s each for 20 s.
+
+Each run starts Prompt Studio in a fresh process (Qt offscreen) through `main_gui`, sends
+one prompt to 8 models of the simulator (which paces every stream at 200 chunks a second,
+4,000 chunks each) with `MainWindow.send`, and waits until every pane has shown its whole
+answer. A 5 ms single-shot Qt timer, re-armed each time it fires, records how late the
+event loop serves it the whole time (the baseline: the same probe for 2 s with the window
+idle). Wall time is from `send` to the last text shown; its baseline is the engine alone
+(plain asyncio, no window) reading the same streams, in a process of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bench.app_driver import LagProbe, drive, emit, prepare_home, run_child, wait_until
+from bench.common import (
+    Report,
+    count_row,
+    info_row,
+    limit_row,
+    load_note,
+    median,
+    percentile,
+    progress,
+    ratio_row,
+)
+from bench.sim_server import SimProcess
+from bench.workload import model_names, stream_chunks
+
+if TYPE_CHECKING:
+    from studio.ui.main_window import MainWindow
+
+NAME = "gui"
+TITLE = "GUI streaming: 8 panes × 200 chunks/s × 20 s"
+STREAMS = 8
+RATE = 200.0
+SECONDS = 20
+
+
+def _expected(chunks: int) -> dict[str, str]:
+    return {m: "".join(p) for m, p in stream_chunks(STREAMS, chunks).items()}
+
+
+async def window_scenario(window: MainWindow, chunks: int) -> dict[str, Any]:
+    from studio.core.catalog import ModelRef
+    from studio.core.runner import ModelTarget
+
+    window.resize(1600, 1000)
+    config = window.registry.get("bench")
+    targets = [ModelTarget(ModelRef("bench", m), config) for m in model_names(STREAMS)]
+    probe = LagProbe()
+    await asyncio.sleep(1.5)  # let start-up work settle (the engine makes its client at 1 s)
+    probe.start()
+    await asyncio.sleep(2.0)
+    idle = probe.stop()
+    probe.start()
+    started = time.perf_counter()
+    comparison = window.send("Write a long answer.", targets)
+    await wait_until(lambda: comparison.settled, 600, "all answers shown")
+    wall = time.perf_counter() - started
+    lag = probe.stop()
+    await comparison.wait()
+    expected = _expected(chunks)
+    shown = [pane.view.answer_text() for pane in comparison.panes]
+    missing = [m for m, text in zip(model_names(STREAMS), shown, strict=True)
+               if text != expected[m]]
+    states = [run.state.value for run in comparison.runs]
+    return {"wall": wall, "lag": lag, "idle": idle, "missing": missing, "states": states,
+            "panes": len(window.pane_area.panes())}
+
+
+async def engine_alone(base_url: str, chunks: int) -> dict[str, Any]:
+    from studio.core.catalog import ModelRef, ProviderConfig
+    from studio.core.prices import PriceTable
+    from studio.core.request import single_turn
+    from studio.core.runner import Engine, ModelTarget
+    from studio.core.secrets import KeyStore
+
+    config = ProviderConfig("bench", "openai", base_url, needs_key=False)
+    engine = Engine(keys=KeyStore(env={}), prices=PriceTable.load(None))
+    try:
+        jobs = [(ModelTarget(ModelRef("bench", m), config),
+                 single_turn(m, "Write a long answer.")) for m in model_names(STREAMS)]
+        started = time.perf_counter()
+        runs = await engine.start(jobs).wait()
+        wall = time.perf_counter() - started
+    finally:
+        await engine.aclose()
+    expected = _expected(chunks)
+    missing = [r.target.ref.model for r in runs if r.text != expected[r.target.ref.model]]
+    return {"wall": wall, "missing": missing}
+
+
+def child_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["window", "engine"])
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--chunks", type=int, required=True)
+    args = parser.parse_args(argv)
+    if args.mode == "engine":
+        emit(asyncio.run(engine_alone(args.base_url, args.chunks)))
+        return 0
+    return drive(lambda window: window_scenario(window, args.chunks))
+
+
+def run(runs: int = 5, quick: bool = False) -> Report:
+    seconds = 3 if quick else SECONDS
+    chunks = int(RATE * seconds)
+    report = Report(NAME, TITLE if not quick else f"{TITLE} (quick: {seconds} s)")
+    report.notes.append(load_note() + " at start")
+    walls: list[float] = []
+    engine_walls: list[float] = []
+    lag: list[float] = []
+    idle: list[float] = []
+    per_run_p99: list[float] = []
+    per_run_max: list[float] = []
+    problems: list[str] = []
+    with SimProcess(STREAMS, chunks, 1, chunks_per_second=RATE) as sim, \
+            tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp:
+        home = Path(tmp)
+        prepare_home(home, sim.base_url)
+        args = ["--base-url", sim.base_url, "--chunks", str(chunks)]
+        for i in range(runs):
+            progress(f"GUI streaming run {i + 1}/{runs}")
+            result = run_child("bench.gui_streaming", ["window", *args], home)
+            if result["missing"] or result["panes"] != STREAMS:
+                problems.append(f"run {i + 1}: text missing in {result['missing']} "
+                                f"({result['panes']} panes, states {result['states']})")
+            walls.append(result["wall"])
+            lag += result["lag"]
+            idle += result["idle"]
+            per_run_p99.append(percentile(result["lag"], 99))
+            per_run_max.append(max(result["lag"]))
+            alone = run_child("bench.gui_streaming", ["engine", *args], home)
+            if alone["missing"]:
+                raise RuntimeError(f"engine alone: wrong text for {alone['missing']}")
+            engine_walls.append(alone["wall"])
+    report.rows.append(limit_row("event-loop lag p99 (all runs' samples)", percentile(lag, 99),
+                                 "ms", 16.0, percentile(idle, 99), "idle window"))
+    report.rows.append(limit_row("event-loop lag max (median of runs' max)",
+                                 median(per_run_max), "ms", 50.0, max(idle), "idle window"))
+    report.rows.append(info_row("event-loop lag max (worst run)", max(per_run_max), "ms"))
+    report.rows.append(info_row("event-loop lag p99 (worst run)", max(per_run_p99), "ms"))
+    report.rows.append(ratio_row("wall time, send → all text shown", median(walls),
+                                 median(engine_walls), "s", 1.2, "engine alone"))
+    report.rows.append(count_row("runs with all text shown in all 8 panes",
+                                 runs - len(problems), runs))
+    report.notes += problems
+    report.notes.append(f"{runs} runs; {STREAMS} × {chunks:,} chunks paced at {RATE:.0f}/s; "
+                        f"{len(lag):,} lag samples (5 ms probe)")
+    report.notes.append(load_note() + " at end")
+    return report
+
+
+if __name__ == "__main__":
+    sys.exit(child_main(sys.argv[1:]))

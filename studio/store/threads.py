@@ -1,0 +1,239 @@
+"""A workspace thread and the store: saving it as it happens, and rebuilding it from a run.
+
+`ThreadRecorder` mirrors every step of a `studio.core.thread.Thread` (first prompt,
+follow-ups, branches, regenerated answers, models joining) into the database the moment it
+happens, so a crash loses at most the text streamed since the last progress save. When
+the store fails, saving stops with a message and the comparison goes on without it.
+`thread_from_run` is the way back: a saved run as the workspace showed it, without any
+request to a provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from studio.core.events import ErrorKind, Failed
+from studio.core.metrics import Metrics
+from studio.core.model_sets import ModelSetEntry
+from studio.core.runner import ModelState, ModelTarget
+from studio.core.thread import Answer, Thread, ThreadTurn, estimated_metrics
+from studio.store.errors import StoreError
+from studio.store.models import (
+    CollectionId,
+    PromptId,
+    Response,
+    ResponseData,
+    ResponseId,
+    ResponseState,
+    Run,
+    RunId,
+    TurnId,
+)
+from studio.store.store import Store
+
+# An answer without an engine run cannot still be streaming: it was cut off.
+_SAVED_STATE: dict[ModelState, ResponseState] = {
+    ModelState.WAITING: "waiting", ModelState.STREAMING: "cancelled",
+    ModelState.DONE: "done", ModelState.FAILED: "failed", ModelState.CANCELLED: "cancelled"}
+INTERRUPTED = "interrupted: the studio closed before this answer was complete"
+TITLE_LENGTH = 80
+
+
+def default_title(template: str) -> str:
+    """A run's title when none is given: the first line of its prompt."""
+    lines = template.strip().splitlines()
+    return lines[0][:TITLE_LENGTH] if lines else ""
+
+
+def entry_of(target: ModelTarget) -> ModelSetEntry:
+    return ModelSetEntry(target.ref, target.settings)
+
+
+def response_data(answer: Answer) -> ResponseData:
+    """What is saved for an answer: the engine's snapshot while it has one, else its copy."""
+    if answer.run is not None:
+        return ResponseData.from_model_run(answer.run)
+    m = answer.metrics
+    error = answer.error
+    return ResponseData(
+        model=str(answer.target.ref), settings=answer.target.settings.to_dict(),
+        text=answer.text, reasoning=answer.reasoning, state=_SAVED_STATE[answer.state],
+        stop_reason=answer.stop_reason,
+        error_kind=error.kind.value if error else None,
+        error_status=error.status if error else None,
+        error_message=error.message if error else None,
+        input_tokens=m.input_tokens, output_tokens=None if m.output_estimated else m.output_tokens,
+        ttft_s=m.ttft_s, total_s=m.total_s, tokens_per_s=m.tokens_per_s, cost_usd=m.cost_usd,
+        html=answer.html() if answer.text else None)
+
+
+# -- reading a run back -------------------------------------------------------------------
+
+def _error_of(response: Response, state: ModelState) -> Failed | None:
+    if response.error is not None:
+        try:
+            kind = ErrorKind(response.error.kind)
+        except ValueError:
+            kind = ErrorKind.PROTOCOL
+        return Failed(kind, response.error.status, response.error.message)
+    if state is ModelState.CANCELLED:
+        return Failed(ErrorKind.CANCELLED, None, INTERRUPTED)
+    return None
+
+
+def answer_of(response: Response, target: ModelTarget) -> Answer:
+    """A saved answer as the pane showed it. One that was still waiting or streaming when
+    the studio stopped is shown as cancelled, with the text that had arrived."""
+    state = ModelState(response.state)
+    if not state.finished:
+        state = ModelState.CANCELLED
+    metrics = Metrics(ttft_s=response.ttft_s, total_s=response.total_s,
+                      tokens_per_s=response.tokens_per_s, input_tokens=response.input_tokens,
+                      output_tokens=response.output_tokens, cost_usd=response.cost_usd)
+    return Answer(response.slot, target, response.attempt, state=state, text=response.text,
+                  reasoning=response.reasoning,
+                  metrics=estimated_metrics(metrics, response.text, response.reasoning),
+                  error=_error_of(response, state), stop_reason=response.stop_reason)
+
+
+def thread_from_run(run: Run, target_for: Callable[[ModelSetEntry], ModelTarget]) -> Thread:
+    """The run's models, turns (keyed by their TurnId), attempts and head."""
+    targets = [target_for(entry) for entry in run.models]
+    thread = Thread(targets, run.system)
+    for turn in run.turns:  # in creation order: a parent always comes before its children
+        new = thread.add_turn(turn.prompt, turn.parent_id, key=int(turn.id))
+        for response in turn.responses:  # by slot, then attempt
+            new.add(answer_of(response, targets[response.slot]))
+    if run.head_turn_id is not None:
+        thread.set_head(int(run.head_turn_id))
+    return thread
+
+
+def response_ids(run: Run) -> dict[tuple[int, int, int], ResponseId]:
+    return {(int(r.turn_id), r.slot, r.attempt): r.id for t in run.turns for r in t.responses}
+
+
+# -- writing as it happens ----------------------------------------------------------------
+
+class ThreadRecorder:
+    """Saves one thread into one run. Every method swallows StoreError: the first failure
+    sets `warning` and stops all further saving (the answers still reach the user)."""
+
+    def __init__(self, store: Store, run_id: RunId | None = None, *,
+                 turn_ids: Mapping[int, TurnId] | None = None,
+                 responses: Mapping[tuple[int, int, int], ResponseId] | None = None) -> None:
+        self._store: Store | None = store
+        self.run_id = run_id
+        self.turn_ids: dict[int, TurnId] = dict(turn_ids or {})
+        self.response_ids: dict[tuple[int, int, int], ResponseId] = dict(responses or {})
+        self.warning: str | None = None
+
+    @classmethod
+    def for_run(cls, store: Store, run: Run) -> ThreadRecorder:
+        """Carry on saving a reopened run (its turns keep their ids as thread keys)."""
+        return cls(store, run.id, turn_ids={int(t.id): t.id for t in run.turns},
+                   responses=response_ids(run))
+
+    @property
+    def active(self) -> bool:
+        return self._store is not None and self.run_id is not None
+
+    def _fail(self, exc: StoreError) -> None:
+        self.warning = f"History is not being saved: {exc}"
+        self._store = None
+
+    def start(self, thread: Thread, turn: ThreadTurn, *, template: str,
+              variables: Mapping[str, str] | None = None, title: str = "",
+              collection_id: CollectionId | None = None,
+              prompt_id: PromptId | None = None) -> RunId | None:
+        """The run and its first turn, in one commit, when the prompt is sent."""
+        store = self._store
+        if store is None:
+            return None
+        try:
+            with store.transaction():
+                self.run_id = store.start_run(
+                    body=template, models=[entry_of(t) for t in thread.models],
+                    title=title or default_title(template), system=thread.system,
+                    variables=variables, collection_id=collection_id, prompt_id=prompt_id)
+                self.turn_ids[turn.key] = store.add_turn(self.run_id, turn.prompt, parent=None,
+                                                         slots=sorted(turn.attempts))
+        except StoreError as exc:
+            self.run_id = None
+            self._fail(exc)
+        return self.run_id
+
+    def add_turn(self, turn: ThreadTurn) -> None:
+        store, run_id = self._store, self.run_id
+        if store is None or run_id is None:
+            return
+        parent = self.turn_ids.get(turn.parent) if turn.parent is not None else None
+        if turn.parent is not None and parent is None:
+            return  # the parent was never saved: nothing below it can be
+        try:
+            self.turn_ids[turn.key] = store.add_turn(run_id, turn.prompt, parent=parent,
+                                                     slots=sorted(turn.attempts))
+        except StoreError as exc:
+            self._fail(exc)
+
+    def add_model(self, target: ModelTarget) -> None:
+        store, run_id = self._store, self.run_id
+        if store is None or run_id is None:
+            return
+        try:
+            store.add_model(run_id, entry_of(target))
+        except StoreError as exc:
+            self._fail(exc)
+
+    def new_attempt(self, turn_key: int, answer: Answer) -> None:
+        store, turn_id = self._store, self.turn_ids.get(turn_key)
+        if store is None or turn_id is None:
+            return
+        try:
+            response_id, _attempt = store.new_attempt(turn_id, answer.slot,
+                                                      entry_of(answer.target))
+            self.response_ids[(turn_key, answer.slot, answer.attempt)] = response_id
+        except StoreError as exc:
+            self._fail(exc)
+
+    def save(self, turn_key: int, answer: Answer) -> None:
+        store, turn_id = self._store, self.turn_ids.get(turn_key)
+        if store is None or turn_id is None:
+            return
+        try:
+            self.response_ids[(turn_key, answer.slot, answer.attempt)] = store.save_response(
+                turn_id, answer.slot, response_data(answer), attempt=answer.attempt)
+        except StoreError as exc:
+            self._fail(exc)
+
+    def progress(self, turn_key: int, answer: Answer) -> None:
+        store, turn_id = self._store, self.turn_ids.get(turn_key)
+        if store is None or turn_id is None:
+            return
+        try:
+            store.save_progress(turn_id, answer.slot, answer.text, answer.reasoning)
+        except StoreError as exc:
+            self._fail(exc)
+
+    def set_head(self, turn_key: int) -> None:
+        store, run_id, turn_id = self._store, self.run_id, self.turn_ids.get(turn_key)
+        if store is None or run_id is None or turn_id is None:
+            return
+        try:
+            store.set_head(run_id, turn_id)
+        except StoreError as exc:
+            self._fail(exc)
+
+    def screenshot(self, turn_key: int, answer: Answer, png: bytes) -> None:
+        store = self._store
+        response_id = self.response_ids.get((turn_key, answer.slot, answer.attempt))
+        if store is None or response_id is None or not png:
+            return
+        try:
+            store.set_screenshot(response_id, png)
+        except StoreError as exc:
+            self._fail(exc)
+
+
+__all__ = ["INTERRUPTED", "ThreadRecorder", "answer_of", "default_title", "entry_of",
+           "response_data", "response_ids", "thread_from_run"]

@@ -1,0 +1,87 @@
+"""The HTML around each turn of a conversation pane: the prompt above, figures below.
+
+Links use their own scheme, `turn:ACTION/KEY`, which the answer view turns into a signal:
+prev/next switch between the branches of a prompt, edit puts an earlier prompt back in the
+editor to branch from it, reasoning shows that turn's reasoning.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from studio.core.thread import Totals, TurnEntry
+from studio.ui.workspace.metrics_strip import fmt_cost, fmt_tokens, metric_texts
+
+TURN_SCHEME = "turn"
+ACTIONS = ("prev", "next", "edit", "reasoning")
+_LINK_RE = re.compile(rf"^{TURN_SCHEME}:({'|'.join(ACTIONS)})/(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class TurnColors:
+    muted: str
+    link: str
+    danger: str
+    quote: str  # background of the prompt block
+
+
+def turn_link(action: str, key: int) -> str:
+    return f"{TURN_SCHEME}:{action}/{key}"
+
+
+def parse_turn_link(url: str) -> tuple[str, int] | None:
+    m = _LINK_RE.match(url)
+    return (m.group(1), int(m.group(2))) if m else None
+
+
+def _link(action: str, key: int, text: str, colors: TurnColors) -> str:
+    return f'<a href="{turn_link(action, key)}" style="color:{colors.link}">{text}</a>'
+
+
+def prompt_header(entry: TurnEntry, colors: TurnColors) -> str:
+    key = entry.turn.key
+    parts = ["<b>Prompt</b>"]
+    if entry.branches > 1:
+        prev = (_link("prev", key, "◀", colors) if entry.branch > 1 else "◀")
+        nxt = (_link("next", key, "▶", colors) if entry.branch < entry.branches else "▶")
+        parts.append(f"branch {entry.branch}/{entry.branches} {prev} {nxt}")
+    parts.append(_link("edit", key, "edit", colors))
+    body = html.escape(entry.turn.prompt).replace("\n", "<br>")
+    return (f'<table width="100%" cellpadding="4" style="margin-top:8px; '
+            f'background-color:{colors.quote}"><tr><td>'
+            f'<p style="color:{colors.muted}; margin:0">{" · ".join(parts)}</p>'
+            f'<p style="margin:0">{body}</p></td></tr></table>')
+
+
+def not_asked(colors: TurnColors) -> str:
+    return f'<p style="color:{colors.muted}"><i>Not asked this prompt.</i></p>'
+
+
+def turn_footer(entry: TurnEntry, colors: TurnColors) -> str:
+    """The figures of one finished answer, its error, its attempt and its reasoning."""
+    answer = entry.answer
+    if answer is None:
+        return ""
+    t = metric_texts(answer.metrics)
+    figures = [t.ttft, t.rate, t.tokens, t.cost, t.total]
+    if entry.attempts > 1:
+        figures.append(f"attempt {answer.attempt + 1} of {entry.attempts}")
+    if answer.reasoning:
+        figures.append(_link("reasoning", entry.turn.key, "reasoning", colors))
+    line = f'<p style="color:{colors.muted}; margin-top:2px">{" · ".join(figures)}</p>'
+    error = answer.error
+    if error is not None:
+        status = f" (HTTP {error.status})" if error.status else ""
+        text = html.escape(f"{error.kind.value.replace('_', ' ')}{status}: {error.message}")
+        line = f'<p style="color:{colors.danger}; margin-top:2px">{text}</p>' + line
+    return line
+
+
+def totals_text(totals: Totals) -> str:
+    """A model's running total, for its metrics strip."""
+    mark = "" if totals.complete else "~"
+    answers = f"{totals.answers} answer{'' if totals.answers == 1 else 's'}"
+    return (f"thread: {answers} · in {mark}{fmt_tokens(totals.input_tokens)} · out "
+            f"{mark}{fmt_tokens(totals.output_tokens)} · {fmt_cost(totals.cost_usd)}")
