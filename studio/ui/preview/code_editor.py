@@ -3,7 +3,7 @@ marked, go to line."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFontDatabase,
@@ -12,7 +12,6 @@ from PySide6.QtGui import (
     QResizeEvent,
     QTextCursor,
     QTextDocument,
-    QTextFormat,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
@@ -20,9 +19,10 @@ from studio.core.highlight import DARK, LIGHT
 from studio.ui.preview.source_highlighter import SourceHighlighter
 from studio.ui.style import colors, is_dark, mix
 
-MAX_MARKED = 10_000  # matches marked at once; more would slow every repaint
+# Each match costs a search step and a paint; past this many the count is shown as "N+".
+MAX_MARKED = 2_000
 # Past this size colouring every line up front would stall the window for seconds.
-HIGHLIGHT_LIMIT = 2_000_000
+HIGHLIGHT_LIMIT = 1_500_000
 _PARAGRAPH = "\u2029"
 
 
@@ -48,12 +48,13 @@ class CodeEditor(QPlainTextEdit):
         self.setAccessibleName("Page source")
         self._numbers = _LineNumbers(self)
         self.highlighter = SourceHighlighter(
-            None, language=language, theme=DARK if is_dark(self.palette()) else LIGHT)
+            self, language=language, theme=DARK if is_dark(self.palette()) else LIGHT)
         self._matches: list[QTextCursor] = []
         self._needle = ""
         self._case_sensitive = False
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._scroll_numbers)
+        self.cursorPositionChanged.connect(self._numbers.update)
         self._update_margin()
 
     # -- text --------------------------------------------------------------------------
@@ -82,7 +83,7 @@ class CodeEditor(QPlainTextEdit):
     def _attach_highlighter(self, size: int) -> None:
         wanted = self.document() if size <= HIGHLIGHT_LIMIT else None
         if self.highlighter.document() is not wanted:
-            self.highlighter.setDocument(wanted)  # type: ignore[arg-type]
+            self.highlighter.setDocument(wanted)
 
     def highlighting(self) -> bool:
         return self.highlighter.document() is not None
@@ -100,10 +101,12 @@ class CodeEditor(QPlainTextEdit):
     def current_line(self) -> int:
         return self.textCursor().blockNumber() + 1
 
-    def changeEvent(self, event: object) -> None:  # type: ignore[override]
-        super().changeEvent(event)  # type: ignore[arg-type]
-        if self.highlighter is not None:
-            self.highlighter.set_theme(DARK if is_dark(self.palette()) else LIGHT)
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # Called while the base class is built too, before the highlighter exists.
+        highlighter = getattr(self, "highlighter", None)
+        if event.type() == QEvent.Type.PaletteChange and highlighter is not None:
+            highlighter.set_theme(DARK if is_dark(self.palette()) else LIGHT)
 
     # -- find --------------------------------------------------------------------------
 
@@ -131,6 +134,10 @@ class CodeEditor(QPlainTextEdit):
                 self._matches.append(cursor)
                 cursor = doc.find(self._needle, cursor, flags)
         self._paint_matches()
+
+    def matches_capped(self) -> bool:
+        """True when there are more matches than the ones marked."""
+        return len(self._matches) >= MAX_MARKED
 
     def clear_search(self) -> None:
         self.set_search("", self._case_sensitive)
@@ -177,9 +184,8 @@ class CodeEditor(QPlainTextEdit):
         selections = []
         for cursor in self._matches:
             selection = QTextEdit.ExtraSelection()
-            selection.cursor = cursor  # type: ignore[attr-defined]
-            selection.format.setBackground(background)  # type: ignore[attr-defined]
-            selection.format.setProperty(QTextFormat.Property.FullWidthSelection, False)  # type: ignore[attr-defined]
+            selection.cursor = cursor
+            selection.format.setBackground(background)
             selections.append(selection)
         self.setExtraSelections(selections)
 

@@ -12,11 +12,17 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat
 
 from studio.core.highlight import LIGHT, START, State, Theme, highlight_line
 
 Span = tuple[int, int, str, bool]  # start, length (UTF-16 units), colour, italic
+
+# A minified library pasted into a page is one huge line: colouring it costs seconds per
+# megabyte and helps nobody read it. Such a line stays plain and passes its state through,
+# which is right for the usual case of a whole script or style on one line.
+LONG_LINE = 10_000
 
 _SPAN = re.compile(r'<span style="color:(#[0-9A-Fa-f]{3,8})(;font-style:italic)?">([^<]*)</span>')
 _ENTITY = re.compile(r"&(?:amp|lt|gt|quot);")
@@ -66,11 +72,12 @@ def _format(color: str, italic: bool) -> QTextCharFormat:
 
 
 class SourceHighlighter(QSyntaxHighlighter):
-    """Highlights HTML (with its <script> and <style> sections), CSS or JavaScript."""
+    """Highlights HTML (with its <script> and <style> sections), CSS or JavaScript;
+    `setDocument` chooses the text."""
 
-    def __init__(self, document: QTextDocument | None = None, *, language: str = "html",
+    def __init__(self, parent: QObject, *, language: str = "html",
                  theme: Theme = LIGHT) -> None:
-        super().__init__(document)
+        super().__init__(parent)
         self._language = language
         self._theme = theme
         self._states: list[State] = [START]
@@ -105,6 +112,9 @@ class SourceHighlighter(QSyntaxHighlighter):
 
     def highlightBlock(self, text: str) -> None:
         state = self.state_of(self.previousBlockState())
+        if len(text) > LONG_LINE:
+            self.setCurrentBlockState(self._state_id(state))
+            return
         markup, after = highlight_line(self._language, text, state, self._theme)
         for start, length, color, italic in spans_from_html(markup, text):
             self.setFormat(start, length, _format(color, italic))
