@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support.simulator import Simulator
+
 REPO = Path(__file__).resolve().parents[2]
 NO_KEYRING = "keyring.backends.fail.Keyring"
 
@@ -35,3 +37,11 @@ def cli(*args: str, home: Path, stdin: str | None = None, real_keyring: bool = F
     proc = subprocess.run([sys.executable, "-m", "studio", *args], input=stdin, text=True,
                           capture_output=True, env=full_env, cwd=REPO, timeout=timeout)
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def add_sim_providers(home: Path, sim: Simulator, names: dict[str, str]) -> None:
+    """Register simulator endpoints as keyless providers: names maps name → protocol."""
+    for name, protocol in names.items():
+        r = cli("providers", "add", name, "--kind", protocol, "--base-url",
+                sim.url(protocol), "--no-key", home=home)
+        assert r.code == 0, r.err

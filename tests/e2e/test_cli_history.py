@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import cli
+from tests.e2e.cli import add_sim_providers, cli
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Simulator]:
-    with Simulator() as s:
-        yield s
 
 
 @pytest.fixture
 def home(studio_home: Path, sim: Simulator) -> Path:
     sim.reset()
-    for name, protocol in (("o", "openai"), ("a", "anthropic"), ("g", "gemini")):
-        assert cli("providers", "add", name, "--kind", protocol, "--base-url",
-                   sim.url(protocol), "--no-key", home=studio_home).code == 0
+    add_sim_providers(studio_home, sim, {"o": "openai", "a": "anthropic", "g": "gemini"})
     return studio_home
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import cli
+from tests.e2e.cli import add_sim_providers, cli
 from tests.support.scenarios import ErrorEvent, Status
 from tests.support.simulator import Simulator
 
@@ -16,20 +15,11 @@ ANSWER_DEEPSEEK = "Hello there! 😊 How can I help you today?"
 ANSWER_GEMINI = "The capital of France is Paris.\n"
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Simulator]:
-    with Simulator() as s:
-        yield s
-
-
 @pytest.fixture
 def home(studio_home: Path, sim: Simulator) -> Path:
     sim.reset()
-    for name, protocol in (("sim-openai", "openai"), ("sim-anthropic", "anthropic"),
-                           ("sim-gemini", "gemini")):
-        r = cli("providers", "add", name, "--kind", protocol, "--base-url", sim.url(protocol),
-                "--no-key", home=studio_home)
-        assert r.code == 0, r.err
+    add_sim_providers(studio_home, sim, {"sim-openai": "openai", "sim-anthropic": "anthropic",
+                                         "sim-gemini": "gemini"})
     return studio_home
 
 
