@@ -13,6 +13,10 @@ import gc
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
 
@@ -64,23 +68,38 @@ async def _run_window() -> int:
     return 0
 
 
-def main_gui(argv: Sequence[str] | None = None) -> int:
+def configure_application(app: QApplication) -> None:
+    """Name, version, icon and desktop identity of the application.
+
+    The application name is the slug platformdirs uses for the studio's own folders, and the
+    organisation name stays empty: Qt builds its per-app locations (QStandardPaths'
+    AppConfigLocation, AppDataLocation, CacheLocation) as <base>/<organisation>/<name>, so
+    any organisation would nest them one level below platformdirs' <base>/prompt-studio.
+    The name is also the X11 WM_CLASS class, which the .desktop file's StartupWMClass names;
+    the desktop file name is what Wayland compositors match instead.
+    """
     from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QApplication
 
     import studio
-    from studio.ui.event_loop import StudioEventLoop
     from studio.ui.style import app_icon
+
+    app.setApplicationName(studio.APP_SLUG)
+    app.setOrganizationName("")
+    app.setApplicationDisplayName(studio.APP_NAME)
+    app.setApplicationVersion(studio.__version__)
+    QGuiApplication.setDesktopFileName(studio.APP_ID)
+    app.setWindowIcon(app_icon())
+
+
+def main_gui(argv: Sequence[str] | None = None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.event_loop import StudioEventLoop
 
     _register_preview_scheme()
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     assert isinstance(app, QApplication)
-    app.setApplicationName(studio.APP_NAME)
-    app.setApplicationDisplayName(studio.APP_NAME)
-    app.setOrganizationName(studio.ORG_NAME)
-    app.setApplicationVersion(studio.__version__)
-    QGuiApplication.setDesktopFileName(studio.APP_ID)
-    app.setWindowIcon(app_icon())
+    configure_application(app)
     # The window's `closed` signal ends the run; Qt must not end the loop on its own first.
     app.setQuitOnLastWindowClosed(False)
     with asyncio.Runner(loop_factory=lambda: StudioEventLoop(app)) as runner:

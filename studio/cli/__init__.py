@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import NoReturn
 
 from studio import __version__
+from studio.core.catalog import CatalogError
 from studio.core.redact import RedactingFilter, redact
 
 Handler = Callable[[argparse.Namespace], int]
@@ -90,6 +92,21 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         print(f"prompt-studio: error: {exc}", file=sys.stderr)
         return 2
+    except CatalogError as exc:
+        # The registry checks the user's entries when it is read; a hand-edited providers.json
+        # can fail any command that lists providers.
+        from studio.core.paths import studio_paths
+
+        print(f"prompt-studio: error: {exc} (in {studio_paths().providers_file}; fix the "
+              "entry or drop it with `prompt-studio providers remove NAME`)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("prompt-studio: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`… --json | head`): nothing left to tell it.
+        # stdout is pointed at /dev/null so the interpreter's final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141  # what a shell reports for a process ended by SIGPIPE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from studio.core.catalog import CatalogError, ProviderRegistry
@@ -32,3 +33,20 @@ def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+def read_text_input(name: str) -> str:
+    """A prompt file (or standard input for "-") exactly as written: line endings kept,
+    only a leading byte-order mark dropped. ValueError carries the message for the user."""
+    where = "standard input" if name == "-" else f"prompt file {name}"
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except FileNotFoundError:
+        raise ValueError(f"prompt file not found: {name}") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {where}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{where} is not UTF-8 text (byte {exc.start} cannot be "
+                         "decoded; is it a binary file?)") from None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from studio.cli.collections_cmd import USAGE, error, print_json, with_store
+from studio.cli.common import read_text_input
+from studio.core.validation import InputError, check_prompt
 from studio.core.variables import VARIABLE_NAME_RE
 from studio.core.variables import find_variables as variables_in
 from studio.store import Store
@@ -40,12 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _read_body(args: argparse.Namespace) -> str | None:
     if args.prompt_text is not None:
         return str(args.prompt_text)
-    if args.file == "-":
-        return sys.stdin.read()
     try:
-        return Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        error(f"cannot read prompt file {args.file}: {exc}", USAGE)
+        return read_text_input(args.file)
+    except ValueError as exc:
+        error(str(exc), USAGE)
         return None
 
 
@@ -68,10 +67,12 @@ def _add(store: Store, args: argparse.Namespace) -> int:
     body = _read_body(args)
     if body is None:
         return USAGE
-    if not body.strip():
-        return error("the prompt is empty", USAGE)
-    if "\x00" in body:
-        return error("the prompt contains NUL characters (is it a binary file?)", USAGE)
+    try:
+        check_prompt(body)
+        check_prompt(args.system or "", what="system prompt", allow_empty=True)
+        check_prompt(args.title, what="title", allow_empty=True)
+    except InputError as exc:
+        return error(str(exc), USAGE)
     if not args.title.strip():
         return error("a prompt needs a title", USAGE)
     # Every {{name}} in the text becomes a variable; --var gives defaults (and extra names).

@@ -164,20 +164,29 @@ async def execute_all(plans: list[PlannedRun], store: Store | None,
     return warnings
 
 
-def _open_store(no_save: bool) -> Store | None:
+def _open_store(no_save: bool) -> tuple[Store | None, StoreError | None]:
     if no_save:
-        return None
+        return None, None
     try:
-        return Store.open(paths().ensure())
+        return Store.open(paths().ensure()), None
     except StoreError as exc:
-        print(f"prompt-studio: warning: history is unavailable: {exc}", file=sys.stderr)
-        return None
+        return None, exc
 
 
 def handle(args: argparse.Namespace) -> int:
     from studio.cli import UsageError
 
-    store = _open_store(args.no_save)
+    store, unavailable = _open_store(args.no_save)
+    if unavailable is not None:
+        needs = ("--collection" if args.collection is not None
+                 else "--continue" if args.continue_run is not None else None)
+        if needs is not None:
+            print(f"prompt-studio: error: {needs} needs the history, which cannot be opened: "
+                  f"{unavailable}", file=sys.stderr)
+            return 1
+        # A damaged or too-new database must not stop a comparison, only its saving.
+        print(f"prompt-studio: warning: this run is not saved to history: {unavailable}",
+              file=sys.stderr)
     try:
         try:
             plans = plan_runs(args, store)

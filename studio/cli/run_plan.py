@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from studio.cli.common import registry
+from studio.cli.common import read_text_input, registry
 from studio.core.catalog import CatalogError, parse_model_ref
 from studio.core.conversation import thread_from_pairs
-from studio.core.model_sets import ModelSetEntry
 from studio.core.request import ChatRequest, GenerationSettings, Message
 from studio.core.runner import ModelRun, ModelTarget
-from studio.core.validation import InputError, check_prompt
+from studio.core.validation import InputError, check_model_id, check_prompt
 from studio.core.variables import fill_variables, find_variables
 from studio.store import CollectionId, PromptId, ResponseData, RunId, Store, StoreError, TurnId
+from studio.store.threads import entry_of
 
 
 class PlanError(Exception):
@@ -57,14 +55,10 @@ def read_prompt(args: argparse.Namespace) -> str | None:
         return str(args.prompt_text)
     if args.file is None:
         return None
-    if args.file == "-":
-        return sys.stdin.read()
     try:
-        return Path(args.file).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlanError(f"prompt file not found: {args.file}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"cannot read prompt file {args.file}: {exc}") from None
+        return read_text_input(args.file)
+    except ValueError as exc:
+        raise PlanError(str(exc)) from None
 
 
 def settings_from(args: argparse.Namespace) -> GenerationSettings:
@@ -82,8 +76,9 @@ def resolve_targets(models: list[str], settings: GenerationSettings) -> list[Mod
     for text in models:
         try:
             ref = parse_model_ref(text)
+            check_model_id(ref.model)
             targets.append(ModelTarget(ref, reg.get(ref.provider), settings))
-        except CatalogError as exc:
+        except (CatalogError, InputError) as exc:
             raise PlanError(str(exc)) from None
     return targets
 
@@ -222,7 +217,7 @@ class HistoryRecorder:
             if plan.continue_run is not None:
                 plan.turn_id = store.add_turn(plan.continue_run, plan.prompt, slots=plan.slots)
                 return
-            entries = [ModelSetEntry(t.ref, t.settings) for t in plan.targets]
+            entries = [entry_of(t) for t in plan.targets]
             plan.saved_run = store.start_run(
                 body=plan.template, models=entries, title=plan.title, system=plan.system,
                 variables=plan.variables, collection_id=plan.collection_id,

@@ -294,6 +294,9 @@ class Engine:
         m = run.metrics
         if m.input_tokens is None and m.output_tokens is None:
             return
+        if run.target.config.local:
+            run.metrics.cost_usd = 0.0  # runs on this machine: no bill
+            return
         run.metrics.cost_usd = self.prices.cost(
             run.target.ref.provider, run.target.ref.model, m.input_tokens or 0,
             m.output_tokens or 0)

@@ -145,8 +145,17 @@ class Totals:
     complete: bool  # every answer reported its token counts
 
 
+def _counts(answer: Answer) -> bool:
+    """An answer that produced something (a failure before the first token did not)."""
+    if not answer.finished:
+        return False
+    m = answer.metrics
+    return (answer.state is ModelState.DONE or bool(answer.text)
+            or m.input_tokens is not None or m.output_tokens is not None)
+
+
 def totals(entries: Sequence[TurnEntry]) -> Totals:
-    answers = [e.answer for e in entries if e.answer is not None and e.answer.finished]
+    answers = [e.answer for e in entries if e.answer is not None and _counts(e.answer)]
     tokens_in = tokens_out = 0
     cost: float | None = None
     complete = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import shutil
 import sqlite3
 import time
@@ -45,12 +46,28 @@ def backup_damaged(path: Path) -> Path | None:
     """Copy the file (and its WAL, which may hold committed data) next to it; never move it."""
     if not path.exists():
         return None
+    previous = _identical_backup(path)
+    if previous is not None:
+        return previous  # opening the same damaged file again must not pile up copies
     target = _free_name(path.with_name(f"{path.name}.damaged-{_stamp()}"))
     shutil.copy2(path, target)
     wal = path.with_name(path.name + "-wal")
     if wal.exists():
         shutil.copy2(wal, target.with_name(target.name + "-wal"))
     return target
+
+
+def _identical_backup(path: Path) -> Path | None:
+    wal = path.with_name(path.name + "-wal")
+    for candidate in sorted(path.parent.glob(f"{path.name}.damaged-*")):
+        if candidate.name.endswith("-wal"):
+            continue
+        candidate_wal = candidate.with_name(candidate.name + "-wal")
+        if (filecmp.cmp(candidate, path, shallow=False)
+                and wal.exists() == candidate_wal.exists()
+                and (not wal.exists() or filecmp.cmp(candidate_wal, wal, shallow=False))):
+            return candidate
+    return None
 
 
 def set_aside(path: Path) -> Path | None:

@@ -114,6 +114,8 @@ def check_string(value: object, where: str, *, max_len: int | None = None) -> st
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise fail(where, "contains an invalid character (a lone UTF-16 surrogate)") from None
+    if "\x00" in value:
+        raise fail(where, "contains a NUL character")
     if max_len is not None and len(value) > max_len:
         raise fail(where, f"longer than {max_len} characters")
     return value

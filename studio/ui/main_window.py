@@ -2,13 +2,16 @@
 
 Everything slow happens in the engine's tasks; the window only reacts to per-frame batches
 (`Comparison`) and opens dialogs with `open()`/`show()`, never with a nested `exec()`.
+Follow-ups, branches and joining models are in `WindowThreads`; the history (the store,
+reopening and re-running runs, the library panel) in `WindowHistory`; the welcome screen,
+the offline first start and the settings dialogs in `WindowDialogs`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, Signal
@@ -33,16 +36,23 @@ from studio.core.model_sets import (
 )
 from studio.core.paths import StudioPaths
 from studio.core.runner import Engine, ModelTarget
+from studio.core.thread import Thread
+from studio.store import Store
 from studio.ui.style import app_icon
 from studio.ui.workspace.actions import build_menus, create_actions
 from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.diff_dialog import DiffDialog
 from studio.ui.workspace.history import HISTORY_FILE, PromptHistory
 from studio.ui.workspace.layouts import LayoutMode, PaneArea
+from studio.ui.workspace.local_offer import LocalOffer
+from studio.ui.workspace.pane import AnswerPane
 from studio.ui.workspace.previews_tab import PreviewsTab
 from studio.ui.workspace.prompt_area import PromptArea
 from studio.ui.workspace.ui_state import load_state, save_state
 from studio.ui.workspace.variables import VariablesDialog, fill_variables, find_variables
+from studio.ui.workspace.window_dialogs import WindowDialogs
+from studio.ui.workspace.window_history import SendOrigin, WindowHistory
+from studio.ui.workspace.window_threads import WindowThreads
 
 if TYPE_CHECKING:
     from studio.ui.settings.model_lists import ModelListCache
@@ -50,13 +60,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowThreads, WindowHistory, WindowDialogs, QMainWindow):
     closed = Signal()  # the window was closed; the application shuts down after this
 
     def __init__(self, engine: Engine, *, paths: StudioPaths,
                  registry: ProviderRegistry | None = None,
                  model_sets: ModelSetStore | None = None,
+                 store: Store | None = None,
                  show_welcome: bool | None = None, parent: QWidget | None = None) -> None:
+        """`store`: the history database (default: opened from `paths`; when it cannot be
+        opened the window says why and works without history). The window closes it in
+        `shutdown()`, after the last answer is saved."""
         super().__init__(parent)
         self.engine = engine
         self.paths = paths
@@ -66,6 +80,7 @@ class MainWindow(QMainWindow):
         self.comparison: Comparison | None = None
         self._retired: list[Comparison] = []
         self._dialogs: set[QDialog] = set()
+        self._local_offer: LocalOffer | None = None
         self.state = load_state(paths.settings_file)
         self._zoom = self.state.zoom
         self.setWindowTitle(APP_NAME)
@@ -85,6 +100,8 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.prompt_area = PromptArea(PromptHistory(paths.config / HISTORY_FILE))
         self.prompt_area.sendRequested.connect(self.submit)
+        self.prompt_area.followUpRequested.connect(self.submit_follow_up)
+        self.prompt_area.editCancelled.connect(self.cancel_edit)
         self.prompt_area.stopRequested.connect(self.stop_all)
         self.model_bar = self.prompt_area.model_bar
         self.model_bar.pickRequested.connect(self.open_model_picker)
@@ -100,10 +117,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self._welcome: QWidget | None = None
 
+        self._editing: int | None = None  # the turn whose prompt is being edited
         self.actions_ = create_actions(self)
         self.toolbar = build_menus(self, self.actions_)
         self._connect_actions()
         self.statusBar().showMessage("Ready", 2000)
+        self._init_history(store)
         self._restore(show_welcome)
 
     # -- setup -------------------------------------------------------------------------
@@ -114,6 +133,8 @@ class MainWindow(QMainWindow):
         a.providers.triggered.connect(self.open_providers)
         a.quit.triggered.connect(self.close)
         a.send.triggered.connect(self.submit)
+        a.follow_up.triggered.connect(self.submit_follow_up)
+        a.add_models.triggered.connect(self.open_add_models)
         a.stop_all.triggered.connect(self.stop_all)
         a.retry.triggered.connect(self.retry_current)
         a.retry_failed.triggered.connect(self.retry_failed)
@@ -194,19 +215,30 @@ class MainWindow(QMainWindow):
 
     def submit(self) -> None:
         """What Send and Ctrl+Enter do: ask for {{variables}} if any, then send."""
-        prompt = self.prompt_area.prompt()
-        if not prompt.strip():
-            self.statusBar().showMessage("Write a prompt first.", 4000)
-            self.prompt_area.editor.setFocus()
-            return
         targets = self.model_bar.targets()
+        if not self._prompt_ready():
+            return
         if not targets:
             self.statusBar().showMessage("Choose at least one model.", 4000)
             self.open_model_picker()
             return
-        names = find_variables(prompt)
+        self._with_variables(lambda template, prompt, values: self._send_from_editor(
+            template, prompt, values, targets))
+
+    def _prompt_ready(self) -> bool:
+        if self.prompt_area.prompt().strip():
+            return True
+        self.statusBar().showMessage("Write a prompt first.", 4000)
+        self.prompt_area.editor.setFocus()
+        return False
+
+    def _with_variables(self, then: Callable[[str, str, dict[str, str]], None]) -> None:
+        """Call `then(template, prompt, values)` once every {{variable}} of the prompt in the
+        editor has a value (asked for in a dialog)."""
+        template = self.prompt_area.prompt()
+        names = find_variables(template)
         if not names:
-            self._send_from_editor(prompt, prompt, targets)
+            then(template, template, {})
             return
         dialog = VariablesDialog(names, self.state.variables or {}, self)
         self._keep(dialog)
@@ -215,39 +247,72 @@ class MainWindow(QMainWindow):
             if result == QDialog.DialogCode.Accepted:
                 values = dialog.values()
                 self.state.variables = {**(self.state.variables or {}), **values}
-                self._send_from_editor(prompt, fill_variables(prompt, values), targets)
+                then(template, fill_variables(template, values), values)
 
         dialog.finished.connect(finished)
         dialog.open()
 
-    def _send_from_editor(self, template: str, prompt: str, targets: list[ModelTarget]) -> None:
+    def _send_from_editor(self, template: str, prompt: str, values: dict[str, str],
+                          targets: list[ModelTarget]) -> None:
         self.prompt_area.editor.remember(template)
-        self.send(prompt, targets, system=self.prompt_area.system_prompt())
+        origin = self._origin_for(template)
+        self.send(prompt, targets, system=self.prompt_area.system_prompt(),
+                  origin=SendOrigin(template, values, origin.title, origin.collection_id,
+                                    origin.prompt_id))
 
     def send(self, prompt: str, targets: list[ModelTarget] | None = None, *,
-             system: str | None = None) -> Comparison:
-        """Start a comparison of `prompt` across `targets` (default: the model bar's)."""
+             system: str | None = None, origin: SendOrigin | None = None) -> Comparison:
+        """Start a comparison of `prompt` across `targets` (default: the model bar's), saved
+        to the history as a new run. `origin` says which template/prompt it came from."""
         if targets is None:
             targets = self.model_bar.targets()
+        origin = origin or SendOrigin(prompt)
+        comparison = self._show_comparison(Comparison(
+            self.engine, Thread(targets, system), self, recorder=self._new_recorder()))
+        comparison.start(prompt, template=origin.template, variables=dict(origin.variables),
+                         title=origin.title, collection_id=origin.collection_id,
+                         prompt_id=origin.prompt_id)
+        self.previews.set_comparison(comparison)
+        self.statusBar().showMessage(f"Sent to {len(targets)} models", 3000)
+        return comparison
+
+    def _show_comparison(self, comparison: Comparison) -> Comparison:
+        """Put `comparison` on screen in place of the current one."""
         self.show_workspace()
         self._retire_comparison()
-        comparison = Comparison(self.engine, prompt, system, targets, self)
+        self._set_editing(None)
         comparison.stateChanged.connect(self._update_running)
         comparison.finished.connect(self._on_finished)
+        comparison.paneAdded.connect(self._on_pane_added)
+        comparison.threadChanged.connect(self._on_thread_changed)
+        comparison.editRequested.connect(self.edit_turn)
+        comparison.historyFailed.connect(self._on_history_failed)
         for pane in comparison.panes:
-            pane.focusRequested.connect(self.pane_area.toggle_focus)
-            pane.diffRequested.connect(self.open_diff)
-            pane.previewToggled.connect(self._on_pane_preview)
-            if self._zoom:
-                pane.set_zoom(self._zoom)
+            self._wire_pane(pane)
         self.comparison = comparison
         for old in self.pane_area.set_panes(comparison.panes):
             old.deleteLater()
         self.actions_.focus.setChecked(False)
-        comparison.start()
         self.previews.set_comparison(comparison)
-        self.statusBar().showMessage(f"Sent to {len(targets)} models", 3000)
+        self._update_running()
         return comparison
+
+    def _wire_pane(self, pane: AnswerPane) -> None:
+        pane.focusRequested.connect(self.pane_area.toggle_focus)
+        pane.diffRequested.connect(self.open_diff)
+        pane.previewToggled.connect(self._on_pane_preview)
+        if self._zoom:
+            pane.set_zoom(self._zoom)
+
+    def _on_pane_added(self, pane: AnswerPane) -> None:
+        self._wire_pane(pane)
+        comparison = self.comparison
+        if comparison is not None and pane in comparison.panes:
+            self.pane_area.add_pane(pane)
+
+    def _on_thread_changed(self) -> None:
+        self.previews.refresh()
+        self._update_running()
 
     def _retire_comparison(self) -> None:
         old = self.comparison
@@ -267,6 +332,7 @@ class MainWindow(QMainWindow):
 
     def new_comparison(self) -> None:
         self._retire_comparison()
+        self._set_editing(None)
         for old in self.pane_area.set_panes([]):
             old.deleteLater()
         self.previews.set_comparison(None)
@@ -288,17 +354,23 @@ class MainWindow(QMainWindow):
             self.comparison.retry_failed()
 
     def _update_running(self) -> None:
-        running = self.comparison is not None and self.comparison.running
+        comparison = self.comparison
+        running = comparison is not None and comparison.running
         self.prompt_area.set_running(running)
         self.actions_.stop_all.setEnabled(running)
+        threaded = comparison is not None and bool(comparison.chat.turns)
+        self.prompt_area.set_follow_up_available(threaded and not running)
+        self.actions_.follow_up.setEnabled(threaded and not running)
+        self.actions_.add_models.setEnabled(threaded)
 
     def _on_finished(self) -> None:
         self._update_running()
         comparison = self.comparison
         if comparison is not None:
-            failed = sum(1 for r in comparison.runs if r.error is not None)
+            answers = comparison.answers()
+            failed = sum(1 for a in answers if a.error is not None)
             note = f", {failed} failed or stopped" if failed else ""
-            self.statusBar().showMessage(f"All {len(comparison.runs)} answers in{note}", 5000)
+            self.statusBar().showMessage(f"All {len(answers)} answers in{note}", 5000)
 
     # -- view --------------------------------------------------------------------------
 
@@ -351,91 +423,6 @@ class MainWindow(QMainWindow):
     def show_workspace(self) -> None:
         self.stack.setCurrentWidget(self.splitter)
 
-    # -- welcome, settings, model picker ---------------------------------------------------
-
-    def _needs_welcome(self) -> bool:
-        from studio.ui.settings.welcome import needs_welcome
-
-        return needs_welcome(self.registry, self.engine.keys)
-
-    def show_welcome(self) -> None:
-        if self._welcome is None:
-            from studio.ui.settings.welcome import WelcomeWidget
-
-            # Importing llama-cpp just to grey out a button would slow the first start down;
-            # whether it is installed is enough here.
-            welcome = WelcomeWidget(
-                local_available=importlib.util.find_spec("llama_cpp") is not None)
-            welcome.addKeyRequested.connect(self.open_providers)
-            welcome.compatibleServerRequested.connect(self._add_compatible_server)
-            welcome.localModelsRequested.connect(self._use_local_models)
-            self.stack.addWidget(welcome)
-            self._welcome = welcome
-        self.stack.setCurrentWidget(self._welcome)
-
-    def _use_local_models(self) -> None:
-        try:
-            config = self.registry.get("local")
-        except CatalogError as exc:
-            self.statusBar().showMessage(str(exc), 5000)
-            return
-        from studio.core.catalog import ModelRef
-
-        self.model_bar.set_targets([ModelTarget(ModelRef("local", m), config)
-                                    for m in config.models])
-        self.show_workspace()
-        self.prompt_area.editor.setFocus()
-
-    @property
-    def model_cache(self) -> ModelListCache:
-        if self._model_cache is None:
-            from studio.ui.settings.model_lists import ModelListCache, model_cache_file
-
-            self._model_cache = ModelListCache(model_cache_file(self.paths.cache))
-        return self._model_cache
-
-    def open_providers(self) -> QDialog:
-        from studio.ui.settings.providers_dialog import ProvidersDialog
-
-        dialog = ProvidersDialog(self.registry, self.engine.keys, self.model_cache,
-                                 client=self.engine.client, parent=self)
-        dialog.providersChanged.connect(self._on_providers_changed)
-        self._keep(dialog)
-        dialog.open()
-        return dialog
-
-    def _add_compatible_server(self) -> None:
-        dialog = self.open_providers()
-        show_form = getattr(dialog, "show_add_endpoint", None)
-        if callable(show_form):
-            show_form("openai")
-
-    def _on_providers_changed(self) -> None:
-        self.registry = ProviderRegistry(self.paths.providers_file)
-        if self._welcome is not None and self.stack.currentWidget() is self._welcome \
-                and not self._needs_welcome():
-            self.show_workspace()
-
-    def open_model_picker(self) -> QDialog:
-        from studio.ui.model_picker import ModelPicker
-
-        picker = ModelPicker(self.registry, self.engine.keys, self.model_cache, self.model_sets,
-                             client=self.engine.client, initial=self.model_bar.targets(),
-                             parent=self)
-        picker.accepted_targets.connect(self._on_models_picked)
-        self._keep(picker)
-        picker.open()
-        return picker
-
-    def _on_models_picked(self, targets: list[ModelTarget]) -> None:
-        self.model_bar.set_targets(targets)
-        self.show_workspace()
-
-    def show_about(self) -> QDialog:
-        from studio.ui.about import show_about
-
-        return show_about(self, self.paths)
-
     def _keep(self, dialog: QDialog) -> None:
         # Non-modal dialogs need an owner reference until they close.
         self._dialogs.add(dialog)
@@ -457,9 +444,14 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
     async def shutdown(self) -> None:
-        """Wait for every model task this window started to end (after `close()`)."""
+        """Wait for every model task this window started to end (after `close()`), so their
+        last states are saved, then close the history."""
+        if self._local_offer is not None:
+            self._local_offer.cancel()
+            await self._local_offer.wait()
         comparisons = [c for c in (self.comparison, *self._retired) if c is not None]
         for comparison in comparisons:
             comparison.close()
         if comparisons:
             await asyncio.gather(*(c.wait() for c in comparisons))
+        self._close_history()

@@ -14,13 +14,15 @@ output, for each form in which a key travels.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,6 +162,8 @@ def test_a_scripted_session_leaves_no_key_anywhere(sims: dict[str, Simulator],
                                                    studio_home: Path, tmp_path: Path) -> None:
     home = studio_home
     t = Transcript()
+    exported = tmp_path / "export" / "leaks.json"
+    exported.parent.mkdir()
 
     def run(*args: str, stdin: str | None = None, code: int | None = 0) -> Result:
         r = watched_cli(*args, home=home, transcript=t, stdin=stdin)
@@ -167,9 +171,40 @@ def test_a_scripted_session_leaves_no_key_anywhere(sims: dict[str, Simulator],
             assert r.code == code, (args, r.out, r.err)
         return r
 
+    database = home / "data" / "studio.sqlite3"
     for protocol in PROTOCOLS:
         run("providers", "add", PROVIDERS[protocol], "--kind", protocol, "--base-url",
             sims[protocol].url(protocol))
+    with contextlib.ExitStack() as stack:
+        session(run, sims, models=[f"{PROVIDERS[p]}:ok" for p in PROTOCOLS], stack=stack,
+                database=database, exported=exported)
+        # The search, while the WAL is still held: every file, output, command line.
+        wal = database.with_name("studio.sqlite3-wal")
+        assert wal.exists() and wal.stat().st_size > 0
+        files = list(_files_under(home, exported))
+        assert {database, wal, exported} <= set(files)
+        leaks = {}
+        for path in files:
+            found = _occurrences(path.read_bytes())
+            if found:
+                leaks[str(path)] = found
+    for index, text in enumerate(t.outputs):
+        found = _occurrences(text.encode())
+        if found:
+            leaks[f"output #{index}"] = found
+    for data in t.cmdlines + t.environs:
+        found = _occurrences(data)
+        if found:
+            leaks[data.replace(b"\0", b" ")[:200].decode(errors="replace")] = found
+    assert not leaks, leaks
+    # Sampling really saw the CLI processes (and their children: keyring's backend
+    # discovery runs ldconfig and gcc through ctypes.util.find_library).
+    assert sum(b"-m\0studio\0" in c for c in t.cmdlines) >= 20
+
+
+def session(run: Callable[..., Result], sims: dict[str, Simulator], *, models: list[str],
+            stack: contextlib.ExitStack, database: Path, exported: Path) -> None:
+    """The user's session: keys, good runs, 401s, a wrong key, -v, history, export."""
     try:
         for protocol in PROTOCOLS:
             run("keys", "set", PROVIDERS[protocol], stdin=KEYS[protocol] + "\n")
@@ -185,9 +220,12 @@ def test_a_scripted_session_leaves_no_key_anywhere(sims: dict[str, Simulator],
                 f"<html><head><title>Forbidden for {KEYS[protocol]}</title></head>"
                 "</html>").encode()))
             sims[protocol].script("ok", Synthetic(["fine", " answer"]))
-        models = [f"{PROVIDERS[p]}:ok" for p in PROTOCOLS]
         ok = run("run", *[a for m in models for a in ("-m", m)], "-p", "Hello", "--json")
         assert [r["text"] for r in ok.json()["results"]] == ["fine answer"] * 3
+        # An idle reader keeps SQLite from folding the WAL away when each command exits,
+        # so what every later command wrote is still there, raw, to be searched.
+        wal_holder = stack.enter_context(contextlib.closing(sqlite3.connect(database)))
+        wal_holder.execute("SELECT count(*) FROM sqlite_schema").fetchone()
         for protocol in PROTOCOLS:
             (seen,) = sims[protocol].requests_for("ok")
             assert seen.presented_key == KEYS[protocol]
@@ -235,35 +273,12 @@ def test_a_scripted_session_leaves_no_key_anywhere(sims: dict[str, Simulator],
         run("history", "list")
         assert run("search", "fine", "--json").json()
         run("search", "Incorrect")
-        exported = tmp_path / "export" / "leaks.json"
-        exported.parent.mkdir()
         run("collections", "export", "Leaks", "-o", str(exported), "--with-runs")
         run("collections", "export", "Leaks", "-o", "-", "--with-runs")
         assert "Incorrect API key provided" in exported.read_text()
     finally:
         for protocol in PROTOCOLS:
             run("keys", "delete", PROVIDERS[protocol], code=None)
-
-    # The search: every file, every output, every command line and environment.
-    leaks = {}
-    files = list(_files_under(home, exported))
-    assert any(p.name == "studio.sqlite3" for p in files)
-    for path in files:
-        found = _occurrences(path.read_bytes())
-        if found:
-            leaks[str(path)] = found
-    for index, text in enumerate(t.outputs):
-        found = _occurrences(text.encode())
-        if found:
-            leaks[f"output #{index}"] = found
-    for data in t.cmdlines + t.environs:
-        found = _occurrences(data)
-        if found:
-            leaks[data.replace(b"\0", b" ")[:200].decode(errors="replace")] = found
-    assert not leaks, leaks
-    # Sampling really saw the CLI processes (and their children: keyring's backend
-    # discovery runs ldconfig and gcc through ctypes.util.find_library).
-    assert sum(b"-m\0studio\0" in c for c in t.cmdlines) >= 20
 
 
 # --- the log filter ---------------------------------------------------------------------
@@ -377,18 +392,22 @@ def test_a_key_from_the_environment_leaks_nowhere_either(studio_home: Path) -> N
         run("providers", "add", "env-openai", "--kind", "openai", "--base-url",
             sim.url("openai"), "--key-env", "LEAK_TEST_KEY")
         run("collections", "add", "Env")
-        run("prompts", "add", "--collection", "Env", "--title", "Echo", "-p", "Say hi")
-        r = run("-v", "run", "--collection", "Env", "-m", "env-openai:echo",
-                "-m", "env-openai:ok", "--json", code=1)
-        assert "HTTP Request: POST" in r.err
-        assert "Incorrect API key provided: [redacted]" in r.out
-        assert [q.presented_key for q in sim.requests] == [key, key]
-        run("history", "show", "1")
-        exported = studio_home.parent / "env-export.json"
-        run("collections", "export", "Env", "-o", str(exported), "--with-runs")
-
-    marker = key.encode()
-    assert all(marker not in path.read_bytes() for path in _files_under(studio_home, exported))
+        database = studio_home / "data" / "studio.sqlite3"
+        with contextlib.closing(sqlite3.connect(database)) as wal_holder:
+            wal_holder.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+            run("prompts", "add", "--collection", "Env", "--title", "Echo", "-p", "Say hi")
+            r = run("-v", "run", "--collection", "Env", "-m", "env-openai:echo",
+                    "-m", "env-openai:ok", "--json", code=1)
+            assert "HTTP Request: POST" in r.err
+            assert "Incorrect API key provided: [redacted]" in r.out
+            assert [q.presented_key for q in sim.requests] == [key, key]
+            run("history", "show", "1")
+            exported = studio_home.parent / "env-export.json"
+            run("collections", "export", "Env", "-o", str(exported), "--with-runs")
+            marker = key.encode()
+            files = list(_files_under(studio_home, exported))
+            assert database.with_name("studio.sqlite3-wal") in files
+            assert all(marker not in path.read_bytes() for path in files)
     assert all(key not in text for text in t.outputs)
     assert all(marker not in c for c in t.cmdlines)
     # The environment is where this key is meant to be; nowhere else.

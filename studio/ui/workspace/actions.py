@@ -18,6 +18,8 @@ class WindowActions:
     providers: QAction
     quit: QAction
     send: QAction
+    follow_up: QAction
+    add_models: QAction
     stop_all: QAction
     retry: QAction
     retry_failed: QAction
@@ -75,6 +77,11 @@ def create_actions(window: QMainWindow) -> WindowActions:
         quit=_action(window, "&Quit", ["Ctrl+Q"]),
         send=_action(window, "&Send", ["Ctrl+Return", "Ctrl+Enter"], "send",
                      "Send the prompt to every selected model (Ctrl+Enter)"),
+        follow_up=_action(window, "&Follow up", ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
+                          "send", "Continue the thread with the panes whose \"Follow-ups\" "
+                          "box is checked (Ctrl+Shift+Enter)"),
+        add_models=_action(window, "&Add models to this thread…", ["Ctrl+Shift+M"], "models",
+                           "New models join the thread on screen and answer its last prompt"),
         stop_all=_action(window, "S&top all", ["Esc", "Ctrl+."], "stop",
                          "Stop every running model (Esc)"),
         retry=_action(window, "&Retry current pane", ["Ctrl+R"], "retry",
@@ -110,11 +117,11 @@ def build_menus(window: QMainWindow, a: WindowActions) -> QToolBar:
     file_menu.addAction(a.quit)
 
     run_menu = bar.addMenu("&Run")
-    run_menu.addActions([a.send, a.stop_all])
+    run_menu.addActions([a.send, a.follow_up, a.stop_all])
     run_menu.addSeparator()
     run_menu.addActions([a.retry, a.retry_failed])
     run_menu.addSeparator()
-    run_menu.addAction(a.models)
+    run_menu.addActions([a.models, a.add_models])
 
     view_menu = bar.addMenu("&View")
     view_menu.addActions(list(a.layouts.values()))

@@ -1,107 +1,316 @@
-"""One sent prompt: its panes, its engine session and the per-frame delivery between them.
+"""One comparison: a thread of prompts, its panes, its engine sessions and its history.
 
-A comparison is the unit a follow-up will extend: the panes already show a sequence of
-turns (`AnswerView.begin_turn`), and `prompt`/`system` are what a thread is built from.
+The first prompt goes to every model; follow-ups go to the models whose pane is included,
+each with its own thread; an answer can be regenerated, an earlier prompt edited into a new
+branch, a model added. Every step is mirrored into the store as it happens (a
+`ThreadRecorder`), and each answer is saved the moment it ends, with its partial text saved
+every couple of seconds while it streams.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from studio.core.request import ChatRequest, single_turn
+from studio.core.conversation import context_overflow
+from studio.core.events import ReasoningDelta, TextDelta
+from studio.core.metrics import Metrics
 from studio.core.runner import Engine, ModelRun, ModelState, ModelTarget, RunSession
+from studio.core.thread import HEAD, Answer, Thread, ThreadTurn
+from studio.store import RunId
+from studio.store.threads import ThreadRecorder
 from studio.ui.workspace.coalescer import FrameBatch, StreamCoalescer
 from studio.ui.workspace.metrics_strip import Standing, rank_badges
 from studio.ui.workspace.pane import AnswerPane
 
 LIVE_METRICS_MS = 250  # tokens/s and total time tick while streaming; no need for 60 Hz
+PROGRESS_SAVE_MS = 2000  # a crash loses at most this much of a streaming answer
 
 
-def build_jobs(targets: list[ModelTarget], prompt: str,
-               system: str | None) -> list[tuple[ModelTarget, ChatRequest]]:
-    return [(t, single_turn(t.ref.model, prompt, system, t.settings)) for t in targets]
+class _SessionListener:
+    """The engine listener of one session: routes its runs to their panes (slots) and
+    saves each answer the moment it ends. Saving here, on the engine's state change, rather
+    than on the next frame keeps it working after the panes are gone (a window closed
+    mid-stream still gets its cancelled answers saved)."""
+
+    def __init__(self, comparison: Comparison, turn_key: int, answers: Sequence[Answer]) -> None:
+        self._comparison = comparison
+        self._coalescer = comparison.coalescer
+        self._turn_key = turn_key
+        self._answers = list(answers)
+        self._slots = [a.slot for a in answers]
+
+    def on_delta(self, run: ModelRun, event: TextDelta | ReasoningDelta) -> None:
+        self._coalescer.push_delta(self._slots[run.index], event)
+
+    def on_state(self, run: ModelRun) -> None:
+        self._coalescer.push_state(self._slots[run.index], run)
+        if run.state.finished:
+            self._comparison._answer_ended(self._turn_key, self._answers[run.index])
 
 
 class Comparison(QObject):
     stateChanged = Signal()  # some model changed state (running/finished)
     progressed = Signal()  # a few times a second while streaming, and on state changes
     finished = Signal()  # every model ended (done, failed or cancelled)
+    threadChanged = Signal()  # a prompt was added, a branch switched, a model added
+    paneAdded = Signal(object)  # AnswerPane of a model that joined the thread
+    editRequested = Signal(int)  # the user wants to edit an earlier prompt (turn key)
+    historyFailed = Signal(str)  # saving stopped; the message says why
 
-    def __init__(self, engine: Engine, prompt: str, system: str | None,
-                 targets: list[ModelTarget], parent: QObject | None = None) -> None:
+    def __init__(self, engine: Engine, thread: Thread, parent: QObject | None = None, *,
+                 recorder: ThreadRecorder | None = None) -> None:
         super().__init__(parent)
-        self.prompt = prompt
-        self.system = system
-        self.targets = list(targets)
-        self.panes = [AnswerPane(i, t) for i, t in enumerate(self.targets)]
-        for pane in self.panes:
-            pane.view.begin_turn()
-            pane.stopRequested.connect(self.stop)
-            pane.retryRequested.connect(self.retry)
-        self.coalescer = StreamCoalescer(self._apply, parent=self)
-        self._live = QTimer(self)
-        self._live.setInterval(LIVE_METRICS_MS)
-        self._live.timeout.connect(self._tick)
+        self.chat = thread  # (not `thread`: QObject.thread() is taken)
+        self.recorder = recorder
         self._engine = engine
-        self.session: RunSession | None = None
+        self.coalescer = StreamCoalescer(self._apply, parent=self)
+        self.panes: list[AnswerPane] = []
+        for slot, target in enumerate(thread.models):
+            self._make_pane(slot, target)
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(LIVE_METRICS_MS)
+        self._live_timer.timeout.connect(self._tick)
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setInterval(PROGRESS_SAVE_MS)
+        self._progress_timer.timeout.connect(self._save_progress)
+        self.sessions: list[RunSession] = []
+        self._live: dict[int, tuple[int, Answer]] = {}  # slot → (turn key, answer) started here
+        self._jobs: dict[int, tuple[RunSession, int]] = {}  # slot → its session and run index
+        self._saved_chars: dict[int, int] = {}
+        self._shots: set[tuple[int, int, int]] = set()
         self._closed = False
+        self._history_warned = False
         # Cancelling a task again while it closes its connection would cut that short.
         self._stopping: set[int] = set()
+        if thread.turns:
+            self._render(range(len(self.panes)))
+            self._update_badges()
 
-    def start(self) -> RunSession:
-        self.session = self._engine.start(build_jobs(self.targets, self.prompt, self.system),
-                                          self.coalescer)
-        for pane, run in zip(self.panes, self.session.runs, strict=True):
-            pane.bind(run)
-        self._live.start()
-        self.stateChanged.emit()
-        return self.session
+    def _make_pane(self, slot: int, target: ModelTarget) -> AnswerPane:
+        pane = AnswerPane(slot, target)
+        pane.stopRequested.connect(self.stop)
+        pane.retryRequested.connect(self.retry)
+        pane.turnActionRequested.connect(self._on_turn_action)
+        pane.previewFinished.connect(self._on_preview_finished)
+        if self.chat.turns and not self.chat.asked_in_head(slot):
+            pane.set_included(False)  # it had left the thread (or was not asked) last time
+        self.panes.append(pane)
+        return pane
+
+    # -- what it holds -----------------------------------------------------------------
+
+    @property
+    def prompt(self) -> str:
+        branch = self.chat.branch()
+        return branch[0].prompt if branch else ""
+
+    @property
+    def system(self) -> str | None:
+        return self.chat.system
+
+    @property
+    def targets(self) -> list[ModelTarget]:
+        return list(self.chat.models)
+
+    @property
+    def run_id(self) -> RunId | None:
+        return self.recorder.run_id if self.recorder is not None else None
+
+    def answers(self) -> list[Answer]:
+        """Each model's current answer to the prompt on screen (by slot)."""
+        return self.chat.current_answers()
 
     @property
     def runs(self) -> list[ModelRun]:
-        return self.session.runs if self.session is not None else []
+        """The engine runs behind the answers on screen (answers reopened from history have
+        none)."""
+        return [a.run for a in self.answers() if a.run is not None]
+
+    @property
+    def session(self) -> RunSession | None:
+        return self.sessions[-1] if self.sessions else None
 
     @property
     def running(self) -> bool:
         """Some model is still working (as the engine sees it)."""
-        return any(not r.state.finished for r in self.runs)
+        return any(not answer.finished for _key, answer in self._live.values())
 
     @property
     def settled(self) -> bool:
         """Every model has ended and the panes show all of it."""
-        return self.session is not None and not self.running and not self.coalescer.pending
+        return not self.running and not self.coalescer.pending
+
+    def included_slots(self) -> list[int]:
+        return [p.index for p in self.panes if p.included]
+
+    # -- sending -----------------------------------------------------------------------
+
+    def start(self, prompt: str, *, template: str | None = None,
+              variables: dict[str, str] | None = None, title: str = "",
+              collection_id: int | None = None, prompt_id: int | None = None) -> RunSession | None:
+        """Send the first prompt to every model (and start its run in the history)."""
+        turn = self.chat.add_turn(prompt, None)
+        answers = [self.chat.ask(turn, slot) for slot in range(len(self.chat.models))]
+        if self.recorder is not None:
+            from studio.store import CollectionId, PromptId
+
+            self.recorder.start(
+                self.chat, turn, template=template if template is not None else prompt,
+                variables=variables, title=title,
+                collection_id=CollectionId(collection_id) if collection_id is not None else None,
+                prompt_id=PromptId(prompt_id) if prompt_id is not None else None)
+        return self._send(turn, answers, range(len(self.panes)))
+
+    def follow_up(self, prompt: str, slots: Iterable[int] | None = None, *,
+                  after: int | Literal["head"] | None = HEAD) -> list[int]:
+        """Send `prompt` after turn `after` (default: the last one on screen) to `slots`
+        (default: the included panes). Returns the slots asked; [] when nothing was sent."""
+        if self.running or self._closed:
+            return []
+        asked = sorted(set(self.included_slots() if slots is None else slots))
+        if not asked:
+            return []
+        turn = self.chat.add_turn(prompt, after)
+        answers = [self.chat.ask(turn, slot) for slot in asked]
+        if self.recorder is not None:
+            self.recorder.add_turn(turn)
+        self._send(turn, answers, range(len(self.panes)))
+        self.threadChanged.emit()
+        return asked
+
+    def branch_from(self, key: int, prompt: str, slots: Iterable[int] | None = None) -> list[int]:
+        """Edit the prompt of turn `key`: the new prompt starts a sibling branch."""
+        return self.follow_up(prompt, slots, after=self.chat.turn(key).parent)
+
+    def retry(self, index: int) -> None:
+        """Run one model's last prompt again: a new attempt; the earlier one is kept."""
+        self.regenerate([index])
+
+    def retry_failed(self) -> list[int]:
+        slots = [a.slot for a in self.answers()
+                 if a.state in (ModelState.FAILED, ModelState.CANCELLED)]
+        return self.regenerate(slots)
+
+    def regenerate(self, slots: Iterable[int]) -> list[int]:
+        turn = self.chat.head_turn
+        if turn is None or self._closed:
+            return []
+        chosen = []
+        for slot in sorted(set(slots)):
+            answer = turn.answer(slot)
+            if answer is not None and answer.finished:
+                chosen.append(slot)
+        answers = [self.chat.ask(turn, slot) for slot in chosen]
+        if self.recorder is not None:
+            for answer in answers:
+                self.recorder.new_attempt(turn.key, answer)
+        if answers:
+            self._send(turn, answers, chosen)
+        return chosen
+
+    def add_model(self, target: ModelTarget) -> AnswerPane:
+        """A model joins the thread: it gets a pane and answers the prompt on screen, with
+        the earlier shared prompts (and no answers) as its history."""
+        slot = self.chat.add_model(target)
+        if self.recorder is not None:
+            self.recorder.add_model(target)
+        pane = self._make_pane(slot, target)
+        pane.set_included(True)
+        self.paneAdded.emit(pane)
+        turn = self.chat.head_turn
+        if turn is not None and not self._closed:
+            answer = self.chat.ask(turn, slot)
+            if self.recorder is not None:
+                self.recorder.new_attempt(turn.key, answer)
+            self._send(turn, [answer], [slot])
+        self.threadChanged.emit()
+        return pane
+
+    def switch_branch(self, key: int, step: int) -> bool:
+        """Show another branch of the prompt `key` (step -1: the previous, 1: the next)."""
+        if self.running or self._closed or key not in self.chat.turns:
+            return False
+        head = self.chat.switch_branch(key, step)
+        if head is None:
+            return False
+        if self.recorder is not None:
+            self.recorder.set_head(head)
+            self._check_history()
+        self._render(range(len(self.panes)))
+        self._update_badges()
+        self.threadChanged.emit()
+        self.stateChanged.emit()
+        self.progressed.emit()
+        return True
+
+    def _send(self, turn: ThreadTurn, answers: list[Answer],
+              redraw: Iterable[int]) -> RunSession | None:
+        prices = self._engine.prices
+        jobs = []
+        sent: list[Answer] = []
+        for answer in answers:
+            request = self.chat.request(answer.slot, turn)
+            ref = answer.target.ref
+            overflow = context_overflow(request, prices.context_window(ref.provider, ref.model))
+            if overflow is not None:
+                # Not sent: the provider would refuse it anyway, after a wait and a charge.
+                answer.fail_unsent(f"not sent: {overflow}")
+                self._answer_ended(turn.key, answer)
+                continue
+            jobs.append((answer.target, request))
+            sent.append(answer)
+        for answer in sent:
+            self._live[answer.slot] = (turn.key, answer)
+            self._saved_chars[answer.slot] = 0
+            self._stopping.discard(answer.slot)
+            self.coalescer.forget(answer.slot)
+        session = None
+        if jobs:
+            session = self._engine.start(jobs, _SessionListener(self, turn.key, sent))
+            self.sessions = [s for s in self.sessions if not s.finished]
+            self.sessions.append(session)
+            for answer, run in zip(sent, session.runs, strict=True):
+                answer.bind(run)
+                self._jobs[answer.slot] = (session, run.index)
+            self._live_timer.start()
+            if self.recorder is not None and self.recorder.active:
+                self._progress_timer.start()
+        self._render(redraw)
+        self._update_badges()
+        self._check_history()
+        self.stateChanged.emit()
+        self.progressed.emit()
+        if self.settled:
+            self.finished.emit()
+        return session
+
+    def _render(self, slots: Iterable[int]) -> None:
+        conversation = self.chat.conversation
+        for slot in slots:
+            self.coalescer.forget(slot)
+            self.panes[slot].show_thread(self.chat.entries(slot), conversation)
 
     # -- control -----------------------------------------------------------------------
 
     def stop(self, index: int) -> None:
-        session = self.session
-        if session is None or index in self._stopping or session.runs[index].state.finished:
+        job = self._jobs.get(index)
+        live = self._live.get(index)
+        if job is None or live is None or index in self._stopping or live[1].finished:
             return
         self._stopping.add(index)
-        session.cancel(index)
+        session, run_index = job
+        session.cancel(run_index)
 
     def stop_all(self) -> None:
-        for run in self.runs:
-            self.stop(run.index)
-
-    def retry(self, index: int) -> None:
-        session = self.session
-        if session is None or self._closed or not session.runs[index].state.finished:
-            return
-        self._stopping.discard(index)
-        session.retry(index)
-        self._live.start()
-
-    def retry_failed(self) -> list[int]:
-        indices = [r.index for r in self.runs
-                   if r.state in (ModelState.FAILED, ModelState.CANCELLED)]
-        for index in indices:
-            self.retry(index)
-        return indices
+        for slot in list(self._live):
+            self.stop(slot)
 
     async def wait(self) -> None:
-        if self.session is not None:
-            await self.session.wait()
+        for session in list(self.sessions):
+            await session.wait()
         # The last state changes may still sit in the coalescer's buffer.
         self.coalescer.flush()
 
@@ -112,7 +321,66 @@ class Comparison(QObject):
         self._closed = True
         self.stop_all()
         self.coalescer.detach()
-        self._live.stop()
+        self._live_timer.stop()
+        self._progress_timer.stop()
+
+    # -- history -----------------------------------------------------------------------
+
+    def _answer_ended(self, turn_key: int, answer: Answer) -> None:
+        recorder = self.recorder
+        if recorder is not None:
+            recorder.save(turn_key, answer)
+            self._check_history()
+        if not self.running:
+            self._progress_timer.stop()
+
+    def _save_progress(self) -> None:
+        recorder = self.recorder
+        if recorder is None or not recorder.active:
+            self._progress_timer.stop()
+            return
+        for slot, (turn_key, answer) in self._live.items():
+            if answer.state is not ModelState.STREAMING:
+                continue
+            size = len(answer.text) + len(answer.reasoning)
+            if size != self._saved_chars.get(slot):
+                self._saved_chars[slot] = size
+                recorder.progress(turn_key, answer)
+        self._check_history()
+
+    def _check_history(self) -> None:
+        recorder = self.recorder
+        if recorder is not None and recorder.warning and not self._history_warned:
+            self._history_warned = True
+            self.historyFailed.emit(recorder.warning)
+
+    def _on_preview_finished(self, slot: int) -> None:
+        """Keep a picture of an answer's page in its history once it has rendered."""
+        pane = self.panes[slot]
+        preview = pane.preview
+        turn = self.chat.head_turn
+        answer = pane.answer
+        recorder = self.recorder
+        if (preview is None or turn is None or answer is None or not answer.finished
+                or recorder is None or not recorder.active):
+            return
+        key = (turn.key, slot, answer.attempt)
+        if key in self._shots:
+            return
+        self._shots.add(key)
+
+        def save(png: bytes) -> None:
+            if self.recorder is not None:
+                self.recorder.screenshot(turn.key, answer, png)
+                self._check_history()
+
+        preview.grab_png(save)
+
+    def _on_turn_action(self, _slot: int, action: str, key: int) -> None:
+        if action in ("prev", "next"):
+            self.switch_branch(key, -1 if action == "prev" else 1)
+        elif action == "edit":
+            self.editRequested.emit(key)
 
     # -- delivery ----------------------------------------------------------------------
 
@@ -124,24 +392,34 @@ class Comparison(QObject):
             panes[index].append(batch.text.get(index, ""), batch.reasoning.get(index, ""))
         if batch.states:
             for index, run in batch.states.items():
-                panes[index].update_state(run)
+                live = self._live.get(index)
+                if live is not None and live[1].run is run:
+                    panes[index].update_state(live[1])
             self._update_badges()
             self.stateChanged.emit()
             self.progressed.emit()
             if self.settled:
-                self._live.stop()
+                self._live_timer.stop()
                 self.finished.emit()
 
     def _tick(self) -> None:
-        for pane, run in zip(self.panes, self.runs, strict=False):
-            if run.state is ModelState.STREAMING:
+        for slot, (_key, answer) in self._live.items():
+            run = answer.run
+            if run is not None and run.state is ModelState.STREAMING:
+                pane = self.panes[slot]
                 pane.refresh_metrics(run.refresh_metrics())
                 pane.update_preview()
         self.progressed.emit()
 
     def _update_badges(self) -> None:
-        standings = [Standing(r.index, r.state is ModelState.DONE, r.metrics,
-                              len(r.text) if r.state is ModelState.DONE else 0)
-                     for r in self.runs]
+        answers = {a.slot: a for a in self.answers()}
+        standings = []
+        for pane in self.panes:
+            a = answers.get(pane.index)
+            if a is None:
+                standings.append(Standing(pane.index, False, Metrics()))
+                continue
+            done = a.state is ModelState.DONE
+            standings.append(Standing(a.slot, done, a.metrics, len(a.text) if done else 0))
         for index, badges in rank_badges(standings).items():
             self.panes[index].set_badges(badges)

@@ -94,6 +94,16 @@ class PaneArea(QWidget):
         self._rebuild()
         return old
 
+    def add_pane(self, pane: AnswerPane) -> None:
+        """One more pane after the others (a model joining the thread on screen)."""
+        if pane in self._panes:
+            return
+        self._panes.append(pane)
+        pane.view.verticalScrollBar().valueChanged.connect(
+            lambda _v, p=pane: self._on_pane_scrolled(p))
+        self._focused = None
+        self._rebuild()
+
     @property
     def mode(self) -> LayoutMode:
         return self._mode

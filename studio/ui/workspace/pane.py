@@ -1,6 +1,6 @@
 """One model's pane: header with status, its thread of answers, reasoning, metrics, actions.
 
-The pane shows one slot of a `Thread`: `render` draws the branch on screen from the turn
+The pane shows one slot of a `Thread`: `show_thread` draws the branch on screen from the turn
 entries (earlier turns complete, the last one possibly still streaming), and the per-frame
 batches then append to the last turn only.
 """
@@ -253,7 +253,7 @@ class AnswerPane(QFrame):
         c = colors(self.palette())
         return TurnColors(css(c.muted), css(c.accent), css(c.danger), css(c.chip_bg))
 
-    def render(self, entries: list[TurnEntry], conversation: bool) -> None:
+    def show_thread(self, entries: list[TurnEntry], conversation: bool) -> None:
         """Draw the branch from scratch: every prompt (in a conversation), every answer and
         its figures; the last answer may still be streaming and then grows by `append`."""
         self._entries = list(entries)
@@ -317,7 +317,10 @@ class AnswerPane(QFrame):
         self.turnActionRequested.emit(self.index, action, key)
 
     def show_reasoning_of(self, key: int) -> None:
-        """Show an earlier turn's reasoning in the reasoning section."""
+        """Show an earlier turn's reasoning in the reasoning section (once the last answer
+        is complete: while it streams, the section is its own)."""
+        if self._answer is not None and not self._answer.finished:
+            return
         for entry in self._entries:
             if entry.turn.key == key and entry.answer is not None:
                 self.reasoning.clear()

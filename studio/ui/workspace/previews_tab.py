@@ -55,16 +55,20 @@ class PreviewsTab(QWidget):
 
     def refresh(self) -> None:
         comparison = self._comparison
-        if not self._active or comparison is None or not comparison.runs:
-            if comparison is None or not comparison.runs:
+        answers = comparison.answers() if comparison is not None else []
+        if not self._active or not answers:
+            if not answers:
                 self._stack.setCurrentWidget(self._placeholder)
             return
         grid = self._ensure_grid()
         self._stack.setCurrentWidget(grid)
-        for run in comparison.runs:
-            key = preview_key(run.index, str(run.target.ref))
-            grid.add_preview(key, f"{run.target.ref.model} ({run.target.config.display_name})")
-            grid.set_document(key, run.html(), final=run.state.finished)
+        keys = [preview_key(a.slot, str(a.target.ref)) for a in answers]
+        for stale in set(grid.keys()) - set(keys):
+            grid.remove_preview(stale)  # another branch on screen, or a model not asked
+        for key, answer in zip(keys, answers, strict=True):
+            target = answer.target
+            grid.add_preview(key, f"{target.ref.model} ({target.config.display_name})")
+            grid.set_document(key, answer.html(), final=answer.finished)
 
     def _ensure_grid(self) -> PreviewGrid:
         if self._grid is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
     QPlainTextEdit,
     QPushButton,
     QToolButton,
@@ -17,9 +18,16 @@ from studio.ui.workspace.history import PromptHistory
 from studio.ui.workspace.model_bar import ModelBar
 from studio.ui.workspace.prompt_editor import PromptEditor, editor_font
 
+FOLLOW_UP_TIP = ("Continue the thread: send to the panes with \"Follow-ups\" checked, each "
+                 "model with its own earlier answers (Ctrl+Shift+Enter)")
+BRANCH_TIP = ("Send the edited prompt as a new branch from that point; the current branch "
+              "stays reachable (Ctrl+Shift+Enter)")
+
 
 class PromptArea(QWidget):
     sendRequested = Signal()
+    followUpRequested = Signal()
+    editCancelled = Signal()
     stopRequested = Signal()
 
     def __init__(self, history: PromptHistory, parent: QWidget | None = None) -> None:
@@ -48,21 +56,43 @@ class PromptArea(QWidget):
         self.system_edit.textChanged.connect(self._update_system_toggle)
         layout.addWidget(self.system_edit)
 
+        self.edit_bar = QWidget()
+        edit_row = QHBoxLayout(self.edit_bar)
+        edit_row.setContentsMargins(0, 0, 0, 0)
+        self.edit_label = QLabel()
+        self.edit_label.setWordWrap(True)
+        self.edit_label.setAccessibleName("Editing an earlier prompt")
+        self.edit_cancel = QToolButton()
+        self.edit_cancel.setText("Cancel edit")
+        self.edit_cancel.setAccessibleName("Cancel editing the earlier prompt")
+        self.edit_cancel.clicked.connect(self.editCancelled)
+        edit_row.addWidget(self.edit_label, 1)
+        edit_row.addWidget(self.edit_cancel)
+        self.edit_bar.hide()
+        layout.addWidget(self.edit_bar)
+
         row = QHBoxLayout()
         self.editor = PromptEditor(history)
         self.editor.submitted.connect(self.sendRequested)
+        self.editor.followUpSubmitted.connect(self.followUpRequested)
         row.addWidget(self.editor, 1)
         buttons = QVBoxLayout()
         self.send_button = QPushButton(icon("send"), "Send")
         self.send_button.setToolTip("Send to every selected model (Ctrl+Enter)")
         self.send_button.setAccessibleName("Send prompt")
         self.send_button.clicked.connect(self.sendRequested)
+        self.follow_button = QPushButton(icon("send"), "Follow up")
+        self.follow_button.setToolTip(FOLLOW_UP_TIP)
+        self.follow_button.setAccessibleName("Send as a follow-up")
+        self.follow_button.clicked.connect(self.followUpRequested)
+        self.follow_button.setEnabled(False)
         self.stop_button = QPushButton(icon("stop"), "Stop")
         self.stop_button.setToolTip("Stop every model (Esc)")
         self.stop_button.setAccessibleName("Stop all models")
         self.stop_button.clicked.connect(self.stopRequested)
         self.stop_button.setEnabled(False)
         buttons.addWidget(self.send_button)
+        buttons.addWidget(self.follow_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
         row.addLayout(buttons)
@@ -103,3 +133,17 @@ class PromptArea(QWidget):
 
     def set_running(self, running: bool) -> None:
         self.stop_button.setEnabled(running)
+
+    def set_follow_up_available(self, available: bool) -> None:
+        self.follow_button.setEnabled(available)
+
+    @property
+    def editing(self) -> bool:
+        return not self.edit_bar.isHidden()
+
+    def set_editing(self, description: str | None) -> None:
+        """Show that the editor holds an earlier prompt to branch from (None: it does not)."""
+        self.edit_bar.setVisible(description is not None)
+        self.edit_label.setText(description or "")
+        self.follow_button.setText("Send as new branch" if description else "Follow up")
+        self.follow_button.setToolTip(BRANCH_TIP if description else FOLLOW_UP_TIP)

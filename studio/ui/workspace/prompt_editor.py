@@ -79,9 +79,11 @@ def editor_font() -> QFont:
 
 
 class PromptEditor(QPlainTextEdit):
-    """Emits `submitted` on Ctrl+Enter; Up on the first line / Down on the last walk history."""
+    """Emits `submitted` on Ctrl+Enter and `followUpSubmitted` on Ctrl+Shift+Enter; Up on
+    the first line / Down on the last walk history."""
 
     submitted = Signal()
+    followUpSubmitted = Signal()
 
     def __init__(self, history: PromptHistory, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,7 +121,10 @@ class PromptEditor(QPlainTextEdit):
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
                 mods & Qt.KeyboardModifier.ControlModifier):
             event.accept()
-            self.submitted.emit()
+            if mods & Qt.KeyboardModifier.ShiftModifier:
+                self.followUpSubmitted.emit()
+            else:
+                self.submitted.emit()
             return
         plain = not (mods & ~Qt.KeyboardModifier.KeypadModifier)
         cursor = self.textCursor()

@@ -81,6 +81,8 @@ def turn_footer(entry: TurnEntry, colors: TurnColors) -> str:
 
 def totals_text(totals: Totals) -> str:
     """A model's running total, for its metrics strip."""
+    if not totals.answers:
+        return "thread: no answers yet"
     mark = "" if totals.complete else "~"
     answers = f"{totals.answers} answer{'' if totals.answers == 1 else 's'}"
     return (f"thread: {answers} · in {mark}{fmt_tokens(totals.input_tokens)} · out "

@@ -12,21 +12,18 @@ from studio.core.catalog import ProviderRegistry
 from studio.ui.main_window import MainWindow
 from studio.ui.preview.scheme import is_registered
 from studio.ui.workspace.previews_tab import preview_key
-from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
+from tests.gui.workspace.workspace_support import (
+    ENGINE_NOISE,
+    OFFSCREEN_SIZE_HINTS,
+    in_loop,
+    target,
+    wait_until,
+)
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 
 if TYPE_CHECKING:
     from studio.ui.preview.view import PreviewView
-
-# What Chromium says once when it starts on a machine without a GPU (and, offscreen,
-# without OpenGL): about the machine, not about this code.
-ENGINE_NOISE = (r"^Failed to load vulkan", r"^initInstance: No Vulkan library available",
-                r"^Failed to create platform Vulkan instance", r"^Unable to detect GPU vendor",
-                r"^GLX: No DRI3 Extension", r"^QRhiGles2: Failed to create",
-                r"^Failed to create RHI", r"^This plugin does not support "
-                r"createPlatformVulkanInstance", r"^QVulkanInstance: Failed to initialize",
-                r"^GBM is not supported", r"^GPUInfo not initialized")
 
 pytestmark = [
     pytest.mark.gui, pytest.mark.webengine, pytest.mark.slow,

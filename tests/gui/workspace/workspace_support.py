@@ -22,6 +22,15 @@ from studio.ui.event_loop import StudioEventLoop
 
 T = TypeVar("T")
 
+# What Chromium says once when it starts on a machine without a GPU (and, offscreen,
+# without OpenGL): about the machine, not about this code.
+ENGINE_NOISE = (r"^Failed to load vulkan", r"^initInstance: No Vulkan library available",
+                r"^Failed to create platform Vulkan instance", r"^Unable to detect GPU vendor",
+                r"^GLX: No DRI3 Extension", r"^QRhiGles2: Failed to create",
+                r"^Failed to create RHI", r"^This plugin does not support "
+                r"createPlatformVulkanInstance", r"^QVulkanInstance: Failed to initialize",
+                r"^GBM is not supported", r"^GPUInfo not initialized")
+
 # What the offscreen platform cannot do (size hints, raising and grabbing for popups):
 # harmless there, and never printed on a real display.
 OFFSCREEN_SIZE_HINTS = (r"This plugin does not support "

@@ -270,3 +270,12 @@ def test_unsupported_promptfoo_parts_are_named(store: Store, tmp_path: Path, con
     if where:
         assert caught.value.where == where
     assert store.collections() == []
+
+
+def test_nul_characters_are_refused_on_import(tmp_path: Path) -> None:
+    doc = {"format": "prompt-studio.collection", "version": 1, "collections": [
+        {"name": "C", "prompts": [{"title": "t", "body": "a\x00b"}]}]}
+    with Store.open(tmp_path / "db.sqlite3") as store:
+        with pytest.raises(ImportFormatError, match=r"collections\[0\]\.prompts\[0\]\.body.*NUL"):
+            store.import_data(doc)
+        assert store.collections() == []

@@ -1,0 +1,178 @@
+"""The thread model and its mirror in the store, without widgets (real SQLite files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from studio.core.catalog import ModelRef, ProviderConfig
+from studio.core.events import ErrorKind, Failed
+from studio.core.metrics import Metrics
+from studio.core.model_sets import ModelSetEntry
+from studio.core.request import GenerationSettings, Message
+from studio.core.runner import ModelState, ModelTarget
+from studio.core.thread import Answer, Thread, ThreadTurn, totals
+from studio.store import Store
+from studio.store.threads import INTERRUPTED, ThreadRecorder, default_title, thread_from_run
+
+CONFIG = ProviderConfig("sim", "openai", "http://127.0.0.1:9/v1", needs_key=False)
+
+
+def _target(model: str, **settings: object) -> ModelTarget:
+    return ModelTarget(ModelRef("sim", model), CONFIG,
+                       GenerationSettings(**settings))  # type: ignore[arg-type]
+
+
+def _answer(thread: Thread, turn: ThreadTurn, slot: int, text: str, **figures: int) -> Answer:
+    answer = thread.ask(turn, slot)
+    answer._state = ModelState.DONE
+    answer._text = text
+    answer._metrics = Metrics(input_tokens=figures.get("tokens_in"),
+                              output_tokens=figures.get("tokens_out"))
+    return answer
+
+
+def test_each_model_is_sent_the_shared_prompts_and_only_its_own_answers() -> None:
+    thread = Thread([_target("a", temperature=0.1), _target("b")], system="Sys")
+    first = thread.add_turn("one", None)
+    _answer(thread, first, 0, "a1")
+    _answer(thread, first, 1, "b1")
+    second = thread.add_turn("two")
+    _answer(thread, second, 0, "a2")  # b was left out of the second prompt
+    third = thread.add_turn("three")
+    assert thread.request(0, third).messages == (
+        Message("user", "one"), Message("assistant", "a1"), Message("user", "two"),
+        Message("assistant", "a2"), Message("user", "three"))
+    request_b = thread.request(1, third)
+    assert request_b.messages == (
+        Message("user", "one"), Message("assistant", "b1"), Message("user", "two"),
+        Message("user", "three"))
+    assert request_b.system == "Sys" and request_b.settings == GenerationSettings()
+    assert thread.request(0, third).settings.temperature == 0.1
+    # A model joining now starts from the prompts alone.
+    late = thread.add_model(_target("c"))
+    assert [m.role for m in thread.request(late, third).messages] == ["user"] * 3
+
+
+def test_branches_switch_to_the_latest_leaf_and_back() -> None:
+    thread = Thread([_target("a")])
+    root = thread.add_turn("root", None)
+    left = thread.add_turn("left")
+    left_deep = thread.add_turn("left deeper")
+    right = thread.add_turn("right", root.key)
+    assert [t.prompt for t in thread.branch()] == ["root", "right"]
+    assert [t.key for t in thread.siblings(left.key)] == [left.key, right.key]
+    assert thread.switch_branch(right.key, -1) == left_deep.key  # the end of that branch
+    assert [t.prompt for t in thread.branch()] == ["root", "left", "left deeper"]
+    assert thread.switch_branch(left.key, -1) is None
+    assert thread.switch_branch(left.key, 1) == right.key
+    entries = thread.entries(0)
+    assert [(e.turn.prompt, e.branch, e.branches) for e in entries] == [
+        ("root", 1, 1), ("right", 2, 2)]
+    edited_first = thread.add_turn("root, edited", None)
+    assert thread.entries(0)[0].branches == 2 and thread.branch() == [edited_first]
+    with pytest.raises(KeyError):
+        thread.add_turn("orphan", 999)
+
+
+def test_totals_add_up_the_answers_of_the_branch() -> None:
+    thread = Thread([_target("a")])
+    one = thread.add_turn("one", None)
+    _answer(thread, one, 0, "x", tokens_in=10, tokens_out=5)._metrics.cost_usd = 0.5
+    two = thread.add_turn("two")
+    _answer(thread, two, 0, "y", tokens_in=30, tokens_out=7)._metrics.cost_usd = 0.25
+    result = totals(thread.entries(0))
+    assert (result.answers, result.input_tokens, result.output_tokens) == (2, 40, 12)
+    assert result.cost_usd == 0.75 and result.complete
+    thread.add_turn("three")
+    thread.ask(thread.turns[thread.head or 0], 0)  # still waiting: not counted
+    assert totals(thread.entries(0)).answers == 2
+
+
+def test_a_recorded_thread_reads_back_as_it_was(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db.sqlite3") as store:
+        thread = Thread([_target("a", temperature=0.2), _target("b")], system="S")
+        recorder = ThreadRecorder(store)
+        first = thread.add_turn("Hello {{name}}".replace("{{name}}", "Ada"), None)
+        a1 = _answer(thread, first, 0, "Hi Ada", tokens_in=3, tokens_out=2)
+        b1 = thread.ask(first, 1)
+        b1._state = ModelState.FAILED
+        b1._error = Failed(ErrorKind.RATE_LIMIT, 429, "slow down")
+        run_id = recorder.start(thread, first, template="Hello {{name}}",
+                                variables={"name": "Ada"})
+        assert run_id is not None
+        recorder.save(first.key, a1)
+        recorder.save(first.key, b1)
+        again = _answer(thread, first, 0, "Hello again")
+        recorder.new_attempt(first.key, again)
+        recorder.save(first.key, again)
+        second = thread.add_turn("More")
+        a2 = thread.ask(second, 0)
+        a2._state = ModelState.STREAMING
+        a2._text = "Partial"
+        recorder.add_turn(second)
+        recorder.progress(second.key, a2)
+        branch = thread.add_turn("Other", first.key)
+        recorder.add_turn(branch)
+        recorder.set_head(second.key)
+        assert recorder.warning is None
+
+        run = store.run(run_id)
+        assert run.title == default_title("Hello {{name}}") == "Hello {{name}}"
+        assert run.variables == {"name": "Ada"} and run.system == "S"
+        back = thread_from_run(run, lambda e: ModelTarget(e.ref, CONFIG, e.settings))
+    assert [t.prompt for t in back.branch()] == ["Hello Ada", "More"]
+    assert [t.prompt for t in back.children(back.branch()[0].key)] == ["More", "Other"]
+    assert back.models[0].settings.temperature == 0.2 and back.system == "S"
+    turn = back.branch()[0]
+    assert [a.text for a in turn.attempts[0]] == ["Hi Ada", "Hello again"]
+    assert turn.attempts[0][0].metrics.input_tokens == 3
+    failed = turn.answer(1)
+    assert failed is not None and failed.state is ModelState.FAILED
+    assert failed.error == Failed(ErrorKind.RATE_LIMIT, 429, "slow down")
+    cut = back.branch()[1].answer(0)
+    assert cut is not None and cut.state is ModelState.CANCELLED and cut.text == "Partial"
+    assert cut.error is not None and cut.error.message == INTERRUPTED
+    assert back.branch()[1].answer(1) is None  # b was not asked "More"
+    assert back.asked_in_head(0) and not back.asked_in_head(1)
+    # An answer without reported usage shows the same estimate as while it streamed.
+    assert cut.metrics.output_estimated and cut.metrics.output_tokens == 2
+
+
+def test_a_failing_store_stops_saving_with_a_message_and_nothing_else(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db.sqlite3") as store:
+        thread = Thread([_target("a")])
+        recorder = ThreadRecorder(store)
+        first = thread.add_turn("one", None)
+        answer = _answer(thread, first, 0, "x")
+        run_id = recorder.start(thread, first, template="one")
+        assert run_id is not None and recorder.active
+        store.delete_run(run_id)  # pulled from under the recorder
+        recorder.save(first.key, answer)
+        assert recorder.warning is not None and "not being saved" in recorder.warning
+        assert not recorder.active
+        second = thread.add_turn("two")
+        recorder.add_turn(second)  # a no-op now, not an error
+        recorder.add_model(_target("b"))
+        assert store.history() == []
+
+
+def test_entries_of_a_model_added_later(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db.sqlite3") as store:
+        thread = Thread([_target("a")])
+        recorder = ThreadRecorder(store)
+        first = thread.add_turn("one", None)
+        a = _answer(thread, first, 0, "x")
+        run_id = recorder.start(thread, first, template="one")
+        recorder.save(first.key, a)
+        slot = thread.add_model(_target("late", seed=3))
+        recorder.add_model(thread.models[slot])
+        late = _answer(thread, first, slot, "late answer")
+        recorder.new_attempt(first.key, late)
+        recorder.save(first.key, late)
+        assert run_id is not None
+        run = store.run(run_id)
+    assert run.models[1] == ModelSetEntry(ModelRef("sim", "late"), GenerationSettings(seed=3))
+    response = run.branch()[0].current(1)
+    assert response is not None and (response.attempt, response.text) == (0, "late answer")
