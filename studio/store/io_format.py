@@ -2,7 +2,8 @@
 
 Everything is validated here, without touching the database, so an import either has a
 complete, well-typed document to write or an error naming the entry that is wrong, e.g.
-`collections[0].prompts[3].variables: expected an object, got an array`. See FORMAT.md.
+`collections[0].prompts[3].variables: expected an object, got an array`.
+The format is documented in the README.
 """
 
 from __future__ import annotations

@@ -385,7 +385,7 @@ class Store:
 
     def export(self, collection_ids: Sequence[CollectionId] | None = None, *,
                with_runs: bool = False) -> dict[str, Any]:
-        """A collection-file document (see FORMAT.md); None exports everything."""
+        """A collection-file document (format in the README); None exports everything."""
         with self._read() as conn:
             return io_json.export_document(conn, collection_ids, with_runs=with_runs)
 
