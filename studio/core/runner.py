@@ -88,8 +88,10 @@ class ModelRun:
         self._text: list[str] = []
         self._reasoning: list[str] = []
         self._text_len = 0
+        self._reasoning_len = 0
         self._joined_text: str | None = ""
         self._joined_reasoning: str | None = ""
+        self._html: tuple[str, str | None] | None = None  # (text it was made from, page)
         self._clock = Stopwatch()
 
     @property
@@ -109,10 +111,18 @@ class ModelRun:
     def html(self) -> str | None:
         from studio.core.extract import extract_html
 
-        return extract_html(self.text)
+        # Panes and the Previews tab ask several times a second; the page only changes
+        # when the text does, and extracting it scans the whole answer.
+        text = self.text
+        cached = self._html
+        if cached is not None and cached[0] is text:
+            return cached[1]
+        page = extract_html(text)
+        self._html = (text, page)
+        return page
 
     def refresh_metrics(self) -> Metrics:
-        self._clock.fill(self.metrics, self._text_len + len(self.reasoning))
+        self._clock.fill(self.metrics, self._text_len + self._reasoning_len)
         return self.metrics
 
     def _reset(self) -> None:
@@ -124,8 +134,9 @@ class ModelRun:
         self.status_note = ""
         self.metrics = Metrics()
         self._text, self._reasoning = [], []
-        self._text_len = 0
+        self._text_len = self._reasoning_len = 0
         self._joined_text = self._joined_reasoning = ""
+        self._html = None
         self._clock = Stopwatch()
 
     def _append(self, event: TextDelta | ReasoningDelta) -> None:
@@ -141,6 +152,7 @@ class ModelRun:
 
     def _append_reasoning(self, text: str) -> None:
         self._reasoning.append(text)
+        self._reasoning_len += len(text)
         self._joined_reasoning = None
 
 

@@ -3,8 +3,9 @@
 Everything slow happens in the engine's tasks; the window only reacts to per-frame batches
 (`Comparison`) and opens dialogs with `open()`/`show()`, never with a nested `exec()`.
 Follow-ups, branches and joining models are in `WindowThreads`; the history (the store,
-reopening and re-running runs, the library panel) in `WindowHistory`; the welcome screen,
-the offline first start and the settings dialogs in `WindowDialogs`.
+reopening and re-running runs) in `WindowHistory`; the library dock and the panes' ratings
+in `WindowLibrary`; page editors in `WindowPages`; the welcome screen, the offline first
+start and the settings dialogs in `WindowDialogs`.
 """
 
 from __future__ import annotations
@@ -27,16 +28,10 @@ from PySide6.QtWidgets import (
 
 from studio import APP_NAME
 from studio.core.catalog import CatalogError, ProviderRegistry
-from studio.core.model_sets import (
-    JsonModelSetStore,
-    ModelSetEntry,
-    ModelSetError,
-    ModelSetStore,
-    model_sets_file,
-)
+from studio.core.model_sets import ModelSetEntry, ModelSetError, ModelSetStore
 from studio.core.paths import StudioPaths
 from studio.core.runner import Engine, ModelTarget
-from studio.core.thread import Thread
+from studio.core.thread import Answer, Thread
 from studio.store import Store
 from studio.ui.style import app_icon
 from studio.ui.workspace.actions import build_menus, create_actions
@@ -45,6 +40,7 @@ from studio.ui.workspace.diff_dialog import DiffDialog
 from studio.ui.workspace.history import HISTORY_FILE, PromptHistory
 from studio.ui.workspace.layouts import LayoutMode, PaneArea
 from studio.ui.workspace.local_offer import LocalOffer
+from studio.ui.workspace.model_set_source import window_model_sets
 from studio.ui.workspace.pane import AnswerPane
 from studio.ui.workspace.previews_tab import PreviewsTab
 from studio.ui.workspace.prompt_area import PromptArea
@@ -52,6 +48,8 @@ from studio.ui.workspace.ui_state import load_state, save_state
 from studio.ui.workspace.variables import VariablesDialog, fill_variables, find_variables
 from studio.ui.workspace.window_dialogs import WindowDialogs
 from studio.ui.workspace.window_history import SendOrigin, WindowHistory
+from studio.ui.workspace.window_library import WindowLibrary
+from studio.ui.workspace.window_pages import WindowPages
 from studio.ui.workspace.window_threads import WindowThreads
 
 if TYPE_CHECKING:
@@ -60,7 +58,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowThreads, WindowHistory, WindowDialogs, QMainWindow):
+class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, WindowDialogs,
+                 QMainWindow):
     closed = Signal()  # the window was closed; the application shuts down after this
 
     def __init__(self, engine: Engine, *, paths: StudioPaths,
@@ -70,16 +69,19 @@ class MainWindow(WindowThreads, WindowHistory, WindowDialogs, QMainWindow):
                  show_welcome: bool | None = None, parent: QWidget | None = None) -> None:
         """`store`: the history database (default: opened from `paths`; when it cannot be
         opened the window says why and works without history). The window closes it in
-        `shutdown()`, after the last answer is saved."""
+        `shutdown()`, after the last answer is saved. `model_sets`: default, the store's
+        (see model_set_source), or the JSON file's without a store."""
         super().__init__(parent)
         self.engine = engine
         self.paths = paths
         self.registry = registry or ProviderRegistry(paths.providers_file)
-        self.model_sets = model_sets or JsonModelSetStore(model_sets_file(paths.config))
         self._model_cache: ModelListCache | None = None
         self.comparison: Comparison | None = None
         self._retired: list[Comparison] = []
         self._dialogs: set[QDialog] = set()
+        self._init_history(store)
+        self.model_sets = model_sets or window_model_sets(paths, self.store)
+        self._init_pages()
         self._local_offer: LocalOffer | None = None
         self.state = load_state(paths.settings_file)
         self._zoom = self.state.zoom
@@ -122,7 +124,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowDialogs, QMainWindow):
         self.toolbar = build_menus(self, self.actions_)
         self._connect_actions()
         self.statusBar().showMessage("Ready", 2000)
-        self._init_history(store)
+        self._init_library()
         self._restore(show_welcome)
 
     # -- setup -------------------------------------------------------------------------
@@ -158,6 +160,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowDialogs, QMainWindow):
             self.restoreGeometry(QByteArray.fromBase64(s.geometry.encode()))
         if s.window_state:
             self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
+        self._library_restored()
         if s.splitter:
             self.splitter.restoreState(QByteArray.fromBase64(s.splitter.encode()))
         else:
@@ -287,6 +290,8 @@ class MainWindow(WindowThreads, WindowHistory, WindowDialogs, QMainWindow):
         comparison.threadChanged.connect(self._on_thread_changed)
         comparison.editRequested.connect(self.edit_turn)
         comparison.historyFailed.connect(self._on_history_failed)
+        comparison.saved.connect(lambda answer, c=comparison: self._on_saved(c, answer))
+        comparison.stateChanged.connect(self._refresh_ratings)
         for pane in comparison.panes:
             self._wire_pane(pane)
         self.comparison = comparison
@@ -295,12 +300,19 @@ class MainWindow(WindowThreads, WindowHistory, WindowDialogs, QMainWindow):
         self.actions_.focus.setChecked(False)
         self.previews.set_comparison(comparison)
         self._update_running()
+        self._refresh_ratings()
         return comparison
+
+    def _on_saved(self, comparison: Comparison, answer: Answer | None) -> None:
+        if answer is not None:
+            self._move_page_edits(comparison, answer)
+        self._on_comparison_saved(comparison, answer)
 
     def _wire_pane(self, pane: AnswerPane) -> None:
         pane.focusRequested.connect(self.pane_area.toggle_focus)
         pane.diffRequested.connect(self.open_diff)
         pane.previewToggled.connect(self._on_pane_preview)
+        pane.editSourceRequested.connect(self.open_page_editor)
         if self._zoom:
             pane.set_zoom(self._zoom)
 
@@ -313,6 +325,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowDialogs, QMainWindow):
     def _on_thread_changed(self) -> None:
         self.previews.refresh()
         self._update_running()
+        self._refresh_ratings()
 
     def _retire_comparison(self) -> None:
         old = self.comparison
@@ -432,6 +445,9 @@ class MainWindow(WindowThreads, WindowHistory, WindowDialogs, QMainWindow):
     # -- shutting down -------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._close_page_editors():
+            event.ignore()  # an editor asks what to do with its edits first
+            return
         self._save()
         for dialog in list(self._dialogs):
             dialog.close()

@@ -22,6 +22,7 @@ class PreviewToolbar(QToolBar):
     copyScreenshotClicked = Signal()
     saveScreenshotClicked = Signal()
     consoleToggled = Signal(bool)
+    editSourceClicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +63,14 @@ class PreviewToolbar(QToolBar):
         self.console_action.setCheckable(True)
         self.console_action.toggled.connect(self.consoleToggled)
         self.addAction(self.console_action)
+
+        # Shown only where an editor can take the page (see PreviewView.set_source_editable).
+        self.edit_source_action = QAction("Edit source", self)
+        self.edit_source_action.setToolTip(
+            "Edit this page's source and run it here; each run is kept as a revision")
+        self.edit_source_action.triggered.connect(self.editSourceClicked)
+        self.edit_source_action.setVisible(False)
+        self.addAction(self.edit_source_action)
 
         more = QMenu(self)
         self.pop_out_action = more.addAction("Pop out into a window")

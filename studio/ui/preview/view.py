@@ -84,6 +84,7 @@ class PreviewView(QWidget):
     networkChanged = Signal(bool)
     loadFinished = Signal(bool)
     screenshotReady = Signal(bytes)
+    editSourceRequested = Signal()  # the toolbar's "Edit source" (see set_source_editable)
 
     def __init__(
         self,
@@ -178,6 +179,7 @@ class PreviewView(QWidget):
         tb.copyScreenshotClicked.connect(self.copy_screenshot)
         tb.saveScreenshotClicked.connect(self._ask_save_png)
         tb.consoleToggled.connect(self.set_console_visible)
+        tb.editSourceClicked.connect(self.editSourceRequested)
         self.banner.reloadRequested.connect(self.reload)
         tb.set_network(self._network, 0)
 
@@ -426,6 +428,11 @@ class PreviewView(QWidget):
     def _window_title(self) -> str:
         # Never the page's own title: a page must not be able to write into our chrome.
         return f"{self._label} — Preview" if self._label else "Preview"
+
+    def set_source_editable(self, editable: bool) -> None:
+        """Offer "Edit source" in the toolbar; the owner opens an editor on
+        `editSourceRequested`."""
+        self.toolbar.edit_source_action.setVisible(editable)
 
     # -- console panel -----------------------------------------------------------------
 

@@ -17,6 +17,8 @@ class WindowActions:
     new: QAction
     providers: QAction
     quit: QAction
+    undo: QAction
+    redo: QAction
     send: QAction
     follow_up: QAction
     add_models: QAction
@@ -31,6 +33,7 @@ class WindowActions:
     previous_pane: QAction
     diff: QAction
     previews: QAction
+    library: QAction
     sync_scroll: QAction
     zoom_in: QAction
     zoom_out: QAction
@@ -75,6 +78,12 @@ def create_actions(window: QMainWindow) -> WindowActions:
         providers=_action(window, "&Providers and keys…", ["Ctrl+,"], "settings",
                           "Providers, endpoints and API keys"),
         quit=_action(window, "&Quit", ["Ctrl+Q"]),
+        # No shortcut of their own: text fields keep Ctrl+Z for their text, and the library
+        # binds it while it has the focus, so Qt never sees two owners of one key.
+        undo=_action(window, "&Undo", None, None,
+                     "Undo the last deletion in the library (Ctrl+Z in the library)"),
+        redo=_action(window, "&Redo", None, None,
+                     "Redo what was undone in the library (Ctrl+Shift+Z in the library)"),
         send=_action(window, "&Send", ["Ctrl+Return", "Ctrl+Enter"], "send",
                      "Send the prompt to every selected model (Ctrl+Enter)"),
         follow_up=_action(window, "&Follow up", ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
@@ -100,6 +109,9 @@ def create_actions(window: QMainWindow) -> WindowActions:
                      "Side-by-side differences between two answers"),
         previews=_action(window, "Pre&views of all pages", ["Ctrl+Shift+P"], "preview",
                          "Every answer's page, running side by side", checkable=True),
+        library=_action(window, "&Library", ["Ctrl+Shift+L"], None,
+                        "Show or hide the library: collections, search and history",
+                        checkable=True),
         sync_scroll=_action(window, "S&ynchronized scrolling", ["Ctrl+Shift+S"],
                             "sync-scroll", "Scroll all answers together", checkable=True),
         zoom_in=_action(window, "Zoom &in", [QKeySequence(k.ZoomIn), "Ctrl+="], "zoom-in"),
@@ -116,6 +128,9 @@ def build_menus(window: QMainWindow, a: WindowActions) -> QToolBar:
     file_menu.addSeparator()
     file_menu.addAction(a.quit)
 
+    edit_menu = bar.addMenu("&Edit")
+    edit_menu.addActions([a.undo, a.redo])
+
     run_menu = bar.addMenu("&Run")
     run_menu.addActions([a.send, a.follow_up, a.stop_all])
     run_menu.addSeparator()
@@ -128,7 +143,7 @@ def build_menus(window: QMainWindow, a: WindowActions) -> QToolBar:
     view_menu.addSeparator()
     view_menu.addActions([a.focus, a.next_pane, a.previous_pane, a.sync_scroll])
     view_menu.addSeparator()
-    view_menu.addActions([a.diff, a.previews])
+    view_menu.addActions([a.diff, a.previews, a.library])
     view_menu.addSeparator()
     view_menu.addActions([a.zoom_in, a.zoom_out, a.zoom_reset])
 

@@ -19,7 +19,7 @@ from studio.core.events import ReasoningDelta, TextDelta
 from studio.core.metrics import Metrics
 from studio.core.runner import Engine, ModelRun, ModelState, ModelTarget, RunSession
 from studio.core.thread import HEAD, Answer, Thread, ThreadTurn
-from studio.store import RunId
+from studio.store import ResponseId, RunId
 from studio.store.threads import ThreadRecorder
 from studio.ui.workspace.coalescer import FrameBatch, StreamCoalescer
 from studio.ui.workspace.metrics_strip import Standing, rank_badges
@@ -59,6 +59,9 @@ class Comparison(QObject):
     paneAdded = Signal(object)  # AnswerPane of a model that joined the thread
     editRequested = Signal(int)  # the user wants to edit an earlier prompt (turn key)
     historyFailed = Signal(str)  # saving stopped; the message says why
+    # The run changed in the history: an answer was saved (the Answer), or a prompt, an
+    # attempt, a model or the branch shown (None).
+    saved = Signal(object)
 
     def __init__(self, engine: Engine, thread: Thread, parent: QObject | None = None, *,
                  recorder: ThreadRecorder | None = None) -> None:
@@ -80,6 +83,8 @@ class Comparison(QObject):
         self._live: dict[int, tuple[int, Answer]] = {}  # slot → (turn key, answer) started here
         self._jobs: dict[int, tuple[RunSession, int]] = {}  # slot → its session and run index
         self._saved_chars: dict[int, int] = {}
+        # Pages run from the page editor: shown instead of what the answer's text holds.
+        self._edited_pages: dict[Answer, str] = {}
         self._shots: set[tuple[int, int, int]] = set()
         self._closed = False
         self._history_warned = False
@@ -95,6 +100,7 @@ class Comparison(QObject):
         pane.retryRequested.connect(self.retry)
         pane.turnActionRequested.connect(self._on_turn_action)
         pane.previewFinished.connect(self._on_preview_finished)
+        pane.set_page_source(self.page_of)
         if self.chat.turns and not self.chat.asked_in_head(slot):
             pane.set_included(False)  # it had left the thread (or was not asked) last time
         self.panes.append(pane)
@@ -162,6 +168,7 @@ class Comparison(QObject):
                 variables=variables, title=title,
                 collection_id=CollectionId(collection_id) if collection_id is not None else None,
                 prompt_id=PromptId(prompt_id) if prompt_id is not None else None)
+            self._announce_saved(None)
         return self._send(turn, answers, range(len(self.panes)))
 
     def follow_up(self, prompt: str, slots: Iterable[int] | None = None, *,
@@ -177,6 +184,7 @@ class Comparison(QObject):
         answers = [self.chat.ask(turn, slot) for slot in asked]
         if self.recorder is not None:
             self.recorder.add_turn(turn)
+            self._announce_saved(None)
         self._send(turn, answers, range(len(self.panes)))
         self.threadChanged.emit()
         return asked
@@ -204,9 +212,10 @@ class Comparison(QObject):
             if answer is not None and answer.finished:
                 chosen.append(slot)
         answers = [self.chat.ask(turn, slot) for slot in chosen]
-        if self.recorder is not None:
+        if self.recorder is not None and answers:
             for answer in answers:
                 self.recorder.new_attempt(turn.key, answer)
+            self._announce_saved(None)
         if answers:
             self._send(turn, answers, chosen)
         return chosen
@@ -225,6 +234,7 @@ class Comparison(QObject):
             answer = self.chat.ask(turn, slot)
             if self.recorder is not None:
                 self.recorder.new_attempt(turn.key, answer)
+                self._announce_saved(None)
             self._send(turn, [answer], [slot])
         self.threadChanged.emit()
         return pane
@@ -239,6 +249,7 @@ class Comparison(QObject):
         if self.recorder is not None:
             self.recorder.set_head(head)
             self._check_history()
+            self._announce_saved(None)
         self._render(range(len(self.panes)))
         self._update_badges()
         self.threadChanged.emit()
@@ -331,6 +342,7 @@ class Comparison(QObject):
         if recorder is not None:
             recorder.save(turn_key, answer)
             self._check_history()
+            self._announce_saved(answer)
         if not self.running:
             self._progress_timer.stop()
 
@@ -347,6 +359,45 @@ class Comparison(QObject):
                 self._saved_chars[slot] = size
                 recorder.progress(turn_key, answer)
         self._check_history()
+
+    def _announce_saved(self, answer: Answer | None) -> None:
+        recorder = self.recorder
+        if recorder is not None and recorder.active:
+            self.saved.emit(answer)
+
+    def turn_of(self, answer: Answer) -> ThreadTurn | None:
+        for turn in self.chat.turns.values():
+            if answer in turn.attempts.get(answer.slot, ()):
+                return turn
+        return None
+
+    def response_id(self, answer: Answer) -> ResponseId | None:
+        """The answer's id in the history, once it has been saved there."""
+        recorder = self.recorder
+        turn = self.turn_of(answer)
+        if recorder is None or turn is None:
+            return None
+        return recorder.response_ids.get((turn.key, answer.slot, answer.attempt))
+
+    # -- edited pages ------------------------------------------------------------------
+
+    def page_of(self, answer: Answer) -> str | None:
+        """The page an answer's previews show: the one last run from the page editor, or
+        else the page extracted from its text (which changes while it streams)."""
+        edited = self._edited_pages.get(answer)
+        return edited if edited is not None else answer.html()
+
+    def has_edited_page(self, answer: Answer) -> bool:
+        return answer in self._edited_pages
+
+    def set_edited_page(self, answer: Answer, html: str) -> None:
+        """From now on the answer's previews show `html`, whatever its text becomes."""
+        self._edited_pages[answer] = html
+        if self._closed:
+            return
+        for pane in self.panes:
+            if pane.answer is answer:
+                pane.update_preview(final=True)
 
     def _check_history(self) -> None:
         recorder = self.recorder

@@ -112,6 +112,7 @@ class AnswerPane(QFrame):
     includeToggled = Signal(int, bool)  # whether follow-ups go to this model
     turnActionRequested = Signal(int, str, int)  # pane, action, turn key (see turn_html)
     previewFinished = Signal(int)  # the final page of the last answer is on screen
+    editSourceRequested = Signal(int)  # "Edit source" on this pane's preview
 
     def __init__(self, index: int, target: ModelTarget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,6 +123,8 @@ class AnswerPane(QFrame):
         self._entries: list[TurnEntry] = []
         self._conversation = False
         self._preview: PreviewView | None = None
+        self._page_source: Callable[[Answer], str | None] = Answer.html
+        self._rating: QWidget | None = None
         self.setObjectName("answerPane")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(MIN_PANE_WIDTH)
@@ -243,9 +246,33 @@ class AnswerPane(QFrame):
         for b in (self.stop_button, self.retry_button, self.copy_button, self.code_button,
                   self.preview_button, self.diff_button):
             row.addWidget(b)
+        self._action_row = row
         row.addStretch(1)
         row.addWidget(self.focus_button)
         return bar
+
+    # -- rating ------------------------------------------------------------------------
+
+    @property
+    def rating_widget(self) -> QWidget | None:
+        return self._rating
+
+    def set_rating_widget(self, widget: QWidget | None) -> None:
+        """Show `widget` (stars and a note for the saved answer) in the action row, in
+        place of the one shown before (which is deleted); None shows none."""
+        old = self._rating
+        if old is widget:
+            return
+        self._rating = widget
+        if old is not None:
+            self._action_row.removeWidget(old)
+            old.hide()
+            old.deleteLater()
+        row = self._action_row  # the buttons, the rating if any, a spacer, focus
+        if widget is not None:
+            row.insertWidget(row.count() - 2, widget, 1)
+        # The note field takes the room the spacer had.
+        row.setStretch(row.count() - 2, 0 if widget is not None else 1)
 
     # -- the thread -------------------------------------------------------------------
 
@@ -442,6 +469,9 @@ class AnswerPane(QFrame):
 
             self._preview = PreviewView()
             self._preview.setAccessibleName(f"Page preview of {self.target.ref}")
+            self._preview.set_source_editable(True)
+            self._preview.editSourceRequested.connect(
+                lambda: self.editSourceRequested.emit(self.index))
             self.body.addWidget(self._preview)
             self.body.setSizes([1, 1])
         if self._preview is not None:
@@ -450,9 +480,13 @@ class AnswerPane(QFrame):
                 self.update_preview(final=self.state.finished)
         self.previewToggled.emit(self.index, visible)
 
+    def set_page_source(self, page_of: Callable[[Answer], str | None]) -> None:
+        """Where the preview's page comes from (default: the page in the answer's text)."""
+        self._page_source = page_of
+
     def update_preview(self, *, final: bool = False) -> None:
         if self._preview is None or not self._preview.isVisible() or self._answer is None:
             return
-        self._preview.set_document(self._answer.html(), final=final)
+        self._preview.set_document(self._page_source(self._answer), final=final)
         if final:
             self.previewFinished.emit(self.index)

@@ -60,6 +60,7 @@ class PreviewsTab(QWidget):
             if not answers:
                 self._stack.setCurrentWidget(self._placeholder)
             return
+        assert comparison is not None
         grid = self._ensure_grid()
         self._stack.setCurrentWidget(grid)
         keys = [preview_key(a.slot, str(a.target.ref)) for a in answers]
@@ -68,7 +69,7 @@ class PreviewsTab(QWidget):
         for key, answer in zip(keys, answers, strict=True):
             target = answer.target
             grid.add_preview(key, f"{target.ref.model} ({target.config.display_name})")
-            grid.set_document(key, answer.html(), final=answer.finished)
+            grid.set_document(key, comparison.page_of(answer), final=answer.finished)
 
     def _ensure_grid(self) -> PreviewGrid:
         if self._grid is None:

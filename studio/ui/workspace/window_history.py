@@ -2,7 +2,7 @@
 
 The window owns one `Store` opened at start. When it cannot be opened (a newer or damaged
 file, a locked disk) the window says so in a message box and works on without history.
-The library panel (collections, search, history list) is docked with `attach_library`.
+The library panel that drives these is docked by `WindowLibrary`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from studio.core.catalog import CatalogError, ModelRef, ProviderConfig
 from studio.core.model_sets import ModelSetEntry
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from studio.core.catalog import ProviderRegistry
     from studio.core.paths import StudioPaths
     from studio.core.runner import Engine
-    from studio.ui.library.panel import LibraryPanel
     from studio.ui.workspace.comparison import Comparison
     from studio.ui.workspace.model_bar import ModelBar
     from studio.ui.workspace.previews_tab import PreviewsTab
@@ -71,12 +70,10 @@ class WindowHistory:
 
     store: Store | None
     store_error: str | None
-    library_dock: QDockWidget | None
     _loaded_prompt: Prompt | None
 
     def _init_history(self, store: Store | None) -> None:
         self.store_error = None
-        self.library_dock = None
         self._loaded_prompt = None
         if store is not None:
             self.store = store
@@ -215,19 +212,3 @@ class WindowHistory:
             self.statusBar().showMessage(f"No model set named {model_set!r}.", 5000)
             return None
         return self.rerun(run_id, self._targets_from(found.items))
-
-    # -- the library panel ------------------------------------------------------------
-
-    def attach_library(self, panel: LibraryPanel) -> QDockWidget:
-        """Dock the library panel on the left and let it drive the workspace: a chosen
-        prompt goes to the editor, a chosen run is reopened, "re-run" re-runs it."""
-        assert isinstance(self, QMainWindow)
-        dock = QDockWidget("Library", self)
-        dock.setObjectName("libraryDock")
-        dock.setWidget(panel)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        panel.promptChosen.connect(self.load_prompt)
-        panel.runChosen.connect(self.reopen_run)
-        panel.rerunRequested.connect(self.rerun_with_model_set)
-        self.library_dock = dock
-        return dock

@@ -1,0 +1,250 @@
+"""The main window's library: the docked panel, its undo/redo, and ratings in the panes.
+
+The dock exists from the start (so the saved window state can place or hide it), but the
+panel inside is built only after the dock has first been painted: the window appears
+without waiting for the history, and a library hidden last time costs nothing until it
+is shown. Whatever reaches for `library` earlier builds it there and then.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu
+
+from studio.store import ResponseId, RunId, StoreError
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStatusBar
+
+    from studio.core.thread import Answer
+    from studio.store import Prompt, Store
+    from studio.ui.library.compare_dialog import CompareRunsDialog
+    from studio.ui.library.panel import LibraryPanel
+    from studio.ui.library.rating import RatingWidget
+    from studio.ui.workspace.actions import WindowActions
+    from studio.ui.workspace.comparison import Comparison
+
+LIBRARY_DOCK = "libraryDock"  # object name: the key of the dock in the saved window state
+
+
+class _Placeholder(QLabel):
+    """What the dock holds until the panel is built; says when it was first painted."""
+
+    painted = Signal()
+
+    def __init__(self) -> None:
+        super().__init__("Loading the library…")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setEnabled(False)
+        self._painted = False
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.painted.emit()
+
+
+class WindowLibrary:
+    """Mixed into MainWindow (listed before QMainWindow)."""
+
+    if TYPE_CHECKING:
+        store: Store | None
+        comparison: Comparison | None
+        actions_: WindowActions
+
+        def statusBar(self) -> QStatusBar: ...
+        def load_prompt(self, prompt: Prompt) -> None: ...
+        def reopen_run(self, run_id: int) -> Comparison | None: ...
+        def rerun_with_model_set(self, run_id: int, model_set: str | None
+                                 ) -> Comparison | None: ...
+
+    library_dock: QDockWidget | None
+    _library: LibraryPanel | None
+    _ratings: dict[ResponseId, tuple[int | None, str]]
+    _ratings_run: RunId | None
+
+    def _as_main_window(self) -> QMainWindow:
+        assert isinstance(self, QMainWindow)
+        return self
+
+    def _init_library(self) -> None:
+        self.library_dock = None
+        self._library = None
+        self._ratings = {}
+        self._ratings_run = None
+        a = self.actions_
+        for action in (a.undo, a.redo):
+            action.setEnabled(False)
+        if self.store is None:
+            a.library.setEnabled(False)
+            return
+        window = self._as_main_window()
+        dock = QDockWidget("Library", window)
+        dock.setObjectName(LIBRARY_DOCK)
+        placeholder = _Placeholder()
+        # Queued: the panel is built once the window's first paint is complete (and not at
+        # all if the dock is gone by then).
+        placeholder.painted.connect(lambda: QTimer.singleShot(0, dock, self._ensure_library))
+        dock.setWidget(placeholder)
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        dock.toggleViewAction().toggled.connect(a.library.setChecked)
+        a.library.setChecked(True)
+        a.library.triggered.connect(lambda checked: dock.setVisible(bool(checked)))
+        self.library_dock = dock
+
+    def _library_restored(self) -> None:
+        """After the saved window state was applied: a dock hidden before the window is
+        first shown sends no hide event, so the View menu is told here."""
+        dock = self.library_dock
+        if dock is not None:
+            self.actions_.library.setChecked(not dock.isHidden())
+
+    @property
+    def library(self) -> LibraryPanel | None:
+        """The library panel (built now if it was not yet); None without a store."""
+        return self._ensure_library()
+
+    def _ensure_library(self) -> LibraryPanel | None:
+        if self._library is None and self.store is not None and self.library_dock is not None:
+            from studio.ui.library.panel import LibraryPanel
+
+            self.attach_library(LibraryPanel(self.store))
+        return self._library
+
+    def attach_library(self, panel: LibraryPanel) -> QDockWidget:
+        """Put `panel` in the library dock and let it drive the workspace: a chosen prompt
+        goes to the editor, a chosen run is reopened, "re-run" re-runs it, two runs are
+        compared side by side; Edit ▸ Undo/Redo act on its deletions."""
+        window = self._as_main_window()
+        dock = self.library_dock
+        if dock is None:
+            dock = QDockWidget("Library", window)
+            dock.setObjectName(LIBRARY_DOCK)
+            window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            self.library_dock = dock
+        old = dock.widget()
+        dock.setWidget(panel)
+        if old is not None:
+            old.deleteLater()
+        panel.promptChosen.connect(self.load_prompt)
+        panel.runChosen.connect(self.reopen_run)
+        panel.rerunRequested.connect(self.rerun_with_model_set)
+        panel.compareRequested.connect(self.compare_runs)
+        self._bind_undo(panel)
+        self._library = panel
+        return dock
+
+    def _bind_undo(self, panel: LibraryPanel) -> None:
+        """Edit ▸ Undo/Redo become the panel's undo stack's own actions (named after what
+        they undo, enabled when there is something to undo)."""
+        window = self._as_main_window()
+        a = self.actions_
+        stack = panel.undo_stack
+        undo = stack.createUndoAction(window, "&Undo")
+        redo = stack.createRedoAction(window, "&Redo")
+        for old, new in ((a.undo, undo), (a.redo, redo)):
+            new.setToolTip(old.toolTip())
+            new.setStatusTip(old.statusTip())
+            for owner in old.associatedObjects():
+                if isinstance(owner, QMenu):
+                    owner.insertAction(old, new)
+                    owner.removeAction(old)
+            window.removeAction(old)
+            old.deleteLater()
+        a.undo, a.redo = undo, redo
+
+    def compare_runs(self, old_run_id: int, new_run_id: int) -> CompareRunsDialog | None:
+        panel = self.library
+        if panel is None:
+            return None
+        dialog = panel.compare_runs(old_run_id, new_run_id)
+        if dialog is None:
+            self.statusBar().showMessage("One of those runs is no longer in the history.",
+                                         5000)
+            return None
+        dialog.rated.connect(self._on_rated_elsewhere)
+        return dialog
+
+    # -- keeping the history list and the panes' ratings current ---------------------------
+
+    def _run_saved(self, run_id: int) -> None:
+        """A run changed in the store: its row in the history list follows (a library not
+        built yet reads it when it is)."""
+        if self._library is not None:
+            self._library.run_saved(run_id)
+
+    def _on_comparison_saved(self, comparison: Comparison, answer: Answer | None) -> None:
+        run_id = comparison.run_id
+        if run_id is None:
+            return
+        self._run_saved(int(run_id))
+        if answer is not None and comparison is self.comparison:
+            self._refresh_ratings()
+
+    def _on_rated_elsewhere(self, run_id: int) -> None:
+        comparison = self.comparison
+        if comparison is not None and comparison.run_id == run_id:
+            self._ratings_run = None  # read again: the panes' stars may be out of date
+            self._refresh_ratings(rebuild=True)
+
+    def _refresh_ratings(self, *, rebuild: bool = False) -> None:
+        """Stars and a note in every pane whose answer is finished and saved."""
+        comparison = self.comparison
+        store = self.store
+        if comparison is None:
+            return
+        for pane in comparison.panes:
+            answer = pane.answer
+            response_id = None
+            if store is not None and answer is not None and answer.finished:
+                response_id = comparison.response_id(answer)
+            current = pane.rating_widget
+            if response_id is None:
+                pane.set_rating_widget(None)
+                continue
+            if not rebuild and current is not None \
+                    and getattr(current, "response_id", None) == response_id:
+                continue
+            assert store is not None
+            pane.set_rating_widget(self._rating_widget(store, comparison, response_id))
+
+    def _rating_widget(self, store: Store, comparison: Comparison,
+                       response_id: ResponseId) -> RatingWidget:
+        from studio.ui.library.rating import RatingWidget
+
+        rating, note = self._stored_rating(store, comparison, response_id)
+        widget = RatingWidget(store, response_id, rating=rating, note=note)
+        widget.setAccessibleName("Rating of this answer")
+        widget.setToolTip("Rate this answer (1–5 stars) and add a note; kept in the history")
+        widget.rated.connect(self._on_pane_rated)
+        widget.errorOccurred.connect(
+            lambda message: self.statusBar().showMessage(f"Rating not saved: {message}", 8000))
+        return widget
+
+    def _stored_rating(self, store: Store, comparison: Comparison,
+                       response_id: ResponseId) -> tuple[int | None, str]:
+        run_id = comparison.run_id
+        if run_id is None:
+            return None, ""
+        if self._ratings_run != run_id or response_id not in self._ratings:
+            # One read of the run per comparison (and per answer saved since), not per pane.
+            self._ratings_run = run_id
+            try:
+                run = store.run(run_id)
+            except StoreError:
+                self._ratings = {}
+            else:
+                self._ratings = {r.id: (r.rating, r.rating_note)
+                                 for t in run.turns for r in t.responses}
+        return self._ratings.get(response_id, (None, ""))
+
+    def _on_pane_rated(self, response_id: int, rating: object, note: str) -> None:
+        self._ratings[ResponseId(response_id)] = (rating if isinstance(rating, int) else None,
+                                                  note)
+        comparison = self.comparison
+        if comparison is not None and comparison.run_id is not None:
+            self._run_saved(int(comparison.run_id))
