@@ -21,10 +21,12 @@ import pytest
 
 from studio.core.catalog import ModelRef, ProviderConfig
 from studio.core.events import ErrorKind
+from studio.core.paths import studio_paths
 from studio.core.prices import PriceTable
 from studio.core.request import single_turn
 from studio.core.runner import Engine, ModelState, ModelTarget
 from studio.core.secrets import KeyStore
+from studio.store import Store
 from tests.e2e.cli import Result, cli
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.scenarios import Synthetic
@@ -174,6 +176,14 @@ def _collection(home: Path, name: str, body: str, variables: dict[str, str] | No
     assert r.code == 0, r.err
 
 
+def _stored_directly(home: Path, name: str, body: str,
+                     variables: dict[str, str] | None = None) -> None:
+    # Imports refuse NUL characters, but a database written by other means may hold them.
+    with Store.open(studio_paths({"PROMPT_STUDIO_HOME": str(home)}).ensure()) as store:
+        collection = store.add_collection(name)
+        store.add_prompt(collection.id, "Stored", body, variables=variables or {})
+
+
 @pytest.mark.parametrize(("how", "message"), [
     ("argv", "the prompt is empty"),
     ("blank argv", "the prompt is empty"),
@@ -213,10 +223,10 @@ def test_nul_bytes_are_refused(home: Path, sim: Simulator, how: str) -> None:
         assert "Target (0 prompts)" in cli("collections", "list", home=home).out
         return
     if how == "stored prompt":
-        _collection(home, "Nul", "before\0after")
+        _stored_directly(home, "Nul", "before\0after")
         args = ["--collection", "Nul"]
     elif how == "stored variable":
-        _collection(home, "NulVar", "Say {{word}}", {"word": "a\0b"})
+        _stored_directly(home, "NulVar", "Say {{word}}", {"word": "a\0b"})
         args = ["--collection", "NulVar"]
     else:
         args = ["-f", str(source) if how == "file" else "-"]

@@ -117,7 +117,9 @@ def run_preview(
         raise RuntimeError("run_preview() creates its own QApplication")
     register_preview_scheme()
     app = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "prompt-studio"])
-    app.setApplicationName(APP_NAME)
+    from studio.app import configure_application
+
+    configure_application(app)
     view = PreviewView(label=label, network=network, show_toolbar=screenshot is None)
     view.setWindowTitle(f"{label} — {APP_NAME} preview")
     code = 0

@@ -124,6 +124,11 @@ class PreviewView(QWidget):
 
         self.toolbar = PreviewToolbar(self)
         self.toolbar.setVisible(show_toolbar)
+        # F5 reloads the preview that has focus; a window-wide shortcut would be ambiguous
+        # as soon as two previews are open.
+        self.toolbar.reload_action.setShortcutContext(
+            Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addAction(self.toolbar.reload_action)
         self.banner = StatusBanner(self)
         self.console_panel = ConsolePanel(self)
         self.console_panel.hide()
