@@ -94,14 +94,18 @@ async def _shoot() -> None:
             kind = "anthropic" if provider == "anthropic" else "openai"
             registry.add(provider, kind, sim.url(kind), needs_key=False)
             sim.script(model, Synthetic(chunks, usage=(38, len("".join(chunks)) // 4),
-                                        chunks_per_second=120))
+                                        chunks_per_second=60))
             targets.append(ModelTarget(ModelRef(provider, model), registry.get(provider)))
         engine = Engine(keys=KeyStore(), prices=PriceTable.load(None))
         window = MainWindow(engine, paths=paths, registry=registry, show_welcome=False)
         window.resize(1760, 1000)
         window.show()
-        comparison = window.send(PROMPT, targets)
-        await asyncio.sleep(1.2)
+        window.model_bar.set_targets(targets)
+        window.prompt_area.set_prompt(PROMPT)
+        window.submit()
+        comparison = window.comparison
+        assert comparison is not None
+        await asyncio.sleep(0.5)
         window.grab().save(str(OUT / "streaming.png"))
         await comparison.wait()
         await asyncio.sleep(0.8)
