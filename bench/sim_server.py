@@ -16,7 +16,7 @@ import sys
 from types import TracebackType
 
 from bench.common import REPO, child_env
-from bench.workload import stream_chunks
+from bench.workload import page_answer_chunks, stream_chunks
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 
@@ -29,9 +29,14 @@ def main() -> int:
     parser.add_argument("--chunks", type=int, default=20_000)
     parser.add_argument("--per-write", type=int, default=1)
     parser.add_argument("--chunks-per-second", type=float, default=None)
+    parser.add_argument("--pages", action="store_true",
+                        help="answer with HTML pages (a canvas animation) instead")
     args = parser.parse_args()
     with Simulator() as sim:
-        for model, parts in stream_chunks(args.streams, args.chunks).items():
+        answers = stream_chunks(args.streams, args.chunks)
+        if args.pages:
+            answers = {m: page_answer_chunks(i) for i, m in enumerate(answers)}
+        for model, parts in answers.items():
             scenario = Synthetic(parts, usage=(12, len(parts)),
                                  chunks_per_second=args.chunks_per_second,
                                  per_write=args.per_write)
@@ -49,11 +54,13 @@ class SimProcess:
     """Context manager: start the server process, expose its URL, stop it on exit."""
 
     def __init__(self, streams: int, chunks: int, per_write: int,
-                 chunks_per_second: float | None = None) -> None:
+                 chunks_per_second: float | None = None, *, pages: bool = False) -> None:
         self.args = ["--streams", str(streams), "--chunks", str(chunks),
                      "--per-write", str(per_write)]
         if chunks_per_second:
             self.args += ["--chunks-per-second", str(chunks_per_second)]
+        if pages:
+            self.args.append("--pages")
         self.base_url = ""
         self._proc: subprocess.Popen[str] | None = None
 

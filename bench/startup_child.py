@@ -1,6 +1,7 @@
 """One start of a window, in a fresh process; prints `shown` once it has painted.
 
     python -m bench.startup_child bare     # a bare PySide6 QMainWindow
+    python -m bench.startup_child floor    # the same after what any such app needs first
     python -m bench.startup_child studio   # Prompt Studio through studio.app.main_gui
 
 The application is created here (after the preview scheme, as main_gui itself does) so an
@@ -61,6 +62,39 @@ def bare() -> int:
     return app.exec()
 
 
+def floor() -> int:
+    """What any app of this kind needs before its window: a web-engine URL scheme
+    registered before the QApplication, and an asyncio loop on top of Qt's (qasync)."""
+    import asyncio
+
+    import qasync
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtWebEngineCore import QWebEngineUrlScheme
+
+    QWebEngineUrlScheme.registerScheme(QWebEngineUrlScheme(QByteArray(b"bench-floor")))
+    app = QApplication(sys.argv)
+
+    async def main() -> None:
+        shown_future = asyncio.get_running_loop().create_future()
+
+        def shown() -> None:
+            _report()
+            _visible_main_window().close()
+            shown_future.set_result(None)
+
+        watcher = FirstPaint(app, shown)
+        app.installEventFilter(watcher)
+        window = QMainWindow()
+        window.setWindowTitle("floor")
+        window.resize(1400, 900)
+        window.show()
+        await shown_future
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        runner.run(main())
+    return 0
+
+
 def studio() -> int:
     from studio.app import main_gui
     from studio.ui.preview.scheme import register_preview_scheme
@@ -78,4 +112,4 @@ def studio() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(bare() if sys.argv[1:] == ["bare"] else studio())
+    sys.exit({"bare": bare, "floor": floor, "studio": studio}[sys.argv[1]]())

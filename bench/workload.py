@@ -69,3 +69,66 @@ def model_names(streams: int) -> list[str]:
 def stream_chunks(streams: int, count: int) -> dict[str, list[str]]:
     """A different answer per model, so a mixed-up stream cannot pass the check."""
     return {name: chunks(count, seed=1000 + i) for i, name in enumerate(model_names(streams))}
+
+
+def canvas_page(hue: int) -> str:
+    """A small generated-looking game: a ball bouncing inside a spinning hexagon."""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Bouncing ball {hue}</title>
+<style>html, body {{ margin: 0; height: 100%; background: #111; }}
+canvas {{ display: block; width: 100%; height: 100%; }}</style>
+</head>
+<body>
+<canvas id="c"></canvas>
+<script>
+const canvas = document.getElementById("c");
+const ctx = canvas.getContext("2d");
+let angle = 0, x = 0, y = 0, vx = 2.3, vy = -1.7;
+function resize() {{ canvas.width = innerWidth; canvas.height = innerHeight; }}
+addEventListener("resize", resize);
+resize();
+function frame() {{
+  const w = canvas.width, h = canvas.height, r = Math.min(w, h) * 0.4;
+  ctx.fillStyle = "#111";
+  ctx.fillRect(0, 0, w, h);
+  angle += 0.01;
+  ctx.strokeStyle = "hsl({hue}, 80%, 60%)";
+  ctx.lineWidth = 4;
+  ctx.beginPath();
+  for (let i = 0; i <= 6; i++) {{
+    const a = angle + i * Math.PI / 3;
+    const px = w / 2 + r * Math.cos(a), py = h / 2 + r * Math.sin(a);
+    i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+  }}
+  ctx.stroke();
+  vy += 0.15;
+  x += vx; y += vy;
+  const limit = r * 0.8;
+  if (Math.hypot(x, y) > limit) {{
+    const n = Math.atan2(y, x);
+    const dot = vx * Math.cos(n) + vy * Math.sin(n);
+    vx -= 2 * dot * Math.cos(n); vy -= 2 * dot * Math.sin(n);
+    x = limit * Math.cos(n); y = limit * Math.sin(n);
+  }}
+  ctx.fillStyle = "hsl({(hue + 180) % 360}, 90%, 55%)";
+  ctx.beginPath();
+  ctx.arc(w / 2 + x, h / 2 + y, r * 0.06, 0, 2 * Math.PI);
+  ctx.fill();
+  requestAnimationFrame(frame);
+}}
+requestAnimationFrame(frame);
+</script>
+</body>
+</html>"""
+
+
+def page_answer_chunks(index: int, count: int = 60) -> list[str]:
+    """A model's answer holding the page in an html fence, in about `count` chunks."""
+    text = ("Here is the page. It draws a hexagon that spins and a ball that bounces "
+            "inside it.\n\n```html\n" + canvas_page(index * 45 % 360) + "\n```\n\n"
+            "Open it in a browser to see it run.")
+    step = max(1, len(text) // count)
+    return [text[i:i + step] for i in range(0, len(text), step)]

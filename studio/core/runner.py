@@ -7,8 +7,11 @@ the event-loop thread, and everything else reads the `ModelRun` objects.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
+import ssl
+import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -43,9 +46,20 @@ log = logging.getLogger(__name__)
 
 _DELTAS = (TextDelta, ReasoningDelta)
 
-# Seconds after the engine is made before its HTTP client is: making it loads the TLS
-# certificates and httpx (about 0.1 s), which the GUI's first paint should not wait for.
+# Seconds after the engine is made before the slow part of making its HTTP client starts
+# (in a worker thread): the GUI's first paint should not compete with it.
 CLIENT_WARM_UP_S = 1.0
+
+
+def _prepare_tls() -> ssl.SSLContext:
+    """What makes creating an httpx client slow (50-100 ms): httpx imports its transport
+    library on the first client, and the client loads the CA certificates. Done here, off
+    the event loop, the client itself then takes about a millisecond. The context is the
+    one httpx would make for `verify=True` (certifi, SSL_CERT_FILE/SSL_CERT_DIR honoured)."""
+    import httpcore  # noqa: F401  (imported for its side effect: loaded once, off the loop)
+    import httpx
+
+    return httpx.create_ssl_context()
 
 
 class ModelState(StrEnum):
@@ -237,27 +251,43 @@ class Engine:
         self._client: httpx.AsyncClient | None = None
         self._closed = False
         self._sessions: list[RunSession] = []
-        # Made when the app has had time to show itself, or by the first run if sooner.
+        # The slow part of making the client is prepared in a worker thread once the app
+        # has had time to show itself; a run that starts sooner does it all on the spot.
+        self._tls: concurrent.futures.Future[ssl.SSLContext] | None = None
         self._warm_up: asyncio.TimerHandle | None = None
-        with contextlib.suppress(RuntimeError):  # outside a loop the first run makes it
+        with contextlib.suppress(RuntimeError):  # made outside a loop: no warm-up
             self._warm_up = asyncio.get_running_loop().call_later(
-                CLIENT_WARM_UP_S, self._make_client)
+                CLIENT_WARM_UP_S, self._start_warm_up)
 
-    def _make_client(self) -> None:
+    def _start_warm_up(self) -> None:
         self._warm_up = None
-        if not self._closed:
-            _ = self.client
+        if self._closed or self._client is not None or self._transport is not None:
+            return
+        future: concurrent.futures.Future[ssl.SSLContext] = concurrent.futures.Future()
+
+        def work() -> None:
+            try:
+                future.set_result(_prepare_tls())
+            except BaseException as exc:  # the client is then made the usual way
+                future.set_exception(exc)
+
+        self._tls = future
+        threading.Thread(target=work, name="engine-warm-up", daemon=True).start()
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """The engine's HTTP client, made on first use: making one loads the TLS
-        certificates (tens of milliseconds), which the GUI's start-up should not wait for."""
+        """The engine's HTTP client, made on first use (see `_prepare_tls`)."""
         if self._client is None:
             if self._closed:
                 raise RuntimeError("the engine is closed")
             import httpx
 
+            tls = self._tls
+            verify: ssl.SSLContext | bool = True
+            if tls is not None and tls.done() and tls.exception() is None:
+                verify = tls.result()
             self._client = httpx.AsyncClient(
+                verify=verify,
                 timeout=self.timeouts.to_httpx(),
                 transport=self._transport,
                 follow_redirects=False,
