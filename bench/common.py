@@ -94,6 +94,10 @@ class Report:
 def _fmt(value: float | None, unit: str = "") -> str:
     if value is None or math.isnan(value):
         return "-"
+    if unit.startswith("of ") or unit == "runs":
+        return f"{value:.0f} {unit}"
+    if unit == "×":
+        return f"{value:.2f}×"
     magnitude = abs(value)
     digits = 3 if magnitude < 10 else 1 if magnitude < 1000 else 0
     text = f"{value:.{digits}f}"
