@@ -32,6 +32,7 @@ from studio.core.model_sets import ModelSetEntry, ModelSetError, ModelSetStore
 from studio.core.paths import StudioPaths
 from studio.core.runner import Engine, ModelTarget
 from studio.core.thread import Answer, Thread
+from studio.core.variables import fill_variables, find_variables
 from studio.store import Store
 from studio.ui.style import app_icon
 from studio.ui.workspace.actions import build_menus, create_actions
@@ -45,7 +46,7 @@ from studio.ui.workspace.pane import AnswerPane
 from studio.ui.workspace.previews_tab import PreviewsTab
 from studio.ui.workspace.prompt_area import PromptArea
 from studio.ui.workspace.ui_state import load_state, save_state
-from studio.ui.workspace.variables import VariablesDialog, fill_variables, find_variables
+from studio.ui.workspace.variables import VariablesDialog
 from studio.ui.workspace.window_dialogs import WindowDialogs
 from studio.ui.workspace.window_history import SendOrigin, WindowHistory
 from studio.ui.workspace.window_library import WindowLibrary

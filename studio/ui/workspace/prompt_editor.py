@@ -16,9 +16,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
+from studio.core.variables import VARIABLE_RE
 from studio.ui.style import colors
 from studio.ui.workspace.history import PromptHistory
-from studio.ui.workspace.variables import VARIABLE_RE
 
 _HEADING_RE = re.compile(r"^#{1,6}\s.*$")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")

@@ -14,10 +14,11 @@ from PySide6.QtWidgets import QApplication
 from studio.core.catalog import ProviderRegistry
 from studio.core.paths import StudioPaths
 from studio.core.request import GenerationSettings
+from studio.core.variables import fill_variables, find_variables
 from studio.ui.main_window import MainWindow
 from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.history import HISTORY_FILE, PromptHistory
-from studio.ui.workspace.variables import VariablesDialog, fill_variables, find_variables
+from studio.ui.workspace.variables import VariablesDialog
 from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
