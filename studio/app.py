@@ -32,6 +32,11 @@ def _register_preview_scheme() -> None:
     register_preview_scheme()
 
 
+def _freeze_long_lived() -> None:
+    gc.collect()
+    gc.freeze()
+
+
 async def _run_window() -> int:
     from studio.core.paths import studio_paths
     from studio.core.prices import PriceError, PriceTable
@@ -56,12 +61,13 @@ async def _run_window() -> int:
     window.closed.connect(on_closed)
     window.show()
     # Everything built so far lives as long as the app: keep it out of the collector's
-    # full passes, which would otherwise pause streaming for tens of milliseconds.
-    gc.collect()
-    gc.freeze()
+    # full passes, which would otherwise pause streaming for tens of milliseconds. Done
+    # after the first paint, so the window does not wait for a full collection.
+    freeze = asyncio.get_running_loop().call_later(0.5, _freeze_long_lived)
     try:
         await closed
     finally:
+        freeze.cancel()
         await window.shutdown()
         await engine.aclose()
         window.deleteLater()

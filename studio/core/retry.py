@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,5 +45,7 @@ class Timeouts:
     pool_s: float = 30.0
 
     def to_httpx(self) -> httpx.Timeout:
+        import httpx  # imported when the first client is made, not at start-up
+
         return httpx.Timeout(connect=self.connect_s, read=self.read_s,
                              write=self.write_s, pool=self.pool_s)

@@ -12,17 +12,18 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from studio.core.catalog import ProviderConfig
 from studio.core.events import ProviderError
 from studio.core.providers import make_provider
 from studio.core.providers.base import ModelInfo
 
+if TYPE_CHECKING:
+    import httpx
+
 DEFAULT_MAX_AGE_S = 24 * 3600
-LIST_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+LIST_TIMEOUT_S, LIST_CONNECT_TIMEOUT_S = 20.0, 5.0
 LOCAL_EXTRA_HINT = "pip install '.[local]'"
 LOCAL_PROVIDER_MODULE = "studio.core.providers.local"
 
@@ -122,7 +123,10 @@ async def client_scope(client: httpx.AsyncClient | None) -> AsyncIterator[httpx.
     if client is not None:
         yield client
         return
-    async with httpx.AsyncClient(timeout=LIST_TIMEOUT) as own:
+    import httpx  # kept off the start-up path: the window opens before any list is fetched
+
+    timeout = httpx.Timeout(LIST_TIMEOUT_S, connect=LIST_CONNECT_TIMEOUT_S)
+    async with httpx.AsyncClient(timeout=timeout) as own:
         yield own
 
 
@@ -146,6 +150,8 @@ class FetchFailure:
 
 
 def describe_failure(exc: BaseException, config: ProviderConfig | None = None) -> FetchFailure:
+    import httpx
+
     if isinstance(exc, ProviderError):
         return FetchFailure(exc.kind.value, exc.status, exc.message)
     if isinstance(exc, httpx.TimeoutException):
