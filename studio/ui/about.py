@@ -48,7 +48,7 @@ def chromium_version() -> str:
         from PySide6.QtWebEngineCore import qWebEngineChromiumVersion
     except ImportError:
         return "not available"
-    # Typed as bytes in the stubs, a str at run time in PySide6 6.12.
+    # Typed as bytes in the stubs, a str at run time in PySide6 (6.11, 6.12).
     version: object = qWebEngineChromiumVersion()
     if isinstance(version, bytes | bytearray | memoryview):
         return bytes(version).decode("ascii", "replace")

@@ -20,7 +20,7 @@ def png_bytes(picture: QImage | QPixmap) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    # The stubs say bytes, but PySide6 6.12 accepts only str for the format here.
+    # The stubs say bytes, but PySide6 (6.11, 6.12) accepts only str for the format here.
     if not image.save(buffer, "PNG"):  # type: ignore[call-overload]
         raise OSError("could not encode the screenshot as PNG")
     buffer.close()
