@@ -7,19 +7,17 @@ from typing import Any
 
 import httpx
 
-from studio.core.catalog import ProviderConfig
 from studio.core.events import Event, Finished, ReasoningDelta, TextDelta, Usage
 from studio.core.providers._wire import (
     THINKING_BUDGETS,
-    get_json,
     int_or_none,
     normalize_thread,
-    one_by_one,
     parse_json_object,
     sse_batches,
 )
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import anthropic_stream_error, incomplete_stream_error
+from studio.core.providers.http_provider import HttpProvider
 from studio.core.request import ChatRequest
 
 API_VERSION = "2023-06-01"
@@ -126,11 +124,7 @@ class MessagesDecoder:
         return Finished(self.stop_reason)
 
 
-class AnthropicProvider:
-    def __init__(self, config: ProviderConfig, api_key: str | None) -> None:
-        self.config = config
-        self._api_key = api_key
-
+class AnthropicProvider(HttpProvider):
     def headers(self) -> dict[str, str]:
         headers = dict(self.config.headers)
         headers["anthropic-version"] = API_VERSION
@@ -140,37 +134,30 @@ class AnthropicProvider:
 
     @property
     def messages_url(self) -> str:
-        return f"{self.config.base_url.rstrip('/')}/messages"
+        return f"{self.base_url}/messages"
 
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         return build_body(request)
 
-    def stream(self, client: httpx.AsyncClient, request: ChatRequest
-               ) -> AsyncGenerator[Event, None]:
-        return one_by_one(self.stream_batches(client, request))
-
     def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
                        ) -> AsyncGenerator[list[Event], None]:
-        """The events of `stream`, one list per network read (what the engine consumes)."""
         return sse_batches(client, self.messages_url, headers=self.headers(),
                            body=self.build_body(request), secret=self._api_key,
                            decoder=MessagesDecoder())
 
     async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
-        url = f"{self.config.base_url.rstrip('/')}/models"
         models: list[ModelInfo] = []
-        params = {"limit": "1000"}
-        for _ in range(20):  # pages; a bound keeps a misbehaving server from looping us
-            data = await get_json(client, url, headers=self.headers(), params=params,
-                                  secret=self._api_key)
-            if not isinstance(data, dict):
-                break
-            for item in data.get("data") or []:
+        async for page in self._pages(client, f"{self.base_url}/models", {"limit": "1000"},
+                                      _next_models_page):
+            for item in page.get("data") or []:
                 if isinstance(item, dict) and isinstance(item.get("id"), str):
                     name = item.get("display_name")
                     models.append(ModelInfo(item["id"], name if isinstance(name, str) else None))
-            last = data.get("last_id")
-            if not data.get("has_more") or not isinstance(last, str):
-                break
-            params = {"limit": "1000", "after_id": last}
         return models
+
+
+def _next_models_page(page: dict[str, Any]) -> dict[str, str] | None:
+    last = page.get("last_id")
+    if not page.get("has_more") or not isinstance(last, str):
+        return None
+    return {"limit": "1000", "after_id": last}

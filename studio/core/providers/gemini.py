@@ -8,20 +8,18 @@ from urllib.parse import quote
 
 import httpx
 
-from studio.core.catalog import ProviderConfig
 from studio.core.events import ErrorKind, Event, Finished, ProviderError, ReasoningDelta, TextDelta
 from studio.core.events import Usage as UsageEvent
 from studio.core.providers._wire import (
     THINKING_BUDGETS,
-    get_json,
     int_or_none,
     normalize_thread,
-    one_by_one,
     parse_json_object,
     sse_batches,
 )
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import google_error, incomplete_stream_error
+from studio.core.providers.http_provider import HttpProvider
 from studio.core.request import ChatRequest, ReasoningEffort
 
 
@@ -121,11 +119,7 @@ class GenerateContentDecoder:
         return Finished(self.stop_reason)
 
 
-class GeminiProvider:
-    def __init__(self, config: ProviderConfig, api_key: str | None) -> None:
-        self.config = config
-        self._api_key = api_key
-
+class GeminiProvider(HttpProvider):
     def headers(self) -> dict[str, str]:
         headers = dict(self.config.headers)
         if self._api_key:
@@ -134,32 +128,22 @@ class GeminiProvider:
 
     def stream_url(self, model: str) -> str:
         name = quote(model.removeprefix("models/"), safe="-._~/")
-        return f"{self.config.base_url.rstrip('/')}/models/{name}:streamGenerateContent?alt=sse"
+        return f"{self.base_url}/models/{name}:streamGenerateContent?alt=sse"
 
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         return build_body(request)
 
-    def stream(self, client: httpx.AsyncClient, request: ChatRequest
-               ) -> AsyncGenerator[Event, None]:
-        return one_by_one(self.stream_batches(client, request))
-
     def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
                        ) -> AsyncGenerator[list[Event], None]:
-        """The events of `stream`, one list per network read (what the engine consumes)."""
         return sse_batches(client, self.stream_url(request.model), headers=self.headers(),
                            body=self.build_body(request), secret=self._api_key,
                            decoder=GenerateContentDecoder())
 
     async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
-        url = f"{self.config.base_url.rstrip('/')}/models"
         models: list[ModelInfo] = []
-        params = {"pageSize": "1000"}
-        for _ in range(20):  # pages; a bound keeps a misbehaving server from looping us
-            data = await get_json(client, url, headers=self.headers(), params=params,
-                                  secret=self._api_key)
-            if not isinstance(data, dict):
-                break
-            for item in data.get("models") or []:
+        async for page in self._pages(client, f"{self.base_url}/models", {"pageSize": "1000"},
+                                      _next_models_page):
+            for item in page.get("models") or []:
                 if not isinstance(item, dict) or not isinstance(item.get("name"), str):
                     continue
                 methods = item.get("supportedGenerationMethods")
@@ -171,8 +155,11 @@ class GeminiProvider:
                     display_name=label if isinstance(label, str) else None,
                     context_window=int_or_none(item.get("inputTokenLimit")),
                 ))
-            token = data.get("nextPageToken")
-            if not isinstance(token, str) or not token:
-                break
-            params = {"pageSize": "1000", "pageToken": token}
         return models
+
+
+def _next_models_page(page: dict[str, Any]) -> dict[str, str] | None:
+    token = page.get("nextPageToken")
+    if not isinstance(token, str) or not token:
+        return None
+    return {"pageSize": "1000", "pageToken": token}

@@ -7,18 +7,17 @@ from typing import Any
 
 import httpx
 
-from studio.core.catalog import ProviderConfig
 from studio.core.events import Event, Finished, ReasoningDelta, TextDelta, Usage
 from studio.core.providers._wire import (
     get_json,
     int_or_none,
     normalize_thread,
-    one_by_one,
     open_json_lines,
     parse_json_object,
 )
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import incomplete_stream_error, stream_error
+from studio.core.providers.http_provider import HttpProvider
 from studio.core.request import ChatRequest, ReasoningEffort
 
 
@@ -91,16 +90,7 @@ class ChatLinesDecoder:
         return Finished(self.stop_reason)
 
 
-class OllamaProvider:
-    def __init__(self, config: ProviderConfig, api_key: str | None) -> None:
-        self.config = config
-        self._api_key = api_key
-
-    def headers(self) -> dict[str, str]:
-        headers = dict(self.config.headers)
-        if self._api_key:  # Ollama's hosted service; a local server needs none
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        return headers
+class OllamaProvider(HttpProvider):
 
     @property
     def chat_url(self) -> str:
@@ -108,10 +98,6 @@ class OllamaProvider:
 
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         return build_body(request)
-
-    def stream(self, client: httpx.AsyncClient, request: ChatRequest
-               ) -> AsyncGenerator[Event, None]:
-        return one_by_one(self.stream_batches(client, request))
 
     async def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
                              ) -> AsyncGenerator[list[Event], None]:

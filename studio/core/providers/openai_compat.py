@@ -26,12 +26,12 @@ from studio.core.providers._wire import (
     get_json,
     int_or_none,
     normalize_thread,
-    one_by_one,
     parse_json_object,
     sse_batches,
 )
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import incomplete_stream_error, stream_error
+from studio.core.providers.http_provider import HttpProvider
 from studio.core.request import ChatRequest, ReasoningEffort
 
 ReasoningMapper = Callable[[ReasoningEffort, str], dict[str, Any]]
@@ -219,39 +219,27 @@ class ChatCompletionsDecoder:
         return Finished(self.stop_reason)
 
 
-class OpenAICompatProvider:
+class OpenAICompatProvider(HttpProvider):
     def __init__(self, config: ProviderConfig, api_key: str | None) -> None:
-        self.config = config
-        self._api_key = api_key
+        super().__init__(config, api_key)
         self.dialect = dialect_for(config)
 
     @property
     def chat_url(self) -> str:
-        return f"{self.config.base_url.rstrip('/')}/chat/completions"
-
-    def headers(self) -> dict[str, str]:
-        headers = dict(self.config.headers)
-        if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        return headers
+        return f"{self.base_url}/chat/completions"
 
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         return build_body(request, self.dialect)
 
-    def stream(self, client: httpx.AsyncClient, request: ChatRequest
-               ) -> AsyncGenerator[Event, None]:
-        return one_by_one(self.stream_batches(client, request))
-
     def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
                        ) -> AsyncGenerator[list[Event], None]:
-        """The events of `stream`, one list per network read (what the engine consumes)."""
         return sse_batches(client, self.chat_url, headers=self.headers(),
                            body=self.build_body(request), secret=self._api_key,
                            decoder=ChatCompletionsDecoder())
 
     async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
-        url = f"{self.config.base_url.rstrip('/')}/models"
-        data = await get_json(client, url, headers=self.headers(), secret=self._api_key)
+        data = await get_json(client, f"{self.base_url}/models", headers=self.headers(),
+                              secret=self._api_key)
         items = data.get("data") if isinstance(data, dict) else data
         models: list[ModelInfo] = []
         for item in items if isinstance(items, list) else []:
