@@ -15,9 +15,9 @@ from studio.core.paths import StudioPaths
 from studio.core.runner import Engine
 from studio.ui.main_window import MainWindow
 from tests.gui.integration.integration_support import WindowMaker, close_window
-from tests.gui.workspace.conftest import engine, keys, loop, paths, registry, sim, window
+from tests.gui.workspace.conftest import engine, keys, registry, sim, window
 
-__all__ = ["engine", "keys", "loop", "make_window", "paths", "registry", "sim", "window"]
+__all__ = ["engine", "keys", "make_window", "registry", "sim", "window"]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from studio.core.paths import StudioPaths, studio_paths
+from studio.core.paths import StudioPaths
 from studio.store import Store
 from studio.ui.library import LibraryPanel
 
@@ -19,11 +19,6 @@ def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
     # Dialogs and menus dropped in a test are freed here, on the GUI thread.
     yield
     gc.collect()
-
-
-@pytest.fixture
-def paths() -> StudioPaths:
-    return studio_paths().ensure()
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from studio.core.retry import RetryPolicy, Timeouts
 from studio.core.runner import Engine
 from studio.core.secrets import KeyStore
 from tests.gui.settings.conftest import secret_service
-from tests.gui.workspace.conftest import keys, loop, paths, registry, sim, window
+from tests.gui.workspace.conftest import keys, registry, sim, window
 
-__all__ = ["keys", "loop", "paths", "registry", "secret_service", "sim", "window"]
+__all__ = ["keys", "registry", "secret_service", "sim", "window"]
 
 MAX_ATTEMPTS = 3
 POLICY = RetryPolicy(max_attempts=MAX_ATTEMPTS, base_delay_s=0.01, max_delay_s=0.05,

@@ -4,7 +4,6 @@ loopback provider simulator."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import os
 import socket
@@ -14,36 +13,16 @@ from collections.abc import Iterator
 import keyring
 import keyring.backends.SecretService
 import pytest
-import qasync
-from PySide6.QtWidgets import QApplication
 
 from studio.core.catalog import ProviderRegistry
 from studio.core.model_sets import JsonModelSetStore, model_sets_file
-from studio.core.paths import StudioPaths, studio_paths
+from studio.core.paths import StudioPaths
 from studio.core.secrets import KeyStore
 from studio.ui.settings.model_lists import ModelListCache, model_cache_file
 from tests.gui.settings.settings_support import GOOD_KEY, SERVER_MODELS
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.scenarios import ModelList
 from tests.support.simulator import Simulator
-
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    try:
-        yield event_loop
-    finally:
-        pending = [t for t in asyncio.all_tasks(event_loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            event_loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        event_loop.run_until_complete(event_loop.shutdown_asyncgens())
-        asyncio.set_event_loop(None)
-        event_loop.close()
-        del event_loop
 
 
 @pytest.fixture(autouse=True)
@@ -53,11 +32,6 @@ def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
     # (the simulator's) frees them and Qt warns "Timers cannot be stopped from another thread".
     yield
     gc.collect()
-
-
-@pytest.fixture
-def paths() -> StudioPaths:
-    return studio_paths().ensure()
 
 
 @pytest.fixture

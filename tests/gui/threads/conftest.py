@@ -11,9 +11,9 @@ import qasync
 from studio.core.prices import PriceTable
 from studio.core.runner import Engine
 from studio.core.secrets import KeyStore
-from tests.gui.workspace.conftest import keys, loop, paths, registry, sim, window
+from tests.gui.workspace.conftest import keys, registry, sim, window
 
-__all__ = ["engine", "keys", "loop", "paths", "registry", "sim", "window"]
+__all__ = ["engine", "keys", "registry", "sim", "window"]
 
 TINY_WINDOW_MODEL = "tiny-window"
 TINY_WINDOW = 60  # tokens
