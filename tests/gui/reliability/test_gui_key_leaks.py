@@ -5,13 +5,16 @@ Service, then a search of every file the app wrote and every text the window sho
 The session: a key typed into the Providers dialog's masked field, a comparison that the
 simulator accepts only with that key, a wrong key typed in its place, a run rejected with
 the protocol's 401, a run whose 401 body echoes the wrong key back (as real providers do),
-a saved preview page (and screenshot, on a real display), and an export with runs.
+a saved preview page (and screenshot, on a real display), the command lines and
+environments of the app's child processes, a preview whose renderer is killed, and an
+export with runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,6 +122,36 @@ def _widget_texts() -> list[str]:
     return texts
 
 
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended meanwhile
+            parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def _processes_containing(pids: list[int], *needles: str) -> list[str]:
+    found = []
+    for pid in pids:
+        for part in ("cmdline", "environ"):
+            try:
+                data = (Path("/proc") / str(pid) / part).read_bytes()
+            except OSError:
+                continue
+            found += [f"{pid}/{part}: {n}" for n in needles if n.encode() in data]
+    return found
+
+
 def _files_containing(root: Path, *needles: str) -> list[str]:
     found = []
     for path in sorted(root.rglob("*")):
@@ -185,6 +218,20 @@ def test_keys_appear_in_no_file_and_no_widget(
         wait_until(loop, lambda: bool(shots), timeout=20, what="a screenshot")
         assert shots[0].startswith(b"\x89PNG")
         window.grab().save(str(tmp_path / "window.png"))
+
+    # The app's child processes (QtWebEngine's browser helpers and renderers) never see a
+    # key in their command line or environment.
+    children = _descendants(os.getpid())
+    assert children, "the preview started no QtWebEngine process"
+    assert _processes_containing(children, GOOD_KEY, WRONG_KEY) == []
+
+    # A preview whose renderer dies: the pane says so, and nothing of it echoes a key.
+    page = preview.page()
+    assert page is not None
+    renderer = page.renderProcessPid()
+    assert renderer > 0
+    os.kill(renderer, signal.SIGKILL)
+    wait_until(loop, lambda: preview.state() == "crashed", timeout=20, what="a crashed preview")
 
     leaked = [t for t in _widget_texts() if GOOD_KEY in t or WRONG_KEY in t]
     assert leaked == []
