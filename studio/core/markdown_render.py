@@ -24,6 +24,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from studio.core.fences import FenceMarker, open_fence
 from studio.core.highlight import (
     LIGHT,
     START,
@@ -47,8 +48,6 @@ _CODE_LINK_RE = re.compile(rf"^{CODE_LINK_SCHEME}:copy/(\d+)$")
 SOFT_LIMIT = 2_048
 HARD_LIMIT = 4_096
 
-_FENCE_OPEN_RE = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
-_FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
 _TABLE_DELIMITER_RE = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 
 
@@ -153,10 +152,7 @@ class _BlockRenderer:
 
 
 @dataclass(slots=True)
-class _Fence:
-    char: str
-    length: int
-    indent: int
+class _Fence(FenceMarker):
     info: str
     index: int
     highlighter: str = ""
@@ -168,20 +164,6 @@ class _Fence:
     def language(self) -> str:
         return _info_word(self.info)
 
-    def content(self, line: str) -> str:
-        stripped = len(line) - len(line.lstrip(" "))
-        return line[min(stripped, self.indent):]
-
-    def closes(self, line: str) -> bool:
-        m = _FENCE_CLOSE_RE.fullmatch(line)
-        return m is not None and m.group(1)[0] == self.char and len(m.group(1)) >= self.length
-
-
-def _opens_fence(line: str) -> tuple[int, str, str] | None:
-    m = _FENCE_OPEN_RE.fullmatch(line)
-    if m is None or (m.group(2)[0] == "`" and "`" in m.group(3)):
-        return None
-    return len(m.group(1)), m.group(2), m.group(3).strip()
 
 
 class IncrementalMarkdown:
@@ -272,12 +254,12 @@ class IncrementalMarkdown:
             fence.code.append(code)
             fence.html.append(html)
             return
-        opener = _opens_fence(line)
+        opener = open_fence(line)
         if opener is not None:
             self._end_chunk()
-            indent, marker, info = opener
-            self._fence = _Fence(marker[0], len(marker), indent, info, len(self._blocks),
-                                 language_of(info))
+            marker, info = opener
+            self._fence = _Fence(marker.char, marker.length, marker.indent, info,
+                                 len(self._blocks), language_of(info))
             return
         if not line.strip():
             self._append(raw)

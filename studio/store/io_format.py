@@ -9,7 +9,6 @@ The format is documented in the README.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from studio.store.common import MAX_NAME, MAX_TAG
 from studio.store.errors import ImportFormatError
@@ -135,17 +134,6 @@ def parse_document(value: object) -> Document:
     for run in runs:
         parser.unique(seen_runs, run.uuid, f"{run.where}.id")
     return Document(collections, model_sets, runs, parser.prompt_count)
-
-
-def read_json(path: Path) -> object:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(str(path), f"not UTF-8 text ({exc.reason} at byte "
-                                           f"{exc.start})") from None
-    except OSError as exc:
-        raise ImportFormatError(str(path), f"cannot read the file: {exc.strerror}") from None
-    return decode_json(text, str(path))
 
 
 def decode_json(text: str, where: str = "file") -> object:

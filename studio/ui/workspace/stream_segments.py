@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_FENCE_OPEN_RE = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
-_FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
+from studio.core.fences import FenceMarker, open_fence
+
 # A partial line that may still turn out to open a fence is held back from the Markdown
 # renderer until its end arrives.
 _MAYBE_FENCE_RE = re.compile(r" {0,3}(?:[`~].*)?")
@@ -49,33 +49,11 @@ class FenceClose:
 Piece = MarkdownText | FenceOpen | CodeLine | FenceClose
 
 
-@dataclass(slots=True)
-class _Fence:
-    char: str
-    length: int
-    indent: int
-
-    def content(self, line: str) -> str:
-        stripped = len(line) - len(line.lstrip(" "))
-        return line[min(stripped, self.indent):]
-
-    def closes(self, line: str) -> bool:
-        m = _FENCE_CLOSE_RE.fullmatch(line)
-        return m is not None and m.group(1)[0] == self.char and len(m.group(1)) >= self.length
-
-
-def _opener(line: str) -> tuple[_Fence, str] | None:
-    m = _FENCE_OPEN_RE.fullmatch(line)
-    if m is None or (m.group(2)[0] == "`" and "`" in m.group(3)):
-        return None
-    return _Fence(m.group(2)[0], len(m.group(2)), len(m.group(1))), m.group(3).strip()
-
-
 class Segmenter:
     def __init__(self) -> None:
         self._line = ""  # the current, unfinished line
         self._fed = 0  # characters of it already passed on as Markdown
-        self._fence: _Fence | None = None
+        self._fence: FenceMarker | None = None
         self._finished = False
 
     @property
@@ -132,7 +110,7 @@ class Segmenter:
             else:
                 pieces.append(CodeLine(fence.content(line)))
             return
-        opened = None if fed else _opener(line)
+        opened = None if fed else open_fence(line)
         if opened is not None and not final:
             self._fence, info = opened
             pieces.append(FenceOpen(info))

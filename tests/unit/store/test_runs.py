@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import statistics
-import time
 
 import pytest
 
@@ -208,14 +206,13 @@ def test_engine_model_run_is_saved_as_is(store: Store) -> None:
     assert saved.text == "```html\n<b>hi</b>\n```" and saved.html is not None
 
 
-def test_saving_an_answer_takes_under_5_ms_median(store: Store) -> None:
+def test_saving_the_same_answer_again_replaces_it(store: Store) -> None:
+    # How fast this is lives in bench/store_bench.py (target: 5 ms median).
     run_id, turn = _run(store)
     text = "<!DOCTYPE html><canvas></canvas><script>/* game */</script>\n" * 300  # ~18 kB
-    timings = []
     for i in range(60):
         data = ResponseData(model=MODELS[i % 3], text=f"{i} {text}", html=text, total_s=1.0)
-        start = time.perf_counter()
         store.save_response(turn, i % 3, data)
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.005, f"median {statistics.median(timings) * 1000:.2f} ms"
-    assert store.run(run_id).turn(turn).current(2).text.startswith("59 ")  # type: ignore[union-attr]
+    current = store.run(run_id).turn(turn).current(2)
+    assert current is not None and current.text.startswith("59 ")
+    assert len(store.run(run_id).turn(turn).attempts(2)) == 1
