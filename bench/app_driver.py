@@ -1,8 +1,8 @@
 """Drive the real application from inside its own process, for the GUI benchmarks.
 
 `drive(scenario)` starts Prompt Studio the way `prompt-studio` does (`studio.app.main_gui`:
-preview scheme, QApplication, the qasync loop, the engine, the main window), runs the
-coroutine `scenario(window)` on that loop once the window is up, closes the window the
+QApplication, the window, the qasync loop, the engine, the workspace), runs the
+coroutine `scenario(window)` on that loop once the workspace is up, closes the window the
 normal way, and prints the scenario's result as one JSON line prefixed with `RESULT `.
 The parent reads it with `run_child`. Also here: the event-loop lag probe.
 """
@@ -64,10 +64,10 @@ def drive(scenario: Scenario) -> int:
     from PySide6.QtWidgets import QApplication
 
     from studio.app import main_gui
-    from studio.ui.main_window import MainWindow
-    from studio.ui.preview.scheme import register_preview_scheme
+    from studio.ui.app_window import AppWindow
+    from studio.ui.preview.engine_setup import prepare_web_engine
 
-    register_preview_scheme()  # what main_gui does first; the app must exist for the timer
+    prepare_web_engine()  # what main_gui does first; the app must exist for the timer
     app = QApplication(sys.argv)
     tasks: list[asyncio.Task[None]] = []
     outcome: dict[str, Any] = {}
@@ -82,8 +82,8 @@ def drive(scenario: Scenario) -> int:
             window.close()
 
     def begin() -> None:
-        windows = [w for w in QApplication.topLevelWidgets()
-                   if isinstance(w, MainWindow) and w.isVisible()]
+        windows = [w.workspace for w in QApplication.topLevelWidgets()
+                   if isinstance(w, AppWindow) and w.workspace is not None and w.isVisible()]
         if not windows:
             QTimer.singleShot(20, begin)
             return

@@ -147,6 +147,9 @@ def child_env(home: Path | None = None, **extra: str) -> dict[str, str]:
     """Environment for a benchmark subprocess: the repo importable, loopback never proxied,
     no real keyring or API keys, Qt without a screen unless the caller says otherwise."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    # An installed studio has its bytecode compiled (pip does it at install time); measuring
+    # without it would time the compiler on every start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = str(REPO)
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"

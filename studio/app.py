@@ -1,14 +1,16 @@
-"""The GUI entry point: QApplication, the qasync event loop, the engine and the main window.
+"""The GUI entry point: QApplication, the window, the qasync event loop, the engine.
 
-Start-up order matters: the preview URL scheme must be registered before the QApplication
-exists, the engine (one httpx client) must be created inside the running loop, and on
-close every model task is cancelled and awaited before the client is closed and the loop
-ends, so nothing is left pending.
+Start-up shows the window first: the QApplication and an `AppWindow` at its remembered
+place need QtWidgets alone, and Qt's event loop runs until that window has painted. Only
+then are asyncio, QtWebEngine (the preview scheme must exist before the first preview, and
+QtWebEngine must be prepared before the QApplication: `prepare_web_engine`), the engine (one
+httpx client, created inside the running loop) and the workspace loaded, and the workspace
+moved into the window. On close every model task is cancelled and awaited before the client
+is closed and the loop ends, so nothing is left pending.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import sys
@@ -18,12 +20,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from studio.core.paths import StudioPaths
+    from studio.ui.app_window import AppWindow
+    from studio.ui.workspace.ui_state import WorkspaceState
+
 log = logging.getLogger(__name__)
+
+# How long start-up waits for the window's first paint before loading the rest anyway (a
+# window started minimised or on another desktop is not painted until it is looked at).
+FIRST_PAINT_LIMIT_MS = 500
 
 
 def _register_preview_scheme() -> None:
-    # The scheme module registers QWebEngineUrlScheme only; it does not load QtWebEngine's
-    # widgets, so start-up stays fast while previews work once a pane opens one.
+    # Loads QtWebEngineCore (not its widgets); previews work once a pane opens one.
     try:
         from studio.ui.preview.scheme import register_preview_scheme
     except ImportError as exc:  # QtWebEngine missing from this PySide6 build
@@ -32,45 +41,67 @@ def _register_preview_scheme() -> None:
     register_preview_scheme()
 
 
+def _prepare_web_engine() -> None:
+    try:
+        from studio.ui.preview.engine_setup import prepare_web_engine
+    except ImportError as exc:
+        log.warning("previews unavailable: %s", exc)
+        return
+    prepare_web_engine()
+
+
 def _freeze_long_lived() -> None:
     gc.collect()
     gc.freeze()
 
 
-async def _run_window() -> int:
-    from studio.core.paths import studio_paths
+async def _run_window(frame: AppWindow, paths: StudioPaths, state: WorkspaceState) -> int:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    closed: asyncio.Future[None] = loop.create_future()
+
+    def on_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    frame.closed.connect(on_closed)
+    # Each step yields to the loop, so the window repaints and answers between them.
+    _register_preview_scheme()
+    await asyncio.sleep(0)
     from studio.core.prices import PriceError, PriceTable
     from studio.core.runner import Engine
     from studio.core.secrets import KeyStore
-    from studio.ui.main_window import MainWindow
 
-    paths = studio_paths().ensure()
     try:
         prices = PriceTable.load(paths.prices_override)
     except PriceError as exc:
         log.warning("ignoring the price override %s: %s", paths.prices_override, exc)
         prices = PriceTable.load(None)
     engine = Engine(keys=KeyStore(), prices=prices)
-    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    window = MainWindow(engine, paths=paths)
-
-    def on_closed() -> None:
-        if not closed.done():
-            closed.set_result(None)
-
-    window.closed.connect(on_closed)
-    window.show()
-    # Everything built so far lives as long as the app: keep it out of the collector's
-    # full passes, which would otherwise pause streaming for tens of milliseconds. Done
-    # after the first paint, so the window does not wait for a full collection.
-    freeze = asyncio.get_running_loop().call_later(0.5, _freeze_long_lived)
+    window = None
+    freeze = None
     try:
+        await asyncio.sleep(0)
+        from studio.ui.main_window import MainWindow
+
+        await asyncio.sleep(0)
+        if not closed.done():  # closed while loading: nothing more to build
+            window = MainWindow(engine, paths=paths, state=state, parent=frame)
+            frame.set_workspace(window)
+            window.prompt_area.editor.setFocus()
+            # Everything built so far lives as long as the app: keep it out of the
+            # collector's full passes, which would otherwise pause streaming for tens of
+            # milliseconds. Done a little later, so the first frames do not wait for it.
+            freeze = loop.call_later(0.5, _freeze_long_lived)
         await closed
     finally:
-        freeze.cancel()
-        await window.shutdown()
+        if freeze is not None:
+            freeze.cancel()
+        if window is not None:
+            await window.shutdown()
         await engine.aclose()
-        window.deleteLater()
+        frame.deleteLater()
     return 0
 
 
@@ -87,7 +118,7 @@ def configure_application(app: QApplication) -> None:
     from PySide6.QtGui import QGuiApplication
 
     import studio
-    from studio.ui.style import app_icon
+    from studio.ui.app_icon import app_icon
 
     app.setApplicationName(studio.APP_SLUG)
     app.setOrganizationName("")
@@ -100,13 +131,27 @@ def configure_application(app: QApplication) -> None:
 def main_gui(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from studio.ui.event_loop import StudioEventLoop
+    from studio.core.paths import studio_paths
+    from studio.ui.app_window import AppWindow
+    from studio.ui.workspace.ui_state import load_state
 
-    _register_preview_scheme()
+    _prepare_web_engine()
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     assert isinstance(app, QApplication)
     configure_application(app)
     # The window's `closed` signal ends the run; Qt must not end the loop on its own first.
     app.setQuitOnLastWindowClosed(False)
+    paths = studio_paths().ensure()
+    state = load_state(paths.settings_file)
+    frame = AppWindow(state.geometry)
+    frame.show()
+    # Qt's own loop, before any asyncio loop exists: the first frame reaches the screen
+    # while the rest of the application (a few hundred milliseconds of it) is loaded.
+    frame.wait_until_painted(FIRST_PAINT_LIMIT_MS)
+
+    import asyncio
+
+    from studio.ui.event_loop import StudioEventLoop
+
     with asyncio.Runner(loop_factory=lambda: StudioEventLoop(app)) as runner:
-        return runner.run(_run_window())
+        return runner.run(_run_window(frame, paths, state))

@@ -136,7 +136,7 @@ class AboutDialog(QDialog):
         layout.addWidget(buttons)
 
     def _header(self) -> QHBoxLayout:
-        from studio.ui.style import app_icon
+        from studio.ui.app_icon import app_icon
 
         row = QHBoxLayout()
         icon = QLabel(self)

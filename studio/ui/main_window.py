@@ -34,7 +34,7 @@ from studio.core.runner import Engine, ModelTarget
 from studio.core.thread import Answer, Thread
 from studio.core.variables import fill_variables, find_variables
 from studio.store import Store
-from studio.ui.style import app_icon
+from studio.ui.app_icon import app_icon
 from studio.ui.workspace.actions import build_menus, create_actions
 from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.diff_dialog import DiffDialog
@@ -45,7 +45,7 @@ from studio.ui.workspace.model_set_source import window_model_sets
 from studio.ui.workspace.pane import AnswerPane
 from studio.ui.workspace.previews_tab import PreviewsTab
 from studio.ui.workspace.prompt_area import PromptArea
-from studio.ui.workspace.ui_state import load_state, save_state
+from studio.ui.workspace.ui_state import WorkspaceState, load_state, save_state
 from studio.ui.workspace.variables import VariablesDialog
 from studio.ui.workspace.window_dialogs import WindowDialogs
 from studio.ui.workspace.window_history import SendOrigin, WindowHistory
@@ -66,13 +66,18 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
     def __init__(self, engine: Engine, *, paths: StudioPaths,
                  registry: ProviderRegistry | None = None,
                  model_sets: ModelSetStore | None = None,
-                 store: Store | None = None,
+                 store: Store | None = None, state: WorkspaceState | None = None,
                  show_welcome: bool | None = None, parent: QWidget | None = None) -> None:
         """`store`: the history database (default: opened from `paths`; when it cannot be
         opened the window says why and works without history). The window closes it in
         `shutdown()`, after the last answer is saved. `model_sets`: default, the store's
-        (see model_set_source), or the JSON file's without a store."""
+        (see model_set_source), or the JSON file's without a store. `state`: the remembered
+        window state (default: read from the settings file). `parent`: the window
+        this one is the content of (the app's `AppWindow`); without one it is a window of its
+        own."""
         super().__init__(parent)
+        if parent is not None:
+            self.setWindowFlags(Qt.WindowType.Widget)
         self.engine = engine
         self.paths = paths
         self.registry = registry or ProviderRegistry(paths.providers_file)
@@ -84,7 +89,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.model_sets = model_sets or window_model_sets(paths, self.store)
         self._init_pages()
         self._local_offer: LocalOffer | None = None
-        self.state = load_state(paths.settings_file)
+        self.state = state or load_state(paths.settings_file)
         self._zoom = self.state.zoom
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
@@ -157,7 +162,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
 
     def _restore(self, show_welcome: bool | None) -> None:
         s = self.state
-        if s.geometry:
+        if s.geometry and self.isWindow():  # else the enclosing window has restored it
             self.restoreGeometry(QByteArray.fromBase64(s.geometry.encode()))
         if s.window_state:
             self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
@@ -205,7 +210,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
 
     def _save(self) -> None:
         s = self.state
-        s.geometry = bytes(self.saveGeometry().toBase64().data()).decode()
+        s.geometry = bytes(self.window().saveGeometry().toBase64().data()).decode()
         s.window_state = bytes(self.saveState().toBase64().data()).decode()
         s.splitter = bytes(self.splitter.saveState().toBase64().data()).decode()
         s.layout = self.pane_area.mode.value

@@ -90,30 +90,25 @@ def css(color: QColor) -> str:
 
 
 class _SvgIconEngine(QIconEngine):
-    """Renders one SVG at whatever size is asked, so icons stay sharp at any scale factor."""
+    """Renders one SVG at whatever size is asked, so icons stay sharp at any scale factor;
+    its `currentColor` is the palette's text colour for the icon's mode."""
 
-    def __init__(self, svg: str, tint: bool) -> None:
+    def __init__(self, svg: str) -> None:
         super().__init__()
         self._svg = svg
-        self._tint = tint
 
     def _renderer(self, mode: QIcon.Mode) -> QSvgRenderer:
-        data = self._svg
-        if self._tint:
-            pal = QGuiApplication.palette()
-            group = (QPalette.ColorGroup.Disabled if mode == QIcon.Mode.Disabled
-                     else QPalette.ColorGroup.Active)
-            role = (QPalette.ColorRole.HighlightedText if mode == QIcon.Mode.Selected
-                    else QPalette.ColorRole.WindowText)
-            data = data.replace("currentColor", css(pal.color(group, role)))
+        pal = QGuiApplication.palette()
+        group = (QPalette.ColorGroup.Disabled if mode == QIcon.Mode.Disabled
+                 else QPalette.ColorGroup.Active)
+        role = (QPalette.ColorRole.HighlightedText if mode == QIcon.Mode.Selected
+                else QPalette.ColorRole.WindowText)
+        data = self._svg.replace("currentColor", css(pal.color(group, role)))
         return QSvgRenderer(QByteArray(data.encode("utf-8")))
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode,
               state: QIcon.State) -> None:
-        renderer = self._renderer(mode)
-        if mode == QIcon.Mode.Disabled and not self._tint:
-            painter.setOpacity(0.4)
-        renderer.render(painter, QRectF(rect))
+        self._renderer(mode).render(painter, QRectF(rect))
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
         image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
@@ -132,7 +127,7 @@ class _SvgIconEngine(QIconEngine):
         return pixmap
 
     def clone(self) -> QIconEngine:
-        return _SvgIconEngine(self._svg, self._tint)
+        return _SvgIconEngine(self._svg)
 
 
 @lru_cache(maxsize=64)
@@ -142,8 +137,5 @@ def _svg_source(name: str) -> str:
 
 def icon(name: str) -> QIcon:
     """A toolbar icon from resources/icons, drawn in the palette's text colour."""
-    return QIcon(_SvgIconEngine(_svg_source(name), tint=True))
+    return QIcon(_SvgIconEngine(_svg_source(name)))
 
-
-def app_icon() -> QIcon:
-    return QIcon(_SvgIconEngine(_svg_source("app"), tint=False))

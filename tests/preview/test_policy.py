@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from studio.ui.preview.console import ConsoleLog
+from studio.ui.preview.engine_setup import engine_flags
 from studio.ui.preview.policy import PreviewRegistry, is_local_host, request_allowed
-from studio.ui.preview.scheme import engine_flags
 
 
 @pytest.mark.parametrize(

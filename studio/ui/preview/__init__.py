@@ -1,6 +1,7 @@
 """Sandboxed live previews of generated pages (QtWebEngine is loaded only when needed).
 
-Call `register_preview_scheme()` before creating the QApplication; then use PreviewView
+Call `register_preview_scheme()` before the first preview (and `prepare_web_engine()` before
+the QApplication, which it does itself when called first); then use PreviewView
 (one page with its controls) or PreviewGrid (all models' pages side by side).
 """
 

@@ -94,7 +94,7 @@ def _create_profile() -> QWebEngineProfile:
     if app is None:
         raise RuntimeError("previews need a QApplication")
     if not is_registered():
-        raise RuntimeError("register_preview_scheme() was not called before the QApplication")
+        raise RuntimeError("register_preview_scheme() was not called before the first preview")
     # No storage name: off the record, nothing written to disk.
     profile = QWebEngineProfile(app)
     assert profile.isOffTheRecord()

@@ -1,55 +1,32 @@
 """The `studio-preview://` scheme: each preview's document served from memory, one origin each.
 
-`register_preview_scheme()` must run before the QApplication exists. Everything else in
-this module runs on the GUI thread, where Qt 6 calls URL scheme handlers.
+`register_preview_scheme()` must run before the first preview profile exists. Everything
+else in this module runs on the GUI thread, where Qt 6 calls URL scheme handlers.
 """
 
 from __future__ import annotations
 
-import os
-
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, Qt, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl
 from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestJob,
     QWebEngineUrlScheme,
     QWebEngineUrlSchemeHandler,
 )
 
+from studio.ui.preview.engine_setup import prepare_web_engine
 from studio.ui.preview.policy import INDEX_PATH, REGISTRY, SCHEME, PreviewRegistry
-
-CHROMIUM_FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
-# A page that allocates without end hits this V8 heap limit and its renderer dies quickly,
-# instead of pushing the whole machine into swap first.
-JS_HEAP_LIMIT_MB = 1024
-# WebRTC's ICE traffic (STUN/TURN over UDP) does not pass through the request interceptor;
-# with no proxy configured this policy leaves it no route at all.
-_WEBRTC_POLICY_FLAG = "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"
 
 _CONTENT_TYPE = b"text/html; charset=utf-8"
 
 
-def engine_flags(existing: str) -> str:
-    """`existing` Chromium flags plus the ones previews need; a flag already set wins.
-
-    QtWebEngine splits this variable on spaces (no shell quoting), and so do we.
-    """
-    parts = existing.split()
-    if not any(p.startswith("--js-flags") for p in parts):
-        parts.append(f"--js-flags=--max-old-space-size={JS_HEAP_LIMIT_MB}")
-    if not any(p.startswith("--force-webrtc-ip-handling-policy") for p in parts):
-        parts.append(_WEBRTC_POLICY_FLAG)
-    return " ".join(parts)
-
-
 def register_preview_scheme() -> None:
-    """Register the preview scheme and engine flags. Call once, before QApplication()."""
-    if QWebEngineUrlScheme.schemeByName(QByteArray(SCHEME.encode())).name():
+    """Register the preview scheme; idempotent. Before the QApplication it also prepares
+    the engine; after it, `prepare_web_engine()` must have run before the QApplication.
+    Either way it must run before the first preview profile exists (`preview_profile()`
+    checks), which is when Chromium locks its scheme registry."""
+    if is_registered():
         return
-    if QCoreApplication.instance() is not None:
-        raise RuntimeError("register_preview_scheme() must be called before the QApplication")
-    os.environ[CHROMIUM_FLAGS_ENV] = engine_flags(os.environ.get(CHROMIUM_FLAGS_ENV, ""))
-    # QtWebEngine is loaded lazily, after the QApplication; it needs shared GL contexts then.
-    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    prepare_web_engine()
     scheme = QWebEngineUrlScheme(QByteArray(SCHEME.encode()))
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
     # Secure: pages are a secure context, so https CDN scripts are not mixed content.

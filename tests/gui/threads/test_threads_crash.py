@@ -35,14 +35,19 @@ _DRIVER = textwrap.dedent("""
     from studio.app import main_gui
     from studio.core.catalog import ModelRef, ProviderConfig
     from studio.core.runner import ModelTarget
-    from studio.ui.main_window import MainWindow
-    from studio.ui.preview.scheme import register_preview_scheme
+    from studio.ui.app_window import AppWindow
+    from studio.ui.preview.engine_setup import prepare_web_engine
 
-    register_preview_scheme()
+    prepare_web_engine()
     app = QApplication(sys.argv)
 
     def drive():
-        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        frame = next((w for w in QApplication.topLevelWidgets() if isinstance(w, AppWindow)),
+                     None)
+        if frame is None or frame.workspace is None:
+            QTimer.singleShot(20, drive)  # the workspace is built after the first paint
+            return
+        window = frame.workspace
         config = ProviderConfig("sim", "openai", sys.argv[1], needs_key=False)
         comparison = window.send("Write a long story.",
                                  [ModelTarget(ModelRef("sim", "crash-story"), config)])
@@ -54,7 +59,7 @@ _DRIVER = textwrap.dedent("""
 
         QTimer.singleShot(3000, kill)
 
-    QTimer.singleShot(300, drive)
+    QTimer.singleShot(0, drive)
     main_gui([sys.argv[0]])
 """)
 
