@@ -52,13 +52,22 @@ CLIENT_WARM_UP_S = 1.0
 
 
 def _prepare_tls() -> ssl.SSLContext:
-    """What makes creating an httpx client slow (50-100 ms): httpx imports its transport
-    library on the first client, and the client loads the CA certificates. Done here, off
-    the event loop, the client itself then takes about a millisecond. The context is the
-    one httpx would make for `verify=True` (certifi, SSL_CERT_FILE/SSL_CERT_DIR honoured)."""
+    """What makes the first request slow (50-100 ms) when done on the event loop: httpx
+    imports its transport library on the first client and anyio its asyncio backend on the
+    first connection, the providers' modules load on first use, and the client loads the CA
+    certificates. Done here, off the event loop, the client itself then takes about a
+    millisecond. The context is the one httpx would make for `verify=True` (certifi,
+    SSL_CERT_FILE/SSL_CERT_DIR honoured)."""
+    import importlib
+
     import httpcore  # noqa: F401  (imported for its side effect: loaded once, off the loop)
     import httpx
 
+    from studio.core.providers import HTTP_PROVIDER_MODULES
+
+    for module in (*HTTP_PROVIDER_MODULES, "studio.core.extract", "anyio._backends._asyncio"):
+        with contextlib.suppress(ImportError):  # only ever a head start
+            importlib.import_module(module)
     return httpx.create_ssl_context()
 
 

@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QPixmap,
 )
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QWidget
 
 from studio.core.resources import read_text
 
@@ -61,8 +62,22 @@ class Colors:
     chip_bg: QColor
 
 
+_COLORS: dict[int, Colors] = {}  # by QPalette.cacheKey(): the same key, the same colours
+
+
 def colors(palette: QPalette | None = None) -> Colors:
+    # Every pane, label and strip asks, and the blending adds up: blended once per palette.
     pal = palette or QGuiApplication.palette()
+    key = pal.cacheKey()
+    found = _COLORS.get(key)
+    if found is None:
+        if len(_COLORS) >= 16:
+            _COLORS.clear()
+        found = _COLORS[key] = _blend(pal)
+    return found
+
+
+def _blend(pal: QPalette) -> Colors:
     text = pal.color(QPalette.ColorRole.Text)
     base = pal.color(QPalette.ColorRole.Base)
     window = pal.color(QPalette.ColorRole.Window)
@@ -89,40 +104,66 @@ def css(color: QColor) -> str:
     return color.name(QColor.NameFormat.HexRgb)
 
 
+def set_text_color(widget: QWidget, color: QColor) -> None:
+    """Draw `widget`'s text in `color` through its palette: unlike a style sheet, this
+    leaves the widget on the fast native style path."""
+    palette = widget.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, color)
+    palette.setColor(QPalette.ColorRole.Text, color)
+    widget.setPalette(palette)
+
+
 class _SvgIconEngine(QIconEngine):
     """Renders one SVG at whatever size is asked, so icons stay sharp at any scale factor;
-    its `currentColor` is the palette's text colour for the icon's mode."""
+    its `currentColor` is the palette's text colour for the icon's mode. Each rendering is
+    kept (per size, mode and colour): Qt asks again on every repaint of a button."""
+
+    _KEEP = 32  # renderings per icon: a few sizes × modes × palettes
 
     def __init__(self, svg: str) -> None:
         super().__init__()
         self._svg = svg
+        self._pixmaps: dict[tuple[int, int, int, int], QPixmap] = {}
 
-    def _renderer(self, mode: QIcon.Mode) -> QSvgRenderer:
+    @staticmethod
+    def _color(mode: QIcon.Mode) -> QColor:
         pal = QGuiApplication.palette()
         group = (QPalette.ColorGroup.Disabled if mode == QIcon.Mode.Disabled
                  else QPalette.ColorGroup.Active)
         role = (QPalette.ColorRole.HighlightedText if mode == QIcon.Mode.Selected
                 else QPalette.ColorRole.WindowText)
-        data = self._svg.replace("currentColor", css(pal.color(group, role)))
-        return QSvgRenderer(QByteArray(data.encode("utf-8")))
+        return pal.color(group, role)
 
-    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode,
-              state: QIcon.State) -> None:
-        self._renderer(mode).render(painter, QRectF(rect))
-
-    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+    def _render(self, size: QSize, color: QColor) -> QPixmap:
+        data = self._svg.replace("currentColor", css(color))
         image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(Qt.GlobalColor.transparent)
         painter = QPainter(image)
-        self.paint(painter, QRect(QPoint(0, 0), size), mode, state)
+        QSvgRenderer(QByteArray(data.encode("utf-8"))).render(
+            painter, QRectF(QRect(QPoint(0, 0), size)))
         painter.end()
         return QPixmap.fromImage(image)
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode,
+              state: QIcon.State) -> None:
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, ratio))
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        color = self._color(mode)
+        key = (size.width(), size.height(), int(mode.value), color.rgba())
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            if len(self._pixmaps) >= self._KEEP:
+                self._pixmaps.clear()
+            pixmap = self._pixmaps[key] = self._render(size, color)
+        return pixmap
 
     def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State,
                      scale: float) -> QPixmap:
         # Drawn for the screen's device pixels, so toolbar icons stay sharp at 150 % or 200 %.
-        pixmap = self.pixmap(QSize(round(size.width() * scale), round(size.height() * scale)),
-                             mode, state)
+        pixmap = QPixmap(self.pixmap(
+            QSize(round(size.width() * scale), round(size.height() * scale)), mode, state))
         pixmap.setDevicePixelRatio(scale)
         return pixmap
 
@@ -131,11 +172,8 @@ class _SvgIconEngine(QIconEngine):
 
 
 @lru_cache(maxsize=64)
-def _svg_source(name: str) -> str:
-    return read_text("icons", f"{name}.svg")
-
-
 def icon(name: str) -> QIcon:
-    """A toolbar icon from resources/icons, drawn in the palette's text colour."""
-    return QIcon(_SvgIconEngine(_svg_source(name)))
+    """A toolbar icon from resources/icons, drawn in the palette's text colour. One per
+    name: every button showing it shares its renderings."""
+    return QIcon(_SvgIconEngine(read_text("icons", f"{name}.svg")))
 

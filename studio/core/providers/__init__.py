@@ -31,4 +31,12 @@ def make_provider(config: ProviderConfig, api_key: str | None) -> Provider:
     raise ValueError(f"unknown provider kind {kind!r}")
 
 
-__all__ = ["Provider", "make_provider"]
+# The network protocols' modules (not `local`, which loads llama.cpp bindings).
+HTTP_PROVIDER_MODULES = (
+    "studio.core.providers.openai_compat",
+    "studio.core.providers.anthropic",
+    "studio.core.providers.gemini",
+    "studio.core.providers.ollama",
+)
+
+__all__ = ["HTTP_PROVIDER_MODULES", "Provider", "make_provider"]

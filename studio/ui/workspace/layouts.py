@@ -183,7 +183,10 @@ class PaneArea(QWidget):
 
     def _rebuild(self) -> None:
         for pane in self._panes:
-            pane.setParent(self._parking)
+            # Out of the old container before it goes; a new pane (no parent yet) goes
+            # straight into the new one, each reparenting restyles the pane's whole tree.
+            if pane.parentWidget() is not None:
+                pane.setParent(self._parking)
         old = self._container
         self._tabs = None
         if not self._panes:

@@ -10,8 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QMouseEvent, QResizeEvent
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -28,7 +36,7 @@ from PySide6.QtWidgets import (
 from studio.core.metrics import Metrics
 from studio.core.runner import ModelRun, ModelState, ModelTarget
 from studio.core.thread import Answer, TurnEntry, totals
-from studio.ui.style import colors, css, icon
+from studio.ui.style import colors, css, icon, set_text_color
 from studio.ui.workspace.answer_view import AnswerView
 from studio.ui.workspace.metrics_strip import Badge, MetricsStrip
 from studio.ui.workspace.reasoning_view import ReasoningSection
@@ -74,6 +82,25 @@ class ElidedLabel(QLabel):
         if shown != self.text():
             super().setText(shown)
         self.setToolTip(self._full if shown != self._full else "")
+
+
+class StatusChip(QLabel):
+    """The state of a model as a small outlined pill, in the colour of its text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setContentsMargins(7, 0, 7, 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        box = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        radius = min(8.0, box.height() / 2)
+        painter.drawRoundedRect(box, radius, radius)
+        painter.end()
 
 
 class _Header(QWidget):
@@ -139,7 +166,7 @@ class AnswerPane(QFrame):
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.setAccessibleName("Error message")
-        self.error_label.setStyleSheet(f"color: {css(colors(self.palette()).danger)};")
+        set_text_color(self.error_label, colors(self.palette()).danger)
         self.error_label.hide()
         outer.addWidget(self.error_label)
         outer.addWidget(self._build_actions())
@@ -177,26 +204,25 @@ class AnswerPane(QFrame):
         font.setBold(True)
         self.name_label.setFont(font)
         self.name_label.setAccessibleName("Model")
-        self.status_chip = QLabel()
+        self.status_chip = StatusChip()
         self.status_chip.setAccessibleName("Status")
-        self.status_chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
         top.addWidget(self.name_label, 1)
         top.addWidget(self.status_chip)
         rows.addLayout(top)
         bottom = QHBoxLayout()
         bottom.setSpacing(6)
-        muted = css(colors(self.palette()).muted)
+        muted = colors(self.palette()).muted
         self.provider_label = QLabel(target.config.display_name)
         self.provider_label.setAccessibleName("Provider")
-        self.provider_label.setStyleSheet(f"color: {muted};")
+        set_text_color(self.provider_label, muted)
         self.settings_label = ElidedLabel(target.settings.summary())
         self.settings_label.setAccessibleName("Settings")
-        self.settings_label.setStyleSheet(f"color: {muted};")
+        set_text_color(self.settings_label, muted)
         self.settings_label.setToolTip("Per-model settings used for this answer: "
                                        f"{target.settings.summary()}")
         bottom.addWidget(self.provider_label)
         dot = QLabel("·")
-        dot.setStyleSheet(f"color: {muted};")
+        set_text_color(dot, muted)
         bottom.addWidget(dot)
         bottom.addWidget(self.settings_label, 1)
         self.include_box = QCheckBox("Follow-ups")
@@ -417,9 +443,7 @@ class AnswerPane(QFrame):
                 ModelState.DONE: c.success, ModelState.FAILED: c.danger,
                 ModelState.CANCELLED: c.warning}[state]
         self.status_chip.setText(text or status_text(self._answer, state))
-        self.status_chip.setStyleSheet(
-            f"color: {css(tone)}; border: 1px solid {css(tone)}; border-radius: 8px; "
-            "padding: 0px 6px;")
+        set_text_color(self.status_chip, tone)
         running = not state.finished
         self.stop_button.setEnabled(running)
         self.retry_button.setEnabled(not running)

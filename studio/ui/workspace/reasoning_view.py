@@ -1,4 +1,6 @@
-"""A model's reasoning as plain text in a section that starts collapsed."""
+"""A model's reasoning as plain text in a section that starts collapsed.
+
+Most answers have no reasoning: the text box is only made when the first of it arrives."""
 
 from __future__ import annotations
 
@@ -22,17 +24,25 @@ class ReasoningSection(QWidget):
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setAccessibleName("Show reasoning")
         self.toggle.toggled.connect(self.set_expanded)
-        self.text = QPlainTextEdit()
-        self.text.setReadOnly(True)
-        self.text.setUndoRedoEnabled(False)
-        self.text.setAccessibleName("Reasoning")
-        self.text.setMaximumHeight(220)
-        self.text.hide()
+        self._layout = layout
+        self._text: QPlainTextEdit | None = None
         layout.addWidget(self.toggle)
-        layout.addWidget(self.text)
         self.toggle.setIcon(icon("chevron-right"))
         self._update_toggle()
         self.hide()
+
+    @property
+    def text(self) -> QPlainTextEdit:
+        if self._text is None:
+            text = QPlainTextEdit()
+            text.setReadOnly(True)
+            text.setUndoRedoEnabled(False)
+            text.setAccessibleName("Reasoning")
+            text.setMaximumHeight(220)
+            text.setVisible(self.expanded)
+            self._layout.addWidget(text)
+            self._text = text
+        return self._text
 
     @property
     def expanded(self) -> bool:
@@ -42,7 +52,8 @@ class ReasoningSection(QWidget):
         if self.toggle.isChecked() != expanded:
             self.toggle.setChecked(expanded)
             return
-        self.text.setVisible(expanded)
+        if self._text is not None or expanded:
+            self.text.setVisible(expanded)
         self.toggle.setIcon(icon("chevron-down" if expanded else "chevron-right"))
 
     def append(self, delta: str) -> None:
@@ -58,10 +69,11 @@ class ReasoningSection(QWidget):
         self._update_toggle()
 
     def plain_text(self) -> str:
-        return self.text.toPlainText()
+        return self._text.toPlainText() if self._text is not None else ""
 
     def clear(self) -> None:
-        self.text.clear()
+        if self._text is not None:
+            self._text.clear()
         self._chars = 0
         self._update_toggle()
         self.hide()
