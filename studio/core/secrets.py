@@ -2,18 +2,21 @@
 
 There is deliberately no plaintext fallback: without a working keyring backend,
 storing a key fails with a message that says what to install or start.
+
+`keyring` is imported on the first lookup: importing it probes every platform's backend
+(its macOS one runs a compiler search), some 70 ms that the app's start-up need not wait for.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Literal
-
-import keyring
-import keyring.errors
+from typing import TYPE_CHECKING, Literal
 
 from studio.core.catalog import ProviderConfig
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 SERVICE = "prompt-studio"
 KeySource = Literal["keyring", "env"]
@@ -46,7 +49,11 @@ class KeyStore:
 
     @property
     def backend(self) -> keyring.backend.KeyringBackend:
-        return self._backend if self._backend is not None else keyring.get_keyring()
+        if self._backend is not None:
+            return self._backend
+        import keyring
+
+        return keyring.get_keyring()
 
     def available(self) -> tuple[bool, str]:
         """(usable, human description) of the keyring backend."""
@@ -57,6 +64,8 @@ class KeyStore:
         return True, name
 
     def _keyring_get(self, provider: str) -> str | None:
+        import keyring.errors
+
         backend = self.backend
         if not _backend_is_usable(backend):
             return None
@@ -87,6 +96,8 @@ class KeyStore:
             raise ValueError("the key is empty")
         if any(c.isspace() for c in key) or not key.isprintable():
             raise ValueError("the key contains spaces or control characters; paste it again")
+        import keyring.errors
+
         backend = self.backend
         if not _backend_is_usable(backend):
             raise KeyringUnavailable(_NO_BACKEND_HELP)
@@ -98,6 +109,8 @@ class KeyStore:
 
     def delete(self, provider: str) -> bool:
         """Remove the stored key; False when there was none."""
+        import keyring.errors
+
         backend = self.backend
         if not _backend_is_usable(backend):
             raise KeyringUnavailable(_NO_BACKEND_HELP)

@@ -26,12 +26,10 @@ __all__ = ["LOCAL_PROVIDER_MODULE", "WelcomeWidget", "local_models_available", "
 
 def needs_welcome(registry: ProviderRegistry, keys: KeyStore) -> bool:
     """True on a first start: no provider has a key and the user added no endpoint."""
-    for config in registry.all().values():
-        if not config.builtin:
-            return False
-        if config.needs_key and keys.source(config) is not None:
-            return False
-    return True
+    configs = list(registry.all().values())
+    if any(not config.builtin for config in configs):
+        return False  # answered without opening the keyring
+    return not any(config.needs_key and keys.source(config) is not None for config in configs)
 
 
 class _Card(QFrame):

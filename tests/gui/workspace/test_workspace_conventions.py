@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import qasync
 from PySide6.QtCore import QSize
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -59,6 +59,17 @@ def test_icons_and_colours_follow_a_dark_palette(qapp: QApplication) -> None:
         assert c.success.lightness() > 100 and c.danger.lightness() > 100
     finally:
         QApplication.setPalette(original)
+
+
+def test_icons_render_once_per_size_and_colour(qapp: QApplication) -> None:
+    # Every pane's buttons share one icon per name; Qt asks for the pixmap on every repaint.
+    first = icon("stop").pixmap(QSize(24, 24))
+    assert icon("stop").pixmap(QSize(24, 24)).cacheKey() == first.cacheKey()
+    assert icon("stop").pixmap(QSize(32, 32)).cacheKey() != first.cacheKey()
+    disabled = icon("stop").pixmap(QSize(24, 24), QIcon.Mode.Disabled)
+    assert disabled.cacheKey() != first.cacheKey()
+    palette = QApplication.palette()
+    assert colors(palette) is colors(QPalette(palette))  # same colours: blended once
 
 
 def test_every_control_of_the_window_has_an_accessible_name(
