@@ -66,6 +66,8 @@ async def _run_window(frame: AppWindow, paths: StudioPaths, state: WorkspaceStat
             closed.set_result(None)
 
     frame.closed.connect(on_closed)
+    if frame.is_closed:  # closed before the loop ran
+        on_closed()
     # Each step yields to the loop, so the window repaints and answers between them.
     _register_preview_scheme()
     await asyncio.sleep(0)

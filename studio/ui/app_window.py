@@ -62,6 +62,10 @@ class AppWindow(QMainWindow):
     def workspace(self) -> MainWindow | None:
         return self._workspace
 
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
     def wait_until_painted(self, limit_ms: int) -> None:
         """Run Qt's event loop until the window has been painted once, or `limit_ms` passed
         (a window started minimised or on another desktop is never exposed).

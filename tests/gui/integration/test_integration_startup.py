@@ -95,3 +95,39 @@ def test_the_window_paints_first_and_previews_work_once_the_workspace_is_in(
     # The page ran in its own preview origin: the scheme registered after the app works.
     assert "preview ran on studio-preview:" in lines, result.stdout
     assert lines[-1] == "exit code 0"
+
+
+_CLOSE_EARLY = textwrap.dedent("""
+    import sys
+
+    from studio.app import main_gui
+    from studio.ui.app_window import AppWindow
+
+    wait_until_painted = AppWindow.wait_until_painted
+    set_workspace = AppWindow.set_workspace
+
+    def close_at_once(window, limit_ms):
+        wait_until_painted(window, limit_ms)
+        print("closing", flush=True)
+        window.close()  # before the asyncio loop has even started
+
+    def built(window, workspace):
+        print("workspace built", flush=True)
+        set_workspace(window, workspace)
+
+    AppWindow.wait_until_painted = close_at_once
+    AppWindow.set_workspace = built
+    print("exit code", main_gui([sys.argv[0]]), flush=True)
+""")
+
+
+def test_closing_the_window_before_the_workspace_is_in_ends_the_app(
+        studio_home: Path, tmp_path: Path) -> None:
+    driver = tmp_path / "close_early.py"
+    driver.write_text(_CLOSE_EARLY, encoding="utf-8")
+    env = {**os.environ, "PROMPT_STUDIO_HOME": str(studio_home), "PYTHONPATH": str(REPO),
+           "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-W", "error", str(driver)], env=env,
+                            capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["closing", "exit code 0"]
