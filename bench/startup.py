@@ -75,7 +75,9 @@ def start_once(kind: str, home: Path) -> tuple[float, float]:
 
 
 def run(runs: int = 5, quick: bool = False) -> Report:
-    runs = max(runs, 5)
+    # A start takes well under a second, and start times are the noisiest figure here (a
+    # bare window takes 105-130 ms from one minute to the next): more of them per median.
+    runs = max(runs, 11)
     sizes = Sizes(prompts=200, runs=500) if quick else HISTORY
     report = Report(NAME, TITLE if not quick else f"{TITLE} (quick: {sizes.runs} runs)")
     report.notes.append(load_note() + " at start")

@@ -75,7 +75,6 @@ MODELS = [
 
 
 async def _shoot() -> None:
-    from PySide6.QtWidgets import QApplication
 
     from studio.core.catalog import ModelRef, ProviderRegistry
     from studio.core.paths import studio_paths
@@ -116,7 +115,6 @@ async def _shoot() -> None:
         await window.shutdown()
         await engine.aclose()
         window.close()
-        QApplication.processEvents()
 
 
 def main() -> int:
