@@ -120,6 +120,22 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    # Switching a file to WAL takes an exclusive lock, and SQLite returns "database is
+    # locked" there at once, without its busy handler: two processes creating the database
+    # together (the app and a CLI run, say) would see one fail. So wait here, as long as
+    # busy_timeout would anywhere else.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 def connect(path: Path, *, migrate: bool = True) -> sqlite3.Connection:
     """Open (creating if needed) the database at `path`, ready for use.
 
@@ -137,7 +153,7 @@ def connect(path: Path, *, migrate: bool = True) -> sqlite3.Connection:
         if found > SCHEMA_VERSION:
             raise NewerSchemaError(path, found, SCHEMA_VERSION)
         conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
-        conn.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(conn)
         # In WAL mode NORMAL syncs only at checkpoints. A crashed or killed process loses
         # nothing it committed (the WAL is in the OS before COMMIT returns) and the file
         # cannot be corrupted; only a power cut may roll back the last few commits. That
