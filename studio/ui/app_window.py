@@ -30,7 +30,7 @@ class _Placeholder(QLabel):
     painted = Signal()
 
     def __init__(self) -> None:
-        super().__init__(__import__("os").environ.get("PH", "Loading the workspace…"))
+        super().__init__("Loading the workspace…")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setEnabled(False)  # drawn in the palette's muted text colour
         self.was_painted = False
