@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 import qasync
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from studio.core.catalog import ProviderRegistry
 from studio.core.model_sets import JsonModelSetStore, model_sets_file
@@ -105,3 +106,15 @@ def test_waiting_for_the_first_paint_ends_for_a_window_never_shown(qapp: QApplic
     frame.wait_until_painted(50)  # returns after the limit: nothing to paint
     assert not frame.isVisible()
     frame.deleteLater()
+
+
+def test_the_workspace_shortcuts_work_inside_the_window(hosted: Hosted, qtbot: QtBot) -> None:
+    frame, window = hosted.frame, hosted.window
+    frame.activateWindow()
+    qtbot.waitUntil(frame.isActiveWindow, timeout=2000)
+    editor = window.prompt_area.editor
+    editor.setFocus()
+    qtbot.keyClicks(editor, "a prompt to throw away")
+    assert window.prompt_area.prompt() == "a prompt to throw away"
+    qtbot.keyClick(editor, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # New
+    assert window.prompt_area.prompt() == ""
