@@ -11,35 +11,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEventLoop, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtCore import QByteArray, QEventLoop, QTimer, Signal
+from PySide6.QtWidgets import QMainWindow
 
 from studio import APP_NAME
+from studio.ui.placeholder import Placeholder
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent, QPaintEvent
+    from PySide6.QtGui import QCloseEvent
 
     from studio.ui.main_window import MainWindow
 
 DEFAULT_SIZE = (1400, 900)
-
-
-class _Placeholder(QLabel):
-    """What the window shows until the workspace is in; says when it was first painted."""
-
-    painted = Signal()
-
-    def __init__(self) -> None:
-        super().__init__("Loading the workspace…")
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setEnabled(False)  # drawn in the palette's muted text colour
-        self.was_painted = False
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        if not self.was_painted:
-            self.was_painted = True
-            self.painted.emit()
 
 
 class AppWindow(QMainWindow):
@@ -53,7 +36,7 @@ class AppWindow(QMainWindow):
         self.resize(*DEFAULT_SIZE)
         if geometry:
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
-        self._placeholder: _Placeholder | None = _Placeholder()
+        self._placeholder: Placeholder | None = Placeholder("Loading the workspace…")
         self.setCentralWidget(self._placeholder)
         self._workspace: MainWindow | None = None
         self._closed = False

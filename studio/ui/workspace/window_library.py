@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPaintEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
 from studio.store import ResponseId, RunId, StoreError
+from studio.ui.placeholder import Placeholder
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStatusBar
@@ -28,24 +28,6 @@ if TYPE_CHECKING:
     from studio.ui.workspace.comparison import Comparison
 
 LIBRARY_DOCK = "libraryDock"  # object name: the key of the dock in the saved window state
-
-
-class _Placeholder(QLabel):
-    """What the dock holds until the panel is built; says when it was first painted."""
-
-    painted = Signal()
-
-    def __init__(self) -> None:
-        super().__init__("Loading the library…")
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setEnabled(False)
-        self._painted = False
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        if not self._painted:
-            self._painted = True
-            self.painted.emit()
 
 
 class WindowLibrary:
@@ -85,7 +67,7 @@ class WindowLibrary:
         window = self._as_main_window()
         dock = QDockWidget("Library", window)
         dock.setObjectName(LIBRARY_DOCK)
-        placeholder = _Placeholder()
+        placeholder = Placeholder("Loading the library…")
         # Queued: the panel is built once the window's first paint is complete (and not at
         # all if the dock is gone by then).
         placeholder.painted.connect(lambda: QTimer.singleShot(0, dock, self._ensure_library))

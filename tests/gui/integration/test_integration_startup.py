@@ -30,6 +30,7 @@ _DRIVER = textwrap.dedent("""
     from studio.app import main_gui
     from studio.ui.app_window import AppWindow
     from studio.ui.preview.engine_setup import prepare_web_engine
+    from tests.support.started_app import with_workspace
 
     heavy = json.loads(sys.argv[1])
     prepare_web_engine()
@@ -44,13 +45,9 @@ _DRIVER = textwrap.dedent("""
     AppWindow.wait_until_painted = note_what_is_loaded
     state = {}
 
-    def drive():
-        frame = next((w for w in QApplication.topLevelWidgets() if isinstance(w, AppWindow)),
-                     None)
-        if frame is None or frame.workspace is None:
-            QTimer.singleShot(20, drive)
-            return
-        print("workspace", frame.workspace.isVisible(), flush=True)
+    def drive(workspace):
+        frame = workspace.window()
+        print("workspace", workspace.isVisible(), flush=True)
         from studio.ui.preview.view import PreviewView
 
         view = PreviewView(label="startup", network=False, show_toolbar=False)
@@ -74,7 +71,7 @@ _DRIVER = textwrap.dedent("""
         state["tries"] += 1
         QTimer.singleShot(50, check)
 
-    QTimer.singleShot(0, drive)
+    with_workspace(drive)
     code = main_gui([sys.argv[0]])
     print("exit code", code, flush=True)
 """)

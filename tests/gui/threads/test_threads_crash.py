@@ -35,19 +35,13 @@ _DRIVER = textwrap.dedent("""
     from studio.app import main_gui
     from studio.core.catalog import ModelRef, ProviderConfig
     from studio.core.runner import ModelTarget
-    from studio.ui.app_window import AppWindow
     from studio.ui.preview.engine_setup import prepare_web_engine
+    from tests.support.started_app import with_workspace
 
     prepare_web_engine()
     app = QApplication(sys.argv)
 
-    def drive():
-        frame = next((w for w in QApplication.topLevelWidgets() if isinstance(w, AppWindow)),
-                     None)
-        if frame is None or frame.workspace is None:
-            QTimer.singleShot(20, drive)  # the workspace is built after the first paint
-            return
-        window = frame.workspace
+    def drive(window):
         config = ProviderConfig("sim", "openai", sys.argv[1], needs_key=False)
         comparison = window.send("Write a long story.",
                                  [ModelTarget(ModelRef("sim", "crash-story"), config)])
@@ -59,7 +53,7 @@ _DRIVER = textwrap.dedent("""
 
         QTimer.singleShot(3000, kill)
 
-    QTimer.singleShot(0, drive)
+    with_workspace(drive)
     main_gui([sys.argv[0]])
 """)
 

@@ -92,8 +92,8 @@ _DRIVER = textwrap.dedent("""
     from studio.app import main_gui
     from studio.core.catalog import ModelRef, ProviderConfig
     from studio.core.runner import ModelTarget
-    from studio.ui.app_window import AppWindow
     from studio.ui.preview.engine_setup import prepare_web_engine
+    from tests.support.started_app import with_workspace
 
     base_url = sys.argv[1]
     # The script needs a timer before main_gui runs, so it makes the application itself,
@@ -101,13 +101,7 @@ _DRIVER = textwrap.dedent("""
     prepare_web_engine()
     app = QApplication(sys.argv)
 
-    def drive():
-        frame = next((w for w in QApplication.topLevelWidgets() if isinstance(w, AppWindow)),
-                     None)
-        if frame is None or frame.workspace is None:
-            QTimer.singleShot(20, drive)  # the workspace is built after the first paint
-            return
-        window = frame.workspace
+    def drive(window):
         config = ProviderConfig("sim", "openai", base_url, needs_key=False)
         targets = [ModelTarget(ModelRef("sim", name), config) for name in ("exit-a", "exit-b")]
         comparison = window.send("go", targets)
@@ -121,7 +115,7 @@ _DRIVER = textwrap.dedent("""
 
         close_when_streaming()
 
-    QTimer.singleShot(0, drive)
+    with_workspace(drive)
     code = main_gui([sys.argv[0]])
     print("exit code", code, flush=True)
     sys.exit(code)
