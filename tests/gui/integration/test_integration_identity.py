@@ -102,3 +102,13 @@ def test_the_window_class_is_the_desktop_files_startup_wm_class() -> None:
     assert line.startswith("WM_CLASS(STRING) = ")
     classes = [part.strip().strip('"') for part in line.split("=", 1)[1].split(",")]
     assert classes[-1] == "prompt-studio"
+
+
+def test_the_app_icon_offers_every_rendered_size(qapp: QApplication) -> None:
+    from studio.ui.app_icon import SIZES, app_icon
+
+    icon = app_icon()
+    assert sorted(size.width() for size in icon.availableSizes()) == sorted(SIZES)
+    image = icon.pixmap(48, 48).toImage()
+    assert image.width() == 48
+    assert any(image.pixelColor(x, 24).alpha() > 0 for x in range(48))  # drawn, not blank
