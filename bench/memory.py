@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench.app_driver import drive, prepare_home, run_child, wait_until
 from bench.common import Report, info_row, load_note, progress, ratio_row
-from bench.previews import XVFB
+from bench.previews import XVFB, previews_ready
 from bench.proctree import rss_mb
 from bench.sim_server import SimProcess
 from bench.workload import model_names
@@ -61,15 +61,8 @@ async def memory_scenario(window: MainWindow, runs: int) -> dict[str, Any]:
         await wait_until(lambda: comparison.settled, 60,  # noqa: B023 - awaited right here
                          f"the answers of run {number}")
 
-        def pages_running() -> bool:
-            grid = window.previews.grid
-            keys = grid.keys() if grid is not None else []
-            if grid is None or len(keys) != MODELS:
-                return False
-            views = [grid.preview(key) for key in keys]
-            return all(view is not None and view.state() == "ready" for view in views)
-
-        await wait_until(pages_running, 60, f"the previews of run {number}", step=0.05)
+        await wait_until(lambda: previews_ready(window, MODELS), 60,
+                         f"the previews of run {number}", step=0.05)
         await asyncio.sleep(0.3)
         tree.append(rss_mb(os.getpid()))
         own.append(_own_rss_mb())

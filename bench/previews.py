@@ -42,6 +42,16 @@ SETTLE_S = 5.0
 CPU_WINDOW_S = 10.0
 
 
+
+def previews_ready(window: MainWindow, count: int) -> bool:
+    """The Previews tab holds `count` previews and every one runs its page."""
+    grid = window.previews.grid
+    keys = grid.keys() if grid is not None else []
+    if grid is None or len(keys) != count:
+        return False
+    views = [grid.preview(key) for key in keys]
+    return all(view is not None and view.state() == "ready" for view in views)
+
 async def _cpu_percent_async(seconds: float) -> float:
     pid = os.getpid()
     start = cpu_seconds(descendants(pid))
@@ -65,15 +75,8 @@ async def app_scenario(window: MainWindow) -> dict[str, Any]:
     await wait_until(lambda: comparison.settled, 120, "the answers")
     window.show_previews(True)
 
-    def all_running() -> bool:
-        grid = window.previews.grid
-        keys = grid.keys() if grid is not None else []
-        if grid is None or len(keys) != COUNT:
-            return False
-        views = [grid.preview(key) for key in keys]
-        return all(view is not None and view.state() == "ready" for view in views)
-
-    await wait_until(all_running, 120, "8 running previews", step=0.1)
+    await wait_until(lambda: previews_ready(window, COUNT), 120, "8 running previews",
+                     step=0.1)
     await asyncio.sleep(SETTLE_S)
     pss_visible = pss_mb(os.getpid())
     processes = len(descendants(os.getpid()))

@@ -5,25 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tests.support.processes import descendants
+
 _TICKS = os.sysconf("SC_CLK_TCK")
 
-
-def descendants(pid: int) -> list[int]:
-    """`pid` and every process below it (QtWebEngine's zygote, renderers, GPU process)."""
-    found = [pid]
-    queue = [pid]
-    while queue:
-        current = queue.pop()
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.append(child)
-                    queue.append(child)
-    return found
+__all__ = ["cpu_seconds", "descendants", "pss_mb", "rss_mb", "tree_cpu_over"]
 
 
 def _rollup(pid: int, field: str) -> int:

@@ -281,7 +281,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         comparison.start(prompt, template=origin.template, variables=dict(origin.variables),
                          title=origin.title, collection_id=origin.collection_id,
                          prompt_id=origin.prompt_id)
-        self.previews.set_comparison(comparison)
+        self.previews.refresh()  # the tab was given the comparison before its first prompt
         self.statusBar().showMessage(f"Sent to {len(targets)} models", 3000)
         return comparison
 

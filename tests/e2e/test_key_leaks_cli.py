@@ -31,6 +31,7 @@ import pytest
 
 from studio.core.redact import MASK, RedactingFilter, redact, register_secret
 from tests.e2e.cli import NO_KEYRING, REPO, Result, cli
+from tests.support.processes import descendants
 from tests.support.scenarios import HtmlPage, Status, Synthetic
 from tests.support.simulator import Simulator
 
@@ -66,29 +67,9 @@ class Transcript:
     pids_seen: set[int] = field(default_factory=set)
 
 
-def _descendants(root: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        # The command name in parentheses may hold spaces; fields resume after ')'.
-        parents[int(entry)] = int(stat.rpartition(")")[2].split()[1])
-    found, frontier = [root], [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        found += children
-        frontier += children
-    return found
-
-
 def _sample(proc: subprocess.Popen[str], transcript: Transcript, stop: threading.Event) -> None:
     while not stop.is_set():
-        for pid in _descendants(proc.pid):
+        for pid in descendants(proc.pid):
             for name, into in (("cmdline", transcript.cmdlines),
                                ("environ", transcript.environs)):
                 try:

@@ -124,26 +124,6 @@ setTimeout(report, 800);
     assert set(QApplication.topLevelWidgets()) == windows_before
 
 
-def test_a_new_window_link_the_user_clicks_opens_in_the_system_browser(
-    qtbot: Any, make_view: Any, opened_urls: list[Any]
-) -> None:
-    view = make_view()
-    load(
-        qtbot,
-        view,
-        "<style>a{display:block;width:100vw;height:100vh}</style>"
-        "<a href='https://example.com/new' target=_blank>new</a>",
-    )
-    QTest.mouseClick(
-        view.web_view().focusProxy(),
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-        QPoint(40, 40),
-    )
-    qtbot.waitUntil(lambda: bool(opened_urls), timeout=5000)
-    assert [u.toString() for u in opened_urls] == ["https://example.com/new"]
-
-
 def test_page_cannot_navigate_itself_away(
     qtbot: Any, make_view: Any, opened_urls: list[Any]
 ) -> None:
@@ -173,23 +153,26 @@ setTimeout(() => { const a = document.createElement('a'); a.href = 'https://exam
     assert opened_urls == []  # no user gesture: nothing opened outside either
 
 
+@pytest.mark.parametrize(("target", "url"), [("", "https://example.com/docs"),
+                                           (" target=_blank", "https://example.com/new")],
+                         ids=["same-window", "new-window"])
 def test_a_link_the_user_clicks_opens_in_the_system_browser(
-    qtbot: Any, make_view: Any, opened_urls: list[Any]
+    qtbot: Any, make_view: Any, opened_urls: list[Any], target: str, url: str
 ) -> None:
     view = make_view()
     load(
         qtbot,
         view,
         "<style>a{display:block;width:100vw;height:100vh}</style>"
-        "<a id=l href='https://example.com/docs'>docs</a>",
+        f"<a href='{url}'{target}>link</a>",
     )
-    target = view.web_view().focusProxy()
-    assert target is not None
+    proxy = view.web_view().focusProxy()
+    assert proxy is not None
     QTest.mouseClick(
-        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(50, 50)
+        proxy, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(50, 50)
     )
     qtbot.waitUntil(lambda: bool(opened_urls), timeout=5000)
-    assert [u.toString() for u in opened_urls] == ["https://example.com/docs"]
+    assert [u.toString() for u in opened_urls] == [url]
     assert view.page().url().toString().startswith("studio-preview://")
 
 

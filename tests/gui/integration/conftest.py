@@ -14,8 +14,9 @@ from studio.core.catalog import ProviderRegistry
 from studio.core.paths import StudioPaths
 from studio.core.runner import Engine
 from studio.ui.main_window import MainWindow
-from tests.gui.integration.integration_support import WindowMaker, close_window
+from tests.gui.integration.integration_support import WindowMaker
 from tests.gui.workspace.conftest import engine, keys, registry, sim, window
+from tests.gui.workspace.workspace_support import close_window
 
 __all__ = ["engine", "keys", "make_window", "registry", "sim", "window"]
 

@@ -7,9 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import qasync
-import shiboken6
 from PySide6.QtWebEngineCore import QWebEngineScript
-from PySide6.QtWidgets import QApplication
 
 from studio.ui.main_window import MainWindow
 from tests.gui.workspace.workspace_support import spin, wait_until
@@ -19,18 +17,6 @@ if TYPE_CHECKING:
 
 WindowMaker = Callable[..., MainWindow]
 APP_WORLD = int(QWebEngineScript.ScriptWorldId.ApplicationWorld.value)
-
-
-def close_window(loop: qasync.QEventLoop, win: MainWindow) -> None:
-    """Close a window the way the app does (its state is saved) and free it; a window
-    closed this way already is left alone."""
-    if not shiboken6.isValid(win) or (win.store is None and not win.isVisible()):
-        return
-    if win.isVisible():
-        win.close()
-    loop.run_until_complete(win.shutdown())
-    win.deleteLater()
-    QApplication.processEvents()
 
 
 def page_text(loop: qasync.QEventLoop, view: PreviewView, script: str,

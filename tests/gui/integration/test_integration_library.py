@@ -18,10 +18,11 @@ from studio.store import PromptId, RunId, Store
 from studio.ui.about import AboutDialog
 from studio.ui.library import CompareRunsDialog, LibraryPanel, RatingWidget
 from studio.ui.main_window import MainWindow
-from tests.gui.integration.integration_support import WindowMaker, close_window
+from tests.gui.integration.integration_support import WindowMaker
 from tests.gui.threads.threads_support import reopened_store, send, shown_text
 from tests.gui.workspace.workspace_support import (
     OFFSCREEN_SIZE_HINTS,
+    close_window,
     in_loop,
     spin,
     target,

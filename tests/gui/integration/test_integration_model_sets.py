@@ -23,8 +23,8 @@ from studio.ui.workspace.model_set_source import (
     DatabaseModelSets,
     window_model_sets,
 )
-from tests.gui.integration.integration_support import WindowMaker, close_window
-from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS
+from tests.gui.integration.integration_support import WindowMaker
+from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, close_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
 

@@ -48,6 +48,7 @@ from tests.gui.workspace.workspace_support import (
     target,
     wait_until,
 )
+from tests.support.processes import descendants
 from tests.support.scenarios import Status, Synthetic
 from tests.support.simulator import Simulator
 
@@ -120,24 +121,6 @@ def _widget_texts() -> list[str]:
         elif isinstance(widget, (QLabel, QAbstractButton)):
             texts.append(widget.text())
     return texts
-
-
-def _descendants(root: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # the process ended meanwhile
-            parents[int(entry.name)] = int(fields[1])
-    found, frontier = [], [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        found += children
-        frontier += children
-    return found
 
 
 def _processes_containing(pids: list[int], *needles: str) -> list[str]:
@@ -221,7 +204,7 @@ def test_keys_appear_in_no_file_and_no_widget(
 
     # The app's child processes (QtWebEngine's browser helpers and renderers) never see a
     # key in their command line or environment.
-    children = _descendants(os.getpid())
+    children = descendants(os.getpid())[1:]
     assert children, "the preview started no QtWebEngine process"
     assert _processes_containing(children, GOOD_KEY, WRONG_KEY) == []
 

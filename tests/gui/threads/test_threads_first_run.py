@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from studio.core.catalog import ModelRef, ProviderRegistry
@@ -24,6 +23,7 @@ from studio.ui.workspace.local_offer import LocalOffer
 from tests.gui.threads.threads_support import saved_run, send, settle
 from tests.gui.workspace.workspace_support import (
     OFFSCREEN_SIZE_HINTS,
+    close_window,
     closed_port,
     in_loop,
     wait_until,
@@ -51,11 +51,7 @@ def fresh_window(loop: qasync.QEventLoop, engine: Engine, paths: StudioPaths,
     win.resize(1200, 800)
     win.show()
     yield win
-    if win.isVisible():
-        win.close()
-    loop.run_until_complete(win.shutdown())
-    win.deleteLater()
-    QApplication.processEvents()
+    close_window(loop, win)
 
 
 def test_the_first_start_without_keys_offers_a_ready_local_comparison(

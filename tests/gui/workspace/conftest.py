@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 import qasync
-from PySide6.QtWidgets import QApplication
 
 from studio.core.catalog import ProviderRegistry
 from studio.core.model_sets import JsonModelSetStore, model_sets_file
@@ -15,7 +14,7 @@ from studio.core.prices import PriceTable
 from studio.core.runner import Engine
 from studio.core.secrets import KeyStore
 from studio.ui.main_window import MainWindow
-from tests.gui.workspace.workspace_support import closed_port
+from tests.gui.workspace.workspace_support import close_window, closed_port
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.simulator import Simulator
 
@@ -64,10 +63,6 @@ def window(loop: qasync.QEventLoop, engine: Engine, paths: StudioPaths,
     win.resize(1200, 800)
     win.show()
     yield win
-    if win.isVisible():
-        win.close()
-    loop.run_until_complete(win.shutdown())
-    win.deleteLater()
-    QApplication.processEvents()
+    close_window(loop, win)
 
 

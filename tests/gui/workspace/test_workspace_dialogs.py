@@ -14,7 +14,7 @@ from studio.core.model_sets import JsonModelSetStore, ModelSetEntry, model_sets_
 from studio.core.paths import StudioPaths
 from studio.core.runner import Engine
 from studio.ui.main_window import MainWindow
-from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop
+from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, close_window, in_loop
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
 
@@ -54,9 +54,7 @@ def first_start(loop: qasync.QEventLoop, engine: Engine,
     win = MainWindow(engine, paths=fresh, registry=ProviderRegistry(fresh.providers_file))
     win.show()
     yield win
-    win.close()
-    loop.run_until_complete(win.shutdown())
-    win.deleteLater()
+    close_window(loop, win)
 
 
 def test_a_first_start_without_keys_shows_the_welcome_screen(

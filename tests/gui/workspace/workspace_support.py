@@ -11,14 +11,19 @@ import asyncio
 import socket
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import qasync
+import shiboken6
+from PySide6.QtWidgets import QApplication
 
 from studio.core.catalog import ModelRef, ProviderRegistry
 from studio.core.request import GenerationSettings
 from studio.core.runner import ModelTarget
 from studio.ui.event_loop import StudioEventLoop
+
+if TYPE_CHECKING:
+    from studio.ui.main_window import MainWindow
 
 T = TypeVar("T")
 
@@ -90,3 +95,15 @@ def wait_until(loop: qasync.QEventLoop, predicate: Callable[[], bool],
 
 def spin(loop: qasync.QEventLoop, seconds: float) -> None:
     loop.run_until_complete(asyncio.sleep(seconds))
+
+
+def close_window(loop: qasync.QEventLoop, win: MainWindow) -> None:
+    """Close a window the way the app does (its state is saved) and free it; a window
+    closed this way already is left alone."""
+    if not shiboken6.isValid(win) or (win.store is None and not win.isVisible()):
+        return
+    if win.isVisible():
+        win.close()
+    loop.run_until_complete(win.shutdown())
+    win.deleteLater()
+    QApplication.processEvents()
