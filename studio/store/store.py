@@ -25,6 +25,7 @@ from studio.store import (
     runs,
     search,
     trash,
+    votes,
 )
 from studio.store.errors import CorruptDatabaseError, StoreError
 from studio.store.io_doc import Document
@@ -47,9 +48,11 @@ from studio.store.models import (
     SearchKind,
     TrashId,
     TurnId,
+    VoteFilter,
 )
 
 if TYPE_CHECKING:
+    from studio.core.arena import Vote
     from studio.core.runner import ModelRun
 
 
@@ -375,6 +378,41 @@ class Store:
                 (run_id,)).fetchone()
             return run_json(conn, run, collection_uuid=row[0], prompt_uuid=row[1],
                             screenshots=screenshots)
+
+    # ------------------------------------------------------------------ arena votes
+
+    def add_vote(self, vote: Vote) -> int:
+        """Store one blind judgement (see studio.core.arena); returns its row id."""
+        with self._write() as conn:
+            return votes.add(conn, vote)
+
+    def votes(self, filters: VoteFilter | None = None) -> list[Vote]:
+        """Matching votes, oldest first; fit them with studio.core.arena_board.leaderboard."""
+        with self._read() as conn:
+            return votes.list_votes(conn, filters)
+
+    def delete_vote(self, vote_id: int) -> None:
+        with self._write() as conn:
+            votes.delete(conn, vote_id)
+
+    def import_battles(self, path: Path) -> tuple[int, int]:
+        """Battles in LMArena's format (studio.store.battle_file): (added, already stored).
+        The whole file is checked first and written in one transaction."""
+        from studio.store.battle_file import derived_from, read_battles
+
+        parsed = read_battles(path)
+        added = skipped = 0
+        with self._write() as conn:
+            for item in parsed:
+                ref = item.vote.external_id
+                origin = derived_from(ref) if ref is not None else None
+                if ref is not None and (votes.known(conn, ref) or (
+                        origin is not None and votes.known(conn, origin))):
+                    skipped += 1
+                    continue
+                votes.add(conn, item.vote)
+                added += 1
+        return added, skipped
 
     # ------------------------------------------------------------------ search, import/export
 
