@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from studio.core.arena import Battle, Vote, all_battles
 from studio.core.arena_fit import (
-    CENTER,
     DEFAULT_PRIOR,
     SCALE,
     Z95,
@@ -29,6 +29,7 @@ from studio.core.arena_fit import (
     bootstrap,
     centred_ratings,
     components,
+    core_members,
     fit,
     model_covariance,
     rating_contrasts,
@@ -247,14 +248,21 @@ def leaderboard(votes: Sequence[Vote], options: BoardOptions | None = None) -> L
     each = data.battles
     weak = components(len(names), each.a, each.b)
     strong = components(len(names), each.a, each.b, strong=True, y=each.y)
+    played = np.bincount(each.a, minlength=len(names)) + np.bincount(each.b,
+                                                                     minlength=len(names))
+    core = core_members(weak, strong, played)
     result = fit(data, prior=options.prior)
     ratings = centred_ratings(result.theta, weak)
-    contrasts = rating_contrasts(weak, data.n_params)
+    # Intervals measure each contestant against the core of its group. The ratings average
+    # 1000 over everyone, but a contestant held only by the prior (one battle, lost) would
+    # make that average — and so every interval — as vague as the prior itself.
+    contrasts = rating_contrasts(weak, data.n_params, core)
     k = len(names)
     if options.interval == "bootstrap":
         draws = bootstrap(data, result, rounds=options.rounds, seed=options.seed,
                           prior=options.prior)
-        rated = CENTER + SCALE * draws @ contrasts.T  # each round's ratings
+        shift = ratings - SCALE * (contrasts @ result.params)
+        rated = shift + SCALE * draws @ contrasts.T  # each round's ratings
         low = np.percentile(rated, 2.5, axis=0)
         high = np.percentile(rated, 97.5, axis=0)
         gamma_low = np.percentile(draws[:, k:], 2.5, axis=0)
@@ -270,7 +278,7 @@ def leaderboard(votes: Sequence[Vote], options: BoardOptions | None = None) -> L
         gvar = np.maximum(np.diag(robust), np.diag(based))[k:]
         gamma_low = result.gamma - Z95 * np.sqrt(gvar)
         gamma_high = result.gamma + Z95 * np.sqrt(gvar)
-    return _assemble(fought, len(votes), names, ratings, low, high, weak, strong, result.theta,
+    return _assemble(fought, len(votes), names, ratings, low, high, weak, ~core, result.theta,
                      options, result.converged,
                      tuple(StyleEffect(n, float(result.gamma[s]), float(gamma_low[s]),
                                        float(gamma_high[s]))
@@ -278,8 +286,8 @@ def leaderboard(votes: Sequence[Vote], options: BoardOptions | None = None) -> L
 
 
 def _assemble(fought: Sequence[Battle], n_votes: int, names: list[str], ratings: FloatArray,
-              low: FloatArray, high: FloatArray, weak: IntArray, strong: IntArray,
-              theta: FloatArray,
+              low: FloatArray, high: FloatArray, weak: IntArray,
+              separated: NDArray[np.bool_], theta: FloatArray,
               options: BoardOptions, converged: bool,
               style: tuple[StyleEffect, ...]) -> Leaderboard:
     k = len(names)
@@ -316,15 +324,13 @@ def _assemble(fought: Sequence[Battle], n_votes: int, names: list[str], ratings:
     group_index = {g: n for n, g in enumerate(group_order)}
     groups = tuple(tuple(names[i] for i in order if weak[i] == g) for g in group_order)
     ranks = _ranks(low, high, weak)
-    separated = [bool(np.sum(weak == weak[i]) > np.sum((weak == weak[i]) & (strong == strong[i])))
-                 for i in range(k)]
     rows = []
     for i in order:
         n, wins, losses, ties, both_bad = counts[names[i]]
         rows.append(ModelRow(
             names[i], float(ratings[i]), float(low[i]), float(high[i]), ranks[i][0],
             (ranks[i][1], ranks[i][2]), n, wins, losses, ties, both_bad,
-            group_index[int(weak[i])], separated[i]))
+            group_index[int(weak[i])], bool(separated[i])))
     index = {n: i for i, n in enumerate(names)}
     pairs = []
     for (x, y), (n, x_wins, y_wins, ties) in pair_counts.items():

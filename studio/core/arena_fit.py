@@ -167,24 +167,35 @@ def _hessian(params: FloatArray, data: _Rows, w: FloatArray, prior: float) -> Fl
 
 
 def fit(data: BattleData, *, prior: float = DEFAULT_PRIOR, weights: FloatArray | None = None,
-        start: FloatArray | None = None) -> Fit:
-    """The penalised maximum-likelihood estimate (see the module's docstring)."""
-    from scipy.optimize import minimize
+        start: FloatArray | None = None, polish: bool = True) -> Fit:
+    """The penalised maximum-likelihood estimate (see the module's docstring). `polish`
+    takes it to the last digits (the bootstrap's percentiles do not need them)."""
+    from scipy.optimize import minimize, root
 
     if not prior > 0:
         raise ValueError("the prior must be positive (it makes the estimate unique)")
     rows = data.distinct
     w = data.weights(weights)
     x0 = np.zeros(data.n_params) if start is None else start
-    # The gradient is a sum over battles: its rounding error grows with their number. The
-    # optimiser may stop on "no further improvement" a hair short of its own tolerance; the
-    # gradient itself says whether that is the optimum.
-    scale = max(1.0, float(w.sum()))
     result = minimize(_objective, x0, args=(rows, w, prior), jac=True, hess=_hessian,
-                      method="trust-exact", options={"gtol": 1e-10 * scale, "maxiter": 500})
+                      method="trust-exact", options={"gtol": 1e-10, "maxiter": 500})
     params = np.asarray(result.x, dtype=np.float64)
-    _, grad = _objective(params, rows, w, prior)
-    converged = bool(result.success) or float(np.abs(grad).max(initial=0.0)) <= 1e-7 * scale
+
+    def gradient(x: FloatArray) -> FloatArray:
+        return _objective(x, rows, w, prior)[1]
+
+    # A trust region stops once rounding in the objective hides further progress, with a
+    # gradient still around 1e-7 per battle. Solving "gradient = 0" from there (MINPACK's
+    # hybrid method, with the exact Hessian) takes the last digits.
+    before = after = float(np.abs(gradient(params)).max(initial=0.0))
+    if polish:
+        polished = root(gradient, params, jac=lambda x: _hessian(x, rows, w, prior),
+                        method="hybr", options={"xtol": 1e-13})
+        after = float(np.abs(gradient(polished.x)).max(initial=0.0))
+        if after < before:
+            params = np.asarray(polished.x, dtype=np.float64)
+    # The gradient is a sum over battles: its rounding error grows with their number.
+    converged = min(before, after) <= 1e-7 * max(1.0, float(w.sum()))
     return Fit(params, _hessian(params, rows, w, prior), converged, str(result.message),
                data.n_models)
 
@@ -231,7 +242,8 @@ def bootstrap(data: BattleData, result: Fit, *, rounds: int, seed: int,
     out = np.empty((rounds, data.n_params))
     for i, counts in enumerate(draws):
         weights = counts[data.cluster].astype(np.float64)
-        out[i] = fit(data, prior=prior, weights=weights, start=result.params).params
+        out[i] = fit(data, prior=prior, weights=weights, start=result.params,
+                     polish=False).params
     return out
 
 
@@ -267,12 +279,30 @@ def centred_ratings(theta: FloatArray, groups: IntArray) -> FloatArray:
     return out
 
 
-def rating_contrasts(groups: IntArray, n_params: int) -> FloatArray:
-    """Rows c_k such that rating_k − 1000 = SCALE · c_k · params (θ_k minus its group mean)."""
+def rating_contrasts(groups: IntArray, n_params: int,
+                     reference: NDArray[np.bool_] | None = None) -> FloatArray:
+    """Rows c_k with c_k · params = θ_k minus the mean θ of its group's reference members
+    (all of the group when `reference` is None or names none of it)."""
     k = len(groups)
     out = np.zeros((k, n_params))
     for g in np.unique(groups):
         members = np.flatnonzero(groups == g)
-        out[np.ix_(members, members)] = -1.0 / len(members)
+        peers = members if reference is None else members[reference[members]]
+        if not len(peers):
+            peers = members
+        out[np.ix_(members, peers)] = -1.0 / len(peers)
     out[np.arange(k), np.arange(k)] += 1.0
     return out
+
+
+def core_members(groups: IntArray, strong: IntArray, played: IntArray) -> NDArray[np.bool_]:
+    """Contestants in the largest strongly connected part of their group (ties broken by
+    battles played): the part whose strengths the data pin down. The others won, or lost,
+    every battle against it, and only the prior holds their strengths."""
+    core = np.zeros(len(groups), dtype=bool)
+    for g in np.unique(groups):
+        members = np.flatnonzero(groups == g)
+        parts = {int(c): members[strong[members] == c] for c in np.unique(strong[members])}
+        best = max(parts, key=lambda c: (len(parts[c]), int(played[parts[c]].sum()), -c))
+        core[parts[best]] = True
+    return core
