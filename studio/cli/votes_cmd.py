@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from studio.cli.collections_cmd import REFUSED, USAGE, error, with_store
+from studio.cli.collections_cmd import REFUSED, USAGE, error, with_store, write_output
 from studio.store import Store, StoreError, VoteFilter
 
 VOTERS = {"you": "user", "judge": "judge", "all": None}
@@ -85,7 +85,6 @@ def _import(store: Store, args: argparse.Namespace) -> int:
 
 
 def _export(store: Store, args: argparse.Namespace) -> int:
-    from studio.cli.collections_cmd import _write_atomically
     from studio.store.battle_file import battle_lines
 
     try:
@@ -93,19 +92,11 @@ def _export(store: Store, args: argparse.Namespace) -> int:
     except ValueError as exc:
         return error(str(exc), USAGE)
     lines = battle_lines(store.votes(filters))
-    text = _render(lines, as_array=args.output.lower().endswith(".json"))
-    if args.output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return 0
-    target = Path(args.output)
-    if target.is_dir():
-        return error(f"{target} is a directory; name a file", USAGE)
-    try:
-        _write_atomically(target, text)
-    except OSError as exc:
-        return error(f"cannot write {target}: {exc.strerror}", REFUSED)
-    print(f"exported {len(lines)} battle{'' if len(lines) == 1 else 's'} to {target}",
+    failed = write_output(args.output, _render(
+        lines, as_array=args.output.lower().endswith(".json")))
+    if failed is not None or args.output == "-":
+        return failed or 0
+    print(f"exported {len(lines)} battle{'' if len(lines) == 1 else 's'} to {args.output}",
           file=sys.stderr)
     return 0
 

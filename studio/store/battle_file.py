@@ -33,7 +33,7 @@ from studio.core.arena import (
 from studio.store.common import now
 from studio.store.errors import ImportFormatError
 from studio.store.io_checks import check_string, type_name
-from studio.store.io_files import MAX_FILE_BYTES
+from studio.store.io_files import read_text
 
 WINNERS: dict[str, PairWinner] = {"model_a": "a", "model_b": "b", "tie": "tie",
                                   "both_bad": "both_bad", "tie (bothbad)": "both_bad"}
@@ -203,18 +203,7 @@ def parse_battles(text: str) -> list[ParsedBattle]:
 
 
 def read_battles(path: Path) -> list[ParsedBattle]:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ImportFormatError(str(path), f"the file is {size:,} bytes; the limit is "
-                                               f"{MAX_FILE_BYTES:,}")
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(str(path), f"not UTF-8 text ({exc.reason} at byte "
-                                           f"{exc.start})") from None
-    except OSError as exc:
-        raise ImportFormatError(str(path), f"cannot read the file: {exc.strerror}") from None
-    return parse_battles(text)
+    return parse_battles(read_text(path))
 
 
 def battle_lines(votes: Sequence[Vote]) -> list[dict[str, Any]]:

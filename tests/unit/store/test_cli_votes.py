@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,34 +14,12 @@ from studio.core.arena_fit import SCALE
 from studio.core.paths import studio_paths
 from studio.store import Store
 
-
-class Cli:
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self.capsys = capsys
-        self.parser = argparse.ArgumentParser(prog="prompt-studio")
-        sub = self.parser.add_subparsers(dest="command", required=True)
-        for module in (collections_cmd, votes_cmd, leaderboard_cmd):
-            module.register(sub)
-
-    def __call__(self, *argv: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        try:
-            args = self.parser.parse_args(list(argv))
-            code = int(args.handler(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, *argv: str) -> Any:
-        code, out, err = self(*argv, "--json")
-        assert code == 0, err
-        return json.loads(out)
+from .cli_driver import Cli
 
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
-    return Cli(capsys)
+    return Cli(capsys, collections_cmd, votes_cmd, leaderboard_cmd)
 
 
 def _battles(path: Path, rows: list[tuple[str, str, str]], start: int = 0) -> Path:
