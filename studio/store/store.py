@@ -391,6 +391,14 @@ class Store:
         with self._read() as conn:
             return votes.list_votes(conn, filters)
 
+    def reusable_answer(self, prompt_id: PromptId, model: str,
+                        settings: Mapping[str, Any]) -> tuple[RunId, TurnId, int] | None:
+        """(run, turn, slot) of a saved finished answer of this model and settings to the
+        prompt as it reads now, or None: what the battle queue reuses instead of asking."""
+        with self._read() as conn:
+            found = votes.reusable_answer(conn, prompt_id, model, settings)
+        return None if found is None else (RunId(found[0]), TurnId(found[1]), found[2])
+
     def delete_vote(self, vote_id: int) -> None:
         with self._write() as conn:
             votes.delete(conn, vote_id)

@@ -7,6 +7,7 @@ leaderboard are computed there, never stored.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from typing import Any, Literal, cast
 
 from studio.core.arena import Entry, Judged, Verdict, Vote, VoteError, VoterKind, check_vote
@@ -30,6 +31,25 @@ def entry_from_response(response: Response, position: int, *,
         code = len(html) if html is not None else 0
     return Entry(position, response.model, dict(response.settings), response.slot,
                  answer_chars=len(response.text), code_chars=code, attempt=response.attempt)
+
+
+def reusable_answer(conn: sqlite3.Connection, prompt_id: int, model: str,
+                    settings: Mapping[str, Any]) -> tuple[int, int, int] | None:
+    """A finished first answer of `model` with exactly these settings to this prompt as it
+    reads now (same body, system prompt and variables), newest first, as (run, turn, slot);
+    the battle queue shows it instead of asking the model again."""
+    row = conn.execute(
+        "SELECT r.run_id, r.turn_id, r.slot FROM responses r"
+        " JOIN turns t ON t.id = r.turn_id JOIN runs u ON u.id = r.run_id"
+        " JOIN prompts p ON p.id = u.prompt_id"
+        " WHERE u.prompt_id = ? AND t.depth = 0 AND r.model = ? AND r.settings = ?"
+        " AND r.state = 'done' AND u.body = p.body AND u.system IS p.system"
+        " AND u.variables = p.variables"
+        " AND r.attempt = (SELECT max(attempt) FROM responses x"
+        "                  WHERE x.turn_id = r.turn_id AND x.slot = r.slot)"
+        " ORDER BY r.updated_at DESC, r.id DESC LIMIT 1",
+        (prompt_id, model, dumps(dict(settings)))).fetchone()
+    return (int(row[0]), int(row[1]), int(row[2])) if row else None
 
 
 def add(conn: sqlite3.Connection, vote: Vote) -> int:

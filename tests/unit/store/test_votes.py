@@ -297,3 +297,31 @@ def test_battle_export_round_trips_and_reimports_as_nothing(store: Store,
         judged = other.votes(VoteFilter(voter_kind="judge"))
         assert [(v.voter, v.judged, v.reason) for v in judged] == [
             ("openai:gpt-5", "pages", "A's page runs")]
+
+
+def test_a_saved_answer_to_the_prompt_as_it_reads_now_is_reused(store: Store) -> None:
+    from studio.core.model_sets import entries_from_refs
+    from studio.store import ResponseData
+
+    games = store.add_collection("Games")
+    prompt = store.add_prompt(games.id, "Hexagon", "A ball", variables={"n": "1"})
+    gpt = {"temperature": 0.3}
+    assert store.reusable_answer(prompt.id, "openai:gpt-4o", gpt) is None
+
+    def run(text: str, state: str = "done") -> tuple[int, int]:
+        entries = entries_from_refs(["openai:gpt-4o", "p:other"])
+        run_id = store.start_run(body=prompt.body, prompt_id=prompt.id, models=entries,
+                                 variables={"n": "1"}, first_turn="A ball")
+        turn = store.run(run_id).turns[0].id
+        store.save_response(turn, 0, ResponseData(model="openai:gpt-4o", settings=gpt,
+                                                  text=text, state=state))  # type: ignore[arg-type]
+        return run_id, turn
+
+    first = run("one")
+    assert store.reusable_answer(prompt.id, "openai:gpt-4o", gpt) == (*first, 0)
+    assert store.reusable_answer(prompt.id, "openai:gpt-4o", {}) is None  # other settings
+    assert store.reusable_answer(prompt.id, "p:other", {}) is None  # never answered
+    run("cut off", state="failed")
+    assert store.reusable_answer(prompt.id, "openai:gpt-4o", gpt) == (*first, 0)
+    store.update_prompt(prompt.id, body="A ball, now bouncing")
+    assert store.reusable_answer(prompt.id, "openai:gpt-4o", gpt) is None  # prompt changed
