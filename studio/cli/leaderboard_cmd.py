@@ -36,10 +36,13 @@ def _leaderboard(store: Store, args: argparse.Namespace) -> int:
     if args.rounds < 1:
         return error("--rounds must be at least 1", USAGE)
     try:
+        wanted = vote_filter(store, args)
         everyone = store.votes(vote_filter(store, args, with_voter=False))
-        chosen = store.votes(vote_filter(store, args))
     except ValueError as exc:
         return error(str(exc), USAGE)
+    # One read: the judge's agreement with you needs both voters' votes anyway.
+    chosen = [v for v in everyone
+              if wanted.voter_kind in (None, v.voter_kind) and wanted.voter in (None, v.voter)]
     board = leaderboard(chosen, BoardOptions(
         style_control=args.style_control, interval=args.ci, rounds=args.rounds,
         seed=args.seed, merge_settings=args.by_model))

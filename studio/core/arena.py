@@ -40,6 +40,7 @@ VOTER_KINDS: tuple[VoterKind, ...] = ("user", "judge")
 
 # Settings that do not make another contestant: a different seed is the same model run again.
 _IDENTITY_IGNORES = ("seed",)
+_NAMED = ("temperature", "max_tokens", "reasoning", "system_override")
 
 
 class VoteError(ValueError):
@@ -50,21 +51,18 @@ def contestant(model: str, settings: Mapping[str, Any] | None = None) -> str:
     """The name a model has on the leaderboard: the model, plus its settings when they are
     not the defaults ("local:smollm2-135m (T 0.9)"), so one model at two temperatures is two
     contestants. The seed is not part of it."""
+    settings = settings or {}
     parts: list[str] = []
-    if settings:
-        if settings.get("temperature") is not None:
-            parts.append(f"T {float(settings['temperature']):g}")
-        if settings.get("max_tokens") is not None:
-            parts.append(f"max {settings['max_tokens']}")
-        if settings.get("reasoning") is not None:
-            parts.append(f"reasoning {settings['reasoning']}")
-        if settings.get("system_override"):
-            parts.append("own system prompt")
-        for key in sorted(settings):
-            known = ("temperature", "max_tokens", "reasoning", "system_override",
-                     *_IDENTITY_IGNORES)
-            if key not in known and settings[key] is not None:
-                parts.append(f"{key} {settings[key]}")
+    if settings.get("temperature") is not None:
+        parts.append(f"T {float(settings['temperature']):g}")
+    if settings.get("max_tokens") is not None:
+        parts.append(f"max {settings['max_tokens']}")
+    if settings.get("reasoning") is not None:
+        parts.append(f"reasoning {settings['reasoning']}")
+    if settings.get("system_override"):
+        parts.append("own system prompt")
+    parts.extend(f"{key} {settings[key]}" for key in sorted(settings)
+                 if key not in (*_NAMED, *_IDENTITY_IGNORES) and settings[key] is not None)
     return f"{model} ({', '.join(parts)})" if parts else model
 
 

@@ -411,11 +411,10 @@ class Store:
         parsed = read_battles(path)
         added = skipped = 0
         with self._write() as conn:
+            stored = votes.stored_refs(conn)
             for item in parsed:
                 ref = item.vote.external_id
-                origin = derived_from(ref) if ref is not None else None
-                if ref is not None and (votes.known(conn, ref) or (
-                        origin is not None and votes.known(conn, origin))):
+                if ref is not None and (ref in stored or derived_from(ref) in stored):
                     skipped += 1
                     continue
                 votes.add(conn, item.vote)

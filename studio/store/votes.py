@@ -98,6 +98,13 @@ def add(conn: sqlite3.Connection, vote: Vote) -> int:
     return vote_id
 
 
+def stored_refs(conn: sqlite3.Connection) -> set[str]:
+    """Every stored vote's uuid and imported battle id (to check a whole file at once)."""
+    return {r[0] for r in conn.execute(
+        "SELECT uuid FROM votes UNION SELECT external_id FROM votes"
+        " WHERE external_id IS NOT NULL")}
+
+
 def known(conn: sqlite3.Connection, ref: str) -> bool:
     """Whether a vote with this uuid or imported battle id is stored."""
     return conn.execute("SELECT 1 FROM votes WHERE uuid = ? OR external_id = ?",
@@ -154,14 +161,17 @@ def _load(conn: sqlite3.Connection, clause: str, params: list[Any]) -> list[Vote
     if not rows:
         return []
     entries: dict[int, list[Entry]] = {}
+    parsed: dict[str, dict[str, Any]] = {}  # boards repeat the same few settings many times
     # Entries of the selected votes, fetched in one pass (the filter again, as a subquery).
     for vote_id, position, model, settings, slot, attempt, place, chars, code in conn.execute(
             "SELECT e.vote_id, e.position, e.model, e.settings, e.slot, e.attempt, e.place,"
             " e.answer_chars, e.code_chars FROM vote_entries e"
             f" WHERE e.vote_id IN (SELECT v.id FROM votes v {clause})"
             " ORDER BY e.vote_id, e.position", params):
+        if settings not in parsed:
+            parsed[settings] = loads_object(settings)
         entries.setdefault(vote_id, []).append(Entry(
-            position, model, loads_object(settings), slot, place, chars, code, attempt))
+            position, model, parsed[settings], slot, place, chars, code, attempt))
     return [Vote(
         verdict=cast(Verdict, r[10]), entries=tuple(entries.get(r[0], ())),
         judged=cast(Judged, r[7]), voter_kind=cast(VoterKind, r[8]), voter=r[9],
