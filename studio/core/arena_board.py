@@ -291,6 +291,7 @@ def _assemble(fought: Sequence[Battle], n_votes: int, names: list[str], ratings:
               options: BoardOptions, converged: bool,
               style: tuple[StyleEffect, ...]) -> Leaderboard:
     k = len(names)
+    index = {n: i for i, n in enumerate(names)}
     counts = {n: [0, 0, 0, 0, 0] for n in names}  # battles, wins, losses, ties, both bad
     pair_counts: dict[tuple[str, str], list[int]] = {}
     for b in fought:
@@ -317,7 +318,7 @@ def _assemble(fought: Sequence[Battle], n_votes: int, names: list[str], ratings:
     # Groups: the one with the most battles first; the rows carry its index.
     sizes: dict[int, int] = {}
     for b in fought:
-        g = int(weak[names.index(b.a)])
+        g = int(weak[index[b.a]])
         sizes[g] = sizes.get(g, 0) + 1
     group_order = sorted(sizes, key=lambda g: (-sizes[g], min(
         position[names[i]] for i in range(k) if weak[i] == g)))
@@ -331,7 +332,6 @@ def _assemble(fought: Sequence[Battle], n_votes: int, names: list[str], ratings:
             names[i], float(ratings[i]), float(low[i]), float(high[i]), ranks[i][0],
             (ranks[i][1], ranks[i][2]), n, wins, losses, ties, both_bad,
             group_index[int(weak[i])], bool(separated[i])))
-    index = {n: i for i, n in enumerate(names)}
     pairs = []
     for (x, y), (n, x_wins, y_wins, ties) in pair_counts.items():
         if position[y] < position[x]:
