@@ -26,6 +26,8 @@ _COMMAND_MODULES = (
     "studio.cli.history_cmd",
     "studio.cli.preview_cmd",
     "studio.cli.local_cmd",
+    "studio.cli.votes_cmd",
+    "studio.cli.leaderboard_cmd",
 )
 
 

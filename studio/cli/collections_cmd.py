@@ -113,21 +113,31 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _export(store: Store, args: argparse.Namespace) -> int:
-    collection = store.find_collection(args.name)
-    document = store.export([collection.id], with_runs=args.with_runs)
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    if args.output == "-":
+def write_output(output: str, text: str) -> int | None:
+    """Write `text` to the file an `-o` option names ("-": standard output); the exit code
+    when that fails (the message is printed), None when it worked."""
+    if output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
-        return 0
-    target = Path(args.output)
+        return None
+    target = Path(output)
     if target.is_dir():
         return error(f"{target} is a directory; name a file", USAGE)
     try:
         _write_atomically(target, text)
     except OSError as exc:
         return error(f"cannot write {target}: {exc.strerror}", REFUSED)
+    return None
+
+
+def _export(store: Store, args: argparse.Namespace) -> int:
+    collection = store.find_collection(args.name)
+    document = store.export([collection.id], with_runs=args.with_runs)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    failed = write_output(args.output, text)
+    if failed is not None or args.output == "-":
+        return failed or 0
+    target = Path(args.output)
     count = _count_prompts(document["collections"])
     runs = len(document.get("runs", []))
     extra = f" and {runs} run{'' if runs == 1 else 's'}" if args.with_runs else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,15 @@ def read_text_input(name: str) -> str:
     except UnicodeDecodeError as exc:
         raise ValueError(f"{where} is not UTF-8 text (byte {exc.start} cannot be "
                          "decoded; is it a binary file?)") from None
+
+
+def parse_date(text: str | None, option: str) -> float | None:
+    """A --since/--until value (ISO date or date-time, local time) as UNIX seconds; ValueError
+    carries the message for the user."""
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise ValueError(f"{option} {text!r}: expected a date like 2025-06-30 or "
+                         "2025-06-30T14:00") from None

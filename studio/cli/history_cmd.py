@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from studio.cli.collections_cmd import USAGE, error, print_json, with_store
+from studio.cli.common import parse_date
 from studio.store import HistoryFilter, Run, Store
 from studio.store.io_runs import iso
 from studio.store.search import first_line
@@ -42,22 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(handler=with_store(_search))
 
 
-def _timestamp(text: str | None, option: str) -> float | None:
-    if text is None:
-        return None
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        raise ValueError(f"{option} {text!r}: expected a date like 2025-06-30 or "
-                         "2025-06-30T14:00") from None
-
-
 def _list(store: Store, args: argparse.Namespace) -> int:
     if args.limit < 1 or args.offset < 0:
         return error("--limit must be at least 1 and --offset not negative", USAGE)
     try:
-        since = _timestamp(args.since, "--since")
-        until = _timestamp(args.until, "--until")
+        since = parse_date(args.since, "--since")
+        until = parse_date(args.until, "--until")
     except ValueError as exc:
         return error(str(exc), USAGE)
     collection_id = store.find_collection(args.collection).id if args.collection else None

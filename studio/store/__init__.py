@@ -29,6 +29,7 @@ from studio.store.models import (
     TrashId,
     Turn,
     TurnId,
+    VoteFilter,
 )
 from studio.store.store import Store, StoreModelSets
 
@@ -61,4 +62,5 @@ __all__ = [
     "TrashId",
     "Turn",
     "TurnId",
+    "VoteFilter",
 ]

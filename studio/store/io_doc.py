@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.core.model_sets import ModelSetEntry
 from studio.store.models import ResponseState
+
+if TYPE_CHECKING:
+    from studio.store.io_votes import DocVote
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +104,4 @@ class Document:
     model_sets: tuple[DocModelSet, ...] = ()
     runs: tuple[DocRun, ...] = ()
     prompt_count: int = field(default=0)
+    votes: tuple[DocVote, ...] = ()

@@ -12,8 +12,8 @@ from studio.store.promptfoo import decode_yaml, looks_like_promptfoo, parse_prom
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
-def decode_file(path: Path) -> object:
-    """The decoded content: JSON for .json files, YAML for .yaml/.yml, else whichever parses."""
+def read_text(path: Path) -> str:
+    """An import file's text; ImportFormatError when it is too big, unreadable or not UTF-8."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -25,6 +25,12 @@ def decode_file(path: Path) -> object:
                                            f"{exc.start})") from None
     except OSError as exc:
         raise ImportFormatError(str(path), f"cannot read the file: {exc.strerror}") from None
+    return text
+
+
+def decode_file(path: Path) -> object:
+    """The decoded content: JSON for .json files, YAML for .yaml/.yml, else whichever parses."""
+    text = read_text(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
         return decode_json(text, str(path))

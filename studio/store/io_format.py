@@ -22,6 +22,7 @@ from studio.store.io_checks import (
 )
 from studio.store.io_doc import DocCollection, DocModelSet, DocPrompt, Document
 from studio.store.io_runs import parse_run
+from studio.store.io_votes import parse_vote
 
 FORMAT_NAME = "prompt-studio.collection"
 FORMAT_VERSION = 1
@@ -133,7 +134,12 @@ def parse_document(value: object) -> Document:
     seen_runs: dict[str, str] = {}
     for run in runs:
         parser.unique(seen_runs, run.uuid, f"{run.where}.id")
-    return Document(collections, model_sets, runs, parser.prompt_count)
+    votes = tuple(parse_vote(Reader(v, f"votes[{i}]"))
+                  for i, v in enumerate(root.array("votes")))
+    seen_votes: dict[str, str] = {}
+    for vote in votes:
+        parser.unique(seen_votes, vote.vote.key, f"{vote.where}.id")
+    return Document(collections, model_sets, runs, parser.prompt_count, votes)
 
 
 def decode_json(text: str, where: str = "file") -> object:

@@ -19,6 +19,7 @@ from studio.store.errors import ImportFormatError
 from studio.store.io_doc import DocCollection, DocPrompt, Document
 from studio.store.io_format import FORMAT_NAME, FORMAT_VERSION
 from studio.store.io_runs import insert_run, iso, run_json
+from studio.store.io_votes import insert_vote, votes_json
 from studio.store.models import (
     CollectionId,
     ImportReport,
@@ -79,6 +80,7 @@ def export_document(conn: sqlite3.Connection, roots: Sequence[CollectionId] | No
         for s in wanted_sets]
     if with_runs:
         document["runs"] = _runs_json(conn, exported)
+    document["votes"] = votes_json(conn, exported)
     return document
 
 
@@ -216,6 +218,12 @@ def apply_document(conn: sqlite3.Connection, doc: Document,
                                  f"{run.where}.prompt")
         insert_run(conn, run, cid, pid)
         importer.report.runs_added += 1
+    for vote in doc.votes:
+        if insert_vote(conn, vote, prompt_ids=importer.prompt_by_uuid,
+                       collection_ids=importer.collection_by_uuid):
+            importer.report.votes_added += 1
+        else:
+            importer.report.votes_skipped += 1
     return importer.report
 
 

@@ -276,6 +276,22 @@ class HistoryFilter:
     min_rating: int | None = None  # at least one answer rated this or higher
 
 
+@dataclass(frozen=True, slots=True)
+class VoteFilter:
+    """Which arena votes a leaderboard (or an export) is made of; None means any."""
+
+    collection_id: CollectionId | None = None  # includes its sub-collections
+    tag: str | None = None  # votes on prompts with this tag
+    voter_kind: Literal["user", "judge"] | None = None
+    voter: str | None = None  # one judge model
+    judged: Literal["answers", "pages"] | None = None
+    since: float | None = None  # UNIX seconds, inclusive
+    until: float | None = None  # UNIX seconds, exclusive
+    run_id: RunId | None = None
+    turn_id: TurnId | None = None
+    prompt_id: PromptId | None = None
+
+
 SearchKind = Literal["prompt", "response"]
 
 
@@ -307,6 +323,8 @@ class ImportReport:
     model_sets_updated: int = 0
     runs_added: int = 0
     runs_skipped: int = 0
+    votes_added: int = 0
+    votes_skipped: int = 0
     collection_ids: list[CollectionId] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -317,4 +335,6 @@ class ImportReport:
                 f"{self.prompts_unchanged} unchanged; "
                 f"{n(self.collections_added, 'collection')} created; "
                 f"{n(self.model_sets_added + self.model_sets_updated, 'model set')} written; "
-                f"{n(self.runs_added, 'run')} added, {self.runs_skipped} already present")
+                f"{n(self.runs_added, 'run')} added, {self.runs_skipped} already present"
+                + (f"; {n(self.votes_added, 'vote')} added, {self.votes_skipped} already "
+                   "present" if self.votes_added or self.votes_skipped else ""))

@@ -264,5 +264,48 @@ INSERT INTO prompt_titles_fts(prompt_titles_fts) VALUES ('rebuild');
 INSERT INTO responses_fts(responses_fts) VALUES ('rebuild');
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH)
+# Arena votes. A vote is one judgement of the answers (or pages) shown for one prompt;
+# vote_entries are those answers in shown order. The battles a vote implies are derived in
+# studio.core.arena, never stored. The voter is kept apart: the user, or a judge model.
+# The run/prompt/collection links go NULL when those are deleted: the verdict still counts.
+_V3_VOTES = """
+CREATE TABLE votes (
+    id            INTEGER PRIMARY KEY,
+    uuid          TEXT NOT NULL UNIQUE,
+    external_id   TEXT UNIQUE,
+    run_id        INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    turn_id       INTEGER REFERENCES turns(id) ON DELETE SET NULL,
+    prompt_id     INTEGER REFERENCES prompts(id) ON DELETE SET NULL,
+    collection_id INTEGER REFERENCES collections(id) ON DELETE SET NULL,
+    judged        TEXT NOT NULL CHECK (judged IN ('answers', 'pages')),
+    voter_kind    TEXT NOT NULL CHECK (voter_kind IN ('user', 'judge')),
+    voter         TEXT NOT NULL DEFAULT '',
+    verdict       TEXT NOT NULL
+                  CHECK (verdict IN ('a', 'b', 'tie', 'both_bad', 'best', 'ranking')),
+    created_at    REAL NOT NULL,
+    reason        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX votes_created ON votes(created_at);
+CREATE INDEX votes_run ON votes(run_id) WHERE run_id IS NOT NULL;
+CREATE INDEX votes_turn ON votes(turn_id) WHERE turn_id IS NOT NULL;
+CREATE INDEX votes_prompt ON votes(prompt_id) WHERE prompt_id IS NOT NULL;
+CREATE INDEX votes_collection ON votes(collection_id) WHERE collection_id IS NOT NULL;
+
+CREATE TABLE vote_entries (
+    vote_id      INTEGER NOT NULL REFERENCES votes(id) ON DELETE CASCADE,
+    position     INTEGER NOT NULL CHECK (position >= 0),
+    model        TEXT NOT NULL CHECK (length(trim(model)) > 0),
+    settings     TEXT NOT NULL DEFAULT '{}'
+                 CHECK (json_valid(settings) AND json_type(settings) = 'object'),
+    slot         INTEGER CHECK (slot >= 0),
+    attempt      INTEGER CHECK (attempt >= 0),
+    place        INTEGER CHECK (place >= 1),
+    answer_chars INTEGER CHECK (answer_chars >= 0),
+    code_chars   INTEGER CHECK (code_chars >= 0),
+    PRIMARY KEY (vote_id, position)
+) WITHOUT ROWID;
+CREATE INDEX vote_entries_model ON vote_entries(model);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH, _V3_VOTES)
 SCHEMA_VERSION = len(MIGRATIONS)

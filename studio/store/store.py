@@ -25,6 +25,7 @@ from studio.store import (
     runs,
     search,
     trash,
+    votes,
 )
 from studio.store.errors import CorruptDatabaseError, StoreError
 from studio.store.io_doc import Document
@@ -47,9 +48,11 @@ from studio.store.models import (
     SearchKind,
     TrashId,
     TurnId,
+    VoteFilter,
 )
 
 if TYPE_CHECKING:
+    from studio.core.arena import Vote
     from studio.core.runner import ModelRun
 
 
@@ -375,6 +378,48 @@ class Store:
                 (run_id,)).fetchone()
             return run_json(conn, run, collection_uuid=row[0], prompt_uuid=row[1],
                             screenshots=screenshots)
+
+    # ------------------------------------------------------------------ arena votes
+
+    def add_vote(self, vote: Vote) -> int:
+        """Store one blind judgement (see studio.core.arena); returns its row id."""
+        with self._write() as conn:
+            return votes.add(conn, vote)
+
+    def votes(self, filters: VoteFilter | None = None) -> list[Vote]:
+        """Matching votes, oldest first; fit them with studio.core.arena_board.leaderboard."""
+        with self._read() as conn:
+            return votes.list_votes(conn, filters)
+
+    def reusable_answer(self, prompt_id: PromptId, model: str,
+                        settings: Mapping[str, Any]) -> tuple[RunId, TurnId, int] | None:
+        """(run, turn, slot) of a saved finished answer of this model and settings to the
+        prompt as it reads now, or None: what the battle queue reuses instead of asking."""
+        with self._read() as conn:
+            found = votes.reusable_answer(conn, prompt_id, model, settings)
+        return None if found is None else (RunId(found[0]), TurnId(found[1]), found[2])
+
+    def delete_vote(self, vote_id: int) -> None:
+        with self._write() as conn:
+            votes.delete(conn, vote_id)
+
+    def import_battles(self, path: Path) -> tuple[int, int]:
+        """Battles in LMArena's format (studio.store.battle_file): (added, already stored).
+        The whole file is checked first and written in one transaction."""
+        from studio.store.battle_file import derived_from, read_battles
+
+        parsed = read_battles(path)
+        added = skipped = 0
+        with self._write() as conn:
+            stored = votes.stored_refs(conn)
+            for item in parsed:
+                ref = item.vote.external_id
+                if ref is not None and (ref in stored or derived_from(ref) in stored):
+                    skipped += 1
+                    continue
+                votes.add(conn, item.vote)
+                added += 1
+        return added, skipped
 
     # ------------------------------------------------------------------ search, import/export
 

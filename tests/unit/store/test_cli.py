@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,36 +11,13 @@ from studio.cli import collections_cmd, history_cmd, prompts_cmd
 from studio.core.paths import studio_paths
 from studio.store import ResponseData, Store
 
+from .cli_driver import Cli
 from .conftest import finished_run
-
-
-class Cli:
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self.capsys = capsys
-        self.parser = argparse.ArgumentParser(prog="prompt-studio")
-        sub = self.parser.add_subparsers(dest="command", required=True)
-        for module in (collections_cmd, prompts_cmd, history_cmd):
-            module.register(sub)
-
-    def __call__(self, *argv: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        try:
-            args = self.parser.parse_args(list(argv))
-            code = int(args.handler(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, *argv: str) -> Any:
-        code, out, err = self(*argv, "--json")
-        assert code == 0, err
-        return json.loads(out)
 
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
-    return Cli(capsys)
+    return Cli(capsys, collections_cmd, prompts_cmd, history_cmd)
 
 
 def test_collections_and_prompts(cli: Cli, tmp_path: Path) -> None:
