@@ -134,16 +134,87 @@ def build_body(request: ChatRequest, dialect: Dialect) -> dict[str, Any]:
 def _usage(data: Any) -> Usage | None:
     if not isinstance(data, dict):
         return None
+    prompt = int_or_none(data.get("prompt_tokens"))
+    completion = int_or_none(data.get("completion_tokens"))
+    cached = written = None
+    details = data.get("prompt_tokens_details")
+    if isinstance(details, dict):
+        cached = int_or_none(details.get("cached_tokens"))
+        # DashScope's explicit cache; OpenRouter names the same count cache_write_tokens
+        written = int_or_none(details.get("cache_creation_input_tokens"))
+        if written is None:
+            written = int_or_none(details.get("cache_write_tokens"))
+    hits = int_or_none(data.get("prompt_cache_hit_tokens"))  # DeepSeek
+    if hits is not None:
+        cached = hits
+        if prompt is None:
+            prompt = hits + (int_or_none(data.get("prompt_cache_miss_tokens")) or 0)
+    elif cached is None:
+        cached = int_or_none(data.get("cached_tokens"))  # Moonshot
+    output_details = data.get("completion_tokens_details")
+    reasoning = (int_or_none(output_details.get("reasoning_tokens"))
+                 if isinstance(output_details, dict) else None)
+    if (reasoning and completion is not None and prompt is not None
+            and int_or_none(data.get("total_tokens")) == prompt + completion + reasoning):
+        # xAI counts reasoning apart from completion_tokens (its total adds all three);
+        # reasoning is billed as output either way.
+        completion += reasoning
     usage = Usage(
-        input_tokens=int_or_none(data.get("prompt_tokens")),
-        output_tokens=int_or_none(data.get("completion_tokens")),
+        input_tokens=prompt,
+        output_tokens=completion,
         cost_usd=float_or_none(data.get("cost")),  # OpenRouter reports its own price
+        cached_input_tokens=cached,
+        cache_write_tokens=written,
     )
     return None if usage == Usage() else usage
 
 
 def _text(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and value != ""
+
+
+def _typed_content(parts: list[Any], out: list[Event]) -> None:
+    """`delta.content` as a list of typed chunks (Mistral's reasoning models):
+    {"type": "text", "text"} is answer; {"type": "thinking", "thinking": [{"type": "text",
+    "text"}, ...]} is reasoning. References and other chunk types carry no text to show."""
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        kind = part.get("type")
+        if kind == "text":
+            text = part.get("text")
+            if _text(text):
+                out.append(TextDelta(text))
+        elif kind == "thinking":
+            thinking = part.get("thinking")
+            if _text(thinking):
+                out.append(ReasoningDelta(thinking))
+            elif isinstance(thinking, list):
+                for inner in thinking:
+                    text = inner.get("text") if isinstance(inner, dict) else None
+                    if _text(text) and inner.get("type", "text") == "text":
+                        out.append(ReasoningDelta(text))
+
+
+def _reasoning_details(details: list[Any], out: list[Event]) -> None:
+    """OpenRouter's structured reasoning: summaries and text are shown; encrypted entries
+    are opaque data for the provider, not words."""
+    for detail in details:
+        if not isinstance(detail, dict):
+            continue
+        kind = detail.get("type")
+        if kind == "reasoning.text":
+            text = detail.get("text")
+        elif kind == "reasoning.summary":
+            text = detail.get("summary")
+        else:
+            continue
+        if _text(text):
+            out.append(ReasoningDelta(text))
+
+
+# Where servers put usage when they do not send the standard `usage` object.
+_VENDOR_USAGE_FIELDS = ("x_groq",)
 
 
 class ChatCompletionsDecoder:
@@ -157,6 +228,7 @@ class ChatCompletionsDecoder:
         self.done = False
         self.stop_reason: str | None = None
         self._usage: Usage | None = None
+        self._standard_usage = False  # a `usage` object has arrived: vendor fields are moot
 
     def feed(self, event: str, data: str, out: list[Event]) -> None:
         stripped = data.strip()
@@ -183,32 +255,48 @@ class ChatCompletionsDecoder:
                     choice_usage = choice.get("usage")  # Moonshot puts it here
                     break
         if top_usage is not None:
-            self._add_usage(top_usage, out)
+            self._add_usage(top_usage, out, standard=True)
         if choice_usage is not None:
-            self._add_usage(choice_usage, out)
+            self._add_usage(choice_usage, out, standard=True)
+        if not self._standard_usage:
+            for field in _VENDOR_USAGE_FIELDS:
+                vendor = chunk.get(field)
+                if isinstance(vendor, dict) and vendor.get("usage") is not None:
+                    self._add_usage(vendor["usage"], out, standard=False)
         error = chunk.get("error")
         if error:
             raise stream_error(error)
 
-    def _add_usage(self, raw: Any, out: list[Event]) -> None:
+    def _add_usage(self, raw: Any, out: list[Event], *, standard: bool) -> None:
         usage = _usage(raw)
-        if usage is not None and usage != self._usage:
+        if usage is None:
+            return
+        self._standard_usage = self._standard_usage or standard
+        if usage != self._usage:
             self._usage = usage
             out.append(usage)
 
     def _choice(self, choice: dict[str, Any], out: list[Event]) -> None:
         delta = choice.get("delta")
         if isinstance(delta, dict):
-            # reasoning_content: DeepSeek, Qwen; reasoning: OpenRouter, Ollama. Some
-            # servers send both with the same text, and reasoning_details repeats it.
+            # reasoning_content: DeepSeek, Qwen, Z.ai, xAI; reasoning: OpenRouter, Ollama,
+            # Groq, Cerebras. Some servers send both with the same text, and OpenRouter's
+            # reasoning_details repeats it: the details count only when neither has text.
             reasoning = delta.get("reasoning_content")
             if not _text(reasoning):
                 reasoning = delta.get("reasoning")
             if _text(reasoning):
                 out.append(ReasoningDelta(reasoning))
+            else:
+                details = delta.get("reasoning_details")
+                if isinstance(details, list) and details:
+                    _reasoning_details(details, out)
             content = delta.get("content")
-            if isinstance(content, str) and content:
-                out.append(TextDelta(content))
+            if isinstance(content, str):
+                if content:
+                    out.append(TextDelta(content))
+            elif isinstance(content, list):
+                _typed_content(content, out)
         reason = choice.get("finish_reason")
         if isinstance(reason, str) and reason:
             self.stop_reason = reason

@@ -64,9 +64,9 @@ DEEPSEEK_REASONING = Digest(
 # (file, interaction, provider) → what a user must see
 STREAMS: dict[tuple[str, int, str], Expected] = {
     ("openai_chat_stream_tools.json", 0, "openai"): Expected(
-        "", "", Usage(53, 15), "tool_calls"),
+        "", "", Usage(53, 15, cached_input_tokens=0), "tool_calls"),
     ("openai_chat_stream_tools.json", 1, "openai"): Expected(
-        "The capital of the UK is London.", "", Usage(78, 9), "stop"),
+        "The capital of the UK is London.", "", Usage(78, 9, cached_input_tokens=0), "stop"),
     ("openai_responses_stream.json", 0, "openai"): Expected(
         "", "", None, error=(ErrorKind.PROTOCOL,
                              "the server answered in the Responses API format, not Chat "
@@ -76,7 +76,8 @@ STREAMS: dict[tuple[str, int, str], Expected] = {
                              "the server answered in the Responses API format, not Chat "
                              "Completions; check the base URL")),
     ("deepseek_reasoner_stream.json", 0, "deepseek"): Expected(
-        "Hello there! 😊 How can I help you today?", DEEPSEEK_REASONING, Usage(6, 212), "stop"),
+        "Hello there! 😊 How can I help you today?", DEEPSEEK_REASONING,
+        Usage(6, 212, cached_input_tokens=0), "stop"),
     ("openrouter_stream_reasoning.json", 0, "openrouter"): Expected(
         "I’m ChatGPT, a large-language-model assistant created by OpenAI. I generate text "
         "responses and can help answer questions, explain concepts, brainstorm ideas, draft or "
@@ -84,18 +85,19 @@ STREAMS: dict[tuple[str, int, str], Expected] = {
         "personal feelings or consciousness, and my knowledge is limited to the information I "
         "was trained on (most of it up to late 2023). If there’s something specific you’d like "
         "help with, just let me know!",
-        "", Usage(9, 104, 0.00085), "stop"),
+        "", Usage(9, 104, 0.00085, cached_input_tokens=0), "stop"),
     ("openrouter_stream_error.json", 0, "openrouter"): Expected(
-        "", "We need to respond to a greeting. The user", Usage(43, 10, 0.0),
+        "", "We need to respond to a greeting. The user",
+        Usage(43, 10, 0.0, cached_input_tokens=0),
         error=(ErrorKind.SERVER, "error in the stream (code 400): Token limit reached")),
     ("anthropic_text_stream.json", 0, "anthropic"): Expected(
-        "Hello", "", Usage(10, 4), "end_turn"),
+        "Hello", "", Usage(10, 4, cached_input_tokens=0, cache_write_tokens=0), "end_turn"),
     ("anthropic_thinking_stream.json", 0, "anthropic"): Expected(
         ANTHROPIC_THINKING_TEXT,
         "This is a straightforward question about pedestrian safety. I should provide clear, "
         "helpful advice about how to safely cross a street. This is basic safety information "
         "that could help prevent accidents.",
-        Usage(43, 282), "end_turn"),
+        Usage(43, 282, cached_input_tokens=0, cache_write_tokens=0), "end_turn"),
     ("anthropic_thinking_stream_2.json", 0, "anthropic"): Expected(
         '1. **Pouch** - references their iconic bill pouch\n2. **Pelé** - playful take on '
         '"pelican"',
@@ -103,7 +105,7 @@ STREAMS: dict[tuple[str, int, str], Expected] = {
         "two names that would suit a pelican well.\n\nSome good options:\n- Pelé (play on "
         "pelican)\n- Pouch (referencing their bill pouch)\n- Captain Beak\n- Squirt\n- Scoop\n"
         "- Wing\n\nLet me give two brief, catchy names:",
-        Usage(46, 133), "end_turn"),
+        Usage(46, 133, cached_input_tokens=0, cache_write_tokens=0), "end_turn"),
     ("gemini_stream.json", 0, "gemini"): Expected(
         "The capital of France is Paris.\n", "", Usage(13, 8), "STOP"),
     ("gemini_stream_usage.json", 0, "gemini"): Expected(
