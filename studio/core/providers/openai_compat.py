@@ -62,8 +62,33 @@ def _effort_only(effort: ReasoningEffort, model: str) -> dict[str, Any]:
 
 
 def _model_decides(effort: ReasoningEffort, model: str) -> dict[str, Any]:
-    # DeepSeek and Moonshot pick reasoning by model id (deepseek-reasoner, kimi-k2-thinking).
+    # DeepSeek, Moonshot and Mistral pick reasoning by model id (deepseek-reasoner,
+    # kimi-k2-thinking, magistral-*).
     return {}
+
+
+def _zai_reasoning(effort: ReasoningEffort, model: str) -> dict[str, Any]:
+    # GLM-4.5 and later think unless told not to; there is no effort level.
+    return {"thinking": {"type": "disabled" if effort == "off" else "enabled"}}
+
+
+def _xai_reasoning(effort: ReasoningEffort, model: str) -> dict[str, Any]:
+    # Only grok-3-mini takes an effort (low or high); Grok 4 reasons on its own and
+    # refuses the parameter.
+    if effort == "off" or not model.startswith("grok-3-mini"):
+        return {}
+    return {"reasoning_effort": "low" if effort == "low" else "high"}
+
+
+def _groq_reasoning(effort: ReasoningEffort, model: str) -> dict[str, Any]:
+    name = model.lower()
+    if "gpt-oss" in name:  # always reasons; "low" is the floor
+        return {"reasoning_effort": "low" if effort == "off" else effort}
+    if "qwen3" in name:  # on or off; "parsed" puts the thinking in `reasoning`
+        if effort == "off":
+            return {"reasoning_effort": "none"}
+        return {"reasoning_effort": "default", "reasoning_format": "parsed"}
+    return {}  # other models reject the parameter
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +96,9 @@ class Dialect:
     name: str
     reasoning: ReasoningMapper
     max_tokens_field: str = "max_tokens"
+    # Mistral refuses fields it does not document; it (and Z.ai) send usage unasked.
+    stream_options: bool = True
+    seed_field: str = "seed"
 
 
 DIALECTS: dict[str, Dialect] = {
@@ -79,6 +107,11 @@ DIALECTS: dict[str, Dialect] = {
     "dashscope": Dialect("dashscope", _dashscope_reasoning),
     "deepseek": Dialect("deepseek", _model_decides),
     "moonshot": Dialect("moonshot", _model_decides),
+    "mistral": Dialect("mistral", _model_decides, stream_options=False,
+                       seed_field="random_seed"),
+    "groq": Dialect("groq", _groq_reasoning),
+    "xai": Dialect("xai", _xai_reasoning),
+    "zai": Dialect("zai", _zai_reasoning, stream_options=False),
     "ollama": Dialect("ollama", _effort_only),
     "generic": Dialect("generic", _effort_only),
 }
@@ -86,14 +119,22 @@ DIALECTS: dict[str, Dialect] = {
 # host suffix → dialect; then the preset name for hosts that are proxies or local.
 _HOST_DIALECTS: tuple[tuple[str, str], ...] = (
     ("api.openai.com", "openai"),
+    ("openai.azure.com", "openai"),
     ("openrouter.ai", "openrouter"),
     ("aliyuncs.com", "dashscope"),
     ("deepseek.com", "deepseek"),
     ("moonshot.ai", "moonshot"),
     ("moonshot.cn", "moonshot"),
+    ("mistral.ai", "mistral"),
+    ("groq.com", "groq"),
+    ("x.ai", "xai"),
+    ("z.ai", "zai"),
+    ("bigmodel.cn", "zai"),
 )
 _NAME_DIALECTS = {"qwen": "dashscope", "qwen-cn": "dashscope", "kimi": "moonshot",
-                  "openrouter": "openrouter", "deepseek": "deepseek", "ollama": "ollama"}
+                  "openrouter": "openrouter", "deepseek": "deepseek", "ollama": "ollama",
+                  "mistral": "mistral", "groq": "groq", "xai": "xai", "zai": "zai",
+                  "azure": "openai"}
 
 
 def dialect_for(config: ProviderConfig) -> Dialect:
@@ -113,19 +154,16 @@ def build_body(request: ChatRequest, dialect: Dialect) -> dict[str, Any]:
     if system:
         messages.append({"role": "system", "content": system})
     messages += [{"role": m.role, "content": m.content} for m in normalize_thread(request.messages)]
-    body: dict[str, Any] = {
-        "model": request.model,
-        "messages": messages,
-        "stream": True,
-        "stream_options": {"include_usage": True},
-    }
+    body: dict[str, Any] = {"model": request.model, "messages": messages, "stream": True}
+    if dialect.stream_options:
+        body["stream_options"] = {"include_usage": True}
     settings = request.settings
     if settings.temperature is not None:
         body["temperature"] = settings.temperature
     if settings.max_tokens is not None:
         body[dialect.max_tokens_field] = settings.max_tokens
     if settings.seed is not None:
-        body["seed"] = settings.seed
+        body[dialect.seed_field] = settings.seed
     if settings.reasoning is not None:
         body.update(dialect.reasoning(settings.reasoning, request.model))
     return body
@@ -316,28 +354,62 @@ class OpenAICompatProvider(HttpProvider):
     def chat_url(self) -> str:
         return f"{self.base_url}/chat/completions"
 
+    def chat_url_for(self, model: str) -> str:
+        return self.chat_url
+
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         return build_body(request, self.dialect)
 
     def stream_batches(self, client: httpx.AsyncClient, request: ChatRequest
                        ) -> AsyncGenerator[list[Event], None]:
-        return sse_batches(client, self.chat_url, headers=self.headers(),
+        return sse_batches(client, self.chat_url_for(request.model), headers=self.headers(),
                            body=self.build_body(request), secret=self._api_key,
                            decoder=ChatCompletionsDecoder())
 
     async def list_models(self, client: httpx.AsyncClient) -> list[ModelInfo]:
-        data = await get_json(client, f"{self.base_url}/models", headers=self.headers(),
+        data = await get_json(client, self.models_url, headers=self.headers(),
                               secret=self._api_key)
-        items = data.get("data") if isinstance(data, dict) else data
-        models: list[ModelInfo] = []
-        for item in items if isinstance(items, list) else []:
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                continue
-            name = item.get("name")
-            models.append(ModelInfo(
-                id=item["id"],
-                display_name=name if isinstance(name, str) and name else None,
-                context_window=int_or_none(item.get("context_length")
-                                           or item.get("context_window")),
-            ))
-        return models
+        return models_from_listing(data)
+
+    @property
+    def models_url(self) -> str:
+        return f"{self.base_url}/models"
+
+
+# Listing entries that are not chat models (Together's `type`).
+_NOT_CHAT_TYPES = frozenset({"embedding", "image", "moderation", "rerank", "audio",
+                             "transcribe", "video"})
+
+
+def models_from_listing(data: Any) -> list[ModelInfo]:
+    """The chat models of a /models answer: OpenAI's {"data": [...]} or a bare list
+    (Together), with the context window under whichever name the server uses."""
+    items = data.get("data") if isinstance(data, dict) else data
+    models: list[ModelInfo] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        capabilities = item.get("capabilities")  # Mistral marks what each model can do
+        if isinstance(capabilities, dict) and capabilities.get("completion_chat") is False:
+            continue
+        if item.get("type") in _NOT_CHAT_TYPES:
+            continue
+        name = item.get("name") or item.get("display_name")
+        models.append(ModelInfo(
+            id=item["id"],
+            display_name=name if isinstance(name, str) and name else None,
+            context_window=_context_window(item),
+        ))
+    return models
+
+
+def _context_window(item: dict[str, Any]) -> int | None:
+    for key in ("context_length", "context_window", "max_context_length"):
+        value = int_or_none(item.get(key))
+        if value:
+            return value
+    # the Hugging Face router lists each serving provider's window
+    providers = item.get("providers")
+    windows = [int_or_none(p.get("context_length")) for p in providers
+               if isinstance(p, dict)] if isinstance(providers, list) else []
+    return max((w for w in windows if w), default=None)
