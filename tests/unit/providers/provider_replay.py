@@ -15,6 +15,7 @@ import httpx
 from studio.core.catalog import ProviderConfig
 from studio.core.events import Event, Finished, ProviderError, ReasoningDelta, TextDelta, Usage
 from studio.core.providers.anthropic import AnthropicProvider
+from studio.core.providers.azure import AzureOpenAIProvider
 from studio.core.providers.base import Provider
 from studio.core.providers.gemini import GeminiProvider
 from studio.core.providers.ollama import OllamaProvider
@@ -31,6 +32,12 @@ BASE_URLS = {
     "anthropic": "https://api.anthropic.com/v1",
     "gemini": "https://generativelanguage.googleapis.com/v1beta",
     "ollama-native": "http://127.0.0.1:11434",
+    "mistral": "https://api.mistral.ai/v1",
+    "groq": "https://api.groq.com/openai/v1",
+    "xai": "https://api.x.ai/v1",
+    "zai": "https://api.z.ai/api/paas/v4",
+    "cerebras": "https://api.cerebras.ai/v1",
+    "azure": "https://contoso-eastus2.openai.azure.com",
 }
 
 
@@ -45,6 +52,8 @@ def make_provider(name: str, api_key: str | None = "test-key", base_url: str | N
     if name == "ollama-native":
         config = ProviderConfig("ollama", "ollama", base, needs_key=False, headers=extra)
         return OllamaProvider(config, api_key)
+    if name == "azure":
+        return AzureOpenAIProvider(ProviderConfig(name, "azure", base, headers=extra), api_key)
     return OpenAICompatProvider(ProviderConfig(name, "openai", base, headers=extra), api_key)
 
 
