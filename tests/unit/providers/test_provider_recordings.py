@@ -28,6 +28,7 @@ from tests.unit.providers.provider_replay import (
     replay_recording,
     transport,
 )
+from tests.unit.providers.test_vendor_streams import VENDOR_ERRORS, VENDOR_STREAMS
 
 
 @dataclass(frozen=True)
@@ -140,14 +141,16 @@ def _check(outcome_text: str, expected: str | Digest) -> None:
 
 def test_every_recording_is_covered() -> None:
     files = {p.name for p in RECORDINGS.glob("*.json")}
-    covered = {key[0] for key in STREAMS} | {key[0] for key in ERROR_BODIES}
+    streams = {**STREAMS, **VENDOR_STREAMS}
+    covered = {key[0] for key in streams} | {key[0] for key in ERROR_BODIES} | {
+        key[0] for key in VENDOR_ERRORS}
     assert files == covered
     for path in RECORDINGS.glob("*.json"):
         interactions = json.loads(path.read_text(encoding="utf-8"))["interactions"]
         for index, interaction in enumerate(interactions):
             ctype = {k.lower(): v for k, v in interaction["response"]["headers"].items()}
             if "event-stream" in ctype.get("content-type", ""):
-                assert any(k[0] == path.name and k[1] == index for k in STREAMS), (path, index)
+                assert any(k[0] == path.name and k[1] == index for k in streams), (path, index)
 
 
 @pytest.mark.parametrize("how", SPLITS)
