@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 MASK = "[redacted]"
 
-# Header and query forms in which provider keys travel; the value part is masked.
+# Header and query forms in which provider keys travel; the value part is masked. Azure's
+# `api-key` header matters most: its keys are bare hex with no prefix to recognise.
 _PATTERNS = [
     re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer\s+)?)([^\s,;'\"]+)"),
     re.compile(r"(?i)((?:x-api-key|x-goog-api-key|api[-_]key)['\"]?\s*[:=]\s*['\"]?)([^\s,;'\"&]+)"),

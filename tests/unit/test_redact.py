@@ -35,3 +35,28 @@ def test_log_records_are_redacted_after_formatting(caplog: pytest.LogCaptureFixt
         logger.info("sending %s", {"Authorization": "Bearer sk-abcdef123456789"})
     assert "sk-abcdef123456789" not in caplog.text
     assert MASK in caplog.text
+
+
+@pytest.mark.parametrize("text", [
+    "api-key: 0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+    "headers={'api-key': '0a1b2c3d4e5f60718293a4b5c6d7e8f9', 'accept': 'text/event-stream'}",
+    "Headers({'host': 'contoso.openai.azure.com', 'API-KEY': '0a1b2c3d4e5f60718293a4b5c6d7e8f9'})",
+])
+def test_azure_api_key_header_is_masked(text: str) -> None:
+    # Azure keys are 32 hex digits with no telltale prefix: only the header name gives them
+    # away, so the filter must know it.
+    out = redact(text)
+    assert "0a1b2c3d4e5f60718293a4b5c6d7e8f9" not in out
+    assert MASK in out
+
+
+def test_azure_api_key_in_a_log_record_is_masked(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("studio.test.redact.azure")
+    caplog.handler.addFilter(RedactingFilter())
+    with caplog.at_level(logging.DEBUG, logger="studio.test.redact.azure"):
+        logger.debug("POST %s headers=%s", "https://contoso.openai.azure.com/openai/deployments/"
+                     "d/chat/completions?api-version=2024-10-21",
+                     {"api-key": "f0e1d2c3b4a5968778695a4b3c2d1e0f"})
+    assert "f0e1d2c3b4a5968778695a4b3c2d1e0f" not in caplog.text
+    assert "api-version=2024-10-21" in caplog.text  # the version is no secret
+
