@@ -211,44 +211,35 @@ def _text(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and value != ""
 
 
-def _typed_content(parts: list[Any], out: list[Event]) -> None:
-    """`delta.content` as a list of typed chunks (Mistral's reasoning models):
-    {"type": "text", "text"} is answer; {"type": "thinking", "thinking": [{"type": "text",
-    "text"}, ...]} is reasoning. References and other chunk types carry no text to show."""
+DeltaType = type[TextDelta] | type[ReasoningDelta]
+
+
+def _typed_texts(parts: list[Any], fields: dict[str, tuple[str, DeltaType]],
+                 out: list[Event]) -> None:
+    """The text of a list of typed entries: `fields` maps an entry's type to the key that
+    holds its text and the event it becomes; a list under that key holds nested
+    {"type": "text", "text"} chunks. Entries of other types carry no text to show."""
     for part in parts:
-        if not isinstance(part, dict):
+        kind = part.get("type") if isinstance(part, dict) else None
+        found = fields.get(kind) if isinstance(kind, str) else None
+        if found is None:
             continue
-        kind = part.get("type")
-        if kind == "text":
-            text = part.get("text")
-            if _text(text):
-                out.append(TextDelta(text))
-        elif kind == "thinking":
-            thinking = part.get("thinking")
-            if _text(thinking):
-                out.append(ReasoningDelta(thinking))
-            elif isinstance(thinking, list):
-                for inner in thinking:
-                    text = inner.get("text") if isinstance(inner, dict) else None
-                    if _text(text) and inner.get("type", "text") == "text":
-                        out.append(ReasoningDelta(text))
+        key, event = found
+        value = part.get(key)
+        if _text(value):
+            out.append(event(value))
+        elif isinstance(value, list):
+            _typed_texts(value, {"text": ("text", event)}, out)
 
 
-def _reasoning_details(details: list[Any], out: list[Event]) -> None:
-    """OpenRouter's structured reasoning: summaries and text are shown; encrypted entries
-    are opaque data for the provider, not words."""
-    for detail in details:
-        if not isinstance(detail, dict):
-            continue
-        kind = detail.get("type")
-        if kind == "reasoning.text":
-            text = detail.get("text")
-        elif kind == "reasoning.summary":
-            text = detail.get("summary")
-        else:
-            continue
-        if _text(text):
-            out.append(ReasoningDelta(text))
+# Mistral's reasoning models send `delta.content` as a list of typed chunks:
+# {"type": "text", "text"} and {"type": "thinking", "thinking": [{"type": "text", ...}]}.
+_CONTENT_CHUNKS: dict[str, tuple[str, DeltaType]] = {
+    "text": ("text", TextDelta), "thinking": ("thinking", ReasoningDelta)}
+# OpenRouter's structured reasoning: summaries and text are words; encrypted entries are
+# opaque data for the provider.
+_REASONING_DETAILS: dict[str, tuple[str, DeltaType]] = {
+    "reasoning.text": ("text", ReasoningDelta), "reasoning.summary": ("summary", ReasoningDelta)}
 
 
 # Where servers put usage when they do not send the standard `usage` object.
@@ -328,13 +319,13 @@ class ChatCompletionsDecoder:
             else:
                 details = delta.get("reasoning_details")
                 if isinstance(details, list) and details:
-                    _reasoning_details(details, out)
+                    _typed_texts(details, _REASONING_DETAILS, out)
             content = delta.get("content")
             if isinstance(content, str):
                 if content:
                     out.append(TextDelta(content))
             elif isinstance(content, list):
-                _typed_content(content, out)
+                _typed_texts(content, _CONTENT_CHUNKS, out)
         reason = choice.get("finish_reason")
         if isinstance(reason, str) and reason:
             self.stop_reason = reason

@@ -15,8 +15,8 @@ from studio.core.paths import StudioPaths
 from studio.core.secrets import KeyStore
 from studio.ui.model_picker import ModelPicker
 from studio.ui.settings.model_lists import ModelListCache
-from studio.ui.settings.providers_dialog import ProvidersDialog
 from tests.gui.settings.settings_support import OFFSCREEN_SIZE_HINTS
+from tests.gui.settings.test_providers_dialog import make_dialog
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.simulator import Simulator
 
@@ -26,15 +26,6 @@ VENDORS = {"mistral": "MISTRAL_API_KEY", "groq": "GROQ_API_KEY", "xai": "XAI_API
            "zai": "ZAI_API_KEY", "together": "TOGETHER_API_KEY",
            "fireworks": "FIREWORKS_API_KEY", "cerebras": "CEREBRAS_API_KEY",
            "huggingface": "HF_TOKEN"}
-
-
-def _dialog(qtbot: QtBot, registry: ProviderRegistry, keys: KeyStore,
-            cache: ModelListCache) -> ProvidersDialog:
-    dialog = ProvidersDialog(registry, keys, cache)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
 
 
 def test_vendor_presets_are_in_the_picker_and_the_settings(
@@ -52,7 +43,7 @@ def test_vendor_presets_are_in_the_picker_and_the_settings(
     assert "no key" in picker.tree.note("mistral")
     assert "no key" not in picker.tree.note("groq")
 
-    dialog = _dialog(qtbot, registry, keys, model_cache)
+    dialog = make_dialog(qtbot, registry, keys, model_cache)
     rows = {}
     for i in range(dialog.provider_list.topLevelItemCount()):
         item = dialog.provider_list.topLevelItem(i)
@@ -70,7 +61,7 @@ def test_an_azure_endpoint_is_added_tested_and_offered_by_its_deployments(
         qtbot: QtBot, loop: qasync.QEventLoop, registry: ProviderRegistry, keys: KeyStore,
         model_cache: ModelListCache, model_sets: JsonModelSetStore, paths: StudioPaths,
         sim: Simulator, good_key: str) -> None:
-    dialog = _dialog(qtbot, registry, keys, model_cache)
+    dialog = make_dialog(qtbot, registry, keys, model_cache)
     dialog.show_add_endpoint()
     form = dialog.endpoint_form
     assert not form.api_version_edit.isVisibleTo(form)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 from collections.abc import AsyncIterator, Sequence
@@ -13,7 +14,15 @@ from typing import Any
 import httpx
 
 from studio.core.catalog import ProviderConfig
-from studio.core.events import Event, Finished, ProviderError, ReasoningDelta, TextDelta, Usage
+from studio.core.events import (
+    ErrorKind,
+    Event,
+    Finished,
+    ProviderError,
+    ReasoningDelta,
+    TextDelta,
+    Usage,
+)
 from studio.core.providers.anthropic import AnthropicProvider
 from studio.core.providers.azure import AzureOpenAIProvider
 from studio.core.providers.base import Provider
@@ -23,6 +32,32 @@ from studio.core.providers.openai_compat import OpenAICompatProvider
 from studio.core.request import ChatRequest, single_turn
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "fixtures" / "provider-recordings"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """For answers too long to write out: length, both ends and a hash."""
+
+    length: int
+    start: str
+    end: str
+    sha256: str
+
+    def matches(self, text: str) -> bool:
+        return (len(text) == self.length and text.startswith(self.start)
+                and text.endswith(self.end)
+                and hashlib.sha256(text.encode()).hexdigest() == self.sha256)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a user must see of a recorded stream."""
+
+    text: str | Digest
+    reasoning: str | Digest
+    usage: Usage | None
+    stop: str | None = None
+    error: tuple[ErrorKind, str] | None = None
 
 BASE_URLS = {
     "openai": "https://api.openai.com/v1",

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import json
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
 from typing import cast
 
 import httpx
@@ -21,7 +19,9 @@ from studio.core.request import single_turn
 from tests.unit.providers.provider_replay import (
     RECORDINGS,
     ChunkedBody,
+    Digest,
     Exchange,
+    Expected,
     load_response,
     make_provider,
     replay,
@@ -29,31 +29,6 @@ from tests.unit.providers.provider_replay import (
     transport,
 )
 from tests.unit.providers.test_vendor_streams import VENDOR_ERRORS, VENDOR_STREAMS
-
-
-@dataclass(frozen=True)
-class Digest:
-    """For answers too long to write out: length, both ends and a hash."""
-
-    length: int
-    start: str
-    end: str
-    sha256: str
-
-    def matches(self, text: str) -> bool:
-        return (len(text) == self.length and text.startswith(self.start)
-                and text.endswith(self.end)
-                and hashlib.sha256(text.encode()).hexdigest() == self.sha256)
-
-
-@dataclass(frozen=True)
-class Expected:
-    text: str | Digest
-    reasoning: str | Digest
-    usage: Usage | None
-    stop: str | None = None
-    error: tuple[ErrorKind, str] | None = None
-
 
 ANTHROPIC_THINKING_TEXT = Digest(
     1021, "Here are the basic steps for safely cros", "safety over speed when crossing streets.",
@@ -113,6 +88,9 @@ STREAMS: dict[tuple[str, int, str], Expected] = {
         "\n".join(str(n) for n in range(1, 31)), "", Usage(18, 80 + 35), "STOP"),
 }
 
+# The captured streams and those written in vendors' formats (test_vendor_streams.py)
+ALL_STREAMS: dict[tuple[str, int, str], Expected] = {**STREAMS, **VENDOR_STREAMS}
+
 ERROR_BODIES: dict[tuple[str, str], tuple[ErrorKind, int, str]] = {
     ("openai_error_400.json", "openai"): (
         ErrorKind.BAD_REQUEST, 400,
@@ -141,7 +119,7 @@ def _check(outcome_text: str, expected: str | Digest) -> None:
 
 def test_every_recording_is_covered() -> None:
     files = {p.name for p in RECORDINGS.glob("*.json")}
-    streams = {**STREAMS, **VENDOR_STREAMS}
+    streams = ALL_STREAMS
     covered = {key[0] for key in streams} | {key[0] for key in ERROR_BODIES} | {
         key[0] for key in VENDOR_ERRORS}
     assert files == covered
@@ -154,10 +132,10 @@ def test_every_recording_is_covered() -> None:
 
 
 @pytest.mark.parametrize("how", SPLITS)
-@pytest.mark.parametrize("key", list(STREAMS), ids=lambda k: f"{k[0]}#{k[1]}")
+@pytest.mark.parametrize("key", list(ALL_STREAMS), ids=lambda k: f"{k[0]}#{k[1]}")
 def test_recorded_stream(key: tuple[str, int, str], how: str) -> None:
     file, index, provider = key
-    expected = STREAMS[key]
+    expected = ALL_STREAMS[key]
     outcome = replay_recording(file, provider, how, index)
     _check(outcome.text, expected.text)
     _check(outcome.reasoning, expected.reasoning)
@@ -201,11 +179,11 @@ def _baseline(key: tuple[str, int, str]) -> tuple[list[Event], str | None]:
     return _events_of(key, [])
 
 
-@settings(max_examples=60, deadline=None, database=None,
+@settings(max_examples=100, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_chunking_gives_the_same_events(data: st.DataObject) -> None:
-    key = data.draw(st.sampled_from(sorted(STREAMS)))
+    key = data.draw(st.sampled_from(sorted(ALL_STREAMS)))
     size = len(load_response(key[0], key[1])["body"].encode())
     offsets = data.draw(st.lists(st.integers(min_value=1, max_value=size), max_size=40))
     assert _events_of(key, offsets) == _baseline(key)

@@ -3,7 +3,8 @@ typed content chunks (Mistral), usage in vendor fields (Groq), reasoning_details
 (OpenRouter), `reasoning` vs `reasoning_content`, content in the finish chunk and a
 usage-only chunk (Cerebras), reasoning counted apart from completion_tokens (xAI),
 thought-signature-only parts (Gemini), prompt-cache counts of every protocol, and Azure
-OpenAI's stream and error bodies.
+OpenAI's stream and error bodies. test_provider_recordings.py replays these streams with
+the captured ones: whole, in 1- and 7-byte and random pieces, and hypothesis-chosen splits.
 
 These recordings are written by hand in each vendor's documented wire format (their
 `format_sources` say where it comes from); see tests/fixtures/provider-recordings/README.md.
@@ -11,35 +12,23 @@ These recordings are written by hand in each vendor's documented wire format (th
 
 from __future__ import annotations
 
-import functools
 import json
-from dataclasses import dataclass
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from studio.core.events import ErrorKind, Event, ReasoningDelta, TextDelta, Usage
+from studio.core.events import ErrorKind, ReasoningDelta, TextDelta, Usage
 from studio.core.prices import PriceTable
 from studio.core.providers.errors import error_from_response
 from tests.unit.providers.provider_replay import (
     RECORDINGS,
     SSE_HEADERS,
+    Expected,
     load_response,
     replay,
     replay_recording,
     sse,
 )
-
-
-@dataclass(frozen=True)
-class Expected:
-    text: str
-    reasoning: str
-    usage: Usage
-    stop: str
-
 
 HAIKU = "Waves fold into foam,\nsalt wind carries gull cries,\nthe tide keeps its time."
 
@@ -120,22 +109,6 @@ VENDOR_ERRORS: dict[tuple[str, str], tuple[ErrorKind, int, str, float | None]] =
         "https://go.microsoft.com/fwlink/?linkid=2198766", None),
 }
 
-SPLITS = ["whole", "1", "7", "random"]
-
-
-@pytest.mark.parametrize("how", SPLITS)
-@pytest.mark.parametrize("key", list(VENDOR_STREAMS), ids=lambda k: f"{k[0]}#{k[1]}")
-def test_vendor_stream(key: tuple[str, int, str], how: str) -> None:
-    file, index, provider = key
-    expected = VENDOR_STREAMS[key]
-    outcome = replay_recording(file, provider, how, index)
-    assert outcome.error is None
-    assert (outcome.text, outcome.reasoning) == (expected.text, expected.reasoning)
-    assert outcome.usage == expected.usage
-    assert outcome.finished is not None and outcome.finished.stop_reason == expected.stop
-    assert outcome.events.count(outcome.finished) == 1
-
-
 @pytest.mark.parametrize("key", list(VENDOR_ERRORS), ids=lambda k: k[0])
 def test_vendor_error_body(key: tuple[str, str]) -> None:
     file, provider = key
@@ -150,27 +123,6 @@ def test_vendor_error_body(key: tuple[str, str]) -> None:
     assert outcome.error is not None
     assert (outcome.error.kind, outcome.error.status, outcome.error.message) == (
         kind, status, message)
-
-
-def _events_of(key: tuple[str, int, str], offsets: list[int]) -> list[Event]:
-    outcome = replay_recording(key[0], key[2], offsets, key[1])
-    assert outcome.error is None
-    return outcome.events
-
-
-@functools.cache
-def _baseline(key: tuple[str, int, str]) -> list[Event]:
-    return _events_of(key, [])
-
-
-@settings(max_examples=40, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_any_chunking_gives_the_same_events(data: st.DataObject) -> None:
-    key = data.draw(st.sampled_from(sorted(VENDOR_STREAMS)))
-    size = len(load_response(key[0], key[1])["body"].encode())
-    offsets = data.draw(st.lists(st.integers(min_value=1, max_value=size), max_size=40))
-    assert _events_of(key, offsets) == _baseline(key)
 
 
 def test_written_recordings_say_where_their_format_comes_from() -> None:
