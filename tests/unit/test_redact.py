@@ -41,6 +41,7 @@ def test_log_records_are_redacted_after_formatting(caplog: pytest.LogCaptureFixt
     "api-key: 0a1b2c3d4e5f60718293a4b5c6d7e8f9",
     "headers={'api-key': '0a1b2c3d4e5f60718293a4b5c6d7e8f9', 'accept': 'text/event-stream'}",
     "Headers({'host': 'contoso.openai.azure.com', 'API-KEY': '0a1b2c3d4e5f60718293a4b5c6d7e8f9'})",
+    "[(b'host', b'contoso.openai.azure.com'), (b'api-key', b'0a1b2c3d4e5f60718293a4b5c6d7e8f9')]",
 ])
 def test_azure_api_key_header_is_masked(text: str) -> None:
     # Azure keys are 32 hex digits with no telltale prefix: only the header name gives them
@@ -59,4 +60,10 @@ def test_azure_api_key_in_a_log_record_is_masked(caplog: pytest.LogCaptureFixtur
                      {"api-key": "f0e1d2c3b4a5968778695a4b3c2d1e0f"})
     assert "f0e1d2c3b4a5968778695a4b3c2d1e0f" not in caplog.text
     assert "api-version=2024-10-21" in caplog.text  # the version is no secret
+
+
+def test_the_header_pattern_needs_quotes_around_a_pair() -> None:
+    # prose that merely names a header is left alone; a quoted (name, value) pair is not
+    assert redact("missing authorization, check the api-key, then retry") == (
+        "missing authorization, check the api-key, then retry")
 
