@@ -47,7 +47,7 @@ def test_every_cache_billing_provider_has_cached_prices() -> None:
     models = json.loads(read_text("prices.json"))["models"]
     for model, entry in models.items():
         if model.startswith(("gpt-", "o3", "o4", "claude-", "gemini-", "deepseek-", "kimi-",
-                             "qwen3-")) and model != "gpt-4o-2024-05-13":
+                             "qwen3-", "grok-")) and model != "gpt-4o-2024-05-13":
             assert "cached_input" in entry, model
         if model.startswith("claude-"):
             assert entry["cache_write"] == pytest.approx(entry["input"] * 1.25), model

@@ -233,6 +233,8 @@ def test_gemini_signature_only_parts_and_empty_thoughts_add_nothing() -> None:
     # Moonshot: 904 misses at $1.15, 4,096 hits at $0.15, 100 out at $8
     (("kimi_cached_stream.json", 0, "kimi"), "kimi-k2-turbo-preview",
      904 * 1.15 + 4_096 * 0.15 + 100 * 8.0),
+    # xAI: 26 new at $0.30, 6 cached at $0.075, 103 out (9 answer + 94 reasoning) at $0.50
+    (("xai_stream.json", 0, "xai"), "grok-3-mini", 26 * 0.30 + 6 * 0.075 + 103 * 0.50),
     # Azure (OpenAI's prompt_tokens_details), the deployment priced as gpt-4o in an override:
     # 17 new at $2.50, 1,152 cached at $1.25, 5 out at $10
     (("azure_chat_stream.json", 0, "azure"), "gpt-4o-prod",
