@@ -106,13 +106,16 @@ def test_bad_cache_counts_are_refused(store: Store, usage: dict[str, Any], where
     assert dump(store) == before
 
 
-def test_a_version_2_database_gains_the_columns_and_keeps_its_answers(db_path: Path) -> None:
+def test_a_database_from_before_the_columns_gains_them_and_keeps_its_answers(
+        db_path: Path) -> None:
+    # the schema as it was just before the migration that adds the cache counts
+    before = next(i for i, m in enumerate(MIGRATIONS) if "cached_input_tokens" in m)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(db_path)
-    for migration in MIGRATIONS[:2]:
+    for migration in MIGRATIONS[:before]:
         conn.executescript(migration)
+    conn.execute(f"PRAGMA user_version = {before}")
     conn.executescript("""
-        PRAGMA user_version = 2;
         INSERT INTO runs (id, uuid, title, body, created_at, updated_at)
             VALUES (1, 'r-1', 'Old', 'old prompt', 2, 2);
         INSERT INTO run_models VALUES (1, 0, 'openai:gpt-4o', '{}');
