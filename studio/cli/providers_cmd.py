@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from studio.cli.common import key_store, print_json, registry
-from studio.core.catalog import PROVIDER_KINDS, CatalogError
+from studio.core.catalog import AZURE_DEFAULT_API_VERSION, PROVIDER_KINDS, CatalogError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--label", default="")
     add.add_argument("--key-env", default=None, help="environment variable holding its key")
     add.add_argument("--no-key", action="store_true", help="the endpoint needs no API key")
-    add.add_argument("--model", action="append", default=[], help="a model to offer (repeat)")
+    add.add_argument("--model", action="append", default=[],
+                     help="a model to offer (repeat); for Azure, a deployment name")
+    add.add_argument("--api-version", default=None,
+                     help=f"Azure only: the api-version query (default "
+                          f"{AZURE_DEFAULT_API_VERSION}; v1 for the /openai/v1 path)")
     add.set_defaults(handler=_add)
 
     ls = psub.add_parser("list", help="list providers and where their keys come from")
@@ -43,10 +47,12 @@ def _add(args: argparse.Namespace) -> int:
     try:
         config = registry().add(args.name, args.kind, args.base_url, label=args.label,
                                 key_env=args.key_env, needs_key=False if args.no_key else None,
-                                models=args.model or None)
+                                models=args.model or None, api_version=args.api_version)
     except CatalogError as exc:
         raise UsageError(str(exc)) from None
-    print(f"added {config.name} ({config.kind}, {config.base_url})")
+    version = f", api-version {config.api_version or AZURE_DEFAULT_API_VERSION}" if (
+        config.kind == "azure") else ""
+    print(f"added {config.name} ({config.kind}, {config.base_url}{version})")
     return 0
 
 

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from studio.cli.common import key_store, paths, print_json
 from studio.cli.run_plan import HistoryRecorder, PlanError, PlannedRun, plan_runs
+from studio.core.metrics import cache_note
 from studio.core.prices import PriceError, PriceTable
 from studio.core.retry import Timeouts
 from studio.core.runner import Engine, ModelRun, ModelState
@@ -72,7 +73,9 @@ def result_json(run: ModelRun) -> dict[str, Any]:
         "text": run.text,
         "reasoning": run.reasoning,
         "html": run.html(),
-        "usage": {"input_tokens": m.input_tokens, "output_tokens": m.output_tokens},
+        "usage": {"input_tokens": m.input_tokens, "output_tokens": m.output_tokens,
+                  "cached_input_tokens": m.cached_input_tokens,
+                  "cache_write_tokens": m.cache_write_tokens},
         "ttft_s": _round(m.ttft_s),
         "total_s": _round(m.total_s) or 0.0,
         "cost_usd": m.cost_usd,
@@ -228,7 +231,8 @@ def _print_answers(plan: PlannedRun) -> None:
         if m.tokens_per_s:
             facts.append(f"{m.tokens_per_s:.1f} tok/s")
         if m.input_tokens is not None or m.output_tokens is not None:
-            facts.append(f"{m.input_tokens or 0} in / {m.output_tokens or 0} out")
+            cached = cache_note(m.cached_input_tokens, m.cache_write_tokens, thousands=False)
+            facts.append(f"{m.input_tokens or 0} in{cached} / {m.output_tokens or 0} out")
         if m.cost_usd is not None:
             facts.append(f"${m.cost_usd:.4f}")
         out.write(f"── {run.target.label} ({', '.join(facts)}) ──\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,8 +13,15 @@ from urllib.parse import urlsplit
 
 from studio.core.resources import read_text
 
-ProviderKind = Literal["openai", "anthropic", "gemini", "ollama", "local"]
-PROVIDER_KINDS: tuple[ProviderKind, ...] = ("openai", "anthropic", "gemini", "ollama", "local")
+ProviderKind = Literal["openai", "anthropic", "gemini", "ollama", "azure", "local"]
+PROVIDER_KINDS: tuple[ProviderKind, ...] = ("openai", "anthropic", "gemini", "ollama", "azure",
+                                            "local")
+
+# Azure OpenAI: the GA data-plane version used when an endpoint names none; "v1" selects
+# the newer /openai/v1 path that needs no version ("preview" its preview).
+AZURE_DEFAULT_API_VERSION = "2024-10-21"
+AZURE_KEY_ENV = "AZURE_OPENAI_API_KEY"
+_API_VERSION = re.compile(r"v1|preview|\d{4}-\d{2}-\d{2}(-preview)?")
 
 
 class CatalogError(ValueError):
@@ -32,6 +40,7 @@ class ProviderConfig:
     headers: dict[str, str] = field(default_factory=dict)
     models: tuple[str, ...] = ()
     builtin: bool = False
+    api_version: str = ""  # Azure only; empty: AZURE_DEFAULT_API_VERSION
 
     @property
     def display_name(self) -> str:
@@ -51,6 +60,8 @@ class ProviderConfig:
             data["headers"] = dict(self.headers)
         if self.models:
             data["models"] = list(self.models)
+        if self.api_version:
+            data["api_version"] = self.api_version
         return data
 
 
@@ -63,18 +74,33 @@ def _config_from(name: str, data: dict[str, Any], *, builtin: bool) -> ProviderC
     if kind != "local":
         validate_base_url(base_url)
     headers = data.get("headers") or {}
+    api_version = str(data.get("api_version") or "")
+    if api_version:
+        if kind != "azure":
+            raise CatalogError(f"provider {name!r}: an API version is only for Azure OpenAI")
+        validate_api_version(api_version)
+    key_env = data.get("key_env")
+    if kind == "azure" and not key_env:
+        key_env = AZURE_KEY_ENV
     return ProviderConfig(
         name=name,
         kind=cast(ProviderKind, kind),
         base_url=base_url.rstrip("/"),
         label=str(data.get("label", "")),
-        key_env=data.get("key_env"),
+        key_env=key_env,
         needs_key=bool(data.get("needs_key", kind not in ("local",))),
         local=bool(data.get("local", False)),
         headers={str(k): str(v) for k, v in headers.items()},
         models=tuple(str(m) for m in data.get("models", ())),
         builtin=builtin,
+        api_version=api_version,
     )
+
+
+def validate_api_version(text: str) -> None:
+    if not _API_VERSION.fullmatch(text):
+        raise CatalogError(f"invalid Azure API version {text!r}: use a dated version such as "
+                           f"{AZURE_DEFAULT_API_VERSION} or 2025-04-01-preview, or v1")
 
 
 def validate_base_url(url: str) -> None:
@@ -157,7 +183,8 @@ class ProviderRegistry:
 
     def add(self, name: str, kind: str, base_url: str, *, label: str = "",
             key_env: str | None = None, needs_key: bool | None = None,
-            models: list[str] | None = None) -> ProviderConfig:
+            models: list[str] | None = None, api_version: str | None = None
+            ) -> ProviderConfig:
         validate_name(name)
         data: dict[str, Any] = {"kind": kind, "base_url": base_url}
         if label:
@@ -168,6 +195,8 @@ class ProviderRegistry:
             data["needs_key"] = needs_key
         if models:
             data["models"] = models
+        if api_version:
+            data["api_version"] = api_version
         config = _config_from(name, data, builtin=False)  # validates before anything is written
         self._user[name] = data
         self._write_user()

@@ -37,11 +37,19 @@ class ReasoningDelta:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Token counts as reported by the provider; a later Usage replaces an earlier one."""
+    """Token counts as reported by the provider; a later Usage replaces an earlier one.
+
+    `input_tokens` is the whole prompt. The prompt cache counts are parts of it, billed at
+    their own rates: `cached_input_tokens` were read from the cache, `cache_write_tokens`
+    were written to it (Anthropic bills writes above the input price). Output tokens
+    include reasoning tokens, which are billed as output.
+    """
 
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost_usd: float | None = None  # only when the provider itself reports a price
+    cached_input_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,9 @@ class Metrics:
     output_tokens: int | None = None
     output_estimated: bool = False
     cost_usd: float | None = None
+    # parts of input_tokens: read from / written to the provider's prompt cache
+    cached_input_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
 
 class Stopwatch:
@@ -53,3 +56,17 @@ class Stopwatch:
             generating = current - self.first_token
             # A whole answer in one chunk has no measurable generation time.
             metrics.tokens_per_s = tokens / generating if generating > 1e-3 else None
+
+
+def cache_note(cached: int | None, written: int | None, *, thousands: bool = True) -> str:
+    """" (1,165 cached)" after an input count: the prompt tokens the provider read from its
+    cache (and " 120 to cache" written to it); empty when there were none."""
+    def number(value: int) -> str:
+        return f"{value:,}" if thousands else str(value)
+
+    parts = []
+    if cached:
+        parts.append(f"{number(cached)} cached")
+    if written:
+        parts.append(f"{number(written)} to cache")
+    return f" ({', '.join(parts)})" if parts else ""

@@ -31,12 +31,24 @@ class PriceError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Rates:
+    """USD per million tokens of each kind, as billed for one prompt length."""
+
+    input: float
+    output: float
+    cached_input: float  # prompt tokens read from the provider's cache
+    cache_write: float  # prompt tokens written to it (Anthropic bills them above input)
+
+
+@dataclass(frozen=True, slots=True)
 class PriceTier:
     """Rates that apply once the prompt is longer than `above_input_tokens`."""
 
     above_input_tokens: int
     input: float
     output: float
+    cached_input: float | None = None
+    cache_write: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +63,38 @@ class Price:
     providers: tuple[str, ...] = ()  # empty: any provider serving this model id
     aliases: tuple[str, ...] = ()
     note: str = ""
+    # None: no discount known, the cached tokens cost the input price
+    cached_input: float | None = None
+    cache_write: float | None = None
 
-    def rates_for(self, input_tokens: int) -> tuple[float, float]:
-        rates = (self.input, self.output)
+    def tier_rates(self, input_tokens: int) -> Rates:
+        """The rates for a prompt of this many tokens (cached ones included: the
+        long-context tiers count the whole prompt)."""
+        rates = Rates(self.input, self.output, _or(self.cached_input, self.input),
+                      _or(self.cache_write, self.input))
         for tier in sorted(self.tiers, key=lambda t: t.above_input_tokens):
             if input_tokens > tier.above_input_tokens:
-                rates = (tier.input, tier.output)
+                rates = Rates(tier.input, tier.output, _or(tier.cached_input, tier.input),
+                              _or(tier.cache_write, tier.input))
         return rates
 
-    def cost(self, input_tokens: int, output_tokens: int) -> float:
-        rate_in, rate_out = self.rates_for(input_tokens)
-        return (input_tokens * rate_in + output_tokens * rate_out) / 1_000_000
+    def rates_for(self, input_tokens: int) -> tuple[float, float]:
+        rates = self.tier_rates(input_tokens)
+        return rates.input, rates.output
+
+    def cost(self, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0,
+             cache_write_tokens: int = 0) -> float:
+        """USD for one answer; the cache counts are parts of `input_tokens`."""
+        rates = self.tier_rates(input_tokens)
+        cached = min(max(cached_input_tokens, 0), input_tokens)
+        written = min(max(cache_write_tokens, 0), input_tokens - cached)
+        plain = input_tokens - cached - written
+        return (plain * rates.input + cached * rates.cached_input
+                + written * rates.cache_write + output_tokens * rates.output) / 1_000_000
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 def _normalize(model_id: str) -> str:
@@ -72,6 +105,10 @@ def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ValueError(f"{what} must be a non-negative number, not {value!r}")
     return float(value)
+
+
+def _optional_number(value: Any, what: str) -> float | None:
+    return None if value is None else _number(value, what)
 
 
 def _strings(value: Any, what: str) -> tuple[str, ...]:
@@ -99,8 +136,11 @@ def _parse_entry(model: str, entry: Any) -> Price:
         above = raw.get("above_input_tokens")
         if isinstance(above, bool) or not isinstance(above, int) or above < 0:
             raise ValueError(f"tier {i}: 'above_input_tokens' must be a non-negative integer")
-        tiers.append(PriceTier(above, _number(raw.get("input"), f"tier {i}: 'input'"),
-                               _number(raw.get("output"), f"tier {i}: 'output'")))
+        tiers.append(PriceTier(
+            above, _number(raw.get("input"), f"tier {i}: 'input'"),
+            _number(raw.get("output"), f"tier {i}: 'output'"),
+            _optional_number(raw.get("cached_input"), f"tier {i}: 'cached_input'"),
+            _optional_number(raw.get("cache_write"), f"tier {i}: 'cache_write'")))
     return Price(
         model=model,
         input=_number(entry.get("input"), "'input'"),
@@ -112,6 +152,8 @@ def _parse_entry(model: str, entry: Any) -> Price:
         providers=_strings(entry.get("providers"), "'providers'"),
         aliases=_strings(entry.get("aliases"), "'aliases'"),
         note=str(entry.get("note", "")),
+        cached_input=_optional_number(entry.get("cached_input"), "'cached_input'"),
+        cache_write=_optional_number(entry.get("cache_write"), "'cache_write'"),
     )
 
 
@@ -222,12 +264,17 @@ class PriceTable:
         return None
 
     def cost(self, provider: str, model: str, input_tokens: int | None,
-             output_tokens: int | None) -> float | None:
-        """USD for one answer, or None when the price or the token counts are unknown."""
+             output_tokens: int | None, *, cached_input_tokens: int | None = None,
+             cache_write_tokens: int | None = None) -> float | None:
+        """USD for one answer, or None when the price or the token counts are unknown.
+        The cache counts are parts of `input_tokens`, billed at the cached rates."""
         if input_tokens is None or output_tokens is None:
             return None
         price = self.price_for(provider, model)
-        return None if price is None else price.cost(input_tokens, output_tokens)
+        if price is None:
+            return None
+        return price.cost(input_tokens, output_tokens, cached_input_tokens or 0,
+                          cache_write_tokens or 0)
 
     def context_window(self, provider: str, model: str) -> int | None:
         price = self.price_for(provider, model)

@@ -8,10 +8,14 @@ from collections.abc import Iterable
 
 MASK = "[redacted]"
 
-# Header and query forms in which provider keys travel; the value part is masked.
+# Header and query forms in which provider keys travel; the value part is masked. Azure's
+# `api-key` header matters most: its keys are bare hex with no prefix to recognise.
+# Between a header's name and its value: "name: v", name=v, {'name': 'v'}, and the
+# (b'name', b'v') pairs in which httpx and httpcore hold headers.
+_SEP = r"(?:['\"]?\s*[:=]\s*['\"]?|['\"]\s*,\s*b?['\"])"
 _PATTERNS = [
-    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer\s+)?)([^\s,;'\"]+)"),
-    re.compile(r"(?i)((?:x-api-key|x-goog-api-key|api[-_]key)['\"]?\s*[:=]\s*['\"]?)([^\s,;'\"&]+)"),
+    re.compile(rf"(?i)(authorization{_SEP}(?:bearer\s+)?)([^\s,;'\"]+)"),
+    re.compile(rf"(?i)((?:x-api-key|x-goog-api-key|api[-_]key){_SEP})([^\s,;'\"&]+)"),
     re.compile(r"(?i)([?&]key=)([^&\s'\"]+)"),
     # Key-shaped tokens: sk-…, sk-ant-…, AIza…, long hex/base64 runs after a known prefix.
     re.compile(r"()(\bsk-[A-Za-z0-9_\-]{8,}|\bAIza[0-9A-Za-z_\-]{20,})"),

@@ -146,6 +146,10 @@ class ModelRun:
 
     def refresh_metrics(self) -> Metrics:
         self._clock.fill(self.metrics, self._text_len + self._reasoning_len)
+        usage = self.usage
+        if usage is not None:  # the cache counts ride along with the latest usage
+            self.metrics.cached_input_tokens = usage.cached_input_tokens
+            self.metrics.cache_write_tokens = usage.cache_write_tokens
         return self.metrics
 
     def _reset(self) -> None:
@@ -350,7 +354,8 @@ class Engine:
             return
         run.metrics.cost_usd = self.prices.cost(
             run.target.ref.provider, run.target.ref.model, m.input_tokens or 0,
-            m.output_tokens or 0)
+            m.output_tokens or 0, cached_input_tokens=m.cached_input_tokens,
+            cache_write_tokens=m.cache_write_tokens)
 
     async def _drive(self, run: ModelRun, listener: RunListener, session: RunSession) -> None:
         config = run.target.config

@@ -10,7 +10,7 @@ on screen. Nothing here knows about widgets or the database: the store mirrors a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from studio.core.conversation import thread_from_pairs
@@ -97,10 +97,8 @@ def estimated_metrics(metrics: Metrics, text: str, reasoning: str) -> Metrics:
     if metrics.output_tokens is not None or not (text or reasoning):
         return metrics
     chars = len(text) + len(reasoning)
-    return Metrics(ttft_s=metrics.ttft_s, total_s=metrics.total_s,
-                   tokens_per_s=metrics.tokens_per_s, input_tokens=metrics.input_tokens,
-                   output_tokens=max(1, round(chars / CHARS_PER_TOKEN)), output_estimated=True,
-                   cost_usd=metrics.cost_usd)
+    return replace(metrics, output_tokens=max(1, round(chars / CHARS_PER_TOKEN)),
+                   output_estimated=True)
 
 
 @dataclass(eq=False, slots=True)

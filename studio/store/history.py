@@ -28,7 +28,8 @@ from studio.store.models import (
 
 _RESPONSE_COLUMNS = """id, run_id, turn_id, slot, attempt, model, settings, text, reasoning,
     state, stop_reason, error_kind, error_status, error_message, input_tokens, output_tokens,
-    ttft_s, total_s, tokens_per_s, cost_usd, rating, rating_note, created_at, updated_at"""
+    ttft_s, total_s, tokens_per_s, cost_usd, rating, rating_note, created_at, updated_at,
+    cached_input_tokens, cache_write_tokens"""
 
 
 def entry(model: str, settings_json: str) -> ModelSetEntry:
@@ -48,7 +49,8 @@ def _response(row: tuple, pages: tuple[PageRevision, ...],
         reasoning=row[8], state=row[9], stop_reason=row[10], error=error,
         input_tokens=row[14], output_tokens=row[15], ttft_s=row[16], total_s=row[17],
         tokens_per_s=row[18], cost_usd=row[19], rating=row[20], rating_note=row[21],
-        pages=pages, screenshot_revisions=shots, created_at=row[22], updated_at=row[23])
+        pages=pages, screenshot_revisions=shots, created_at=row[22], updated_at=row[23],
+        cached_input_tokens=row[24], cache_write_tokens=row[25])
 
 
 def load_run(conn: sqlite3.Connection, run_id: RunId) -> Run:

@@ -65,6 +65,7 @@ class DocResponse:
     error: tuple[str, int | None, str] | None
     input_tokens: int | None
     output_tokens: int | None
+    cache_tokens: tuple[int | None, int | None]  # cached input (read), cache writes
     metrics: tuple[float | None, float | None, float | None, float | None]  # ttft, total, tps, $
     rating: int | None
     rating_note: str

@@ -82,6 +82,8 @@ def _response(r: Reader, slots: int) -> DocResponse:
         reasoning=r.string("reasoning"), stop_reason=r.optional_string("stop_reason"),
         error=error, input_tokens=usage.integer("input_tokens", low=0),
         output_tokens=usage.integer("output_tokens", low=0),
+        cache_tokens=(usage.integer("cached_input_tokens", low=0),
+                      usage.integer("cache_write_tokens", low=0)),
         metrics=(r.number("ttft_s"), r.number("total_s"), r.number("tokens_per_s"),
                  r.number("cost_usd")),
         rating=r.integer("rating", low=1, high=5), rating_note=r.string("rating_note"),
@@ -134,7 +136,9 @@ def _response_json(x: Response, screenshots: list[dict[str, Any]]) -> dict[str, 
         "slot": x.slot, "attempt": x.attempt, "model": x.model,
         "settings": _clean_settings(x.settings), "state": x.state, "text": x.text,
         "reasoning": x.reasoning, "stop_reason": x.stop_reason, "error": error,
-        "usage": {"input_tokens": x.input_tokens, "output_tokens": x.output_tokens},
+        "usage": {"input_tokens": x.input_tokens, "output_tokens": x.output_tokens,
+                  "cached_input_tokens": x.cached_input_tokens,
+                  "cache_write_tokens": x.cache_write_tokens},
         "ttft_s": x.ttft_s, "total_s": x.total_s, "tokens_per_s": x.tokens_per_s,
         "cost_usd": x.cost_usd, "rating": x.rating, "rating_note": x.rating_note,
         "created": iso(x.created_at),
@@ -204,11 +208,12 @@ def _insert_response(conn: sqlite3.Connection, run_id: int, turn_id: int,
         "INSERT INTO responses (run_id, turn_id, slot, attempt, model, settings, text,"
         " reasoning, state, stop_reason, error_kind, error_status, error_message,"
         " input_tokens, output_tokens, ttft_s, total_s, tokens_per_s, cost_usd, rating,"
-        " rating_note, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " rating_note, created_at, updated_at, cached_input_tokens, cache_write_tokens)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (run_id, turn_id, x.slot, x.attempt, x.model, dumps(x.settings), x.text, x.reasoning,
          x.state, x.stop_reason, kind, status, redact(message) if message else message,
-         x.input_tokens, x.output_tokens, *x.metrics, x.rating, x.rating_note, stamp, stamp))
+         x.input_tokens, x.output_tokens, *x.metrics, x.rating, x.rating_note, stamp, stamp,
+         *x.cache_tokens))
     response_id = cur.lastrowid
     conn.executemany(
         "INSERT INTO page_revisions (response_id, revision, html, note, created_at)"

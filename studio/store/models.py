@@ -83,6 +83,8 @@ class ResponseData:
     tokens_per_s: float | None = None
     cost_usd: float | None = None
     html: str | None = None  # the extracted page; becomes page revision 0
+    cached_input_tokens: int | None = None  # parts of input_tokens: cache reads
+    cache_write_tokens: int | None = None  # and cache writes
 
     @classmethod
     def from_model_run(cls, run: ModelRun, *, with_html: bool = True) -> ResponseData:
@@ -107,6 +109,8 @@ class ResponseData:
             tokens_per_s=metrics.tokens_per_s,
             cost_usd=metrics.cost_usd,
             html=run.html() if with_html else None,
+            cached_input_tokens=metrics.cached_input_tokens,
+            cache_write_tokens=metrics.cache_write_tokens,
         )
 
 
@@ -152,6 +156,8 @@ class Response:
     screenshot_revisions: tuple[int, ...]  # load the PNGs with Store.screenshot()
     created_at: float
     updated_at: float
+    cached_input_tokens: int | None = None  # parts of input_tokens: cache reads
+    cache_write_tokens: int | None = None  # and cache writes
 
     @property
     def html(self) -> str | None:

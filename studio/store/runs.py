@@ -108,13 +108,14 @@ def set_head(conn: sqlite3.Connection, run_id: RunId, turn_id: TurnId) -> None:
 _UPSERT = """
 INSERT INTO responses (run_id, turn_id, slot, attempt, model, settings, text, reasoning, state,
     stop_reason, error_kind, error_status, error_message, input_tokens, output_tokens, ttft_s,
-    total_s, tokens_per_s, cost_usd, created_at, updated_at)
+    total_s, tokens_per_s, cost_usd, cached_input_tokens, cache_write_tokens, created_at,
+    updated_at)
 SELECT t.run_id, t.id, :slot,
     coalesce(:attempt, (SELECT max(attempt) FROM responses WHERE turn_id = t.id AND slot = :slot),
              0),
     :model, :settings, :text, :reasoning, :state, :stop_reason, :error_kind, :error_status,
     :error_message, :input_tokens, :output_tokens, :ttft_s, :total_s, :tokens_per_s, :cost_usd,
-    :now, :now
+    :cached_input_tokens, :cache_write_tokens, :now, :now
 FROM turns t WHERE t.id = :turn_id
 ON CONFLICT (turn_id, slot, attempt) DO UPDATE SET
     model = excluded.model, settings = excluded.settings, text = excluded.text,
@@ -123,7 +124,8 @@ ON CONFLICT (turn_id, slot, attempt) DO UPDATE SET
     error_message = excluded.error_message, input_tokens = excluded.input_tokens,
     output_tokens = excluded.output_tokens, ttft_s = excluded.ttft_s, total_s = excluded.total_s,
     tokens_per_s = excluded.tokens_per_s, cost_usd = excluded.cost_usd,
-    updated_at = excluded.updated_at
+    cached_input_tokens = excluded.cached_input_tokens,
+    cache_write_tokens = excluded.cache_write_tokens, updated_at = excluded.updated_at
 RETURNING id
 """
 
@@ -141,7 +143,8 @@ def save_response(conn: sqlite3.Connection, turn_id: TurnId, slot: int, data: Re
         "error_message": redact(data.error_message) if data.error_message else None,
         "input_tokens": data.input_tokens, "output_tokens": data.output_tokens,
         "ttft_s": data.ttft_s, "total_s": data.total_s, "tokens_per_s": data.tokens_per_s,
-        "cost_usd": data.cost_usd, "now": stamp,
+        "cost_usd": data.cost_usd, "cached_input_tokens": data.cached_input_tokens,
+        "cache_write_tokens": data.cache_write_tokens, "now": stamp,
     }
     try:
         row = conn.execute(_UPSERT, params).fetchone()

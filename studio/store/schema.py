@@ -307,5 +307,15 @@ CREATE TABLE vote_entries (
 CREATE INDEX vote_entries_model ON vote_entries(model);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH, _V3_VOTES)
+# Prompt-cache counts of an answer (parts of input_tokens, billed at their own rates).
+# Added columns land after the answer's text; only queries that read the text anyway
+# (reopening a run, exporting it) read them, so no scan pays for the text's overflow pages.
+_V4_CACHED_TOKENS = """
+ALTER TABLE responses ADD COLUMN cached_input_tokens INTEGER
+    CHECK (cached_input_tokens >= 0);
+ALTER TABLE responses ADD COLUMN cache_write_tokens INTEGER
+    CHECK (cache_write_tokens >= 0);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH, _V3_VOTES, _V4_CACHED_TOKENS)
 SCHEMA_VERSION = len(MIGRATIONS)

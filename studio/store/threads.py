@@ -64,7 +64,8 @@ def response_data(answer: Answer) -> ResponseData:
         error_message=error.message if error else None,
         input_tokens=m.input_tokens, output_tokens=None if m.output_estimated else m.output_tokens,
         ttft_s=m.ttft_s, total_s=m.total_s, tokens_per_s=m.tokens_per_s, cost_usd=m.cost_usd,
-        html=answer.html() if answer.text else None)
+        html=answer.html() if answer.text else None,
+        cached_input_tokens=m.cached_input_tokens, cache_write_tokens=m.cache_write_tokens)
 
 
 # -- reading a run back -------------------------------------------------------------------
@@ -89,7 +90,9 @@ def answer_of(response: Response, target: ModelTarget) -> Answer:
         state = ModelState.CANCELLED
     metrics = Metrics(ttft_s=response.ttft_s, total_s=response.total_s,
                       tokens_per_s=response.tokens_per_s, input_tokens=response.input_tokens,
-                      output_tokens=response.output_tokens, cost_usd=response.cost_usd)
+                      output_tokens=response.output_tokens, cost_usd=response.cost_usd,
+                      cached_input_tokens=response.cached_input_tokens,
+                      cache_write_tokens=response.cache_write_tokens)
     return Answer(response.slot, target, response.attempt, state=state, text=response.text,
                   reasoning=response.reasoning,
                   metrics=estimated_metrics(metrics, response.text, response.reasoning),

@@ -35,7 +35,8 @@ def test_all_protocols_return_the_recorded_answers(home: Path, sim: Simulator) -
     deepseek, anthropic, gemini = results
     assert deepseek["text"] == ANSWER_DEEPSEEK
     assert len(deepseek["reasoning"]) == 882
-    assert deepseek["usage"] == {"input_tokens": 6, "output_tokens": 212}
+    assert deepseek["usage"] == {"input_tokens": 6, "output_tokens": 212,
+                                 "cached_input_tokens": 0, "cache_write_tokens": None}
     assert anthropic["text"] == "Hello"
     assert anthropic["usage"]["input_tokens"] == 10
     assert gemini["text"] == ANSWER_GEMINI

@@ -215,7 +215,8 @@ def test_fault_through_the_cli(case: Case, protocol: str, outcome: Outcome) -> N
     if case.kind is None:
         assert faulty["error"] is None, faulty["error"]
         assert faulty["text"] == final.text  # type: ignore[attr-defined]
-        assert faulty["usage"] == {"input_tokens": 12, "output_tokens": 34}
+        assert faulty["usage"] == {"input_tokens": 12, "output_tokens": 34,
+                                  "cached_input_tokens": None, "cache_write_tokens": None}
         assert faulty["ttft_s"] is not None
     else:
         error = faulty["error"]
@@ -238,7 +239,8 @@ def test_fault_through_the_cli(case: Case, protocol: str, outcome: Outcome) -> N
     assert healthy["error"] is None, healthy["error"]
     assert healthy["text"] == answer.text
     assert healthy["reasoning"] == answer.reasoning
-    assert healthy["usage"] == {"input_tokens": 7, "output_tokens": 11}
+    assert healthy["usage"] == {"input_tokens": 7, "output_tokens": 11,
+                                "cached_input_tokens": None, "cache_write_tokens": None}
     assert len(outcome.requests[_healthy_model(protocol)]) == 1
 
     assert outcome.idle, "a client connection was left open"

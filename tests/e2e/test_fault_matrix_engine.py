@@ -1,4 +1,5 @@
-"""Fault matrix through the engine: every protocol × every injected fault, over loopback.
+"""Fault matrix through the engine: every protocol (Azure OpenAI included) × every injected
+fault, over loopback.
 
 Each case runs one engine session with two models on the same simulated provider: the
 faulty one and a healthy one. It checks the faulty model's final state, error kind, HTTP
@@ -44,7 +45,9 @@ from tests.support.simulator import Simulator
 
 pytestmark = pytest.mark.timeout(60)
 
-PROTOCOLS = ("openai", "anthropic", "gemini")
+# Azure OpenAI speaks OpenAI's stream at its own paths, with its own key header and error
+# bodies: its faults must come through the same way.
+PROTOCOLS = ("openai", "anthropic", "gemini", "azure")
 MAX_ATTEMPTS = 3
 POLICY = RetryPolicy(max_attempts=MAX_ATTEMPTS, base_delay_s=0.01, max_delay_s=0.05,
                      max_retry_after_s=5.0)

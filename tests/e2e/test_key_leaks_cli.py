@@ -1,6 +1,7 @@
 """API keys never leave the OS keyring: a scripted CLI session, then a search for them.
 
-The session stores three distinctive keys in the real Secret Service, runs with them,
+The session stores four distinctive keys (one an Azure key, bare hex) in the real Secret
+Service, runs with them,
 fails with 401s whose bodies echo the key (as OpenAI's "Incorrect API key provided: sk-…"
 does), runs against a server that wants another key, runs with verbose logging, reads the
 history, searches it, and exports a collection with its runs. Then no key may appear in:
@@ -40,12 +41,14 @@ real_keyring = pytest.mark.skipif(
     reason="needs the Secret Service session that tests/run.sh starts "
            "(PROMPT_STUDIO_TEST_KEYRING=1 inside dbus-run-session with gnome-keyring)")
 
-PROTOCOLS = ("openai", "anthropic", "gemini")
+PROTOCOLS = ("openai", "anthropic", "gemini", "azure")
 _CANARY = uuid.uuid4().hex
 KEYS = {
     "openai": f"sk-LEAKCANARY-{_CANARY[:16]}-{_CANARY[16:]}",
     "anthropic": f"ant-LEAKCANARY-{_CANARY}",
     "gemini": f"AIzaLEAKCANARY{_CANARY}",
+    # Azure keys are bare hex: nothing but the header name gives them away
+    "azure": _CANARY,
 }
 PROVIDERS = {p: f"leak-{p}" for p in PROTOCOLS}
 # How each provider words a rejected key, quoting it back.
@@ -54,6 +57,7 @@ ECHOES = {
               "https://platform.openai.com/account/api-keys.",
     "anthropic": "invalid x-api-key: {key}",
     "gemini": "API key not valid. Please pass a valid API key. (key={key})",
+    "azure": "Access denied due to invalid subscription key {key} or wrong API endpoint.",
 }
 
 
@@ -155,7 +159,7 @@ def test_a_scripted_session_leaves_no_key_anywhere(sims: dict[str, Simulator],
     database = home / "data" / "studio.sqlite3"
     for protocol in PROTOCOLS:
         run("providers", "add", PROVIDERS[protocol], "--kind", protocol, "--base-url",
-            sims[protocol].url(protocol))
+            sims[protocol].url(protocol), *_deployments(protocol))
     with contextlib.ExitStack() as stack:
         session(run, sims, models=[f"{PROVIDERS[p]}:ok" for p in PROTOCOLS], stack=stack,
                 database=database, exported=exported)
@@ -183,6 +187,13 @@ def test_a_scripted_session_leaves_no_key_anywhere(sims: dict[str, Simulator],
     assert sum(b"-m\0studio\0" in c for c in t.cmdlines) >= 20
 
 
+def _deployments(protocol: str) -> list[str]:
+    """An Azure endpoint's deployments are named when it is added."""
+    if protocol != "azure":
+        return []
+    return [a for d in ("ok", "echo", "proxy") for a in ("--model", d)]
+
+
 def session(run: Callable[..., Result], sims: dict[str, Simulator], *, models: list[str],
             stack: contextlib.ExitStack, database: Path, exported: Path) -> None:
     """The user's session: keys, good runs, 401s, a wrong key, -v, history, export."""
@@ -202,7 +213,7 @@ def session(run: Callable[..., Result], sims: dict[str, Simulator], *, models: l
                 "</html>").encode()))
             sims[protocol].script("ok", Synthetic(["fine", " answer"]))
         ok = run("run", *[a for m in models for a in ("-m", m)], "-p", "Hello", "--json")
-        assert [r["text"] for r in ok.json()["results"]] == ["fine answer"] * 3
+        assert [r["text"] for r in ok.json()["results"]] == ["fine answer"] * len(PROTOCOLS)
         # An idle reader keeps SQLite from folding the WAL away when each command exits,
         # so what every later command wrote is still there, raw, to be searched.
         wal_holder = stack.enter_context(contextlib.closing(sqlite3.connect(database)))
@@ -216,7 +227,7 @@ def session(run: Callable[..., Result], sims: dict[str, Simulator], *, models: l
                                                                  "-m", f"{PROVIDERS[p]}:proxy")],
                      "-p", "Hello", "--json", code=1)
         results = failed.json()["results"]
-        assert [r["error"]["kind"] for r in results] == ["auth", "protocol"] * 3
+        assert [r["error"]["kind"] for r in results] == ["auth", "protocol"] * len(PROTOCOLS)
         assert all(MASK in r["error"]["message"] for r in results)
         assert "Incorrect API key provided: [redacted]" in results[0]["error"]["message"]
         run("run", "-m", f"{PROVIDERS['openai']}:echo", "-p", "Hello again", code=1)
@@ -224,10 +235,11 @@ def session(run: Callable[..., Result], sims: dict[str, Simulator], *, models: l
         # 3. The same keys against a server that wants another one.
         for protocol in PROTOCOLS:
             run("providers", "add", PROVIDERS[protocol], "--kind", protocol, "--base-url",
-                sims["wrong"].url(protocol))
+                sims["wrong"].url(protocol), *_deployments(protocol))
         wrong = run("run", *[a for m in models for a in ("-m", m)], "-p", "Hi", "--json",
                     code=1)
-        assert [r["error"]["status"] for r in wrong.json()["results"]] == [401] * 3
+        assert [r["error"]["status"] for r in wrong.json()["results"]] == [401] * len(
+            PROTOCOLS)
         presented = {r.presented_key for r in sims["wrong"].requests}
         assert presented == set(KEYS.values())  # the keys did travel, in headers only
 
@@ -237,7 +249,7 @@ def session(run: Callable[..., Result], sims: dict[str, Simulator], *, models: l
         assert "HTTP Request: POST" in verbose.err  # the log is really on
         for protocol in PROTOCOLS:
             run("providers", "add", PROVIDERS[protocol], "--kind", protocol, "--base-url",
-                sims[protocol].url(protocol))
+                sims[protocol].url(protocol), *_deployments(protocol))
         run("-v", "run", "-m", f"{PROVIDERS['gemini']}:echo", "-m",
             f"{PROVIDERS['anthropic']}:ok", "-p", "Hi", code=1)
 
@@ -306,6 +318,10 @@ def captured() -> Iterator[tuple[logging.Logger, list[str]]]:
     ("GET %s", (httpx.URL("https://example.test/v1beta/models", params={"key": PLAIN}),)),
     ("%s", (f'{{"error": {{"message": "Incorrect API key provided: {SECRET}."}}}}',)),
     ("api_key=%s and api-key: %s", ("k1" + PLAIN, "k2" + PLAIN)),
+    ("headers: %s", (httpx.Headers({"api-key": PLAIN}),)),
+    ("sending %r", ([(b"api-key", PLAIN.encode())],)),
+    ("sending %r", ([(b"x-api-key", ("ant-" + PLAIN).encode())],)),
+    ("sending %r", ([(b"Authorization", f"Bearer {PLAIN}".encode())],)),
 ])
 def test_log_records_carry_no_key(captured: tuple[logging.Logger, list[str]], message: str,
                                   args: tuple[object, ...]) -> None:

@@ -223,5 +223,6 @@ def test_installed_cli_runs_against_the_simulator(venv: Path, outside: Path,
     for result in results:
         assert result["error"] is None
         assert result["text"] == DEFAULT_OPENAI_ANSWER
-        assert result["usage"] == {"input_tokens": 6, "output_tokens": 212}
+        assert result["usage"] == {"input_tokens": 6, "output_tokens": 212,
+                                   "cached_input_tokens": 0, "cache_write_tokens": None}
     assert (home / "config" / "providers.json").is_file()

@@ -19,6 +19,7 @@ PROTOCOLS: tuple[WireProtocol, ...] = ("openai", "anthropic", "gemini", "ollama"
 
 CONTENT_TYPES: dict[str, str] = {
     "openai": "text/event-stream; charset=utf-8",
+    "azure": "text/event-stream; charset=utf-8",
     "anthropic": "text/event-stream; charset=utf-8",
     "gemini": "text/event-stream",
     "ollama": "application/x-ndjson",
@@ -48,6 +49,9 @@ def render(protocol: str, model: str, text: Sequence[str], reasoning: Sequence[s
            usage: tuple[int, int] | None = (12, 34)) -> Rendered:
     if protocol == "openai":
         return _openai(model, text, reasoning, usage)
+    if protocol == "azure":  # OpenAI's stream after the prompt's content-filter results
+        rendered = _openai(model, text, reasoning, usage)
+        return Rendered([AZURE_PROMPT_FILTER, *rendered.head], rendered.deltas, rendered.tail)
     if protocol == "anthropic":
         return _anthropic(model, text, reasoning, usage)
     if protocol == "gemini":
@@ -72,6 +76,13 @@ def _openai(model: str, text: Sequence[str], reasoning: Sequence[str],
         tail.append(start[: -len(b'{"index":0,')] + b'],"usage":' + _j(numbers) + b"}\n\n")
     tail.append(b"data: [DONE]\n\n")
     return Rendered(head, deltas, tail)
+
+
+AZURE_PROMPT_FILTER = (
+    b'data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":'
+    b'[{"prompt_index":0,"content_filter_results":{"hate":{"filtered":false,"severity":"safe"},'
+    b'"self_harm":{"filtered":false,"severity":"safe"},"sexual":{"filtered":false,'
+    b'"severity":"safe"},"violence":{"filtered":false,"severity":"safe"}}}]}\n\n')
 
 
 def _sse(event: str, data: bytes) -> bytes:
@@ -212,6 +223,25 @@ _GEMINI_ERRORS: dict[int, tuple[str, str]] = {
     529: ("UNAVAILABLE", "The model is overloaded. Please try again later."),
 }
 
+# Azure's {"error": {"code", "message"}}: the code is a name or the status as a string.
+_AZURE_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("content_filter",
+          "The response was filtered due to the prompt triggering Azure OpenAI's content "
+          "management policy. Please modify your prompt and retry."),
+    401: ("401", "Access denied due to invalid subscription key or wrong API endpoint. Make "
+          "sure to provide a valid key for an active subscription and use a correct regional "
+          "API endpoint for your resource."),
+    403: ("403", "Public access is disabled. Please configure private endpoint."),
+    404: ("DeploymentNotFound", "The API deployment for this resource does not exist. If you "
+          "created the deployment within the last 5 minutes, please wait a moment and try "
+          "again."),
+    429: ("429", "Requests to the ChatCompletions_Create Operation under Azure OpenAI API "
+          "version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 "
+          "pricing tier. Please retry after 6 seconds."),
+    500: ("InternalServerError", "The server had an error while processing your request."),
+    503: ("ServiceUnavailable", "The service is temporarily unable to process your request."),
+}
+
 _OLLAMA_ERRORS: dict[int, str] = {
     400: "invalid options: temperature must be a number",
     401: "unauthorized",
@@ -232,6 +262,8 @@ def error_message(protocol: str, status: int, model: str) -> str:
         template = _ANTHROPIC_ERRORS.get(status, ("api_error", f"HTTP {status}"))[1]
     elif protocol == "gemini":
         template = _GEMINI_ERRORS.get(status, ("UNKNOWN", f"HTTP {status}"))[1]
+    elif protocol == "azure":
+        template = _AZURE_ERRORS.get(status, (str(status), f"HTTP {status}"))[1]
     else:
         template = _OLLAMA_ERRORS.get(status, f"HTTP {status}")
     return template.replace("{model}", model)
@@ -249,6 +281,9 @@ def error_body(protocol: str, status: int, model: str, message: str | None = Non
     if protocol == "gemini":
         name = _GEMINI_ERRORS.get(status, ("UNKNOWN", ""))[0]
         return _j({"error": {"code": status, "message": text, "status": name}})
+    if protocol == "azure":
+        code = _AZURE_ERRORS.get(status, (str(status), ""))[0]
+        return _j({"error": {"code": code, "message": text}})
     return _j({"error": text})
 
 
@@ -256,6 +291,7 @@ def error_body(protocol: str, status: int, model: str, message: str | None = Non
 
 MIDSTREAM_MESSAGES: dict[str, str] = {
     "openai": "Provider disconnected unexpectedly",
+    "azure": "Provider disconnected unexpectedly",
     "anthropic": "Overloaded",
     "gemini": "The model is overloaded. Please try again later.",
     "ollama": "llama runner process has terminated: signal: killed",
@@ -265,7 +301,7 @@ MIDSTREAM_MESSAGES: dict[str, str] = {
 def midstream_error(protocol: str, model: str) -> list[bytes]:
     """The error a provider sends inside an HTTP 200 stream, and what follows it."""
     message = MIDSTREAM_MESSAGES[protocol]
-    if protocol == "openai":
+    if protocol in ("openai", "azure"):
         # OpenRouter's documented shape: the error rides on a chunk whose finish_reason is
         # "error", and the stream still ends with [DONE].
         chunk = {"id": "gen-sim", "object": "chat.completion.chunk", "created": CREATED,
@@ -284,7 +320,7 @@ def midstream_error(protocol: str, model: str) -> list[bytes]:
 
 def malformed_frame(protocol: str) -> bytes:
     """A frame whose JSON is cut in the middle of a string."""
-    if protocol == "openai":
+    if protocol in ("openai", "azure"):
         return b'data: {"id":"chatcmpl-sim","choices":[{"index":0,"delta":{"content":"tru\n\n'
     if protocol == "anthropic":
         return _sse("content_block_delta",
@@ -308,11 +344,12 @@ DEFAULT_LISTINGS: dict[str, tuple[str, ...]] = {
     "anthropic": ("claude-haiku-4-5-20251001", "claude-sonnet-4-20250514"),
     "gemini": ("gemini-2.5-flash", "gemini-2.5-pro"),
     "ollama": ("llama3.2:latest", "qwen3:0.6b"),
+    "azure": ("gpt-4o", "gpt-4.1-mini"),  # a resource's base models, not its deployments
 }
 
 
 def listing_body(protocol: str, ids: Sequence[str]) -> bytes:
-    if protocol == "openai":
+    if protocol in ("openai", "azure"):
         return _j({"object": "list", "data": [
             {"id": i, "object": "model", "created": CREATED, "owned_by": "simulator"}
             for i in ids]})

@@ -11,14 +11,11 @@ subprocess and benchmarks.
         ...                              # run the engine or the CLI against it
         assert sim.requests_for("gpt-x")[0].headers["content-type"] == "application/json"
 
-Routes (the model id comes from the JSON body, or from the path for Gemini):
-
-    POST /v1/chat/completions                          OpenAI-compatible     url("openai")
-    POST /v1/messages                                  Anthropic             url("anthropic")
-    POST /v1beta/models/{model}:streamGenerateContent  Gemini, needs alt=sse url("gemini")
-    POST /api/chat                                     Ollama NDJSON         url("ollama")
-    GET  /v1/models (OpenAI shape, or Anthropic's when anthropic-version/x-api-key is sent),
-    GET  /v1beta/models, GET /api/tags                 model listings
+Routes (tests.support.sim_routes): OpenAI-compatible /v1/chat/completions, Anthropic
+/v1/messages, Gemini /v1beta/models/{model}:streamGenerateContent, Ollama /api/chat, Azure
+OpenAI /openai/deployments/{deployment}/chat/completions?api-version=V and
+/openai/v1/chat/completions, and each protocol's model listing. The model id comes from
+the JSON body, or from the path for Gemini and Azure deployments.
 
 Which answer a request gets:
 - `script(model, *scenarios)`: the model's requests get the scenarios in order; the last
@@ -27,10 +24,11 @@ Which answer a request gets:
   "deepseek_reasoner_stream") replay it byte-exact with its recorded status and headers;
   a recording with several interactions answers successive requests with them in turn.
 - Any other model gets the protocol's default: openai → deepseek_reasoner_stream,
-  anthropic → anthropic_text_stream, gemini → gemini_stream_usage (recordings), and
-  ollama → `DEFAULT_OLLAMA` (synthetic; there is no Ollama recording).
+  anthropic → anthropic_text_stream, gemini → gemini_stream_usage, azure →
+  azure_chat_stream (recordings), and ollama → `DEFAULT_OLLAMA` (synthetic; there is no
+  Ollama recording).
 - `require_key`: when set, a request that does not present that key (Bearer, x-api-key,
-  x-goog-api-key or ?key=) gets the protocol's 401.
+  x-goog-api-key or ?key=; for Azure only its api-key header) gets the protocol's 401.
 
 Scenarios (tests.support.scenarios, re-exported here): Replay, Synthetic, TinyChunks,
 Status, HtmlPage, ErrorEvent, ConnectionReset, Stalled, SlowDrip, MalformedJson, CutOff,
@@ -54,10 +52,8 @@ import socket
 import struct
 import threading
 import time
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.support.recordings import load_recording, recording_names
@@ -86,6 +82,7 @@ from tests.support.scenarios import (
     Synthetic,
     TinyChunks,
 )
+from tests.support.sim_routes import LISTING_KEY, SeenRequest, misuse, route
 
 # One import for tests: the server and every scenario.
 __all__ = [
@@ -94,37 +91,13 @@ __all__ = [
     "Stalled", "Status", "Synthetic", "TinyChunks",
 ]
 
-URL_SUFFIXES = {"openai": "/v1", "anthropic": "/v1", "gemini": "/v1beta", "ollama": ""}
+URL_SUFFIXES = {"openai": "/v1", "anthropic": "/v1", "gemini": "/v1beta", "ollama": "",
+                "azure": ""}
 DEFAULT_RECORDINGS = {"openai": "deepseek_reasoner_stream",
                       "anthropic": "anthropic_text_stream",
-                      "gemini": "gemini_stream_usage"}
+                      "gemini": "gemini_stream_usage",
+                      "azure": "azure_chat_stream"}
 DEFAULT_OLLAMA = Synthetic(["Hello", " from", " the simulated", " Ollama."], usage=(9, 5))
-
-_GEMINI_PREFIX = "/v1beta/models/"
-_GEMINI_SUFFIX = ":streamGenerateContent"
-_LISTING_KEY = "@listing:"
-
-
-@dataclass(slots=True)
-class SeenRequest:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]  # names lower-cased
-    body: bytes
-    protocol: str | None = None
-    model: str | None = None
-    json: Any = field(default=None)
-
-    @property
-    def presented_key(self) -> str | None:
-        """The API key as this request carried it, in whichever header the protocol uses."""
-        auth = self.headers.get("authorization", "")
-        if auth.lower().startswith("bearer "):
-            return auth[7:].strip()
-        return (self.headers.get("x-api-key") or self.headers.get("x-goog-api-key")
-                or self.query.get("key"))
-
 
 class _BadRequest(Exception):
     pass
@@ -201,7 +174,7 @@ class Simulator:
             self._served[model] = 0
 
     def script_listing(self, protocol: str, *scenarios: Scenario) -> None:
-        self.script(_LISTING_KEY + protocol, *scenarios)
+        self.script(LISTING_KEY + protocol, *scenarios)
 
     def reset(self) -> None:
         """Forget scripts and seen requests (between tests sharing one simulator)."""
@@ -337,60 +310,20 @@ class Simulator:
     # --- routing --------------------------------------------------------------------------
 
     def _answer(self, request: SeenRequest) -> Reply:
-        path, body = request.path, request.json if isinstance(request.json, dict) else {}
-        protocol: str | None = None
-        model = ""
-        if request.method == "POST":
-            if path == "/v1/chat/completions":
-                protocol = "openai"
-            elif path == "/v1/messages":
-                protocol = "anthropic"
-            elif path == "/api/chat":
-                protocol = "ollama"
-            elif path.startswith(_GEMINI_PREFIX) and path.endswith(_GEMINI_SUFFIX):
-                protocol = "gemini"
-                model = path[len(_GEMINI_PREFIX):-len(_GEMINI_SUFFIX)]
-            if protocol is not None and protocol != "gemini":
-                model = str(body.get("model", ""))
-        elif request.method == "GET":
-            if path == "/v1/models":
-                anthropic = "anthropic-version" in request.headers or (
-                    "x-api-key" in request.headers)
-                protocol = "anthropic" if anthropic else "openai"
-            elif path == "/v1beta/models":
-                protocol = "gemini"
-            elif path == "/api/tags":
-                protocol = "ollama"
-            if protocol is not None:
-                model = _LISTING_KEY + protocol
+        protocol, model = route(request)
         request.protocol = protocol
         request.model = model or None
         if protocol is None:
             return Reply(404, [("content-type", "application/json")],
                          [json.dumps({"error": {"message": f"no route for {request.method} "
-                                                f"{path}", "type": "not_found"}}).encode()],
-                         chunked=False)
-        if self.require_key is not None and request.presented_key != self.require_key:
+                                                f"{request.path}", "type": "not_found"}}
+                                     ).encode()], chunked=False)
+        if self.require_key is not None and request.key_for(protocol) != self.require_key:
             return Status(401).reply(protocol, model)
-        problem = self._misuse(protocol, request, body)
+        problem = misuse(protocol, request)
         if problem is not None:
-            return Status(400, message=problem).reply(protocol, model)
+            return Status(problem[0], message=problem[1]).reply(protocol, model)
         return self._scenario_for(protocol, model).reply(protocol, model)
-
-    @staticmethod
-    def _misuse(protocol: str, request: SeenRequest, body: dict[str, Any]) -> str | None:
-        """Requests a real provider would not stream an answer to; a 400 makes them visible."""
-        if request.method != "POST":
-            return None
-        if request.json is None:
-            return "the request body is not JSON"
-        if protocol == "gemini" and request.query.get("alt") != "sse":
-            return "the simulator streams Gemini only as server-sent events: add ?alt=sse"
-        if protocol in ("openai", "anthropic") and body.get("stream") is not True:
-            return "the simulator only answers streamed requests: set \"stream\": true"
-        if protocol == "ollama" and body.get("stream") is False:
-            return "the simulator only answers streamed requests: leave \"stream\" unset"
-        return None
 
     def _scenario_for(self, protocol: str, model: str) -> Scenario:
         with self._lock:
@@ -399,7 +332,7 @@ class Simulator:
             self._served[model] = served + 1
         if script:
             return script[min(served, len(script) - 1)]
-        if model.startswith(_LISTING_KEY):
+        if model.startswith(LISTING_KEY):
             return ModelList()
         name = model.removeprefix("rec:")
         if name in recording_names():

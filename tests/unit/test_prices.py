@@ -37,6 +37,21 @@ def test_shipped_file_is_complete_and_sourced() -> None:
         assert entry["context_window"] >= 100_000, model
         assert urlsplit(entry["source"]).scheme == "https", model
         assert re.fullmatch(r"20\d\d-\d\d-\d\d", entry["date"]), model
+        for rates in (entry, *entry.get("tiers", ())):
+            # a cache read is a discount on the input price; a cache write never is
+            assert rates.get("cached_input", 0) <= rates["input"], model
+            assert rates.get("cache_write", rates["input"]) >= rates["input"], model
+
+
+def test_every_cache_billing_provider_has_cached_prices() -> None:
+    models = json.loads(read_text("prices.json"))["models"]
+    for model, entry in models.items():
+        if model.startswith(("gpt-", "o3", "o4", "claude-", "gemini-", "deepseek-", "kimi-",
+                             "qwen3-", "grok-")) and model != "gpt-4o-2024-05-13":
+            assert "cached_input" in entry, model
+        if model.startswith("claude-"):
+            assert entry["cache_write"] == pytest.approx(entry["input"] * 1.25), model
+            assert entry["cached_input"] == pytest.approx(entry["input"] * 0.1), model
 
 
 @pytest.mark.parametrize(("provider", "model", "entry"), [
@@ -95,6 +110,71 @@ def test_long_prompts_use_the_higher_tier(table: PriceTable) -> None:
     assert qwen.rates_for(200_000) == (3.0, 15.0)
 
 
+# Hand-computed bills: each cached token at the provider's cached rate, the rest of the
+# prompt at the input rate, reasoning inside the output tokens at the output rate.
+@pytest.mark.parametrize(("provider", "model", "counts", "bill"), [
+    # Anthropic: 12 new + 100 written + 1,000 read of a 1,112-token prompt, 10 out
+    ("anthropic", "claude-sonnet-4-5", (1_112, 10, 1_000, 100),
+     12 * 3.0 + 100 * 3.75 + 1_000 * 0.30 + 10 * 15.0),
+    # the same counts above 200K: the long-context tier's cached rates
+    ("anthropic", "claude-sonnet-4-5-20250929", (250_000, 10, 200_000, 40_000),
+     10_000 * 6.0 + 40_000 * 7.5 + 200_000 * 0.6 + 10 * 22.5),
+    ("anthropic", "claude-opus-4-1", (3_000, 500, 2_048, 0),
+     952 * 15.0 + 2_048 * 1.5 + 500 * 75.0),
+    # OpenAI: 1,169-token prompt of which 1,165 cached, writes are free
+    ("openai", "gpt-5", (1_169, 88, 1_165, None), 4 * 1.25 + 1_165 * 0.125 + 88 * 10.0),
+    ("openai", "gpt-4o-mini", (2_000, 10, 1_024, None),
+     976 * 0.15 + 1_024 * 0.075 + 10 * 0.6),
+    # DeepSeek: cache hit vs miss
+    ("deepseek", "deepseek-chat", (1_300, 40, 1_280, None), 20 * 0.28 + 1_280 * 0.028 + 40 * 0.42),
+    # Moonshot
+    ("kimi", "kimi-k2-turbo-preview", (5_000, 100, 4_096, None),
+     904 * 1.15 + 4_096 * 0.15 + 100 * 8.0),
+    # Gemini: cachedContentTokenCount, and the 200K tier
+    ("gemini", "gemini-2.5-flash", (10_000, 200, 8_000, None),
+     2_000 * 0.3 + 8_000 * 0.075 + 200 * 2.5),
+    ("gemini", "gemini-2.5-pro", (300_000, 1_000, 250_000, None),
+     50_000 * 2.5 + 250_000 * 0.625 + 1_000 * 15.0),
+    # Qwen (DashScope) tiers by prompt length, cache hits at 20% of the tier's input
+    ("qwen", "qwen3-max", (40_000, 100, 30_000, None), 10_000 * 2.4 + 30_000 * 0.48 + 100 * 12.0),
+    # no discount known for this snapshot: cached tokens cost the input price
+    ("openai", "gpt-4o-2024-05-13", (1_000, 0, 800, None), 1_000 * 5.0),
+])
+def test_cached_prompt_tokens_cost_their_own_rate(
+        table: PriceTable, provider: str, model: str,
+        counts: tuple[int, int, int, int | None], bill: float) -> None:
+    tokens_in, tokens_out, cached, written = counts
+    cost = table.cost(provider, model, tokens_in, tokens_out, cached_input_tokens=cached,
+                      cache_write_tokens=written)
+    assert cost == pytest.approx(bill / 1e6, rel=1e-12)
+    full = table.cost(provider, model, tokens_in, tokens_out)
+    assert full is not None and cost is not None
+    assert cost <= full or written  # reads only ever save money
+
+
+def test_inconsistent_cache_counts_never_bill_more_than_the_prompt() -> None:
+    price = Price("m", 2.0, 8.0, cached_input=0.5, cache_write=2.5)
+    # a server reporting more cached tokens than the prompt had: clamp to the prompt
+    assert price.cost(100, 0, 150, 0) == pytest.approx(100 * 0.5 / 1e6)
+    assert price.cost(100, 0, 60, 60) == pytest.approx((60 * 0.5 + 40 * 2.5) / 1e6)
+    assert price.cost(100, 0, -5, 0) == pytest.approx(100 * 2.0 / 1e6)
+
+
+def test_override_can_add_cached_prices(tmp_path: Path) -> None:
+    override = tmp_path / "prices.json"
+    override.write_text(json.dumps({"version": 1, "models": {
+        "my-model": {"input": 1.0, "output": 2.0, "cached_input": 0.1, "cache_write": 1.5,
+                     "tiers": [{"above_input_tokens": 1000, "input": 2.0, "output": 4.0,
+                                "cached_input": 0.2}]},
+    }}), encoding="utf-8")
+    table = PriceTable.load(override)
+    assert table.cost("x", "my-model", 1000, 0, cached_input_tokens=500,
+                      cache_write_tokens=100) == pytest.approx((400 + 50 + 150) / 1e6)
+    # above the tier, a tier without cache_write bills writes at the tier's input price
+    assert table.cost("x", "my-model", 2000, 0, cached_input_tokens=1000,
+                      cache_write_tokens=500) == pytest.approx((500 * 2 + 200 + 1000) / 1e6)
+
+
 def test_free_openrouter_variant_costs_nothing(table: PriceTable) -> None:
     assert table.cost("openrouter", "deepseek/deepseek-chat:free", 5_000, 5_000) == 0.0
     assert table.context_window("openrouter", "deepseek/deepseek-chat:free") == 128_000
@@ -144,6 +224,9 @@ def test_missing_override_file_means_the_shipped_table(tmp_path: Path) -> None:
     ('{"models": {"gpt-5": {"date": "last week"}}}', "YYYY-MM-DD"),
     ('{"models": {"gpt-5": "cheap"}}', "must be an object"),
     ('{"models": {"m": {"input": 1, "output": 2, "tiers": [{"input": 1}]}}}', "tier 0"),
+    ('{"models": {"m": {"input": 1, "output": 2, "cached_input": "low"}}}', "'cached_input'"),
+    ('{"models": {"m": {"input": 1, "output": 2, "tiers": [{"above_input_tokens": 5, '
+     '"input": 1, "output": 2, "cache_write": -1}]}}}', "tier 0: 'cache_write'"),
 ])
 def test_broken_override_names_the_file(tmp_path: Path, content: str, message: str) -> None:
     override = tmp_path / "prices.json"

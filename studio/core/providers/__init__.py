@@ -20,6 +20,10 @@ def make_provider(config: ProviderConfig, api_key: str | None) -> Provider:
         from studio.core.providers.gemini import GeminiProvider
 
         return GeminiProvider(config, api_key)
+    if kind == "azure":
+        from studio.core.providers.azure import AzureOpenAIProvider
+
+        return AzureOpenAIProvider(config, api_key)
     if kind == "ollama":
         from studio.core.providers.ollama import OllamaProvider
 
@@ -37,6 +41,7 @@ HTTP_PROVIDER_MODULES = (
     "studio.core.providers.anthropic",
     "studio.core.providers.gemini",
     "studio.core.providers.ollama",
+    "studio.core.providers.azure",
 )
 
 __all__ = ["HTTP_PROVIDER_MODULES", "Provider", "make_provider"]

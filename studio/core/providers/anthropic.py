@@ -64,6 +64,8 @@ class MessagesDecoder:
         self.stop_reason: str | None = None
         self._input: int | None = None
         self._output: int | None = None
+        self._cache_read: int | None = None
+        self._cache_write: int | None = None
 
     def feed(self, event: str, data: str, out: list[Event]) -> None:
         if not data.strip():
@@ -106,17 +108,26 @@ class MessagesDecoder:
                 out.append(ReasoningDelta(thinking))
 
     def _usage(self, usage: Any, out: list[Event]) -> None:
+        # message_start carries the prompt's counts; message_delta the output so far (and,
+        # from newer servers, the prompt's counts again). Each field keeps its last value.
         if not isinstance(usage, dict):
             return
-        before = (self._input, self._output)
+        before = (self._input, self._output, self._cache_read, self._cache_write)
         tokens_in = _input_tokens(usage)
         if tokens_in is not None:
             self._input = tokens_in
         tokens_out = int_or_none(usage.get("output_tokens"))
         if tokens_out is not None:
             self._output = tokens_out
-        if (self._input, self._output) != before:
-            out.append(Usage(self._input, self._output))
+        read = int_or_none(usage.get("cache_read_input_tokens"))
+        if read is not None:
+            self._cache_read = read
+        written = int_or_none(usage.get("cache_creation_input_tokens"))
+        if written is not None:
+            self._cache_write = written
+        if (self._input, self._output, self._cache_read, self._cache_write) != before:
+            out.append(Usage(self._input, self._output, cached_input_tokens=self._cache_read,
+                             cache_write_tokens=self._cache_write))
 
     def finish(self) -> Finished:
         if not self.done:

@@ -90,6 +90,7 @@ class GenerateContentDecoder:
             content = candidate.get("content")
             parts = content.get("parts") if isinstance(content, dict) else None
             for part in parts if isinstance(parts, list) else []:
+                # a part may carry only a thoughtSignature (opaque, for the next request)
                 text = part.get("text") if isinstance(part, dict) else None
                 if isinstance(text, str) and text:
                     yield ReasoningDelta(text) if part.get("thought") is True else TextDelta(text)
@@ -108,7 +109,9 @@ class GenerateContentDecoder:
         answer = int_or_none(meta.get("candidatesTokenCount"))
         thoughts = int_or_none(meta.get("thoughtsTokenCount"))
         output = None if answer is None and thoughts is None else (answer or 0) + (thoughts or 0)
-        usage = UsageEvent(int_or_none(meta.get("promptTokenCount")), output)
+        # promptTokenCount includes the cached part; thoughts are billed as output
+        usage = UsageEvent(int_or_none(meta.get("promptTokenCount")), output,
+                           cached_input_tokens=int_or_none(meta.get("cachedContentTokenCount")))
         if usage != self._usage and usage != UsageEvent():
             self._usage = usage
             yield usage

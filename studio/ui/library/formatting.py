@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from studio.core.metrics import cache_note
 from studio.store import Response
 
 STAR = "★"
@@ -60,7 +61,8 @@ def metrics(response: Response) -> str:
     if response.input_tokens is not None or response.output_tokens is not None:
         tokens_in = "?" if response.input_tokens is None else f"{response.input_tokens:,}"
         tokens_out = "?" if response.output_tokens is None else f"{response.output_tokens:,}"
-        parts.append(f"{tokens_in} in / {tokens_out} out tokens")
+        cached = cache_note(response.cached_input_tokens, response.cache_write_tokens)
+        parts.append(f"{tokens_in} in{cached} / {tokens_out} out tokens")
     if response.total_s is not None:
         parts.append(f"{response.total_s:.1f} s")
     if response.ttft_s is not None:

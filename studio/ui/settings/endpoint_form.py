@@ -18,9 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.catalog import (
+    AZURE_DEFAULT_API_VERSION,
+    AZURE_KEY_ENV,
     CatalogError,
     ProviderConfig,
     ProviderRegistry,
+    validate_api_version,
     validate_base_url,
     validate_name,
 )
@@ -34,6 +37,7 @@ ENDPOINT_KINDS: tuple[tuple[str, str, str, bool], ...] = (
     ("anthropic", "Anthropic Messages", "https://api.anthropic.com/v1", True),
     ("gemini", "Google Gemini", "https://generativelanguage.googleapis.com/v1beta", True),
     ("ollama", "Ollama (native /api/chat)", "http://127.0.0.1:11434", False),
+    ("azure", "Azure OpenAI", "https://YOUR-RESOURCE.openai.azure.com", True),
 )
 
 
@@ -65,15 +69,20 @@ class EndpointForm(QWidget):
         self.key_env_edit.setAccessibleName("Key environment variable")
         self.needs_key_check = QCheckBox("This endpoint needs an API key")
         self.models_edit = QLineEdit()
-        self.models_edit.setPlaceholderText("optional, comma-separated model ids to offer")
         self.models_edit.setAccessibleName("Preset models")
+        # Azure only: the api-version query, or v1 for the /openai/v1 path
+        self.api_version_edit = QLineEdit()
+        self.api_version_edit.setPlaceholderText(
+            f"{AZURE_DEFAULT_API_VERSION} (default), a newer dated version, or v1")
+        self.api_version_edit.setAccessibleName("API version")
         self.error_label = StatusLabel("Endpoint error")
 
-        form = QFormLayout()
+        self._form = form = QFormLayout()
         form.addRow("Name", self.name_edit)
         form.addRow("Display name", self.label_edit)
         form.addRow("Protocol", self.kind_combo)
         form.addRow("Base URL", self.url_edit)
+        form.addRow("API version", self.api_version_edit)
         form.addRow("Key variable", self.key_env_edit)
         form.addRow("", self.needs_key_check)
         form.addRow("Models", self.models_edit)
@@ -95,14 +104,14 @@ class EndpointForm(QWidget):
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.add_button.clicked.connect(self.submit)
         for edit in (self.name_edit, self.label_edit, self.url_edit, self.key_env_edit,
-                     self.models_edit):
+                     self.models_edit, self.api_version_edit):
             edit.returnPressed.connect(self.submit)
         self.cancel_button.clicked.connect(self.cancelled)
         self._kind_changed()
 
     def reset(self, kind: str = "openai") -> None:
         for edit in (self.name_edit, self.label_edit, self.url_edit, self.key_env_edit,
-                     self.models_edit):
+                     self.models_edit, self.api_version_edit):
             edit.clear()
         self.error_label.clear_message()
         index = self.kind_combo.findData(kind)
@@ -116,6 +125,19 @@ class EndpointForm(QWidget):
             if k == kind:
                 self.url_edit.setPlaceholderText(example)
                 self.needs_key_check.setChecked(needs_key)
+        azure = kind == "azure"
+        # Azure's models are the resource's deployments, named by whoever deployed them
+        self._form.setRowVisible(self.api_version_edit, azure)
+        models_label = self._form.labelForField(self.models_edit)
+        if isinstance(models_label, QLabel):
+            models_label.setText("Deployments" if azure else "Models")
+        self.models_edit.setAccessibleName("Deployments" if azure else "Preset models")
+        self.models_edit.setPlaceholderText(
+            "comma-separated deployment names (required)" if azure
+            else "optional, comma-separated model ids to offer")
+        self.key_env_edit.setPlaceholderText(
+            f"optional, default {AZURE_KEY_ENV}" if azure
+            else "optional, e.g. MY_SERVER_API_KEY")
 
     def show_error(self, message: str) -> None:
         self.error_label.show_message(message, "error")
@@ -134,12 +156,22 @@ class EndpointForm(QWidget):
             if key_env and not _ENV_NAME.fullmatch(key_env):
                 raise CatalogError(f"invalid environment variable name {key_env!r}")
             models = [m.strip() for m in self.models_edit.text().split(",") if m.strip()]
+            api_version = None
+            if kind == "azure":
+                api_version = self.api_version_edit.text().strip() or None
+                if api_version:
+                    validate_api_version(api_version)
+                if not models:
+                    raise CatalogError("name at least one deployment: an Azure endpoint "
+                                       "serves the models deployed on it, under their "
+                                       "deployment names")
             config = self._registry.add(
                 name, kind, base_url,
                 label=self.label_edit.text().strip(),
                 key_env=key_env or None,
                 needs_key=self.needs_key_check.isChecked(),
                 models=models or None,
+                api_version=api_version,
             )
         except (CatalogError, OSError) as exc:
             self.show_error(str(exc))

@@ -23,7 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.catalog import CatalogError, ProviderConfig, ProviderRegistry
+from studio.core.catalog import (
+    AZURE_DEFAULT_API_VERSION,
+    CatalogError,
+    ProviderConfig,
+    ProviderRegistry,
+)
 from studio.core.redact import redact, register_secret
 from studio.core.secrets import KeyringUnavailable, KeyStore
 from studio.ui.settings.endpoint_form import EndpointForm
@@ -79,7 +84,7 @@ class ProvidersDialog(QDialog):
         self.provider_list.setUniformRowHeights(True)
         self.add_endpoint_button = QPushButton("Add endpoint…")
         self.add_endpoint_button.setToolTip(
-            "Add an OpenAI-compatible, Anthropic, Gemini or Ollama endpoint")
+            "Add an OpenAI-compatible, Anthropic, Gemini, Ollama or Azure OpenAI endpoint")
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -137,6 +142,9 @@ class ProvidersDialog(QDialog):
         self.url_label.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label = QLabel()
         self.status_label.setAccessibleName("Key status")
+        self.api_version_label = QLabel()
+        self.api_version_label.setAccessibleName("API version")
+        self.api_version_label.setTextFormat(Qt.TextFormat.PlainText)
 
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -166,8 +174,9 @@ class ProvidersDialog(QDialog):
         self.models_list.setAccessibleName("Fetched models")
         self.models_list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
 
-        form = QFormLayout()
+        self._details_form = form = QFormLayout()
         form.addRow("Base URL", self.url_label)
+        form.addRow("API version", self.api_version_label)
         form.addRow("API key", self.status_label)
 
         layout = QVBoxLayout(page)
@@ -254,6 +263,8 @@ class ProvidersDialog(QDialog):
         self.pages.setCurrentWidget(self.details)
         self.title_label.setText(f"{config.display_name}  ({config.name})")
         self.url_label.setText(config.base_url or "runs in-process")
+        self._details_form.setRowVisible(self.api_version_label, config.kind == "azure")
+        self.api_version_label.setText(config.api_version or AZURE_DEFAULT_API_VERSION)
         self.status_label.setText(key_status(config, self._keys))
         has_keyring_key = self._keys.source(config) == "keyring"
         self.delete_key_button.setEnabled(has_keyring_key)

@@ -15,7 +15,7 @@ from enum import StrEnum
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
-from studio.core.metrics import Metrics
+from studio.core.metrics import Metrics, cache_note
 from studio.ui.style import colors, css
 
 
@@ -112,7 +112,8 @@ def metric_texts(m: Metrics) -> MetricTexts:
     return MetricTexts(
         ttft=f"TTFT {fmt_seconds(m.ttft_s)}",
         rate=f"{fmt_rate(m.tokens_per_s)} tok/s",
-        tokens=f"in {fmt_tokens(m.input_tokens)} · out "
+        tokens=f"in {fmt_tokens(m.input_tokens)}"
+               f"{cache_note(m.cached_input_tokens, m.cache_write_tokens)} · out "
                f"{fmt_tokens(m.output_tokens, m.output_estimated)}",
         cost=fmt_cost(m.cost_usd),
         total=f"total {fmt_seconds(m.total_s)}",
@@ -133,7 +134,9 @@ class MetricsStrip(QWidget):
         self.ttft = self._field("Time to first token")
         self.rate = self._field("Output tokens per second")
         self.total = self._field("Total time")
-        self.tokens = self._field("Input and output tokens")
+        self.tokens = self._field("Input and output tokens; \"cached\": prompt tokens the "
+                                  "provider read from its prompt cache, billed at its cached "
+                                  "rate")
         self.cost = self._field("Cost in US dollars")
         self.badges = QLabel()
         self.badges.setAccessibleName("Badges")

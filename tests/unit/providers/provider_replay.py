@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 from collections.abc import AsyncIterator, Sequence
@@ -13,8 +14,17 @@ from typing import Any
 import httpx
 
 from studio.core.catalog import ProviderConfig
-from studio.core.events import Event, Finished, ProviderError, ReasoningDelta, TextDelta, Usage
+from studio.core.events import (
+    ErrorKind,
+    Event,
+    Finished,
+    ProviderError,
+    ReasoningDelta,
+    TextDelta,
+    Usage,
+)
 from studio.core.providers.anthropic import AnthropicProvider
+from studio.core.providers.azure import AzureOpenAIProvider
 from studio.core.providers.base import Provider
 from studio.core.providers.gemini import GeminiProvider
 from studio.core.providers.ollama import OllamaProvider
@@ -22,6 +32,32 @@ from studio.core.providers.openai_compat import OpenAICompatProvider
 from studio.core.request import ChatRequest, single_turn
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "fixtures" / "provider-recordings"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """For answers too long to write out: length, both ends and a hash."""
+
+    length: int
+    start: str
+    end: str
+    sha256: str
+
+    def matches(self, text: str) -> bool:
+        return (len(text) == self.length and text.startswith(self.start)
+                and text.endswith(self.end)
+                and hashlib.sha256(text.encode()).hexdigest() == self.sha256)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a user must see of a recorded stream."""
+
+    text: str | Digest
+    reasoning: str | Digest
+    usage: Usage | None
+    stop: str | None = None
+    error: tuple[ErrorKind, str] | None = None
 
 BASE_URLS = {
     "openai": "https://api.openai.com/v1",
@@ -31,6 +67,12 @@ BASE_URLS = {
     "anthropic": "https://api.anthropic.com/v1",
     "gemini": "https://generativelanguage.googleapis.com/v1beta",
     "ollama-native": "http://127.0.0.1:11434",
+    "mistral": "https://api.mistral.ai/v1",
+    "groq": "https://api.groq.com/openai/v1",
+    "xai": "https://api.x.ai/v1",
+    "zai": "https://api.z.ai/api/paas/v4",
+    "cerebras": "https://api.cerebras.ai/v1",
+    "azure": "https://contoso-eastus2.openai.azure.com",
 }
 
 
@@ -45,6 +87,8 @@ def make_provider(name: str, api_key: str | None = "test-key", base_url: str | N
     if name == "ollama-native":
         config = ProviderConfig("ollama", "ollama", base, needs_key=False, headers=extra)
         return OllamaProvider(config, api_key)
+    if name == "azure":
+        return AzureOpenAIProvider(ProviderConfig(name, "azure", base, headers=extra), api_key)
     return OpenAICompatProvider(ProviderConfig(name, "openai", base, headers=extra), api_key)
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import json
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
 from typing import cast
 
 import httpx
@@ -21,38 +19,16 @@ from studio.core.request import single_turn
 from tests.unit.providers.provider_replay import (
     RECORDINGS,
     ChunkedBody,
+    Digest,
     Exchange,
+    Expected,
     load_response,
     make_provider,
     replay,
     replay_recording,
     transport,
 )
-
-
-@dataclass(frozen=True)
-class Digest:
-    """For answers too long to write out: length, both ends and a hash."""
-
-    length: int
-    start: str
-    end: str
-    sha256: str
-
-    def matches(self, text: str) -> bool:
-        return (len(text) == self.length and text.startswith(self.start)
-                and text.endswith(self.end)
-                and hashlib.sha256(text.encode()).hexdigest() == self.sha256)
-
-
-@dataclass(frozen=True)
-class Expected:
-    text: str | Digest
-    reasoning: str | Digest
-    usage: Usage | None
-    stop: str | None = None
-    error: tuple[ErrorKind, str] | None = None
-
+from tests.unit.providers.test_vendor_streams import VENDOR_ERRORS, VENDOR_STREAMS
 
 ANTHROPIC_THINKING_TEXT = Digest(
     1021, "Here are the basic steps for safely cros", "safety over speed when crossing streets.",
@@ -64,9 +40,9 @@ DEEPSEEK_REASONING = Digest(
 # (file, interaction, provider) → what a user must see
 STREAMS: dict[tuple[str, int, str], Expected] = {
     ("openai_chat_stream_tools.json", 0, "openai"): Expected(
-        "", "", Usage(53, 15), "tool_calls"),
+        "", "", Usage(53, 15, cached_input_tokens=0), "tool_calls"),
     ("openai_chat_stream_tools.json", 1, "openai"): Expected(
-        "The capital of the UK is London.", "", Usage(78, 9), "stop"),
+        "The capital of the UK is London.", "", Usage(78, 9, cached_input_tokens=0), "stop"),
     ("openai_responses_stream.json", 0, "openai"): Expected(
         "", "", None, error=(ErrorKind.PROTOCOL,
                              "the server answered in the Responses API format, not Chat "
@@ -76,7 +52,8 @@ STREAMS: dict[tuple[str, int, str], Expected] = {
                              "the server answered in the Responses API format, not Chat "
                              "Completions; check the base URL")),
     ("deepseek_reasoner_stream.json", 0, "deepseek"): Expected(
-        "Hello there! 😊 How can I help you today?", DEEPSEEK_REASONING, Usage(6, 212), "stop"),
+        "Hello there! 😊 How can I help you today?", DEEPSEEK_REASONING,
+        Usage(6, 212, cached_input_tokens=0), "stop"),
     ("openrouter_stream_reasoning.json", 0, "openrouter"): Expected(
         "I’m ChatGPT, a large-language-model assistant created by OpenAI. I generate text "
         "responses and can help answer questions, explain concepts, brainstorm ideas, draft or "
@@ -84,18 +61,19 @@ STREAMS: dict[tuple[str, int, str], Expected] = {
         "personal feelings or consciousness, and my knowledge is limited to the information I "
         "was trained on (most of it up to late 2023). If there’s something specific you’d like "
         "help with, just let me know!",
-        "", Usage(9, 104, 0.00085), "stop"),
+        "", Usage(9, 104, 0.00085, cached_input_tokens=0), "stop"),
     ("openrouter_stream_error.json", 0, "openrouter"): Expected(
-        "", "We need to respond to a greeting. The user", Usage(43, 10, 0.0),
+        "", "We need to respond to a greeting. The user",
+        Usage(43, 10, 0.0, cached_input_tokens=0),
         error=(ErrorKind.SERVER, "error in the stream (code 400): Token limit reached")),
     ("anthropic_text_stream.json", 0, "anthropic"): Expected(
-        "Hello", "", Usage(10, 4), "end_turn"),
+        "Hello", "", Usage(10, 4, cached_input_tokens=0, cache_write_tokens=0), "end_turn"),
     ("anthropic_thinking_stream.json", 0, "anthropic"): Expected(
         ANTHROPIC_THINKING_TEXT,
         "This is a straightforward question about pedestrian safety. I should provide clear, "
         "helpful advice about how to safely cross a street. This is basic safety information "
         "that could help prevent accidents.",
-        Usage(43, 282), "end_turn"),
+        Usage(43, 282, cached_input_tokens=0, cache_write_tokens=0), "end_turn"),
     ("anthropic_thinking_stream_2.json", 0, "anthropic"): Expected(
         '1. **Pouch** - references their iconic bill pouch\n2. **Pelé** - playful take on '
         '"pelican"',
@@ -103,12 +81,15 @@ STREAMS: dict[tuple[str, int, str], Expected] = {
         "two names that would suit a pelican well.\n\nSome good options:\n- Pelé (play on "
         "pelican)\n- Pouch (referencing their bill pouch)\n- Captain Beak\n- Squirt\n- Scoop\n"
         "- Wing\n\nLet me give two brief, catchy names:",
-        Usage(46, 133), "end_turn"),
+        Usage(46, 133, cached_input_tokens=0, cache_write_tokens=0), "end_turn"),
     ("gemini_stream.json", 0, "gemini"): Expected(
         "The capital of France is Paris.\n", "", Usage(13, 8), "STOP"),
     ("gemini_stream_usage.json", 0, "gemini"): Expected(
         "\n".join(str(n) for n in range(1, 31)), "", Usage(18, 80 + 35), "STOP"),
 }
+
+# The captured streams and those written in vendors' formats (test_vendor_streams.py)
+ALL_STREAMS: dict[tuple[str, int, str], Expected] = {**STREAMS, **VENDOR_STREAMS}
 
 ERROR_BODIES: dict[tuple[str, str], tuple[ErrorKind, int, str]] = {
     ("openai_error_400.json", "openai"): (
@@ -138,21 +119,23 @@ def _check(outcome_text: str, expected: str | Digest) -> None:
 
 def test_every_recording_is_covered() -> None:
     files = {p.name for p in RECORDINGS.glob("*.json")}
-    covered = {key[0] for key in STREAMS} | {key[0] for key in ERROR_BODIES}
+    streams = ALL_STREAMS
+    covered = {key[0] for key in streams} | {key[0] for key in ERROR_BODIES} | {
+        key[0] for key in VENDOR_ERRORS}
     assert files == covered
     for path in RECORDINGS.glob("*.json"):
         interactions = json.loads(path.read_text(encoding="utf-8"))["interactions"]
         for index, interaction in enumerate(interactions):
             ctype = {k.lower(): v for k, v in interaction["response"]["headers"].items()}
             if "event-stream" in ctype.get("content-type", ""):
-                assert any(k[0] == path.name and k[1] == index for k in STREAMS), (path, index)
+                assert any(k[0] == path.name and k[1] == index for k in streams), (path, index)
 
 
 @pytest.mark.parametrize("how", SPLITS)
-@pytest.mark.parametrize("key", list(STREAMS), ids=lambda k: f"{k[0]}#{k[1]}")
+@pytest.mark.parametrize("key", list(ALL_STREAMS), ids=lambda k: f"{k[0]}#{k[1]}")
 def test_recorded_stream(key: tuple[str, int, str], how: str) -> None:
     file, index, provider = key
-    expected = STREAMS[key]
+    expected = ALL_STREAMS[key]
     outcome = replay_recording(file, provider, how, index)
     _check(outcome.text, expected.text)
     _check(outcome.reasoning, expected.reasoning)
@@ -196,11 +179,11 @@ def _baseline(key: tuple[str, int, str]) -> tuple[list[Event], str | None]:
     return _events_of(key, [])
 
 
-@settings(max_examples=60, deadline=None, database=None,
+@settings(max_examples=100, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_chunking_gives_the_same_events(data: st.DataObject) -> None:
-    key = data.draw(st.sampled_from(sorted(STREAMS)))
+    key = data.draw(st.sampled_from(sorted(ALL_STREAMS)))
     size = len(load_response(key[0], key[1])["body"].encode())
     offsets = data.draw(st.lists(st.integers(min_value=1, max_value=size), max_size=40))
     assert _events_of(key, offsets) == _baseline(key)

@@ -52,12 +52,13 @@ def test_deepseek_keep_alive_comments(how: str) -> None:
 
 
 def test_reasoning_sent_twice_in_one_delta_is_counted_once() -> None:
+    # reasoning_details repeat `reasoning` when both come; alone, they are the reasoning
     body = sse(chunk({"reasoning": "a", "reasoning_content": "a",
                       "reasoning_details": [{"type": "reasoning.text", "text": "a"}]}),
                chunk({"reasoning_details": [{"type": "reasoning.text", "text": "b"}]}),
                chunk({"content": "x"}, "stop"), "[DONE]")
     outcome = replay("openrouter", 200, SSE_HEADERS, body)
-    assert (outcome.reasoning, outcome.text) == ("a", "x")
+    assert (outcome.reasoning, outcome.text) == ("ab", "x")
 
 
 def test_ollama_v1_reasoning_field() -> None:
@@ -139,7 +140,8 @@ def test_anthropic_overloaded_error_mid_stream(how: str) -> None:
     )
     outcome = replay("anthropic", 200, SSE_HEADERS, body, how)
     assert outcome.text == "Half an answer"
-    assert outcome.usage == Usage(1112, 1)  # cache reads and writes are input too
+    # cache reads and writes are parts of the input
+    assert outcome.usage == Usage(1112, 1, cached_input_tokens=1000, cache_write_tokens=100)
     assert outcome.error is not None
     assert outcome.error.kind is ErrorKind.OVERLOADED
     assert outcome.error.message == "error in the stream (overloaded_error): Overloaded"
@@ -173,7 +175,7 @@ def test_anthropic_unknown_events_and_signatures_are_ignored() -> None:
     )
     outcome = replay("anthropic", 200, SSE_HEADERS, body)
     assert (outcome.text, outcome.reasoning) == ("ok", "")
-    assert outcome.usage == Usage(1112, 10)
+    assert outcome.usage == Usage(1112, 10, cached_input_tokens=1000, cache_write_tokens=100)
     assert outcome.finished == Finished("end_turn")
 
 
