@@ -88,7 +88,9 @@ class Answer:
     def html(self) -> str | None:
         from studio.core.extract import extract_html
 
-        return extract_html(self.text)
+        if self.run is not None:
+            return self.run.html()  # cached there while the text does not change
+        return extract_html(self.text, finished=self.finished)
 
 
 def estimated_metrics(metrics: Metrics, text: str, reasoning: str) -> Metrics:
