@@ -101,3 +101,4 @@ class Document:
     model_sets: tuple[DocModelSet, ...] = ()
     runs: tuple[DocRun, ...] = ()
     prompt_count: int = field(default=0)
+    notes: tuple[str, ...] = ()  # what was read but not imported, to tell the user

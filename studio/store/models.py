@@ -308,6 +308,7 @@ class ImportReport:
     runs_added: int = 0
     runs_skipped: int = 0
     collection_ids: list[CollectionId] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # parts of the file that were skipped
 
     def summary(self) -> str:
         def n(count: int, word: str) -> str:
