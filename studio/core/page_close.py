@@ -32,8 +32,12 @@ _OPTIONAL_END = frozenset({"p", "li", "dt", "dd", "option", "optgroup", "tr", "t
 _DOCUMENT = frozenset({"html", "head", "body"})
 _MAX_OPEN = 512  # nesting beyond this is not a page anybody wrote by hand
 
-_START_TAG_RE = re.compile(r"""<([A-Za-z][^\s/>]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
-_END_TAG_RE = re.compile(r"</([A-Za-z][^\s/>]*)[^>]*>")
+# Where a tag may start ("<" before anything else is text), and the token there: a comment's
+# start, an end tag, a start tag (its attributes may quote a ">"), a doctype or processing
+# instruction. Matched only where a tag starts, so a cut tag fails once, not at every "<".
+_TOKEN_RE = re.compile(r"""<(?:(!--)|/([A-Za-z][^\s/>]*)[^>]*>"""
+                       r"""|([A-Za-z][^\s/>]*)((?:[^>"']|"[^"]*"|'[^']*')*?)\s*>|[!?][^>]*>)""")
+_TAG_START_RE = re.compile(r"<(?:/?[A-Za-z]|[!?])")
 _RAW_END_RE = {name: re.compile(rf"</{name}[\s/>]", re.IGNORECASE) for name in _RAW_TEXT}
 
 
@@ -61,53 +65,44 @@ def close_open_markup(html: str) -> tuple[str, bool]:
     end = len(html)
     suffix = ""
     while True:
-        lt = html.find("<", pos)
-        if lt < 0:
+        start = _TAG_START_RE.search(html, pos)
+        if start is None:
             break
-        if html.startswith("<!--", lt):
-            close = html.find("-->", lt + 4)
+        m = _TOKEN_RE.match(html, start.start())
+        if m is None:  # a tag the answer stopped in the middle of: it never finished
+            end, cut = start.start(), True
+            break
+        pos = m.end()
+        if m.group(1) is not None:  # a comment
+            close = html.find("-->", pos)
             if close < 0:
                 suffix, cut = " -->", True
                 break
             pos = close + 3
             continue
-        nxt = html[lt + 1:lt + 2]
-        if nxt in ("!", "?", "/") or nxt.isalpha():
-            if nxt == "/":
-                m = _END_TAG_RE.match(html, lt)
-            elif nxt.isalpha():
-                m = _START_TAG_RE.match(html, lt)
-            else:
-                gt = html.find(">", lt)
-                m = None
-                if gt >= 0:
-                    pos = gt + 1
-                    continue
-            if m is None:  # a tag the answer stopped in the middle of
-                end, cut = lt, True
-                break
-            pos = m.end()
-            name = m.group(1).lower()
-            if nxt == "/":
-                if name in stack:
-                    del stack[len(stack) - 1 - stack[::-1].index(name):]
-                continue
-            if name in _RAW_TEXT:
-                raw_end = _RAW_END_RE[name].search(html, pos)
-                if raw_end is None:
-                    end = len(html) - _partial_end_tag(html, name)
-                    suffix, cut = f"\n</{name}>", True
-                    break
-                gt = html.find(">", raw_end.end() - 1)
-                pos = end if gt < 0 else gt + 1
-                continue
-            if name == "body" and "head" in stack:
-                stack.remove("head")
-            if (name not in _VOID and name not in _OPTIONAL_END
-                    and not m.group(2).rstrip().endswith("/") and len(stack) < _MAX_OPEN):
-                stack.append(name)
+        if m.group(2) is not None:  # an end tag
+            name = m.group(2).lower()
+            if name in stack:
+                while stack.pop() != name:
+                    pass
             continue
-        pos = lt + 1
+        if m.group(3) is None:
+            continue  # a doctype or a processing instruction
+        name = m.group(3).lower()
+        if name in _RAW_TEXT:
+            raw_end = _RAW_END_RE[name].search(html, pos)
+            if raw_end is None:
+                end = len(html) - _partial_end_tag(html, name)
+                suffix, cut = f"\n</{name}>", True
+                break
+            gt = html.find(">", raw_end.end() - 1)
+            pos = len(html) if gt < 0 else gt + 1
+        elif name == "body" and "head" in stack:
+            stack.remove("head")
+            stack.append(name)
+        elif (name not in _VOID and name not in _OPTIONAL_END and len(stack) < _MAX_OPEN
+              and not m.group(4).endswith("/")):
+            stack.append(name)
     if any(name not in _DOCUMENT for name in stack):
         cut = True
     closers = "".join(f"</{name}>" for name in reversed(stack))

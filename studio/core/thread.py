@@ -43,6 +43,7 @@ class Answer:
         self._metrics = metrics or Metrics()
         self._error = error
         self._stop_reason = stop_reason
+        self._page: tuple[bool, str | None] | None = None  # (finished, page) of a saved text
 
     def bind(self, run: ModelRun) -> None:
         self.run = run
@@ -90,7 +91,11 @@ class Answer:
 
         if self.run is not None:
             return self.run.html()  # cached there while the text does not change
-        return extract_html(self.text, finished=self.finished)
+        # A saved answer's text never changes; closing a cut-off page scans all of it.
+        finished = self.finished
+        if self._page is None or self._page[0] != finished:
+            self._page = (finished, extract_html(self._text, finished=finished))
+        return self._page[1]
 
 
 def estimated_metrics(metrics: Metrics, text: str, reasoning: str) -> Metrics:
