@@ -159,4 +159,6 @@ def _import(store: Store, args: argparse.Namespace) -> int:
     except StoreError as exc:
         return error(f"nothing was imported from {path}: {exc}", REFUSED)
     print(f"imported {path.name}: {report.summary()}")
+    for note in report.notes:
+        print(f"prompt-studio: note: {note}", file=sys.stderr)
     return 0

@@ -101,7 +101,7 @@ def load_page(path: Path) -> str | None:
         return text if text.strip() else None
     from studio.core.extract import extract_html
 
-    return extract_html(text)
+    return extract_html(text, finished=True)
 
 
 def handle(args: argparse.Namespace) -> int:

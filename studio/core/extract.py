@@ -1,5 +1,9 @@
 """The one HTML document the preview should load for an answer, finished or still streaming.
 
+Reasoning the model wrote into its text (think blocks, harmony channels) is never part of the
+page. Once the answer has finished, a page still open at its end is closed (see page_close)
+and marked as cut off; while it streams, a half-written page is shown as far as it goes.
+
 Called every few hundred milliseconds on answers that may reach megabytes, so every search
 is a forward pass (str.find or a regex that starts with a literal and nests no quantifiers, so
 nothing backtracks catastrophically) and the Python-level work grows with the number of
@@ -14,6 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from studio.core.inline_reasoning import TAG_RE, split_text
+from studio.core.page_close import CUT_OFF_NOTE, close_open_markup
+
 PageSource = Literal["fenced", "document", "assembled", "fragment"]
 
 
@@ -22,16 +29,17 @@ class ExtractedPage:
     html: str
     complete: bool  # False while a part it was built from is cut off (still streaming)
     source: PageSource
+    # The answer finished in the middle of the page: what was open was closed, and `html`
+    # starts with CUT_OFF_NOTE.
+    cut_off: bool = False
 
 
-def extract_html(answer: str) -> str | None:
-    page = extract_page(answer)
+def extract_html(answer: str, *, finished: bool = False) -> str | None:
+    page = extract_page(answer, finished=finished)
     return None if page is None else page.html
 
 
 # --- scanning ----------------------------------------------------------------------------------
-
-_THINK_RE = re.compile(r"<(/?)think>", re.IGNORECASE)
 
 # Each kind of event is found by its own pass that starts with a literal, which the regex
 # engine scans for at C speed; an alternation anchored with ^ would be tried at every offset.
@@ -40,6 +48,7 @@ _RUN_RE = {"`": re.compile("`+"), "~": re.compile("~+")}
 _DOC_MARK_RE = re.compile(
     r"<(?:!doctype[ \t\r\n]+html|html[\s>/]|head[\s>/]|body[\s>/])", re.IGNORECASE)
 _HTML_END_RE = re.compile(r"</html[ \t\r\n]*>", re.IGNORECASE)
+_TAG_START_RE = re.compile(r"<[A-Za-z!?]")
 # An untagged fence counts as HTML when it opens with one of the elements pages are made of;
 # small models often forget the language tag.
 _FRAGMENT_START_RE = re.compile(
@@ -55,13 +64,16 @@ _EXT_LANGS = {".html": "html", ".htm": "html", ".xhtml": "html", ".svg": "svg", 
               ".js": "js", ".mjs": "js"}
 
 
-def _strip_think(text: str) -> str:
-    """Drop <think>…</think> reasoning: closed pairs anywhere, an unclosed one that opens the
-    answer (still thinking), and everything before a stray </think> that comes before any page
-    (templates that put the opening tag in the prompt)."""
+def _strip_think(text: str, finished: bool) -> str:
+    """Drop <think>…</think> reasoning (also <thinking>, <reasoning>): closed pairs anywhere,
+    an unclosed one that opens the answer while it streams (still thinking), and everything
+    before a stray closing tag that comes before any page (templates that put the opening tag
+    in the prompt). Once finished, an unclosed block that opens the answer holds the answer."""
     kept: list[str] = []
     pos = 0
     open_at: int | None = None
+    open_name = ""
+    open_end = 0
     page_seen = False  # a document marker in the text kept so far
 
     def keep(piece: str) -> None:
@@ -69,15 +81,16 @@ def _strip_think(text: str) -> str:
         kept.append(piece)
         page_seen = page_seen or _DOC_MARK_RE.search(piece) is not None
 
-    for m in _THINK_RE.finditer(text):
+    for m in TAG_RE.finditer(text):
         closing = m.group(1) == "/"
+        name = m.group(2).lower()
         if open_at is not None:
-            if closing:
+            if closing and name == open_name:
                 keep(text[pos:open_at])
                 pos = m.end()
                 open_at = None
         elif not closing:
-            open_at = m.start()
+            open_at, open_name, open_end = m.start(), name, m.end()
         elif not page_seen:
             if _DOC_MARK_RE.search(text, pos, m.start()) is None:
                 kept.clear()
@@ -85,7 +98,7 @@ def _strip_think(text: str) -> str:
             else:
                 page_seen = True
     if open_at is not None and not text[pos:open_at].strip() and not "".join(kept).strip():
-        return ""
+        return text[open_end:] if finished else ""
     kept.append(text[pos:])
     return "".join(kept)
 
@@ -153,7 +166,7 @@ def _scan(text: str) -> list[_Span]:
     fences = _fence_lines(text)
     events: list[tuple[int, str, _Fence | None, int]] = [(f.start, "fence", f, 0) for f in fences]
     first_visible = len(text) - len(text.lstrip())
-    if text.startswith("<", first_visible):
+    if _TAG_START_RE.match(text, first_visible):
         mark = _DOC_MARK_RE.search(text, first_visible,
                                    min((f.start for f in fences), default=len(text)))
         if mark is not None:  # a raw HTML answer, leading comments and all
@@ -240,7 +253,13 @@ def _candidate(text: str, span: _Span) -> _Candidate | None:
 _LINK_TAG_RE = re.compile(r"<link\b([^<>]*)>", re.IGNORECASE)
 _SCRIPT_TAG_RE = re.compile(r"<script\b([^<>]*)>", re.IGNORECASE)
 _SCRIPT_CLOSE_RE = re.compile(r"[ \t\r\n]*</script[ \t\r\n]*>", re.IGNORECASE)
-_STYLE_TAG_RE = re.compile(r"<style\b", re.IGNORECASE)
+_STYLE_OPEN_RE = re.compile(r"<style\b[^<>]*>", re.IGNORECASE)
+_STYLE_CLOSE_RE = re.compile(r"</style[ \t\r\n]*>", re.IGNORECASE)
+_SCRIPT_END_RE = re.compile(r"</script[ \t\r\n]*>", re.IGNORECASE)
+_JS_TYPES = frozenset({"", "module", "text/javascript", "application/javascript"})
+# Placeholders are a line or two; longer comment-only scripts are not worth the scan.
+_MAX_PLACEHOLDER = 2_000
+_COMMENTS_RE = re.compile(r"/\*.*?\*/|//[^\n]*|<!--|-->", re.DOTALL)
 _ATTR_RE = re.compile(
     r"""([^\s=/>"']+)(?:[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 _REMOTE_URL_RE = re.compile(r"(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
@@ -276,8 +295,27 @@ def _local_stylesheets(html: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _is_placeholder(code: str) -> bool:
+    """Code that does nothing: empty, or only comments ("// JavaScript code goes here")."""
+    return len(code) <= _MAX_PLACEHOLDER and not _COMMENTS_RE.sub("", code).strip()
+
+
+def _placeholder_styles(html: str) -> tuple[list[tuple[int, int]], bool]:
+    """`<style>` elements that hold nothing but comments, and whether the page has a real one."""
+    empty: list[tuple[int, int]] = []
+    real = False
+    for m in _STYLE_OPEN_RE.finditer(html):
+        close = _STYLE_CLOSE_RE.search(html, m.end())
+        if close is not None and _is_placeholder(html[m.end():close.start()]):
+            empty.append((m.start(), close.end()))
+        else:
+            real = True
+    return empty, real
+
+
 def _scripts(html: str) -> tuple[list[tuple[int, int]], bool, bool]:
-    """Local `<script src>` tags to replace, whether one was a module, whether the page
+    """Script elements to replace (local `<script src>` tags, and placeholders that hold only
+    a comment where the program should be), whether one was a module, and whether the page
     already carries inline script code of its own."""
     local: list[tuple[int, int]] = []
     module = inline = False
@@ -285,7 +323,14 @@ def _scripts(html: str) -> tuple[list[tuple[int, int]], bool, bool]:
         attrs = _attrs(m.group(1))
         src = attrs.get("src")
         if src is None:
-            inline = True
+            kind = attrs.get("type", "").strip().lower()
+            close = _SCRIPT_END_RE.search(html, m.end())
+            if (kind in _JS_TYPES and close is not None
+                    and _is_placeholder(html[m.end():close.start()])):
+                local.append((m.start(), close.end()))
+                module = module or kind == "module"
+            else:
+                inline = True
             continue
         if _is_local(src):
             close = _SCRIPT_CLOSE_RE.match(html, m.end())
@@ -334,9 +379,13 @@ def _script_tags(js: list[str], module: bool) -> str:
 def _add_to_document(html: str, css: list[str], js: list[str]) -> tuple[str, bool]:
     css = [c for c in css if c not in html]
     js = [c for c in js if c not in html]
-    css_links = _local_stylesheets(html) if css else []
+    css_links: list[tuple[int, int]] = []
+    has_style = False
+    if css:
+        css_links, has_style = _placeholder_styles(html)
+        css_links += _local_stylesheets(html)
     script_tags, module, has_inline_script = _scripts(html) if js else ([], False, False)
-    add_css = bool(css) and (bool(css_links) or _STYLE_TAG_RE.search(html) is None)
+    add_css = bool(css) and (bool(css_links) or not has_style)
     add_js = bool(js) and (bool(script_tags) or not has_inline_script)
     if not add_css and not add_js:
         return html, False
@@ -378,26 +427,43 @@ def _unique(parts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(p for p in parts if p))
 
 
-def extract_page(answer: str) -> ExtractedPage | None:
-    text = _strip_think(answer)
+def extract_page(answer: str, *, finished: bool = False) -> ExtractedPage | None:
+    """The page of `answer`, or None. `finished`: the answer is complete (its stream ended),
+    so reasoning it never closed is part of the answer, and a page it stopped in the middle
+    of is closed and marked as cut off."""
+    text = _strip_think(split_text(answer, finished=finished)[1], finished)
     spans = _scan(text)
     candidates = [c for c in (_candidate(text, s) for s in spans
                               if s.kind == "document" or s.lang in _HTML_LANGS | _SVG_LANGS
                               or s.lang in _NEUTRAL_LANGS) if c is not None]
-    if not candidates:
-        return None
-    best = max(candidates, key=_Candidate.rank)
+    body, cut = "", False
+    while not body.strip():
+        if not candidates:
+            return None
+        best = max(candidates, key=_Candidate.rank)
+        candidates.remove(best)
+        body, cut = best.html, False
+        if finished and not best.complete:
+            # a page cut within its first tag leaves nothing to show
+            body, cut = close_open_markup(body)
     css_spans = [s for s in spans if s.kind == "fence" and s.lang in _CSS_LANGS]
     js_spans = [s for s in spans if s.kind == "fence" and s.lang in _JS_LANGS]
     css = _unique(text[s.start:s.end].strip() for s in css_spans)
     js = _unique(text[s.start:s.end].strip() for s in js_spans)
     parts_complete = all(s.closed for s in css_spans + js_spans)
+    source: PageSource
     if best.is_document:
-        html, added = _add_to_document(best.html, css, js)
+        html, added = _add_to_document(body, css, js)
         if added:
-            return ExtractedPage(html.strip(), best.complete and parts_complete, "assembled")
-        return ExtractedPage(html, best.complete, "document" if best.raw else "fenced")
-    html = _wrap_fragment(best.html, css, js)
-    assembled = any(c not in best.html for c in css + js)
-    return ExtractedPage(html, best.complete and (parts_complete or not assembled),
-                         "assembled" if assembled else "fragment")
+            html, complete, source = html.strip(), best.complete and parts_complete, "assembled"
+        else:
+            complete, source = best.complete, "document" if best.raw else "fenced"
+        parts_cut = added and not parts_complete
+    else:
+        html = _wrap_fragment(body, css, js)
+        assembled = any(c not in body for c in css + js)
+        complete = best.complete and (parts_complete or not assembled)
+        source = "assembled" if assembled else "fragment"
+        parts_cut = assembled and not parts_complete
+    cut_off = finished and (cut or parts_cut)
+    return ExtractedPage(CUT_OFF_NOTE + html if cut_off else html, complete, source, cut_off)

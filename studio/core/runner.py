@@ -114,7 +114,8 @@ class ModelRun:
         self._reasoning_len = 0
         self._joined_text: str | None = ""
         self._joined_reasoning: str | None = ""
-        self._html: tuple[str, str | None] | None = None  # (text it was made from, page)
+        # (text it was made from, whether the answer had finished, page)
+        self._html: tuple[str, bool, str | None] | None = None
         self._clock = Stopwatch()
 
     @property
@@ -137,11 +138,12 @@ class ModelRun:
         # Panes and the Previews tab ask several times a second; the page only changes
         # when the text does, and extracting it scans the whole answer.
         text = self.text
+        finished = self.state.finished
         cached = self._html
-        if cached is not None and cached[0] is text:
-            return cached[1]
-        page = extract_html(text)
-        self._html = (text, page)
+        if cached is not None and cached[0] is text and cached[1] == finished:
+            return cached[2]
+        page = extract_html(text, finished=finished)
+        self._html = (text, finished, page)
         return page
 
     def refresh_metrics(self) -> Metrics:

@@ -43,6 +43,7 @@ class Answer:
         self._metrics = metrics or Metrics()
         self._error = error
         self._stop_reason = stop_reason
+        self._page: tuple[bool, str | None] | None = None  # (finished, page) of a saved text
 
     def bind(self, run: ModelRun) -> None:
         self.run = run
@@ -88,7 +89,13 @@ class Answer:
     def html(self) -> str | None:
         from studio.core.extract import extract_html
 
-        return extract_html(self.text)
+        if self.run is not None:
+            return self.run.html()  # cached there while the text does not change
+        # A saved answer's text never changes; closing a cut-off page scans all of it.
+        finished = self.finished
+        if self._page is None or self._page[0] != finished:
+            self._page = (finished, extract_html(self._text, finished=finished))
+        return self._page[1]
 
 
 def estimated_metrics(metrics: Metrics, text: str, reasoning: str) -> Metrics:

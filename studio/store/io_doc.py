@@ -106,3 +106,4 @@ class Document:
     runs: tuple[DocRun, ...] = ()
     prompt_count: int = field(default=0)
     votes: tuple[DocVote, ...] = ()
+    notes: tuple[str, ...] = ()  # what was read but not imported, to tell the user

@@ -197,6 +197,7 @@ def apply_document(conn: sqlite3.Connection, doc: Document,
                    into: CollectionId | None = None) -> ImportReport:
     """Write a checked document; call inside one transaction (errors leave nothing behind)."""
     importer = _Importer(conn)
+    importer.report.notes = list(doc.notes)
     for model_set in doc.model_sets:
         existed = model_sets.find(conn, model_set.name) is not None
         set_id, changed = model_sets.save(conn, model_set.name, model_set.entries,

@@ -332,6 +332,7 @@ class ImportReport:
     votes_added: int = 0
     votes_skipped: int = 0
     collection_ids: list[CollectionId] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # parts of the file that were skipped
 
     def summary(self) -> str:
         def n(count: int, word: str) -> str:

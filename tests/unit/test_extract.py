@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studio.core.extract import extract_html, extract_page
+from studio.core.inline_reasoning import TAG_RE
 
 DOC = ("<!DOCTYPE html>\n<html>\n<head><title>T</title></head>\n"
        "<body><canvas id=\"c\"></canvas></body>\n</html>")
@@ -296,9 +297,10 @@ _markup = st.text(alphabet="<>/!-=\"' \n\t`~abchtmlbodyscriptstyle{}();#.:", max
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(max_size=400), _markup))
 def test_never_fails_on_arbitrary_text(text: str) -> None:
-    page = extract_page(text)
-    assert page is None or (isinstance(page.html, str) and page.html.strip())
-    assert extract_html(text) == (None if page is None else page.html)
+    for finished in (False, True):
+        page = extract_page(text, finished=finished)
+        assert page is None or (isinstance(page.html, str) and page.html.strip())
+        assert extract_html(text, finished=finished) == (None if page is None else page.html)
 
 
 _words = st.text(alphabet="abcdefg xyz.,!?", min_size=0, max_size=40)
@@ -315,7 +317,7 @@ _js_bodies = st.sampled_from([JS, "console.log(1)", "import x from './x.js';\nx(
 def _answers(draw: st.DrawFn) -> str:
     parts = []
     for _ in range(draw(st.integers(1, 5))):
-        kind = draw(st.sampled_from(["prose", "html", "css", "js", "think", "raw"]))
+        kind = draw(st.sampled_from(["prose", "html", "css", "js", "think", "raw", "channels"]))
         fence = draw(st.sampled_from(["```", "~~~", "````"]))
         if kind == "prose":
             parts.append(draw(_words))
@@ -329,7 +331,11 @@ def _answers(draw: st.DrawFn) -> str:
         elif kind == "js":
             parts.append(fenced(draw(_js_bodies), "js", fence))
         elif kind == "think":
-            parts.append("<think>" + draw(_words) + "</think>")
+            tag = draw(st.sampled_from(["think", "thinking", "reasoning"]))
+            parts.append(f"<{tag}>" + draw(_words) + f"</{tag}>")
+        elif kind == "channels":
+            parts.append("<|channel|>analysis<|message|>" + draw(_words) + "<|end|><|start|>"
+                         "assistant<|channel|>final<|message|>")
         else:
             parts.append(DOC)
     answer = "\n\n".join(parts)
@@ -338,15 +344,16 @@ def _answers(draw: st.DrawFn) -> str:
 
 
 @settings(max_examples=300, deadline=None)
-@given(_answers())
-def test_extraction_is_idempotent_on_its_own_output(answer: str) -> None:
-    html = extract_html(answer)
+@given(_answers(), st.booleans())
+def test_extraction_is_idempotent_on_its_own_output(answer: str, finished: bool) -> None:
+    html = extract_html(answer, finished=finished)
     if html is not None:
-        assert extract_html(html) == html
+        assert extract_html(html, finished=finished) == html
 
 
 _TOKENS = ["<html>", "</html>", "<!DOCTYPE html>", "```", "```html", "~~~", "~~~html", "\n",
-           "\n", "<think>", "</think>", "<body>", "<head>", "</head>", "</body>", "x", " ",
+           "\n", "<think>", "</think>", "<thinking>", "</reasoning>", "<|channel|>final",
+           "<|message|>", "<|end|>", "<body>", "<head>", "</head>", "</body>", "x", " ",
            "```css", "```js", "<style>", "<script>", '<link rel=stylesheet href="a.css">',
            '<script src="a.js"></script>', "a{}", "f()", "<p>"]
 
@@ -358,9 +365,10 @@ def test_idempotent_on_token_soup(answer: str) -> None:
     # Pages real models write start with markup. A fenced "document" that starts with prose
     # is returned as written but is no longer recognisable as a page on its own, and a page
     # with its own fence-like lines is read as Markdown again. A page that itself holds a
-    # <think> tag is cut there when read as an answer, as reasoning in answers is.
-    if (html is not None and html.startswith("<") and "<think>" not in html
-            and not re.search(r"^\s*(```|~~~)", html, re.MULTILINE)):
+    # reasoning tag or a channel marker is cut there when read as an answer, as reasoning in
+    # answers is.
+    if (html is not None and html.startswith("<") and TAG_RE.search(html) is None
+            and "<|" not in html and not re.search(r"^\s*(```|~~~)", html, re.MULTILINE)):
         assert extract_html(html) == html
 
 

@@ -15,8 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from studio.core.catalog import builtin_providers
 from studio.core.events import ErrorKind, ProviderError
@@ -504,36 +502,3 @@ def test_cli_refuses_a_file_that_is_not_gguf(tmp_path: Path,
     assert captured.out == ""
     assert "is not a GGUF model file" in captured.err
     assert not local_models_file().exists()
-
-
-# --- inline thinking of reasoning GGUFs ---
-
-def _split_run(pieces: list[str]) -> tuple[str, str, list[str]]:
-    from studio.core.events import ReasoningDelta, TextDelta
-    from studio.core.providers.local import ThinkSplitter
-
-    splitter = ThinkSplitter()
-    events = [e for p in pieces for e in splitter.feed(p)] + splitter.flush()
-    reasoning = "".join(e.text for e in events if isinstance(e, ReasoningDelta))
-    text = "".join(e.text for e in events if isinstance(e, TextDelta))
-    return reasoning, text, [type(e).__name__ for e in events]
-
-
-@given(st.lists(st.integers(min_value=1, max_value=60), max_size=12))
-def test_a_leading_think_block_becomes_reasoning_however_it_is_split(cuts: list[int]) -> None:
-    whole = "\n<think>\nThe user wants red. </thin is not a tag.\n</think>\n\n<h1>Red</h1>"
-    positions = sorted({min(c, len(whole)) for c in cuts})
-    bounds = zip([0, *positions], [*positions, len(whole)], strict=True)
-    pieces = [whole[a:b] for a, b in bounds if b > a]
-    reasoning, text, kinds = _split_run(pieces)
-    assert reasoning == "\nThe user wants red. </thin is not a tag.\n"
-    assert text == "<h1>Red</h1>"
-    assert "TextDelta" not in kinds or kinds.index("TextDelta") > kinds.index("ReasoningDelta")
-
-
-def test_answers_without_thinking_pass_through_untouched() -> None:
-    assert _split_run(["<", "h1>Hi</h1>"]) == ("", "<h1>Hi</h1>", ["TextDelta"])
-    assert _split_run(["Hello ", "<think> later is just text"])[:2] == (
-        "", "Hello <think> later is just text")
-    assert _split_run(["<thi"]) == ("", "<thi", ["TextDelta"])  # ended before deciding
-    assert _split_run(["<think>unfinished thought"])[:2] == ("unfinished thought", "")

@@ -30,6 +30,7 @@ from studio.core.events import (
     TextDelta,
     Usage,
 )
+from studio.core.inline_reasoning import InlineReasoning
 from studio.core.local_models import (
     BUNDLED_MODEL,
     EXTRA_HINT,
@@ -213,69 +214,6 @@ def completion_kwargs(request: ChatRequest, seed: int) -> dict[str, Any]:
     return kwargs
 
 
-class ThinkSplitter:
-    """Routes a leading <think>…</think> block (Qwen3, DeepSeek-R1 and other reasoning
-    GGUFs write their thinking inline) to ReasoningDelta, the rest to TextDelta.
-
-    Tags may arrive split over several tokens, so text that could still be the start of
-    a tag is held back until the next piece decides it.
-    """
-
-    OPEN, CLOSE = "<think>", "</think>"
-
-    def __init__(self) -> None:
-        self._state = "start"  # start → thinking → after → answer
-        self._held = ""
-
-    def feed(self, text: str) -> list[TextDelta | ReasoningDelta]:
-        self._held += text
-        events: list[TextDelta | ReasoningDelta] = []
-        if self._state == "start":
-            stripped = self._held.lstrip()
-            if stripped.startswith(self.OPEN):
-                self._state = "thinking"
-                self._held = stripped[len(self.OPEN):]
-            elif self.OPEN.startswith(stripped):
-                return events  # still possibly "<thi…"
-            else:
-                self._state = "answer"
-        if self._state == "thinking":
-            end = self._held.find(self.CLOSE)
-            if end < 0:
-                cut = len(self._held) - _partial_suffix(self._held, self.CLOSE)
-                thought, self._held = self._held[:cut], self._held[cut:]
-                if thought:
-                    events.append(ReasoningDelta(thought))
-                return events
-            if end:
-                events.append(ReasoningDelta(self._held[:end]))
-            self._held = self._held[end + len(self.CLOSE):]
-            self._state = "after"
-        if self._state == "after":
-            # the blank lines between the thinking and the answer belong to neither
-            self._held = self._held.lstrip("\n")
-            if self._held:
-                self._state = "answer"
-        if self._state == "answer" and self._held:
-            events.append(TextDelta(self._held))
-            self._held = ""
-        return events
-
-    def flush(self) -> list[TextDelta | ReasoningDelta]:
-        held, self._held = self._held, ""
-        if not held or self._state == "after":
-            return []
-        return [ReasoningDelta(held) if self._state == "thinking" else TextDelta(held)]
-
-
-def _partial_suffix(text: str, tag: str) -> int:
-    """Length of the longest end of `text` that is a beginning of `tag`."""
-    for n in range(min(len(tag) - 1, len(text)), 0, -1):
-        if text.endswith(tag[:n]):
-            return n
-    return 0
-
-
 class _End:
     """Marks the end of the worker's output."""
 
@@ -340,7 +278,7 @@ class _Generation:
             seed = random.getrandbits(31)
         llm.should_stop = self.stop.is_set
         finish: str | None = None
-        splitter = ThinkSplitter()
+        splitter = InlineReasoning()
         try:
             chunks = llm.create_chat_completion(**completion_kwargs(self.request, seed))
             try:

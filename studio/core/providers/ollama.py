@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from studio.core.events import Event, Finished, ReasoningDelta, TextDelta, Usage
+from studio.core.inline_reasoning import InlineReasoning
 from studio.core.providers._wire import (
     get_json,
     int_or_none,
@@ -63,6 +64,8 @@ class ChatLinesDecoder:
     def __init__(self) -> None:
         self.done = False
         self.stop_reason: str | None = None
+        # models that think inline when the request did not switch thinking on
+        self._inline = InlineReasoning()
 
     def feed(self, line: dict[str, Any]) -> Iterator[Event]:
         if line.get("error"):
@@ -74,9 +77,13 @@ class ChatLinesDecoder:
                 yield ReasoningDelta(thinking)
             content = message.get("content")
             if isinstance(content, str) and content:
-                yield TextDelta(content)
+                if self._inline.passthrough:
+                    yield TextDelta(content)
+                else:
+                    yield from self._inline.feed(content)
         if line.get("done") is True:
             self.done = True
+            yield from self._inline.flush()
             reason = line.get("done_reason")
             self.stop_reason = reason if isinstance(reason, str) and reason else None
             usage = Usage(int_or_none(line.get("prompt_eval_count")),

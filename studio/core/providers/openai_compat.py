@@ -20,6 +20,7 @@ from studio.core.events import (
     TextDelta,
     Usage,
 )
+from studio.core.inline_reasoning import InlineReasoning
 from studio.core.providers._wire import (
     THINKING_BUDGETS,
     float_or_none,
@@ -258,6 +259,8 @@ class ChatCompletionsDecoder:
         self.stop_reason: str | None = None
         self._usage: Usage | None = None
         self._standard_usage = False  # a `usage` object has arrived: vendor fields are moot
+        # <think> blocks and harmony channels that servers pass through in `content`
+        self._inline = InlineReasoning()
 
     def feed(self, event: str, data: str, out: list[Event]) -> None:
         stripped = data.strip()
@@ -265,6 +268,7 @@ class ChatCompletionsDecoder:
             return
         if stripped == "[DONE]":
             self.done = True
+            out.extend(self._inline.flush())
             return
         if event == "error" and not stripped.startswith("{"):
             raise stream_error({"message": data})
@@ -323,12 +327,16 @@ class ChatCompletionsDecoder:
             content = delta.get("content")
             if isinstance(content, str):
                 if content:
-                    out.append(TextDelta(content))
+                    if self._inline.passthrough:
+                        out.append(TextDelta(content))
+                    else:
+                        out.extend(self._inline.feed(content))
             elif isinstance(content, list):
                 _typed_texts(content, _CONTENT_CHUNKS, out)
         reason = choice.get("finish_reason")
         if isinstance(reason, str) and reason:
             self.stop_reason = reason
+            out.extend(self._inline.flush())
 
     def finish(self) -> Finished:
         if not self.done and self.stop_reason is None:

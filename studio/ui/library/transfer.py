@@ -47,6 +47,7 @@ class Transfer(QObject):
         self._store = store
         self._window = window
         self.error_box: QMessageBox | None = None
+        self.notes_box: QMessageBox | None = None  # what an import skipped
 
     # ----- import -----------------------------------------------------------------------
     def choose_import(self) -> QFileDialog:
@@ -67,6 +68,10 @@ class Transfer(QObject):
                              str(exc))
             return None
         self.imported.emit(report)
+        if report.notes:
+            self.notes_box = self._box(QMessageBox.Icon.Information, "Imported with notes",
+                                       f"Imported {path.name}; some parts were not imported.",
+                                       "\n\n".join(report.notes))
         return report
 
     # ----- export -----------------------------------------------------------------------
@@ -98,15 +103,19 @@ class Transfer(QObject):
         return True
 
     def _show_error(self, title: str, text: str, detail: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
-                          self._window)
+        self.error_box = self._box(QMessageBox.Icon.Warning, title, text, detail)
+        self.failed.emit(f"{text} {detail}")
+
+    def _box(self, icon: QMessageBox.Icon, title: str, text: str, detail: str) -> QMessageBox:
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self._window)
         box.setInformativeText(detail)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.finished.connect(lambda _result, shown=box: self._forget_box(shown))
-        self.error_box = box
-        self.failed.emit(f"{text} {detail}")
         box.open()
+        return box
 
     def _forget_box(self, box: QMessageBox) -> None:
         if self.error_box is box:
             self.error_box = None
+        if self.notes_box is box:
+            self.notes_box = None

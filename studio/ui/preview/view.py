@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from studio.ui.preview.capture import PngCallback, ScreenshotQueue
 from studio.ui.preview.console import ConsoleLog
+from studio.ui.preview.cut_off_badge import CutOffBadge
 from studio.ui.preview.export import png_bytes, temporary_html, write_html
 from studio.ui.preview.toolbar import DEVICE_WIDTHS, PreviewToolbar
 from studio.ui.preview.widgets import AwayNotice, ConsolePanel, PreviewWindow, StatusBanner
@@ -130,6 +131,7 @@ class PreviewView(QWidget):
             Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.addAction(self.toolbar.reload_action)
         self.banner = StatusBanner(self)
+        self.cut_off_badge = CutOffBadge(self)
         self.console_panel = ConsolePanel(self)
         self.console_panel.hide()
         self._placeholder = QLabel("No HTML page in this answer yet.", self)
@@ -152,6 +154,7 @@ class PreviewView(QWidget):
         body_layout.setContentsMargins(0, 0, 0, 0)
         body_layout.setSpacing(0)
         body_layout.addWidget(self.banner)
+        body_layout.addWidget(self.cut_off_badge)
         body_layout.addWidget(splitter, 1)
         self._body.installEventFilter(self)
 
@@ -195,6 +198,7 @@ class PreviewView(QWidget):
         `final=True` renders now. An unchanged document is not reloaded."""
         self._document = html
         self._dirty = True
+        self.cut_off_badge.show_for(html)
         if final:
             self._throttle.stop()
             self._flush()

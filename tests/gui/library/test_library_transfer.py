@@ -117,3 +117,28 @@ def test_a_promptfoo_config_imports_into_a_collection(
     prompt = store.prompts(collection.id)[0]
     assert dict(prompt.variables) == {"game": "snake"}
     assert panel.collections.model.collection_index(collection.id).isValid()
+
+
+def test_a_promptfoo_config_with_skipped_parts_says_what_was_skipped(
+        qtbot: QtBot, store: Store, make_panel: Maker, tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[2] / "fixtures" / "promptfoo"
+    config = examples / "dataset" / "promptfooconfig.yaml"
+    panel = make_panel()
+    transfer = panel.collections.transfer
+    report = transfer.import_path(config)
+    assert report is not None and report.prompts_added == 1
+    box = transfer.notes_box
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert box.text() == "Imported promptfooconfig.yaml; some parts were not imported."
+    assert "huggingface://datasets/rajpurkar/squad" in box.informativeText()
+    assert "its tests were skipped" in box.informativeText()
+    box.button(QMessageBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: transfer.notes_box is None)
+
+    redteam = examples / "redteam" / "promptfooconfig.yaml"
+    assert transfer.import_path(redteam) is None
+    error = transfer.error_box
+    assert isinstance(error, QMessageBox)
+    assert "red-team config" in error.informativeText()
+    error.button(QMessageBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: transfer.error_box is None)

@@ -256,8 +256,8 @@ def test_promptfoo_config_becomes_a_collection_with_variable_defaults(
     ("prompts: 3", "prompts", "expected a list"),
     ("prompts:\n  - [1, 2]", "prompts[0]", "expected a string or an object"),
     ("prompts:\n  - file://missing.txt", "prompts[0]", "cannot read"),
-    ("prompts:\n  - file://script.py", "prompts[0]", "only plain-text"),
-    ("prompts:\n  - hi\ntests: file://tests.csv", "tests", "only a list"),
+    ("prompts:\n  - file://script.py", "prompts[0]", "is a prompt function"),
+    ("prompts:\n  - hi\ntests: file://tests.csv", "tests (tests.csv)", "cannot read"),
     ("prompts: [a\n", "", "not valid YAML"),
 ])
 def test_unsupported_promptfoo_parts_are_named(store: Store, tmp_path: Path, content: str,
