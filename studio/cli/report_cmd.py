@@ -76,7 +76,9 @@ def handle(args: argparse.Namespace) -> int:
 
 def _write(source: RunSource, output: Path, options: ReportOptions, *, network: bool) -> int:
     from studio.cli.preview_cmd import display_problem
+    from studio.core.paths import studio_paths
     from studio.report.export import ReportError, write_run_report
+    from studio.report.scrub import Scrubber, known_keys
 
     missing = source.missing()
     problem = display_problem() if missing else None
@@ -87,8 +89,9 @@ def _write(source: RunSource, output: Path, options: ReportOptions, *, network: 
     from studio.ui.report.imaging import QtImaging
 
     try:
-        result = write_run_report(source, output, QtImaging(), options=options, taken=taken,
-                                  no_screenshot=note)
+        result = write_run_report(
+            source, output, QtImaging(), options=options, taken=taken, no_screenshot=note,
+            scrub=Scrubber(secrets=known_keys(studio_paths().providers_file)))
     except ReportError as exc:
         return error(str(exc), REFUSED)
     print(f"wrote {output} ({result.summary()})", file=sys.stderr)

@@ -82,8 +82,9 @@ class _InlineCode(HTMLParser):
 
     def close(self) -> None:
         super().close()
-        if self._script is not None:  # a page cut off inside a script
-            self.scripts.append("".join(self._script))
+        if self._script is not None:  # a page cut off inside a script: the browser runs
+            # the rest of the text, which the parser keeps unread
+            self.scripts.append("".join(self._script) + self.rawdata)
             self._script = None
 
 

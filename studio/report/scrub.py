@@ -15,7 +15,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from studio.core.catalog import CatalogError, ProviderRegistry
 from studio.core.redact import redact
+from studio.core.secrets import KeyStore
 
 USER_MASK = "[user]"
 _MIN_NAME = 3  # shorter login names are too likely to be ordinary words
@@ -78,3 +80,19 @@ class Scrubber:
         if self._user_word is not None:
             text = self._user_word.sub(USER_MASK, text)
         return text
+
+
+def known_keys(providers_file: Path, keys: KeyStore | None = None) -> list[str]:
+    """Every API key the studio holds here (the OS keyring, the providers' variables): a
+    report masks them wherever they appear, also in text saved before they were used."""
+    try:
+        registry = ProviderRegistry(providers_file)
+    except CatalogError:
+        return []
+    store = keys or KeyStore()
+    found = []
+    for config in registry.all().values():
+        key = store.get(config) if config.needs_key else None
+        if key:
+            found.append(key)
+    return found

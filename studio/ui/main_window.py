@@ -129,7 +129,8 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self._editing: int | None = None  # the turn whose prompt is being edited
         self.actions_ = create_actions(self)
         self.toolbar = build_menus(self, self.actions_)
-        self.reports = ReportExports(self, lambda: self.store)
+        self.reports = ReportExports(self, lambda: self.store,
+                                     providers_file=paths.providers_file, keys=engine.keys)
         self.reports.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self._connect_actions()
         self.statusBar().showMessage("Ready", 2000)

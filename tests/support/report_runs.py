@@ -104,3 +104,37 @@ def rich_run(store: Store) -> RichRun:
         model="qwen:qwen3-max-preview", text="I would rather not draw circles today.",
         input_tokens=480, output_tokens=12, ttft_s=0.3, total_s=0.5, cost_usd=0.0002))
     return RichRun(run_id, int(gpt))
+
+
+def long_answer(index: int, kilobytes: int) -> str:
+    """An answer of about `kilobytes` KB: prose, a table, code and a page."""
+    page = canvas_page(f"model-{index}", f"#{(index * 40) % 256:02x}{(index * 90) % 256:02x}aa")
+    parts = [f"## Approach {index}\n\nThe scene is drawn on a canvas; each frame updates the "
+             "positions and redraws.\n\n| step | cost |\n|---|---|\n| update | O(n) |\n",
+             answer_with(page)]
+    block = 0
+    while sum(len(p) for p in parts) < kilobytes * 1024:
+        block += 1
+        parts.append(f"Paragraph {block}: the ball keeps its momentum, the walls turn, and "
+                     "friction takes a little of the speed at each bounce. " * 4 + "\n")
+        parts.append(f"```js\nfunction step{block}(state, dt) {{\n  state.vy += 9.81 * dt;\n"
+                     f"  state.x += state.vx * dt; // {block}\n  return state;\n}}\n```\n")
+    return "\n".join(parts)
+
+
+def big_run(store: Store, models: int = 8, kilobytes: int = 60,
+            screenshot: bytes | None = None) -> RunId:
+    """`models` models, each with a long answer, its page and (given one) a screenshot."""
+    entries = [_entry(f"provider{i}:model-{i}") for i in range(models)]
+    run_id = store.start_run(body="Write a physics demo", models=entries, title="Big one")
+    turn = store.add_turn(run_id, "Write a physics demo", parent=None)
+    for slot in range(models):
+        text = long_answer(slot, kilobytes)
+        page = canvas_page(f"model-{slot}", "#336699")
+        response = store.save_response(turn, slot, ResponseData(
+            model=f"provider{slot}:model-{slot}", text=text, html=page,
+            reasoning="Thinking about it. " * 200, input_tokens=1000, output_tokens=9000,
+            ttft_s=0.5 + slot / 10, total_s=20.0 + slot, tokens_per_s=400.0, cost_usd=0.05))
+        if screenshot is not None:
+            store.set_screenshot(response, screenshot)
+    return run_id

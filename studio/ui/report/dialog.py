@@ -7,6 +7,7 @@ owns while it runs, so closing the dialog cancels it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -55,13 +56,15 @@ class ReportDialog(QDialog):
     saved = Signal(str)
 
     def __init__(self, store: Store, run_id: int, *, title: str, folder: Path,
-                 network: bool = False, parent: QWidget | None = None) -> None:
+                 network: bool = False, secrets: Sequence[str] = (),
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export report")
         self.setAccessibleName("Export report")
         self._store = store
         self._run_id = run_id
         self._network = network
+        self._secrets = tuple(secrets)
         self._stem = file_stem(title)
         self.exporter: ReportExporter | None = None
         self.saved_result: ExportResult | None = None
@@ -201,7 +204,7 @@ class ReportDialog(QDialog):
         self.open_button.hide()
         self.folder_button.hide()
         exporter = ReportExporter(self._store, self._run_id, path, self.options(),
-                                  network=self._network, parent=self)
+                                  network=self._network, secrets=self._secrets, parent=self)
         exporter.progress.connect(self.status.setText)
         exporter.saved.connect(self._saved)
         exporter.failed.connect(self._failed)

@@ -5,6 +5,7 @@ Driven by signals from start to end (the screenshots take seconds; the window st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -15,6 +16,7 @@ from studio.report.export import (
     RunSource,
     write_run_report,
 )
+from studio.report.scrub import Scrubber
 from studio.store import RunId, Store, StoreError
 from studio.ui.report.capture import PageShooter, ShotJob, capture_problem
 from studio.ui.report.imaging import QtImaging
@@ -30,13 +32,15 @@ class ReportExporter(QObject):
     cancelled = Signal()
 
     def __init__(self, store: Store, run_id: int, path: Path, options: ReportOptions, *,
-                 network: bool = False, parent: QObject | None = None) -> None:
+                 network: bool = False, secrets: Sequence[str] = (),
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._run_id = RunId(run_id)
         self._path = path
         self._options = options
         self._network = network
+        self._secrets = tuple(secrets)
         self._source: RunSource | None = None
         self._shooter: PageShooter | None = None
         self._note = ""
@@ -88,7 +92,8 @@ class ReportExporter(QObject):
         self.progress.emit("Writing the report…")
         try:
             result = write_run_report(source, self._path, QtImaging(), options=self._options,
-                                      taken=taken, no_screenshot=self._note)
+                                      taken=taken, no_screenshot=self._note,
+                                      scrub=Scrubber(secrets=self._secrets))
         except ReportError as exc:
             self._fail(str(exc))
             return

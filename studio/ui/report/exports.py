@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
+from studio.core.secrets import KeyStore
 from studio.store import RunId, Store, StoreError
 
 if TYPE_CHECKING:
@@ -30,10 +31,15 @@ class ReportExports(QObject):
 
     message = Signal(str)
 
-    def __init__(self, window: QWidget, store: Callable[[], Store | None]) -> None:
+    def __init__(self, window: QWidget, store: Callable[[], Store | None], *,
+                 providers_file: Path, keys: KeyStore | None = None) -> None:
+        """`store`: the window's history; the keys of `providers_file`'s providers (from
+        `keys`) are masked in every report."""
         super().__init__(window)
         self._window = window
         self._store = store
+        self._providers_file = providers_file
+        self._keys = keys
         self._folder: Path | None = None
         self.dialogs: list[ReportDialog] = []
 
@@ -51,13 +57,16 @@ class ReportExports(QObject):
         except StoreError as exc:
             self.message.emit(f"The run could not be read: {exc}")
             return None
+        from studio.report.scrub import known_keys
         from studio.store.search import first_line
         from studio.ui.preview.view import default_network
         from studio.ui.report.dialog import ReportDialog
 
         dialog = ReportDialog(store, run_id, title=run.title or first_line(run.body),
                               folder=self._folder or _default_folder(),
-                              network=default_network(), parent=self._window)
+                              network=default_network(),
+                              secrets=known_keys(self._providers_file, self._keys),
+                              parent=self._window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._saved)
         dialog.finished.connect(lambda _result, d=dialog: self._forget(d))
