@@ -138,3 +138,14 @@ def big_run(store: Store, models: int = 8, kilobytes: int = 60,
         if screenshot is not None:
             store.set_screenshot(response, screenshot)
     return run_id
+
+
+def run_of_pages(store: Store, pages: dict[str, str], *, title: str = "Pages") -> RunId:
+    """A one-prompt comparison whose models (named by `pages`' keys) each wrote one page."""
+    entries = [_entry(f"lab:{name}") for name in pages]
+    run_id = store.start_run(body=title, models=entries, title=title)
+    turn = store.add_turn(run_id, title, parent=None)
+    for slot, (name, page) in enumerate(pages.items()):
+        store.save_response(turn, slot, ResponseData(model=f"lab:{name}",
+                                                     text=answer_with(page), html=page))
+    return run_id
