@@ -79,7 +79,7 @@ class ReportDialog(QDialog):
         self.format_combo = QComboBox()
         self.format_combo.setAccessibleName("Report format")
         for fmt in ReportFormat:
-            self.format_combo.addItem(FORMAT_NAMES[fmt], fmt)
+            self.format_combo.addItem(FORMAT_NAMES[fmt], fmt.value)
         self.path_edit = QLineEdit(str(folder / f"{self._stem}.html"))
         self.path_edit.setAccessibleName("Report file")
         self.browse_button = QPushButton("Choose…")
@@ -144,11 +144,15 @@ class ReportDialog(QDialog):
         theme: ThemeChoice = self.theme_combo.currentData()
         return ReportOptions(blind=self.blind_box.isChecked(), layout=layout, theme=theme)
 
+    def format(self) -> ReportFormat:
+        # The combo keeps the enum's value: Qt hands a StrEnum back as a plain str.
+        return ReportFormat(self.format_combo.currentData())
+
     def set_format(self, fmt: ReportFormat) -> None:
-        self.format_combo.setCurrentIndex(self.format_combo.findData(fmt))
+        self.format_combo.setCurrentIndex(self.format_combo.findData(fmt.value))
 
     def _format_chosen(self) -> None:
-        fmt: ReportFormat = self.format_combo.currentData()
+        fmt = self.format()
         path = self.path()
         if path.name:
             self.path_edit.setText(str(path.with_suffix(f".{fmt.value}")))
@@ -160,14 +164,14 @@ class ReportDialog(QDialog):
         except ReportError:
             self._update_choices()
             return
-        if fmt is not self.format_combo.currentData():
+        if fmt is not self.format():
             self.format_combo.blockSignals(True)
             self.set_format(fmt)
             self.format_combo.blockSignals(False)
         self._update_choices()
 
     def _update_choices(self) -> None:
-        fmt = self.format_combo.currentData()
+        fmt = self.format()
         running = self.exporter is not None and self.exporter.running
         self.layout_combo.setEnabled(fmt is ReportFormat.HTML and not running)
         self.theme_combo.setEnabled(fmt in (ReportFormat.HTML, ReportFormat.SHEET)
@@ -178,7 +182,7 @@ class ReportDialog(QDialog):
         self.close_button.setText("Cancel" if running else "Close")
 
     def _browse(self) -> None:
-        fmt: ReportFormat = self.format_combo.currentData()
+        fmt = self.format()
         dialog = QFileDialog(self, "Save the report as", str(self.path().parent),
                              f"{FORMAT_NAMES[fmt]} (*.{fmt.value})")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
