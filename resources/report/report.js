@@ -1,4 +1,5 @@
-// The report's only script (allowed by its hash): the source toggles and the blind reveal.
+// The report's only script (allowed by its hash): the source toggles, starting a page that
+// was held back, and the blind reveal.
 // The layout and theme switches are radio buttons styled with CSS, and need no script.
 (function () {
   'use strict';
@@ -31,7 +32,7 @@
       return;
     }
     if (!out.firstChild) {
-      var text = frame.getAttribute('srcdoc') || '';
+      var text = frame.getAttribute('srcdoc') || frame.getAttribute('data-srcdoc') || '';
       var cut = Number(frame.getAttribute('data-cut')) || 0;
       var added = Number(frame.getAttribute('data-added')) || 0;
       out.textContent = text.slice(0, cut) + text.slice(cut + added);
@@ -39,6 +40,17 @@
     out.hidden = !out.hidden;
     button.setAttribute('aria-expanded', String(!out.hidden));
     button.textContent = out.hidden ? 'Show source' : 'Hide source';
+  }
+
+  // A page that hung in the studio starts only when the reader asks for it.
+  function runPage(button) {
+    var frame = document.getElementById(button.getAttribute('data-frame'));
+    if (!frame || frame.hasAttribute('srcdoc')) {
+      return;
+    }
+    frame.setAttribute('srcdoc', frame.getAttribute('data-srcdoc') || '');
+    button.disabled = true;
+    button.textContent = 'Started';
   }
 
   document.addEventListener('click', function (event) {
@@ -55,6 +67,8 @@
       reveal(button);
     } else if (action === 'source') {
       toggleSource(button);
+    } else if (action === 'run') {
+      runPage(button);
     }
   });
 }());

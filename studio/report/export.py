@@ -90,10 +90,13 @@ class ReportOptions:
 
 @dataclass(frozen=True, slots=True)
 class Shot:
-    """A screenshot taken for the report, or why there is none."""
+    """A screenshot taken for the report, or why there is none. `stuck`: the page stopped
+    responding or crashed; the report then runs it only when the reader asks (a page in an
+    endless loop could slow the reader's whole tab)."""
 
     png: bytes | None
     note: str = ""
+    stuck: bool = False
 
 
 @dataclass(slots=True)
@@ -215,8 +218,9 @@ def write_run_report(source: RunSource, path: str | os.PathLike[str], imaging: I
         if page.key not in pictures:
             missing[page.key] = (shot.note if shot is not None and shot.note
                                  else no_screenshot or NO_SCREENSHOT)
-    doc = run_document(source.run, pictures=pictures, missing=missing, blind=options.blind,
-                       scrub=scrub)
+    held = {key for key, shot in taken.items() if shot.stuck}
+    doc = run_document(source.run, pictures=pictures, missing=missing, held=held,
+                       blind=options.blind, scrub=scrub)
     try:
         files = _write(doc, target, fmt, options, imaging)
     except OSError as exc:

@@ -57,6 +57,7 @@ class PageFrame:
     revision: int  # 0: extracted from the answer; 1, 2 …: the user's edits
     screenshot: Picture | None = None
     missing: str = ""  # why there is no screenshot
+    held: bool = False  # it hung or crashed in the studio: run only when the reader asks
 
 
 @dataclass(frozen=True, slots=True)

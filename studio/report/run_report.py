@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from studio import APP_NAME, __version__
@@ -147,11 +147,12 @@ def _metrics(response: Response) -> Metrics:
 
 class _RunBuilder:
     def __init__(self, run: Run, pictures: Mapping[PageKey, Picture],
-                 missing: Mapping[PageKey, str], scrub: Scrubber, blind: bool,
-                 order: Sequence[int]) -> None:
+                 missing: Mapping[PageKey, str], held: Set[PageKey], scrub: Scrubber,
+                 blind: bool, order: Sequence[int]) -> None:
         self.run = run
         self.pictures = pictures
         self.missing = missing
+        self.held = held
         self.scrub = scrub
         self.blind = blind
         self.seal = _Sealer(blind)
@@ -234,19 +235,23 @@ class _RunBuilder:
         return PageFrame(key=f"page-{number}-{column}",
                          html=self.scrub.content(normalize_page(page.html)),
                          revision=page.revision, screenshot=self.pictures.get(key),
-                         missing=self.missing.get(key, NO_SCREENSHOT))
+                         missing=self.missing.get(key, NO_SCREENSHOT), held=key in self.held)
 
 
 def run_document(run: Run, *, pictures: Mapping[PageKey, Picture] | None = None,
-                 missing: Mapping[PageKey, str] | None = None, blind: bool = False,
+                 missing: Mapping[PageKey, str] | None = None,
+                 held: Set[PageKey] = frozenset(), blind: bool = False,
                  scrub: Scrubber | None = None, now: float | None = None) -> ReportDocument:
     """The report of a saved comparison. `pictures`: the screenshots to show, by page;
-    `missing`: why a page has none. A blind report names the models A, B, C … in an order
-    of its own; their names, settings and costs are sealed (see ReportDocument.sealed)."""
+    `missing`: why a page has none; `held`: pages that hung or crashed when their screenshot
+    was taken, which the reader starts by hand. A blind report names the models A, B, C …
+    in an order of its own; their names, settings and costs are sealed (see
+    ReportDocument.sealed)."""
     order = list(range(len(run.models)))
     if blind:  # the order of the columns must not tell the models apart either
         secrets.SystemRandom().shuffle(order)
-    builder = _RunBuilder(run, pictures or {}, missing or {}, scrub or Scrubber(), blind, order)
+    builder = _RunBuilder(run, pictures or {}, missing or {}, held, scrub or Scrubber(), blind,
+                          order)
     section = builder.section()
     turns = len(section.turns)
     subtitle = (f"{len(run.models)} model{'s' if len(run.models) != 1 else ''} · "

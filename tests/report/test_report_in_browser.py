@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from studio.report.containment import normalize_page
-from studio.report.export import ReportOptions, RunSource, write_run_report
+from studio.report.export import ReportOptions, RunSource, Shot, write_run_report
 from studio.store import Store
 from studio.ui.report.imaging import QtImaging
 from tests.report.conftest import REFUSALS, Browser, ReportServer
@@ -129,3 +129,22 @@ def test_the_file_opens_from_disk_too(qapp: Any, store: Store, tmp_path: Path,
     url = (report_server.root / "report.html").as_uri()
     browser.open(url)
     browser.wait_frame("page-1-1", "document.body && document.body.dataset.painted || ''", "gpt")
+
+
+def test_a_page_that_hung_in_the_studio_runs_only_when_asked(
+        qapp: Any, store: Store, report_server: ReportServer, browser: Browser) -> None:
+    rich = rich_run(store)
+    source = RunSource.load(store, rich.run_id)
+    qwen = source.missing()[0]
+    write_run_report(source, report_server.root / "held.html", QtImaging(),
+                     taken={qwen.key: Shot(None, "It stopped responding.", stuck=True)})
+    browser.open(report_server.url("held.html"))
+    browser.js("document.getElementById('page-1-3').scrollIntoView()")
+    assert browser.js("document.getElementById('page-1-3').hasAttribute('srcdoc')") is False
+    assert "It stopped responding." in browser.js("document.body.innerText")
+    browser.js("document.querySelector('button[data-action=run]').click()")
+    browser.wait_frame("page-1-3", "document.body && document.body.dataset.painted || ''",
+                       "qwen-edit")
+    # Its source is there before and after it runs.
+    browser.js("document.querySelector('[data-source=\"page-1-3\"]').click()")
+    assert "'qwen-edit'" in browser.js("document.getElementById('page-1-3-source').textContent")

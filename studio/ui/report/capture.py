@@ -121,16 +121,16 @@ class PageShooter(QObject):
 
     def _on_state(self, state: str) -> None:
         if state == "crashed":
-            self._done(Shot(None, CRASHED))
+            self._done(Shot(None, CRASHED, stuck=True))
         elif state == "not-responding":
-            self._done(Shot(None, HUNG))
+            self._done(Shot(None, HUNG, stuck=True))
 
     def _grab(self) -> None:
         view = self._view
         if view is None:
             return
         if view.state() == "not-responding":
-            self._done(Shot(None, HUNG))
+            self._done(Shot(None, HUNG, stuck=True))
             return
         png = view.grab_now()
         self._done(Shot(png or None, "" if png else "The screenshot could not be taken."))
