@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtGui import QImage
 
 from studio.core.redact import register_secret
@@ -28,6 +28,7 @@ from studio.report.scrub import Scrubber
 from studio.report.sheet import sheet_layout
 from studio.store import ResponseData, Store
 from studio.ui.report.capture import HUNG, PageShooter, ShotJob
+from studio.ui.report.exporter import ReportExporter
 from studio.ui.report.imaging import QtImaging
 from tests.report.conftest import needs_display
 from tests.support.report_runs import HOME, KEY, big_run, canvas_page, rich_run, solid_png
@@ -196,3 +197,25 @@ def test_eight_models_with_long_answers_and_screenshots_make_a_report_of_a_few_m
                               options=ReportOptions())
     assert result.screenshots_stored == 8
     assert result.size < 4 * 1024 * 1024, result.summary()
+
+
+def test_the_app_writes_the_file_off_the_gui_thread(qtbot: Any, store: Store,
+                                                    tmp_path: Path) -> None:
+    run_id = big_run(store, models=8, kilobytes=60, screenshot=solid_png(1280, 800, (9, 9, 9)))
+    exporter = ReportExporter(store, run_id, tmp_path / "big.html", ReportOptions())
+    seen: list[bool] = []
+    ticker = QTimer()
+    ticker.setInterval(5)
+    ticker.timeout.connect(lambda: seen.append(exporter.writing))
+    ticker.start()
+    try:
+        with qtbot.waitSignal(exporter.saved, timeout=60_000) as saved:
+            exporter.start()
+    finally:
+        ticker.stop()
+    # The event loop kept turning while the writer thread worked.
+    assert True in seen
+    assert not exporter.cancel()  # done: nothing left to cancel
+    result = saved.args[0]
+    assert result.path == tmp_path / "big.html" and result.screenshots_stored == 8
+    exporter.deleteLater()

@@ -180,6 +180,9 @@ class ReportDialog(QDialog):
             widget.setEnabled(not running)
         self.export_button.setEnabled(not running and bool(self.path_edit.text().strip()))
         self.close_button.setText("Cancel" if running else "Close")
+        # Writing takes a second or two and cannot be stopped half-way.
+        self.close_button.setEnabled(not (running and self.exporter is not None
+                                          and self.exporter.writing))
 
     def _browse(self) -> None:
         fmt = self.format()
@@ -209,7 +212,7 @@ class ReportDialog(QDialog):
         self.folder_button.hide()
         exporter = ReportExporter(self._store, self._run_id, path, self.options(),
                                   network=self._network, secrets=self._secrets, parent=self)
-        exporter.progress.connect(self.status.setText)
+        exporter.progress.connect(self._on_progress)
         exporter.saved.connect(self._saved)
         exporter.failed.connect(self._failed)
         exporter.cancelled.connect(self._cancelled)
@@ -218,6 +221,10 @@ class ReportDialog(QDialog):
         exporter.start()
         self._update_choices()
         return exporter
+
+    def _on_progress(self, text: str) -> None:
+        self.status.setText(text)
+        self._update_choices()
 
     def _saved(self, result: ExportResult) -> None:
         self.saved_result = result
@@ -251,6 +258,8 @@ class ReportDialog(QDialog):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.saved_result.path.parent)))
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.exporter is not None and self.exporter.running:
-            self.exporter.cancel()
+        exporter = self.exporter
+        if exporter is not None and exporter.running and not exporter.cancel():
+            event.ignore()  # being written: the dialog says when it is done
+            return
         super().closeEvent(event)

@@ -98,9 +98,12 @@ def test_the_history_context_menu_exports_any_run_in_the_format_chosen(
     with zipfile.ZipFile(tmp_path / "thread.zip") as archive:
         text = archive.read("thread.md").decode()
     assert "Paint a square" in text and "sim-openai" not in text  # blind: no model names
-    # Typing another extension picks that format.
+    # Typing another extension picks that format; the sheet is painted off the GUI thread.
     dialog.path_edit.setText(str(tmp_path / "sheet.png"))
     assert dialog.format() is ReportFormat.SHEET
+    assert dialog.theme_combo.isEnabled() and not dialog.layout_combo.isEnabled()
+    _export(loop, dialog, dialog.path())
+    assert (tmp_path / "sheet.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_without_a_saved_comparison_the_status_bar_says_so(
