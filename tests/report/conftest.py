@@ -29,8 +29,8 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from studio.core.paths import studio_paths
 from studio.store import Store
-from studio.ui.preview.scheme import is_registered, register_preview_scheme
-from tests.preview.conftest import ENGINE_STARTUP_NOISE, LoopbackTrap, loopback_trap
+from studio.ui.preview.scheme import register_preview_scheme
+from tests.preview.conftest import LoopbackTrap, loopback_trap, mark_webengine_tests
 
 # The preview scheme (for the screenshots) must exist before the QApplication.
 if QCoreApplication.instance() is None:
@@ -48,14 +48,7 @@ REFUSALS = (r"^Refused to ", r"^Fetch API cannot load", r"^Blocked ", r"^Unsafe 
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = os.path.dirname(__file__)
-    for item in items:
-        if str(item.fspath).startswith(here):
-            item.add_marker(pytest.mark.webengine)
-            item.add_marker(pytest.mark.qt_log_ignore(*ENGINE_STARTUP_NOISE))
-            if not is_registered():
-                item.add_marker(pytest.mark.skip(
-                    reason="a QApplication existed before the preview scheme"))
+    mark_webengine_tests(items, os.path.dirname(__file__))
 
 
 @pytest.fixture
