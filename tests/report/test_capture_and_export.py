@@ -68,7 +68,7 @@ def test_screenshots_are_taken_in_the_sandbox_and_a_hanging_page_is_passed_by(
     shots = _take(qtbot, jobs, settle_ms=300, load_timeout_ms=8000, hang_timeout_ms=2000)
     assert time.monotonic() - started < 45
     red, hung, green = shots[(1, 0)], shots[(2, 0)], shots[(3, 0)]
-    assert hung == Shot(None, HUNG)
+    assert hung == Shot(None, HUNG, stuck=True)
     for shot, colour in ((red, (255, 0, 0)), (green, (0, 255, 0))):
         assert shot.png is not None
         image = QImage.fromData(shot.png)
