@@ -115,8 +115,13 @@ def _take_screenshots(source: RunSource, network: bool, *,
         from studio.ui.preview.scheme import register_preview_scheme
 
         register_preview_scheme()  # before the application, as the preview needs
-    app = QApplication.instance() or QApplication(
-        [sys.argv[0] if sys.argv and sys.argv[0] else "prompt-studio"])
+    app = QApplication.instance()
+    if app is None:
+        from studio.app import configure_application
+
+        created = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "prompt-studio"])
+        configure_application(created)
+        app = created
     from studio.ui.report.capture import PageShooter, ShotJob, capture_problem
 
     problem = capture_problem()
