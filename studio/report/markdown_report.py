@@ -56,8 +56,11 @@ class _Writer:
                  f"{doc.subtitle} · compared {when(doc.created_at)} · exported "
                  f"{when(doc.exported_at)} with {doc.generator}")
         for section in doc.sections:
+            # One writer per kind of section, as the HTML has one template per kind.
             if isinstance(section, RunSection):
                 self.run(section)
+            else:
+                raise TypeError(f"no Markdown writer for {section.kind!r} sections")
         return MarkdownReport("\n\n".join(self.out).rstrip() + "\n", self.files)
 
     def run(self, section: RunSection) -> None:
