@@ -1,4 +1,5 @@
-"""Screenshots of the real app for the README: four models answering one prompt.
+"""Screenshots of the real app for the README: four models answering one prompt, and the
+comparison exported as a report and a contact sheet.
 
 The answers come from the test suite's loopback simulator (providers cannot be reached from
 a build machine); everything else — window, panes, Markdown, previews — is the real app.
@@ -13,6 +14,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studio.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "packaging" / "screenshots"
@@ -112,9 +117,54 @@ async def _shoot() -> None:
         window.show_previews(True)
         await asyncio.sleep(4.0)
         window.grab().save(str(OUT / "previews.png"))
+        assert window.store is not None and comparison.run_id is not None
+        await _report_shots(window.store, int(comparison.run_id))
         await window.shutdown()
         await engine.aclose()
         window.close()
+
+
+async def _report_shots(store: Store, run_id: int) -> None:
+    """The comparison exported as a report (shown in a plain browser view, as a reader
+    opens it) and as a contact sheet."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+
+    from studio.report.export import RunSource, write_run_report
+    from studio.store import RunId
+    from studio.ui.report.capture import PageShooter, ShotJob
+    from studio.ui.report.imaging import QtImaging
+
+    source = RunSource.load(store, RunId(run_id))
+    taken = {}
+    if source.missing():
+        shooter = PageShooter([ShotJob(p.key, p.html, p.label) for p in source.missing()])
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        shooter.finished.connect(lambda: done.done() or done.set_result(None))
+        shooter.start()
+        await done
+        taken = dict(shooter.results)
+    write_run_report(source, OUT / "contact-sheet.png", QtImaging(), taken=taken)
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.html"
+        write_run_report(source, report, QtImaging(), taken=taken)
+        profile = QWebEngineProfile()
+        view = QWebEngineView()
+        page = QWebEnginePage(profile, view)
+        view.setPage(page)
+        view.resize(1760, 1240)
+        view.show()
+        loaded: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        page.loadFinished.connect(lambda ok: loaded.done() or loaded.set_result(ok))
+        page.load(QUrl.fromLocalFile(str(report)))
+        await loaded
+        await asyncio.sleep(3.0)  # the pages in their frames draw a few frames
+        view.grab().save(str(OUT / "report.png"))
+        view.setPage(None)  # type: ignore[arg-type]
+        page.deleteLater()
+        view.deleteLater()
+        await asyncio.sleep(0.2)
 
 
 def main() -> int:

@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "studio.cli.prompts_cmd",
     "studio.cli.history_cmd",
     "studio.cli.preview_cmd",
+    "studio.cli.report_cmd",
     "studio.cli.local_cmd",
     "studio.cli.votes_cmd",
     "studio.cli.leaderboard_cmd",

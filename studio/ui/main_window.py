@@ -35,6 +35,7 @@ from studio.core.thread import Answer, Thread
 from studio.core.variables import fill_variables, find_variables
 from studio.store import Store
 from studio.ui.app_icon import app_icon
+from studio.ui.report import ReportExports
 from studio.ui.workspace.actions import build_menus, create_actions
 from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.diff_dialog import DiffDialog
@@ -128,6 +129,9 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self._editing: int | None = None  # the turn whose prompt is being edited
         self.actions_ = create_actions(self)
         self.toolbar = build_menus(self, self.actions_)
+        self.reports = ReportExports(self, lambda: self.store,
+                                     providers_file=paths.providers_file, keys=engine.keys)
+        self.reports.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self._connect_actions()
         self.statusBar().showMessage("Ready", 2000)
         self._init_library()
@@ -138,6 +142,8 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
     def _connect_actions(self) -> None:
         a = self.actions_
         a.new.triggered.connect(self.new_comparison)
+        a.export_report.triggered.connect(lambda: self.reports.export_run(
+            self.comparison.run_id if self.comparison is not None else None))
         a.providers.triggered.connect(self.open_providers)
         a.quit.triggered.connect(self.close)
         a.send.triggered.connect(self.submit)

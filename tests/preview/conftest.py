@@ -45,7 +45,11 @@ ENGINE_STARTUP_NOISE = (
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = os.path.dirname(__file__)
+    mark_webengine_tests(items, os.path.dirname(__file__))
+
+
+def mark_webengine_tests(items: list[pytest.Item], here: str) -> None:
+    """The tests under `here` need QtWebEngine (and may hear its start-up noise)."""
     for item in items:
         if str(item.fspath).startswith(here):
             item.add_marker(pytest.mark.webengine)

@@ -1,4 +1,5 @@
-"""The engine and the store must stay importable without Qt (CLI, fast tests, scripting)."""
+"""The engine, the store and the reports must stay importable without Qt (CLI, fast tests,
+scripting)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ def _imported_roots(path: Path) -> set[str]:
     return roots
 
 
-def test_core_and_store_sources_import_no_qt() -> None:
+def test_core_store_and_report_sources_import_no_qt() -> None:
     offenders = []
-    for layer in ("core", "store"):
+    for layer in ("core", "store", "report"):
         for path in sorted((REPO / "studio" / layer).rglob("*.py")):
             bad = _imported_roots(path) & QT_ROOTS
             if bad:
@@ -32,11 +33,11 @@ def test_core_and_store_sources_import_no_qt() -> None:
     assert offenders == []
 
 
-def test_importing_every_core_and_store_module_loads_no_qt() -> None:
+def test_importing_every_core_store_and_report_module_loads_no_qt() -> None:
     code = (
         "import importlib, pkgutil, sys\n"
-        "import studio.core, studio.store\n"
-        "for pkg in (studio.core, studio.store):\n"
+        "import studio.core, studio.store, studio.report\n"
+        "for pkg in (studio.core, studio.store, studio.report):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        try:\n"
         "            importlib.import_module(m.name)\n"

@@ -44,11 +44,13 @@ DATE_RANGES: tuple[tuple[str, float | None], ...] = (
 
 class HistoryPane(QWidget):
     """Saved runs, newest first. Signals mirror LibraryPanel's: runChosen(run_id),
-    rerunRequested(run_id, model-set name or None), compareRequested(old_id, new_id)."""
+    rerunRequested(run_id, model-set name or None), compareRequested(old_id, new_id),
+    reportRequested(run_id)."""
 
     runChosen = Signal(int)
     rerunRequested = Signal(int, object)
     compareRequested = Signal(int, int)
+    reportRequested = Signal(int)
     errorOccurred = Signal(str)
 
     def __init__(self, store: Store, parent: QWidget | None = None, *,
@@ -170,6 +172,9 @@ class HistoryPane(QWidget):
         self.compare_action = QAction(icon("diff"), "Compare with…", self)
         self.compare_action.setToolTip("Compare this run with another one")
         self.compare_action.triggered.connect(self.compare_selected)
+        self.report_action = QAction("Export report…", self)
+        self.report_action.setToolTip("Save the run as an HTML report, Markdown or a PNG sheet")
+        self.report_action.triggered.connect(self.report_selected)
         self.delete_action = QAction(icon("close"), "Delete run…", self)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -193,7 +198,7 @@ class HistoryPane(QWidget):
     def _update_actions(self) -> None:
         has = bool(self.selected_runs())
         for action in (self.open_action, self.rerun_action, self.compare_action,
-                       self.delete_action):
+                       self.report_action, self.delete_action):
             action.setEnabled(has)
 
     def selected_runs(self) -> list[RunSummary]:
@@ -211,6 +216,11 @@ class HistoryPane(QWidget):
         runs = self.selected_runs()
         if runs:
             self.rerunRequested.emit(int(runs[0].id), model_set)
+
+    def report_selected(self) -> None:
+        runs = self.selected_runs()
+        if runs:
+            self.reportRequested.emit(int(runs[0].id))
 
     def compare_selected(self) -> None:
         """Two runs selected: compare them; one: the next run picked is compared with it."""
@@ -298,6 +308,7 @@ class HistoryPane(QWidget):
             action.triggered.connect(lambda _=False, n=model_set.name: self.rerun_selected(n))
         other.setEnabled(bool(sets))
         menu.addAction(self.compare_action)
+        menu.addAction(self.report_action)
         menu.addSeparator()
         menu.addAction(self.delete_action)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -25,13 +25,15 @@ class LibraryPanel(QWidget):
 
     Signals: `promptChosen(Prompt)` to load a prompt into the editor; `runChosen(run_id)` to
     reopen a run; `rerunRequested(run_id, model-set name or None for the same models)`;
-    `compareRequested(old_run_id, new_run_id)`, older run first.
+    `compareRequested(old_run_id, new_run_id)`, older run first; `reportRequested(run_id)`
+    to export a run as a report.
     """
 
     promptChosen = Signal(object)
     runChosen = Signal(int)
     rerunRequested = Signal(int, object)
     compareRequested = Signal(int, int)
+    reportRequested = Signal(int)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +78,7 @@ class LibraryPanel(QWidget):
         self.history.runChosen.connect(self.runChosen)
         self.history.rerunRequested.connect(self.rerunRequested)
         self.history.compareRequested.connect(self.compareRequested)
+        self.history.reportRequested.connect(self.reportRequested)
         for source in (self.collections, self.results, self.history):
             source.errorOccurred.connect(self.notes.error)
         self.collections.message.connect(self.notes.note)

@@ -15,6 +15,7 @@ from studio.ui.workspace.layouts import LayoutMode
 @dataclass(slots=True)
 class WindowActions:
     new: QAction
+    export_report: QAction
     providers: QAction
     quit: QAction
     undo: QAction
@@ -75,6 +76,9 @@ def create_actions(window: QMainWindow) -> WindowActions:
     return WindowActions(
         new=_action(window, "&New comparison", [QKeySequence(k.New)], "new",
                     "Clear the answers and start a new comparison"),
+        export_report=_action(window, "&Export report…", None, None,
+                              "Save this comparison as an HTML report, Markdown or a PNG "
+                              "contact sheet to share"),
         providers=_action(window, "&Providers and keys…", ["Ctrl+,"], "settings",
                           "Providers, endpoints and API keys"),
         quit=_action(window, "&Quit", ["Ctrl+Q"]),
@@ -124,7 +128,7 @@ def create_actions(window: QMainWindow) -> WindowActions:
 def build_menus(window: QMainWindow, a: WindowActions) -> QToolBar:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
-    file_menu.addActions([a.new, a.providers])
+    file_menu.addActions([a.new, a.export_report, a.providers])
     file_menu.addSeparator()
     file_menu.addAction(a.quit)
 

@@ -17,12 +17,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from studio.core.conversation import context_overflow
 from studio.core.events import ReasoningDelta, TextDelta
 from studio.core.metrics import Metrics
+from studio.core.metrics_text import Standing, rank_badges
 from studio.core.runner import Engine, ModelRun, ModelState, ModelTarget, RunSession
 from studio.core.thread import HEAD, Answer, Thread, ThreadTurn
 from studio.store import ResponseId, RunId
 from studio.store.threads import ThreadRecorder
 from studio.ui.workspace.coalescer import FrameBatch, StreamCoalescer
-from studio.ui.workspace.metrics_strip import Standing, rank_badges
 from studio.ui.workspace.pane import AnswerPane
 
 LIVE_METRICS_MS = 250  # tokens/s and total time tick while streaming; no need for 60 Hz

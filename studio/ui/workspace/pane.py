@@ -34,11 +34,12 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.metrics import Metrics
+from studio.core.metrics_text import Badge
 from studio.core.runner import ModelRun, ModelState, ModelTarget
 from studio.core.thread import Answer, TurnEntry, totals
 from studio.ui.style import colors, css, icon, set_text_color
 from studio.ui.workspace.answer_view import AnswerView
-from studio.ui.workspace.metrics_strip import Badge, MetricsStrip
+from studio.ui.workspace.metrics_strip import MetricsStrip
 from studio.ui.workspace.reasoning_view import ReasoningSection
 from studio.ui.workspace.turn_html import (
     TurnColors,

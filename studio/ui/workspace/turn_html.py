@@ -11,8 +11,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from studio.core.metrics_text import fmt_cost, fmt_tokens, metric_texts
 from studio.core.thread import Totals, TurnEntry
-from studio.ui.workspace.metrics_strip import fmt_cost, fmt_tokens, metric_texts
 
 TURN_SCHEME = "turn"
 ACTIONS = ("prev", "next", "edit", "reasoning")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from studio.ui.library.compare_dialog import CompareRunsDialog
     from studio.ui.library.panel import LibraryPanel
     from studio.ui.library.rating import RatingWidget
+    from studio.ui.report import ReportExports
     from studio.ui.workspace.actions import WindowActions
     from studio.ui.workspace.comparison import Comparison
 
@@ -37,6 +38,7 @@ class WindowLibrary:
         store: Store | None
         comparison: Comparison | None
         actions_: WindowActions
+        reports: ReportExports
 
         def statusBar(self) -> QStatusBar: ...
         def load_prompt(self, prompt: Prompt) -> None: ...
@@ -116,6 +118,7 @@ class WindowLibrary:
         panel.runChosen.connect(self.reopen_run)
         panel.rerunRequested.connect(self.rerun_with_model_set)
         panel.compareRequested.connect(self.compare_runs)
+        panel.reportRequested.connect(self.reports.export_run)
         self._bind_undo(panel)
         self._library = panel
         return dock

@@ -1,0 +1,271 @@
+"""Writing a report file: the format follows the file name, the pictures come from the store
+or from whoever took the missing screenshots, and image work is asked of an `Imaging`.
+
+The steps are split so the UI can take screenshots in between, without blocking:
+`RunSource.load` reads the run and the screenshots the store kept; the caller may take
+the `missing()` ones in the preview sandbox; `write_run_report` writes the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal, Protocol
+
+from studio.report.html_report import render_html
+from studio.report.markdown_report import render_markdown
+from studio.report.model import Layout, Picture, ReportDocument, ThemeChoice
+from studio.report.run_report import (
+    NO_SCREENSHOT,
+    PageKey,
+    PageRef,
+    report_pages,
+    run_document,
+)
+from studio.report.scrub import Scrubber
+from studio.report.sheet import SheetLayout, sheet_layout
+from studio.store import ResponseId, Run, RunId, Store
+
+# Screenshots in an HTML report: JPEG at this width is sharp enough beside a live page and
+# keeps a report of eight long answers within a few megabytes.
+HTML_IMAGE_WIDTH = 960
+MARKDOWN_IMAGE_WIDTH = 1280
+SHEET_IMAGE_WIDTH = 800
+
+
+class ReportFormat(StrEnum):
+    HTML = "html"
+    MARKDOWN = "md"
+    ZIP = "zip"
+    SHEET = "png"
+
+
+FORMAT_NAMES = {
+    ReportFormat.HTML: "HTML report (one file, pages running live)",
+    ReportFormat.MARKDOWN: "Markdown, with the screenshots as PNG files next to it",
+    ReportFormat.ZIP: "Markdown and its screenshots in one .zip",
+    ReportFormat.SHEET: "PNG contact sheet of the pages",
+}
+_SUFFIXES = {".html": ReportFormat.HTML, ".htm": ReportFormat.HTML,
+             ".md": ReportFormat.MARKDOWN, ".markdown": ReportFormat.MARKDOWN,
+             ".zip": ReportFormat.ZIP, ".png": ReportFormat.SHEET}
+
+
+class ReportError(Exception):
+    """A report that cannot be written; the message says why, for the user."""
+
+
+def report_format(path: str | os.PathLike[str]) -> ReportFormat:
+    suffix = Path(path).suffix.lower()
+    try:
+        return _SUFFIXES[suffix]
+    except KeyError:
+        raise ReportError(f"{Path(path).name}: the file name must end in .html, .md, .zip "
+                          "or .png (that is how the format is chosen)") from None
+
+
+class Imaging(Protocol):
+    """Image work the report asks of the UI layer (Qt: no image library is needed)."""
+
+    def picture(self, png: bytes, *, max_width: int,
+                encoding: Literal["jpeg", "png"]) -> Picture | None:
+        """The screenshot scaled down to `max_width` and encoded; None if it is unreadable."""
+
+    def contact_sheet(self, layout: SheetLayout) -> bytes:
+        """The sheet painted as a PNG."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    blind: bool = False
+    layout: Layout = "columns"
+    theme: ThemeChoice = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class Shot:
+    """A screenshot taken for the report, or why there is none. `stuck`: the page stopped
+    responding or crashed; the report then runs it only when the reader asks (a page in an
+    endless loop could slow the reader's whole tab)."""
+
+    png: bytes | None
+    note: str = ""
+    stuck: bool = False
+
+
+@dataclass(slots=True)
+class RunSource:
+    """A saved run with its pages and the screenshots the store kept of them."""
+
+    run: Run
+    pages: list[PageRef]
+    stored: dict[PageKey, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, store: Store, run_id: RunId) -> RunSource:
+        run = store.run(run_id)
+        pages = report_pages(run)
+        stored = {}
+        for page in pages:
+            if page.stored:
+                png = store.screenshot(ResponseId(page.key[0]), page.key[1])
+                if png:
+                    stored[page.key] = png
+        return cls(run, pages, stored)
+
+    def missing(self) -> list[PageRef]:
+        return [p for p in self.pages if p.key not in self.stored]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    path: Path
+    format: ReportFormat
+    files: tuple[Path, ...]  # everything written (the report first)
+    size: int  # bytes written
+    pages: int
+    screenshots_stored: int
+    screenshots_taken: int
+    without_screenshot: int
+
+    def summary(self) -> str:
+        parts = [f"{self.pages} page{'s' if self.pages != 1 else ''}"]
+        if self.screenshots_stored:
+            parts.append(f"{self.screenshots_stored} screenshot"
+                         f"{'s' if self.screenshots_stored != 1 else ''} from the history")
+        if self.screenshots_taken:
+            parts.append(f"{self.screenshots_taken} taken now")
+        if self.without_screenshot:
+            parts.append(f"{self.without_screenshot} without a screenshot")
+        return f"{_size(self.size)}; " + ", ".join(parts)
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.0f} KB"
+    return f"{count / (1024 * 1024):.1f} MB"
+
+
+def _temporary(path: Path) -> Path:
+    """A new file beside `path`, created with the usual permissions (mkstemp's are 0600)."""
+    while True:
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        try:
+            temp.open("xb").close()
+        except FileExistsError:
+            continue
+        return temp
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """Yields a temporary file that replaces `path` once written: the file appears whole or
+    not at all (an earlier report stays until the new one is complete)."""
+    temp = _temporary(path)
+    try:
+        yield temp
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    with _replacing(path) as temp:
+        temp.write_bytes(data)
+
+
+def _pngs(source: RunSource, taken: Mapping[PageKey, Shot]) -> dict[PageKey, bytes]:
+    found = dict(source.stored)
+    for key, shot in taken.items():
+        if key not in found and shot.png:
+            found[key] = shot.png
+    return found
+
+
+def write_run_report(source: RunSource, path: str | os.PathLike[str], imaging: Imaging, *,
+                     options: ReportOptions | None = None,
+                     taken: Mapping[PageKey, Shot] | None = None,
+                     no_screenshot: str = "", scrub: Scrubber | None = None) -> ExportResult:
+    """Write the report of `source` to `path` in the format its name says. `taken`: the
+    screenshots taken for this export; `no_screenshot`: why the others are missing."""
+    target = Path(path)
+    fmt = report_format(target)
+    options = options or ReportOptions()
+    taken = taken or {}
+    if not target.parent.is_dir():
+        raise ReportError(f"cannot write {target.name}: {target.parent} is not a folder")
+    encoding: Literal["jpeg", "png"] = "jpeg" if fmt is ReportFormat.HTML else "png"
+    width = {ReportFormat.HTML: HTML_IMAGE_WIDTH,
+             ReportFormat.SHEET: SHEET_IMAGE_WIDTH}.get(fmt, MARKDOWN_IMAGE_WIDTH)
+    pictures: dict[PageKey, Picture] = {}
+    for key, png in _pngs(source, taken).items():
+        picture = imaging.picture(png, max_width=width, encoding=encoding)
+        if picture is not None:
+            pictures[key] = picture
+    missing = {}
+    for page in source.pages:
+        shot = taken.get(page.key)
+        if page.key not in pictures:
+            missing[page.key] = (shot.note if shot is not None and shot.note
+                                 else no_screenshot or NO_SCREENSHOT)
+    held = {key for key, shot in taken.items() if shot.stuck}
+    doc = run_document(source.run, pictures=pictures, missing=missing, held=held,
+                       blind=options.blind, scrub=scrub)
+    try:
+        files = _write(doc, target, fmt, options, imaging)
+    except OSError as exc:
+        raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    return ExportResult(
+        path=target, format=fmt, files=files, size=sum(f.stat().st_size for f in files),
+        pages=len(source.pages),
+        screenshots_stored=sum(1 for p in source.pages if p.key in source.stored
+                               and p.key in pictures),
+        screenshots_taken=sum(1 for p in source.pages if p.key not in source.stored
+                              and p.key in pictures),
+        without_screenshot=sum(1 for p in source.pages if p.key not in pictures))
+
+
+def _write(doc: ReportDocument, target: Path, fmt: ReportFormat, options: ReportOptions,
+           imaging: Imaging) -> tuple[Path, ...]:
+    if fmt is ReportFormat.HTML:
+        html = render_html(doc, layout=options.layout, theme=options.theme)
+        _atomic_write(target, html.encode("utf-8"))
+        return (target,)
+    if fmt is ReportFormat.SHEET:
+        theme = "dark" if options.theme == "dark" else "light"
+        _atomic_write(target, imaging.contact_sheet(sheet_layout(doc, theme)))
+        return (target,)
+    if fmt is ReportFormat.ZIP:
+        markdown = render_markdown(doc, image_dir="screenshots")
+        with _replacing(target) as temp, \
+                zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"{target.stem}.md", markdown.text)
+            for name, data in markdown.files.items():
+                # PNGs are compressed already.
+                archive.writestr(name, data, compress_type=zipfile.ZIP_STORED)
+        return (target,)
+    folder = f"{target.stem}-screenshots"
+    markdown = render_markdown(doc, image_dir=folder)
+    written = [target]
+    if markdown.files:
+        (target.parent / folder).mkdir(exist_ok=True)
+        for name, data in markdown.files.items():
+            _atomic_write(target.parent / name, data)
+            written.append(target.parent / name)
+    _atomic_write(target, markdown.text.encode("utf-8"))
+    return tuple(written)
+
+
+def load_run(store: Store, run_ref: str | int) -> RunSource:
+    """The run `run_ref` names (its number or uuid), ready to report."""
+    return RunSource.load(store, store.resolve_run(run_ref))

@@ -1,0 +1,83 @@
+"""The window's "Export report…": one non-modal dialog per export, wired with signals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+from studio.core.secrets import KeyStore
+from studio.store import RunId, Store, StoreError
+
+if TYPE_CHECKING:
+    from studio.ui.report.dialog import ReportDialog
+
+NO_HISTORY = "Reports are made from the history, which is not available in this session."
+NOTHING_YET = "Nothing to export yet: send a prompt first, or choose a run in the history."
+
+
+def _default_folder() -> Path:
+    documents = QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation)
+    folder = Path(documents) if documents else Path.home()
+    return folder if folder.is_dir() else Path.home()
+
+
+class ReportExports(QObject):
+    """`message(text)` for the status bar: what was saved, or why nothing could be."""
+
+    message = Signal(str)
+
+    def __init__(self, window: QWidget, store: Callable[[], Store | None], *,
+                 providers_file: Path, keys: KeyStore | None = None) -> None:
+        """`store`: the window's history; the keys of `providers_file`'s providers (from
+        `keys`) are masked in every report."""
+        super().__init__(window)
+        self._window = window
+        self._store = store
+        self._providers_file = providers_file
+        self._keys = keys
+        self._folder: Path | None = None
+        self.dialogs: list[ReportDialog] = []
+
+    def export_run(self, run_id: int | None) -> ReportDialog | None:
+        """Open the export dialog for a saved run (None: say there is nothing to export)."""
+        store = self._store()
+        if store is None:
+            self.message.emit(NO_HISTORY)
+            return None
+        if run_id is None:
+            self.message.emit(NOTHING_YET)
+            return None
+        try:
+            run = store.run(RunId(run_id))
+        except StoreError as exc:
+            self.message.emit(f"The run could not be read: {exc}")
+            return None
+        from studio.report.scrub import known_keys
+        from studio.store.search import first_line
+        from studio.ui.preview.view import default_network
+        from studio.ui.report.dialog import ReportDialog
+
+        dialog = ReportDialog(store, run_id, title=run.title or first_line(run.body),
+                              folder=self._folder or _default_folder(),
+                              network=default_network(),
+                              secrets=known_keys(self._providers_file, self._keys),
+                              parent=self._window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._saved)
+        dialog.finished.connect(lambda _result, d=dialog: self._forget(d))
+        self.dialogs.append(dialog)
+        dialog.show()
+        return dialog
+
+    def _forget(self, dialog: ReportDialog) -> None:
+        if dialog in self.dialogs:
+            self.dialogs.remove(dialog)
+
+    def _saved(self, path: str) -> None:
+        self._folder = Path(path).parent
+        self.message.emit(f"Report saved to {path}")
