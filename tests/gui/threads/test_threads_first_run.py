@@ -157,3 +157,21 @@ def test_one_click_runs_the_offered_local_comparison_offline(
     assert run.body == FIRST_RUN_PROMPT
     assert [m.settings.temperature for m in run.models] == [0.2, 0.9]
     assert all(r.state == "done" and r.text for r in run.branch()[0].current_responses())
+
+
+def test_the_picker_keeps_both_slots_of_the_offered_comparison(
+        loop: qasync.QEventLoop, fresh_window: MainWindow, qtbot: QtBot) -> None:
+    window = fresh_window
+    offer = in_loop(loop, window.offer_local_comparison)
+    assert offer is not None
+    loop.run_until_complete(offer.wait())
+    window.model_bar.set_targets(window.model_bar.targets()[:2])  # the bundled pair
+    offered = window.model_bar.targets()
+    picker = window.open_model_picker()
+    qtbot.waitExposed(picker)
+    assert picker.selected_label.text() == "2 selected"  # type: ignore[attr-defined]
+    ok = picker.buttons.button(picker.buttons.StandardButton.Ok)  # type: ignore[attr-defined]
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert window.model_bar.targets() == offered
+    assert [c.button.text() for c in window.model_bar.chips()] == [
+        f"local:{BUNDLED_MODEL}  ·  T 0.2", f"local:{BUNDLED_MODEL}  ·  T 0.9"]
