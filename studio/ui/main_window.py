@@ -100,6 +100,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.pane_area.currentChanged.connect(self._on_current_changed)
         self.pane_area.layoutChanged.connect(self._on_current_changed)
         self.previews = PreviewsTab()
+        self.previews.editSourceRequested.connect(self.open_page_editor)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.setAccessibleName("Answers and previews")
@@ -433,7 +434,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
             self.statusBar().showMessage("A diff needs at least two answers.", 4000)
             return None
         index = index if 0 <= index < len(panes) else 0
-        answers = [(str(p.target.ref), p.answer_text()) for p in panes]
+        answers = [(p.target.title, p.answer_text()) for p in panes]
         dialog = DiffDialog(answers, index, (index + 1) % len(panes), self)
         self._keep(dialog)
         dialog.show()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDesktopServices,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -308,7 +309,9 @@ class PreviewView(QWidget):
         from studio.ui.preview.session import PreviewSession
 
         web = QWebEngineView(self._web_host)
-        web.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        # Not Chromium's menu (back, view source, inspect): the preview's own actions.
+        web.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        web.customContextMenuRequested.connect(self.show_context_menu)
         self._web = web
         self._web_layout.addStretch(0)
         self._web_layout.addWidget(web, 1)
@@ -332,6 +335,18 @@ class PreviewView(QWidget):
         web.show()
         session.set_active(self._body.isVisible())
         return session
+
+    def show_context_menu(self, pos: QPoint) -> QMenu | None:
+        """The toolbar's actions as a menu at `pos` on the page (also when the toolbar is
+        too narrow to show them all, or hidden)."""
+        web = self._web
+        if web is None:
+            return None
+        menu = self.toolbar.context_menu(self)
+        menu.setObjectName("previewContextMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(web.mapToGlobal(pos))
+        return menu
 
     def _close_session(self) -> None:
         session, web = self._session, self._web

@@ -491,8 +491,8 @@ class AnswerPane(QFrame):
         if visible and self._preview is None:
             from studio.ui.preview.view import PreviewView
 
-            self._preview = PreviewView()
-            self._preview.setAccessibleName(f"Page preview of {self.target.ref}")
+            self._preview = PreviewView(label=self.target.title)
+            self._preview.setAccessibleName(f"Page preview of {self.target.title}")
             self._preview.set_source_editable(True)
             self._preview.editSourceRequested.connect(
                 lambda: self.editSourceRequested.emit(self.index))
