@@ -16,11 +16,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.conversation import context_overflow
 from studio.core.events import ReasoningDelta, TextDelta
+from studio.core.file_names import answer_file_stem
 from studio.core.metrics import Metrics
 from studio.core.runner import Engine, ModelRun, ModelState, ModelTarget, RunSession
 from studio.core.thread import HEAD, Answer, Thread, ThreadTurn
 from studio.store import ResponseId, RunId
-from studio.store.threads import ThreadRecorder
+from studio.store.threads import ThreadRecorder, default_title
 from studio.ui.workspace.coalescer import FrameBatch, StreamCoalescer
 from studio.ui.workspace.metrics_strip import Standing, rank_badges
 from studio.ui.workspace.pane import AnswerPane
@@ -64,9 +65,11 @@ class Comparison(QObject):
     saved = Signal(object)
 
     def __init__(self, engine: Engine, thread: Thread, parent: QObject | None = None, *,
-                 recorder: ThreadRecorder | None = None) -> None:
+                 recorder: ThreadRecorder | None = None, title: str = "") -> None:
         super().__init__(parent)
         self.chat = thread  # (not `thread`: QObject.thread() is taken)
+        # The run's title (a library prompt's, or the first line of the first prompt).
+        self.title = title
         self.recorder = recorder
         self._engine = engine
         self.coalescer = StreamCoalescer(self._apply, parent=self)
@@ -159,6 +162,7 @@ class Comparison(QObject):
               collection_id: int | None = None, prompt_id: int | None = None) -> RunSession | None:
         """Send the first prompt to every model (and start its run in the history)."""
         turn = self.chat.add_turn(prompt, None)
+        self.title = title or default_title(template if template is not None else prompt)
         answers = [self.chat.ask(turn, slot) for slot in range(len(self.chat.models))]
         if self.recorder is not None:
             from studio.store import CollectionId, PromptId
@@ -302,7 +306,9 @@ class Comparison(QObject):
         conversation = self.chat.conversation
         for slot in slots:
             self.coalescer.forget(slot)
-            self.panes[slot].show_thread(self.chat.entries(slot), conversation)
+            pane = self.panes[slot]
+            pane.set_file_stem(answer_file_stem(self.title, pane.target))
+            pane.show_thread(self.chat.entries(slot), conversation)
 
     # -- control -----------------------------------------------------------------------
 

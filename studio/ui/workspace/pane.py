@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from studio.core.metrics import Metrics
 from studio.core.runner import ModelRun, ModelState, ModelTarget
 from studio.core.thread import Answer, TurnEntry, totals
+from studio.ui.notify import tell
 from studio.ui.style import colors, css, icon, set_text_color
 from studio.ui.workspace.answer_view import AnswerView
 from studio.ui.workspace.metrics_strip import Badge, MetricsStrip
@@ -152,6 +153,7 @@ class AnswerPane(QFrame):
         self._preview: PreviewView | None = None
         self._page_source: Callable[[Answer], str | None] = Answer.html
         self._rating: QWidget | None = None
+        self._file_stem = ""
         self.setObjectName("answerPane")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(MIN_PANE_WIDTH)
@@ -454,7 +456,18 @@ class AnswerPane(QFrame):
         return self._answer.text if self._answer is not None else self.view.answer_text()
 
     def copy_answer(self) -> None:
-        QGuiApplication.clipboard().setText(self.answer_text())
+        text = self.answer_text()
+        if not text:
+            tell(self, f"{self.target.title} has no answer to copy yet.", failed=True)
+            return
+        QGuiApplication.clipboard().setText(text)
+        tell(self, f"Copied the answer of {self.target.title} ({len(text):,} characters).")
+
+    def _copy_code(self, number: int, language: str, code: str) -> None:
+        QGuiApplication.clipboard().setText(code)
+        lines = code.count("\n") + 1
+        tell(self, f"Copied code block {number} ({language}, {lines} lines) of "
+                   f"{self.target.title}.")
 
     def _fill_code_menu(self) -> None:
         self.code_menu.clear()
@@ -468,8 +481,8 @@ class AnswerPane(QFrame):
             action = QAction(f"{number}. {block.language or 'code'} ({lines} lines)",
                              self.code_menu)
             action.triggered.connect(
-                lambda _checked=False, code=block.code:
-                QGuiApplication.clipboard().setText(code))
+                lambda _checked=False, n=number, lang=block.language or "code", code=block.code:
+                self._copy_code(n, lang, code))
             self.code_menu.addAction(action)
 
     def set_zoom(self, step: int) -> None:
@@ -494,6 +507,7 @@ class AnswerPane(QFrame):
             self._preview = PreviewView(label=self.target.title)
             self._preview.setAccessibleName(f"Page preview of {self.target.title}")
             self._preview.set_source_editable(True)
+            self._preview.set_file_stem(self._file_stem)
             self._preview.editSourceRequested.connect(
                 lambda: self.editSourceRequested.emit(self.index))
             self.body.addWidget(self._preview)
@@ -503,6 +517,12 @@ class AnswerPane(QFrame):
             if visible:
                 self.update_preview(final=self.state.finished)
         self.previewToggled.emit(self.index, visible)
+
+    def set_file_stem(self, stem: str) -> None:
+        """The name proposed when this answer's page or its screenshot is saved."""
+        self._file_stem = stem
+        if self._preview is not None:
+            self._preview.set_file_stem(stem)
 
     def set_page_source(self, page_of: Callable[[Answer], str | None]) -> None:
         """Where the preview's page comes from (default: the page in the answer's text)."""

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
+from studio.core.file_names import answer_file_stem
+
 if TYPE_CHECKING:
     from studio.ui.preview.grid import PreviewGrid
     from studio.ui.workspace.comparison import Comparison
@@ -73,6 +75,7 @@ class PreviewsTab(QWidget):
             if grid.preview(key) is None:
                 view = grid.add_preview(key, answer.target.title)
                 view.set_source_editable(True)
+                view.set_file_stem(answer_file_stem(comparison.title, answer.target))
                 view.editSourceRequested.connect(
                     lambda slot=answer.slot, v=view: self.editSourceRequested.emit(slot, v))
             grid.set_document(key, comparison.page_of(answer), final=answer.finished)

@@ -19,7 +19,7 @@ from studio.core.catalog import CatalogError, ModelRef, ProviderConfig
 from studio.core.model_sets import ModelSetEntry
 from studio.core.runner import ModelTarget
 from studio.store import Prompt, Run, RunId, Store, StoreError
-from studio.store.threads import ThreadRecorder, thread_from_run
+from studio.store.threads import ThreadRecorder, default_title, thread_from_run
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QStatusBar
@@ -167,7 +167,8 @@ class WindowHistory:
         assert isinstance(self, QWidget)
         thread = thread_from_run(run, self._target_for)
         comparison = self._show_comparison(Comparison(
-            self.engine, thread, self, recorder=ThreadRecorder.for_run(store, run)))
+            self.engine, thread, self, recorder=ThreadRecorder.for_run(store, run),
+            title=run.title or default_title(run.body)))
         # As the window looked after sending: a single prompt stays in the editor, a
         # follow-up (or a branch) clears it.
         self.prompt_area.set_prompt("" if thread.conversation else run.body)

@@ -3,11 +3,15 @@ page's context menu), and previews of two slots of one model say which is which.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 import qasync
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMenu, QToolButton
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QToolButton
+from pytestqt.qtbot import QtBot
 
 from studio.core.catalog import ProviderRegistry
 from studio.ui.main_window import MainWindow
@@ -156,3 +160,96 @@ def test_previews_of_two_slots_of_one_model_say_which_settings_they_ran_with(
     pane = comparison.panes[1]
     in_loop(loop, lambda: pane.set_preview_visible(True))
     assert pane.preview is not None and pane.preview.label() == labels[1]
+
+
+def _fake_xdg_open(folder: Path, status: int, said: str) -> Path:
+    """An `xdg-open` first on PATH: records its argument, says `said` on stderr, exits."""
+    log = folder / "opened.txt"
+    script = folder / "xdg-open"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n'
+                      f'[ -n "{said}" ] && echo "{said}" >&2\nexit {status}\n')
+    script.chmod(0o755)
+    return log
+
+
+def _page_preview(loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+                  sim: Simulator) -> PreviewView:
+    sim.script("page-a", Synthetic([PAGE.format(title="Alpha")]))
+    comparison = in_loop(loop, lambda: window.send("Spinning hexagon", [
+        target(registry, "sim-openai", "page-a", temperature=0.5)]))
+    wait_until(loop, lambda: comparison.settled, what="the page")
+    pane = comparison.panes[0]
+    in_loop(loop, lambda: pane.set_preview_visible(True))
+    preview = pane.preview
+    assert preview is not None
+    wait_until(loop, lambda: preview.web_view() is not None, what="the page to run")
+    return preview
+
+
+def _status(window: MainWindow) -> str:
+    return window.statusBar().currentMessage()
+
+
+def test_opening_in_a_missing_browser_says_so_and_what_to_do_instead(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = _fake_xdg_open(tmp_path, 3, "xdg-open: no method available for opening it")
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    preview = _page_preview(loop, window, registry, sim)
+    preview.toolbar.open_action.trigger()
+    assert _status(window).startswith("Opening a copy of the page in the system browser")
+    wait_until(loop, lambda: _status(window).startswith("Could not open"),
+               what="the failure to be reported")
+    assert _status(window) == (
+        "Could not open the page in the system browser (xdg-open: no method available "
+        "for opening it). Save it as .html (More ▸ Save as .html…) and open the file "
+        "yourself.")
+    assert log.read_text().startswith("file://")
+
+    # With a browser that opens it, the window says that too.
+    _fake_xdg_open(tmp_path, 0, "")
+    preview.toolbar.open_action.trigger()
+    wait_until(loop, lambda: _status(window) == "Opened the page in the system browser.",
+               what="the browser to open the page")
+
+
+def test_saving_proposes_a_name_and_says_where_the_file_went(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator, tmp_path: Path, qtbot: QtBot) -> None:
+    preview = _page_preview(loop, window, registry, sim)
+    preview.toolbar.save_html_action.trigger()
+    dialog = preview.outputs.dialog
+    assert isinstance(dialog, QFileDialog) and dialog.isVisible()
+    proposed = Path(dialog.selectedFiles()[0]).name
+    assert proposed == "Spinning-hexagon-page-a-T-0.5.html"
+    dialog.setDirectory(str(tmp_path))
+    dialog.selectFile(str(tmp_path / proposed))
+    dialog.accept()
+    saved = tmp_path / proposed
+    assert saved.read_text(encoding="utf-8") == preview.document()
+    assert _status(window) == f"Saved the page as {saved}."
+
+    # The screenshot is named the same way, in the folder used last.
+    preview.toolbar.save_png_action.trigger()
+    dialog = preview.outputs.dialog
+    assert isinstance(dialog, QFileDialog)
+    shot = Path(dialog.selectedFiles()[0])
+    assert shot == tmp_path / "Spinning-hexagon-page-a-T-0.5.png"
+    dialog.accept()
+    wait_until(loop, lambda: shot.exists() and _status(window).startswith("Saved a screenshot"),
+               what="the screenshot")
+    assert shot.read_bytes().startswith(b"\x89PNG")
+
+    preview.toolbar.copy_png_action.trigger()
+    wait_until(loop, lambda: _status(window).startswith("Copied a screenshot"),
+               what="the copied screenshot")
+    pane = window.pane_area.panes()[0]
+    qtbot.mouseClick(pane.copy_button, Qt.MouseButton.LeftButton)
+    assert _status(window).startswith("Copied the answer of page-a (Sim openai) · T 0.5")
+
+    # A place that cannot be written to gets a message with the next step.
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("")
+    assert preview.save_html(not_a_folder / "page.html") is None
+    assert _status(window) == (f"Could not save the page as {not_a_folder / 'page.html'}: "
+                               "Not a directory. Choose another folder.")
