@@ -276,7 +276,9 @@ class HistoryFilter:
     min_rating: int | None = None  # at least one answer rated this or higher
 
 
-SearchKind = Literal["prompt", "response"]
+# A library prompt, a prompt sent in a run (a turn), an answer.
+SearchKind = Literal["prompt", "turn", "response"]
+SEARCH_KINDS: tuple[SearchKind, ...] = ("prompt", "turn", "response")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,12 @@
-"""Full-text search over prompts (title, body, tags) and finished answers.
+"""Full-text search over prompts (title, body, tags), the prompts sent in runs, and
+finished answers.
 
 User input is never passed to FTS5 as syntax: each word becomes a quoted string and the last
 one a prefix, so results follow typing. Order: prompts whose title or tags match, then other
-matching prompts, newest first; answers newest first. Walking the index in rowid order lets
-FTS5 stop after the first rows it needs, so a word found in every prompt costs about as much
-as a rare one (bm25 would have to score every match first).
+matching prompts, newest first; then prompts sent in runs, then answers, newest first.
+Walking the index in rowid order lets FTS5 stop after the first rows it needs, so a word
+found in every prompt costs about as much as a rare one (bm25 would have to score every
+match first).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from studio.store.models import (
+    SEARCH_KINDS,
     CollectionId,
     PromptId,
     ResponseId,
@@ -150,15 +153,35 @@ def _response_hits(conn: sqlite3.Connection, query: Query, limit: int) -> list[S
     return hits
 
 
+def _turn_hits(conn: sqlite3.Connection, query: Query, limit: int) -> list[SearchHit]:
+    ids = _newest(conn, "turns_fts", query.match, limit)
+    if not ids:
+        return []
+    rows = {r[0]: r for r in conn.execute(
+        "SELECT t.id, t.run_id, t.prompt, r.title, r.body, r.collection_id, r.prompt_id"
+        " FROM turns t JOIN runs r ON r.id = t.run_id"
+        f" WHERE t.id IN ({','.join('?' * len(ids))})", ids)}
+    hits = []
+    for i in [i for i in ids if i in rows]:
+        _, run_id, prompt, title, body, collection_id, prompt_id = rows[i]
+        hits.append(SearchHit(
+            kind="turn", title=title or first_line(body), snippet=make_snippet(prompt, query),
+            prompt_id=PromptId(prompt_id) if prompt_id is not None else None,
+            collection_id=CollectionId(collection_id) if collection_id is not None else None,
+            run_id=RunId(run_id), turn_id=TurnId(i)))
+    return hits
+
+
 def first_line(text: str, width: int = 80) -> str:
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def search(conn: sqlite3.Connection, text: str, *, limit: int = 20,
-           kinds: Iterable[SearchKind] = ("prompt", "response"),
+           kinds: Iterable[SearchKind] = SEARCH_KINDS,
            prefix: bool = True) -> list[SearchHit]:
-    """Up to `limit` prompts, then up to `limit` answers, each group best match first."""
+    """Up to `limit` library prompts, then up to `limit` sent prompts, then up to `limit`
+    answers, each group best match first."""
     query = parse_query(text, prefix=prefix)
     if query is None or limit <= 0:
         return []
@@ -166,6 +189,8 @@ def search(conn: sqlite3.Connection, text: str, *, limit: int = 20,
     hits: list[SearchHit] = []
     if "prompt" in wanted:
         hits.extend(_prompt_hits(conn, query, limit))
+    if "turn" in wanted:
+        hits.extend(_turn_hits(conn, query, limit))
     if "response" in wanted:
         hits.extend(_response_hits(conn, query, limit))
     return hits

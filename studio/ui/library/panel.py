@@ -24,12 +24,14 @@ class LibraryPanel(QWidget):
     """Everything kept in the store, for a left-hand dock.
 
     Signals: `promptChosen(Prompt)` to load a prompt into the editor; `runChosen(run_id)` to
-    reopen a run; `rerunRequested(run_id, model-set name or None for the same models)`;
-    `compareRequested(old_run_id, new_run_id)`, older run first.
+    reopen a run; `turnChosen(run_id, turn_id)` to reopen it on the branch of that prompt
+    (a search hit in a sent prompt or an answer); `rerunRequested(run_id, model-set name or
+    None for the same models)`; `compareRequested(old_run_id, new_run_id)`, older run first.
     """
 
     promptChosen = Signal(object)
     runChosen = Signal(int)
+    turnChosen = Signal(int, int)
     rerunRequested = Signal(int, object)
     compareRequested = Signal(int, int)
 
@@ -40,7 +42,7 @@ class LibraryPanel(QWidget):
         self.setObjectName("LibraryPanel")
 
         self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Search prompts and answers")
+        self.search_box.setPlaceholderText("Search prompts, sent prompts and answers")
         self.search_box.setAccessibleName("Search prompts and answers")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.installEventFilter(self)
@@ -138,8 +140,11 @@ class LibraryPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _hit_activated(self, hit: SearchHit) -> None:
-        if hit.kind == "response" and hit.run_id is not None:
-            self.runChosen.emit(int(hit.run_id))
+        if hit.kind in ("turn", "response") and hit.run_id is not None:
+            if hit.turn_id is not None:
+                self.turnChosen.emit(int(hit.run_id), int(hit.turn_id))
+            else:
+                self.runChosen.emit(int(hit.run_id))
             self.history.select_run(int(hit.run_id))
         elif hit.prompt_id is not None:
             if self.select_prompt(int(hit.prompt_id)):

@@ -250,6 +250,21 @@ class Comparison(QObject):
         head = self.chat.switch_branch(key, step)
         if head is None:
             return False
+        self._head_changed(head)
+        return True
+
+    def show_branch_of(self, key: int) -> bool:
+        """Show the branch that holds the prompt `key` (its latest continuation)."""
+        if self.running or self._closed or key not in self.chat.turns:
+            return False
+        if any(turn.key == key for turn in self.chat.branch()):
+            return True  # on screen already
+        head = self.chat.latest_leaf(key)
+        self.chat.set_head(head)
+        self._head_changed(head)
+        return True
+
+    def _head_changed(self, head: int) -> None:
         if self.recorder is not None:
             self.recorder.set_head(head)
             self._check_history()
@@ -259,7 +274,6 @@ class Comparison(QObject):
         self.threadChanged.emit()
         self.stateChanged.emit()
         self.progressed.emit()
-        return True
 
     def _send(self, turn: ThreadTurn, answers: list[Answer],
               redraw: Iterable[int]) -> RunSession | None:

@@ -154,10 +154,11 @@ class WindowHistory:
             self.statusBar().showMessage(f"Cannot open run {run_id}: {exc}", 8000)
             return None
 
-    def reopen_run(self, run_id: int) -> Comparison | None:
+    def reopen_run(self, run_id: int, turn: int | None = None) -> Comparison | None:
         """Show a saved run exactly as it was: a pane per model with its settings, every turn
-        of the branch last shown, with answers, reasoning, figures and errors. Nothing is
-        sent; a follow-up or a regenerated answer continues the same run."""
+        of the branch last shown (or of the branch holding `turn`), with answers, reasoning,
+        figures and errors. Nothing is sent; a follow-up or a regenerated answer continues
+        the same run."""
         from studio.ui.workspace.comparison import Comparison
 
         loaded = self._load_run(run_id)
@@ -169,6 +170,8 @@ class WindowHistory:
         comparison = self._show_comparison(Comparison(
             self.engine, thread, self, recorder=ThreadRecorder.for_run(store, run),
             title=run.title or default_title(run.body)))
+        if turn is not None:
+            comparison.show_branch_of(turn)
         # As the window looked after sending: a single prompt stays in the editor, a
         # follow-up (or a branch) clears it.
         self.prompt_area.set_prompt("" if thread.conversation else run.body)

@@ -40,7 +40,7 @@ class WindowLibrary:
 
         def statusBar(self) -> QStatusBar: ...
         def load_prompt(self, prompt: Prompt) -> None: ...
-        def reopen_run(self, run_id: int) -> Comparison | None: ...
+        def reopen_run(self, run_id: int, turn: int | None = None) -> Comparison | None: ...
         def rerun_with_model_set(self, run_id: int, model_set: str | None
                                  ) -> Comparison | None: ...
 
@@ -114,6 +114,7 @@ class WindowLibrary:
             old.deleteLater()
         panel.promptChosen.connect(self.load_prompt)
         panel.runChosen.connect(self.reopen_run)
+        panel.turnChosen.connect(self.reopen_run)
         panel.rerunRequested.connect(self.rerun_with_model_set)
         panel.compareRequested.connect(self.compare_runs)
         self._bind_undo(panel)

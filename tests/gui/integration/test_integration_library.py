@@ -19,7 +19,13 @@ from studio.ui.about import AboutDialog
 from studio.ui.library import CompareRunsDialog, LibraryPanel, RatingWidget
 from studio.ui.main_window import MainWindow
 from tests.gui.integration.integration_support import WindowMaker
-from tests.gui.threads.threads_support import reopened_store, send, shown_text
+from tests.gui.threads.threads_support import (
+    follow_up,
+    reopened_store,
+    send,
+    settle,
+    shown_text,
+)
 from tests.gui.workspace.workspace_support import (
     OFFSCREEN_SIZE_HINTS,
     close_window,
@@ -227,3 +233,40 @@ def store_with_prompt(paths: StudioPaths) -> tuple[int, int]:
         collection = store.add_collection("Tests")
         prompt = store.add_prompt(collection.id, "Hexagon", "A ball in a spinning hexagon.")
         return int(collection.id), int(prompt.id)
+
+
+def test_words_of_a_sent_follow_up_find_its_run_which_reopens_on_that_branch(
+        loop: qasync.QEventLoop, qtbot: QtBot, window: MainWindow,
+        registry: ProviderRegistry, sim: Simulator) -> None:
+    sim.script("search-me", Synthetic(["A page."]), Synthetic(["It flies."]),
+               Synthetic(["It lands."]))
+    comparison = send(loop, window, "Make a page.",
+                      [target(registry, "sim-openai", "search-me")])
+    follow_up(loop, window, "Make the zeppelin fly over the hexagon.")
+    flown = comparison.chat.head
+    assert flown is not None
+    window.edit_turn(flown)
+    window.prompt_area.set_prompt("Make the airship land instead.")
+    in_loop(loop, window.submit_follow_up)
+    settle(loop, comparison, "the other branch")
+    run_id = _run_id(window)
+    window.new_comparison()
+
+    panel = _panel(window)
+    panel.search_box.setFocus()
+    qtbot.keyClicks(panel.search_box, "zeppel")  # as you type: a prefix finds it
+    results = panel.results
+    wait_until(loop, lambda: bool(results.hits), what="the search results")
+    assert [(h.kind, h.run_id, h.turn_id) for h in results.hits] == [
+        ("turn", run_id, flown)]
+    label = results.model().index(0, 0).data()
+    assert "Sent prompt" in label and "zeppelin fly over the hexagon" in label
+
+    QTest.keyClick(panel.search_box, Qt.Key.Key_Return)
+    reopened = window.comparison
+    assert reopened is not None and reopened.run_id == run_id
+    # The branch with the words found is on screen, not the one shown last.
+    assert [t.prompt for t in reopened.chat.branch()] == [
+        "Make a page.", "Make the zeppelin fly over the hexagon."]
+    assert "It flies." in shown_text(window.pane_area.panes()[0])
+    assert len(sim.requests_for("search-me")) == 3  # reopening sent nothing
