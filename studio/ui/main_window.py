@@ -160,6 +160,10 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         a.zoom_out.triggered.connect(lambda: self.set_zoom(self._zoom - 1))
         a.zoom_reset.triggered.connect(lambda: self.set_zoom(0))
         a.about.triggered.connect(self.show_about)
+        a.go_prompt.triggered.connect(self.focus_prompt)
+        a.go_search.triggered.connect(lambda: self.focus_library("search"))
+        a.go_library.triggered.connect(lambda: self.focus_library("collections"))
+        a.go_history.triggered.connect(lambda: self.focus_library("history"))
 
     def _restore(self, show_welcome: bool | None) -> None:
         s = self.state
@@ -442,6 +446,10 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
 
     def show_workspace(self) -> None:
         self.stack.setCurrentWidget(self.splitter)
+
+    def focus_prompt(self) -> None:
+        self.show_workspace()
+        self.prompt_area.editor.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _keep(self, dialog: QDialog) -> None:
         # Non-modal dialogs need an owner reference until they close.

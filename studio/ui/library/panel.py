@@ -35,7 +35,11 @@ class LibraryPanel(QWidget):
     rerunRequested = Signal(int, object)
     compareRequested = Signal(int, int)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *,
+                 undo_stack: QUndoStack | None = None) -> None:
+        """`undo_stack`: the window's undo history, which then also holds the deletions
+        made here (and the window's Edit menu undoes them); by default the panel keeps its
+        own, undone with Ctrl+Z while it has the focus."""
         super().__init__(parent)
         self.store = store
         self.setAccessibleName("Library")
@@ -47,7 +51,7 @@ class LibraryPanel(QWidget):
         self.search_box.setClearButtonEnabled(True)
         self.search_box.installEventFilter(self)
 
-        self.collections = CollectionsPane(store, self)
+        self.collections = CollectionsPane(store, self, undo_stack=undo_stack)
         self.results = SearchResults(store, self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.collections)
@@ -85,7 +89,7 @@ class LibraryPanel(QWidget):
     # ----- the main window's surface ----------------------------------------------------
     @property
     def undo_stack(self) -> QUndoStack:
-        """Deletions in the tree, for an Edit menu's undo/redo actions."""
+        """The undo history the tree's deletions go to."""
         return self.collections.undo_stack
 
     def refresh(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QMainWindow, QToolBar
 
 from studio.ui.style import icon
@@ -17,6 +17,7 @@ class WindowActions:
     new: QAction
     providers: QAction
     quit: QAction
+    undo_stack: QUndoStack
     undo: QAction
     redo: QAction
     send: QAction
@@ -34,6 +35,10 @@ class WindowActions:
     diff: QAction
     previews: QAction
     library: QAction
+    go_prompt: QAction
+    go_search: QAction
+    go_library: QAction
+    go_history: QAction
     sync_scroll: QAction
     zoom_in: QAction
     zoom_out: QAction
@@ -72,18 +77,30 @@ def create_actions(window: QMainWindow) -> WindowActions:
     group.setExclusive(True)
     for action in layouts.values():
         group.addAction(action)
+    # One undo history for the window: the library's deletions and the workspace's changes
+    # (a reopened run, a loaded prompt, a new comparison), in the order they were made.
+    # Window-wide keys: a text field with something of its own to undo claims the key first.
+    stack = QUndoStack(window)
+    undo = stack.createUndoAction(window, "&Undo")
+    redo = stack.createRedoAction(window, "&Redo")
+    for action, key, tip in (
+            (undo, k.Undo, "Undo the last deletion in the library, or bring back the prompt "
+                           "and models that a reopened run or a new comparison replaced"),
+            (redo, k.Redo, "Redo what was undone")):
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        window.addAction(action)
     return WindowActions(
         new=_action(window, "&New comparison", [QKeySequence(k.New)], "new",
                     "Clear the answers and start a new comparison"),
         providers=_action(window, "&Providers and keys…", ["Ctrl+,"], "settings",
                           "Providers, endpoints and API keys"),
         quit=_action(window, "&Quit", ["Ctrl+Q"]),
-        # No shortcut of their own: text fields keep Ctrl+Z for their text, and the library
-        # binds it while it has the focus, so Qt never sees two owners of one key.
-        undo=_action(window, "&Undo", None, None,
-                     "Undo the last deletion in the library (Ctrl+Z in the library)"),
-        redo=_action(window, "&Redo", None, None,
-                     "Redo what was undone in the library (Ctrl+Shift+Z in the library)"),
+        undo_stack=stack,
+        undo=undo,
+        redo=redo,
         send=_action(window, "&Send", ["Ctrl+Return", "Ctrl+Enter"], "send",
                      "Send the prompt to every selected model (Ctrl+Enter)"),
         follow_up=_action(window, "&Follow up", ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
@@ -112,6 +129,15 @@ def create_actions(window: QMainWindow) -> WindowActions:
         library=_action(window, "&Library", ["Ctrl+Shift+L"], None,
                         "Show or hide the library: collections, search and history",
                         checkable=True),
+        # Ctrl+E and Ctrl+K are line editing keys in X11 text fields, hence these.
+        go_prompt=_action(window, "The &prompt editor", ["Ctrl+L"], None,
+                          "Put the cursor in the prompt editor"),
+        go_search=_action(window, "&Search", [QKeySequence(k.Find)], None,
+                          "Search prompts, sent prompts and answers (in the library)"),
+        go_library=_action(window, "The &collections", ["Ctrl+B"], None,
+                           "Go to the library's collections of prompts"),
+        go_history=_action(window, "The &history", ["Ctrl+H"], None,
+                           "Go to the list of past runs"),
         sync_scroll=_action(window, "S&ynchronized scrolling", ["Ctrl+Shift+S"],
                             "sync-scroll", "Scroll all answers together", checkable=True),
         zoom_in=_action(window, "Zoom &in", [QKeySequence(k.ZoomIn), "Ctrl+="], "zoom-in"),
@@ -144,6 +170,8 @@ def build_menus(window: QMainWindow, a: WindowActions) -> QToolBar:
     view_menu.addActions([a.focus, a.next_pane, a.previous_pane, a.sync_scroll])
     view_menu.addSeparator()
     view_menu.addActions([a.diff, a.previews, a.library])
+    go_menu = view_menu.addMenu("&Go to")
+    go_menu.addActions([a.go_prompt, a.go_search, a.go_library, a.go_history])
     view_menu.addSeparator()
     view_menu.addActions([a.zoom_in, a.zoom_out, a.zoom_reset])
 

@@ -10,6 +10,7 @@ import pytest
 import qasync
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QToolButton
 from pytestqt.qtbot import QtBot
 
@@ -253,3 +254,52 @@ def test_saving_proposes_a_name_and_says_where_the_file_went(
     assert preview.save_html(not_a_folder / "page.html") is None
     assert _status(window) == (f"Could not save the page as {not_a_folder / 'page.html'}: "
                                "Not a directory. Choose another folder.")
+
+
+def test_escape_and_ctrl_w_close_the_pop_out_and_the_source_editor(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator, qtbot: QtBot) -> None:
+    preview = _page_preview(loop, window, registry, sim)
+    preview.pop_out()
+    popped = preview._window
+    assert popped is not None
+    with qtbot.waitActive(popped):
+        popped.activateWindow()
+    QTest.keyClick(popped, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert not preview.popped_out()
+
+    preview.full_screen()
+    popped = preview._window
+    assert popped is not None
+    qtbot.waitUntil(popped.isFullScreen)
+    with qtbot.waitActive(popped):
+        popped.activateWindow()
+    QTest.keyClick(popped, Qt.Key.Key_Escape)  # out of full screen first …
+    qtbot.waitUntil(lambda: not popped.isFullScreen())
+    assert preview.popped_out()
+    QTest.keyClick(popped, Qt.Key.Key_Escape)  # … then closed
+    assert not preview.popped_out()
+
+    preview.toolbar.edit_source_action.trigger()
+    answer = window.pane_area.panes()[0].answer
+    assert answer is not None
+    editor = window.page_editor_for(answer)
+    assert editor is not None
+    with qtbot.waitActive(editor):
+        editor.activateWindow()
+    editor.code.setFocus()
+    QTest.keyClick(editor.code, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert editor.find_bar.isVisible()
+    QTest.keyClick(editor.find_bar.field, Qt.Key.Key_Escape)  # closes the bar only
+    assert not editor.find_bar.isVisible() and editor.isVisible()
+    QTest.keyClick(editor.code, Qt.Key.Key_Escape)
+    assert window.page_editor_for(answer) is None
+
+    preview.toolbar.edit_source_action.trigger()
+    editor = window.page_editor_for(answer)
+    assert editor is not None
+    with qtbot.waitActive(editor):
+        editor.activateWindow()
+    editor.code.setFocus()
+    QTest.keyClick(editor.code, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert window.page_editor_for(answer) is None
