@@ -52,6 +52,7 @@ from studio.ui.workspace.window_history import SendOrigin, WindowHistory
 from studio.ui.workspace.window_library import WindowLibrary
 from studio.ui.workspace.window_pages import WindowPages
 from studio.ui.workspace.window_threads import WindowThreads
+from studio.ui.workspace.workspace_undo import WorkspaceUndo
 
 if TYPE_CHECKING:
     from studio.ui.settings.model_lists import ModelListCache
@@ -129,6 +130,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self._editing: int | None = None  # the turn whose prompt is being edited
         self.actions_ = create_actions(self)
         self.toolbar = build_menus(self, self.actions_)
+        self.workspace_undo = WorkspaceUndo(self, self.actions_.undo_stack)
         self._connect_actions()
         self.statusBar().showMessage("Ready", 2000)
         self._init_library()
@@ -273,6 +275,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.send(prompt, targets, system=self.prompt_area.system_prompt(),
                   origin=SendOrigin(template, values, origin.title, origin.collection_id,
                                     origin.prompt_id))
+        self.prompt_area.mark_sent()
 
     def send(self, prompt: str, targets: list[ModelTarget] | None = None, *,
              system: str | None = None, origin: SendOrigin | None = None) -> Comparison:
@@ -355,14 +358,19 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self._retired = lingering
 
     def new_comparison(self) -> None:
+        """An empty workspace and prompt editor (Undo brings back what was there)."""
+        with self.workspace_undo.change("New comparison"):
+            self.clear_workspace()
+        self.prompt_area.editor.setFocus()
+        self.show_workspace()
+
+    def clear_workspace(self) -> None:
         self._retire_comparison()
         self._set_editing(None)
         for old in self.pane_area.set_panes([]):
             old.deleteLater()
         self.previews.set_comparison(None)
         self.prompt_area.set_prompt("")
-        self.prompt_area.editor.setFocus()
-        self.show_workspace()
         self._update_running()
 
     def stop_all(self) -> None:

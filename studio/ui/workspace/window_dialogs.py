@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from studio.ui.settings.model_lists import ModelListCache
     from studio.ui.workspace.model_bar import ModelBar
     from studio.ui.workspace.prompt_area import PromptArea
+    from studio.ui.workspace.workspace_undo import WorkspaceUndo
 
 
 class WindowDialogs:
@@ -39,6 +40,7 @@ class WindowDialogs:
         model_sets: ModelSetStore
         model_bar: ModelBar
         prompt_area: PromptArea
+        workspace_undo: WorkspaceUndo
         stack: QStackedWidget
         _welcome: QWidget | None
         _model_cache: ModelListCache | None
@@ -80,9 +82,10 @@ class WindowDialogs:
         if not targets:
             self.statusBar().showMessage("The bundled local model is not configured.", 5000)
             return None
-        self.new_comparison()
-        self.model_bar.set_targets(targets)
-        self.prompt_area.set_prompt(FIRST_RUN_PROMPT)
+        with self.workspace_undo.change("Comparison of local models"):
+            self.new_comparison()
+            self.model_bar.set_targets(targets)
+            self.prompt_area.set_prompt(FIRST_RUN_PROMPT)
         self.prompt_area.send_button.setFocus()
         self.statusBar().showMessage(
             "A comparison of local models is ready: press Send (Ctrl+Enter) to run it "

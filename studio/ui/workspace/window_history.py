@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from studio.ui.workspace.previews_tab import PreviewsTab
     from studio.ui.workspace.prompt_area import PromptArea
     from studio.ui.workspace.ui_state import WorkspaceState
+    from studio.ui.workspace.workspace_undo import WorkspaceUndo
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class WindowHistory:
         model_bar: ModelBar
         previews: PreviewsTab
         state: WorkspaceState
+        workspace_undo: WorkspaceUndo
 
         def statusBar(self) -> QStatusBar: ...
         def send(self, prompt: str, targets: list[ModelTarget] | None = None, *,
@@ -114,10 +116,12 @@ class WindowHistory:
     # -- prompts from the library -----------------------------------------------------
 
     def load_prompt(self, prompt: Prompt) -> None:
-        """Put a saved prompt in the editor; a run sent from it is linked to it."""
-        self.prompt_area.set_prompt(prompt.body)
-        if prompt.system is not None:
-            self.prompt_area.set_system_prompt(prompt.system)
+        """Put a saved prompt in the editor; a run sent from it is linked to it. Undo brings
+        back what the editor held."""
+        with self.workspace_undo.change(f"Load prompt “{prompt.title}”"):
+            self.prompt_area.set_prompt(prompt.body)
+            if prompt.system is not None:
+                self.prompt_area.set_system_prompt(prompt.system)
         if prompt.variables:
             self.state.variables = {**(self.state.variables or {}), **prompt.variables}
         self._loaded_prompt = prompt
@@ -158,7 +162,35 @@ class WindowHistory:
         """Show a saved run exactly as it was: a pane per model with its settings, every turn
         of the branch last shown (or of the branch holding `turn`), with answers, reasoning,
         figures and errors. Nothing is sent; a follow-up or a regenerated answer continues
-        the same run."""
+        the same run.
+
+        A prompt being written (not sent yet) stays in the editor, with the models chosen
+        for it; otherwise the run's prompt and models take their place. Either way Undo
+        brings back what was there."""
+        with self.workspace_undo.change(f"Reopen run {run_id}"):
+            keep = self.prompt_area.unsent_draft()
+            shown = self.show_run(run_id, turn)
+            if shown is None:
+                return None
+            comparison, run = shown
+            if not keep:
+                # As the window looked after sending: a single prompt stays in the editor,
+                # a follow-up (or a branch) clears it.
+                self.prompt_area.set_prompt("" if comparison.chat.conversation else run.body)
+                self.prompt_area.set_system_prompt(run.system)
+                self.model_bar.set_targets(list(comparison.chat.models))
+        undo = "Edit ▸ Undo (Ctrl+Z) goes back"
+        if keep:
+            self.statusBar().showMessage(
+                f"Reopened run {run_id}: {run.title}. Your unsent prompt and its models stay "
+                f"in place; {undo}.", 10000)
+        else:
+            self.statusBar().showMessage(f"Reopened run {run_id}: {run.title}. {undo}.", 6000)
+        return comparison
+
+    def show_run(self, run_id: int, turn: int | None = None) -> tuple[Comparison, Run] | None:
+        """Put a saved run on screen (on the branch of `turn`, if given), leaving the prompt
+        editor and the model bar alone."""
         from studio.ui.workspace.comparison import Comparison
 
         loaded = self._load_run(run_id)
@@ -172,14 +204,8 @@ class WindowHistory:
             title=run.title or default_title(run.body)))
         if turn is not None:
             comparison.show_branch_of(turn)
-        # As the window looked after sending: a single prompt stays in the editor, a
-        # follow-up (or a branch) clears it.
-        self.prompt_area.set_prompt("" if thread.conversation else run.body)
-        self.prompt_area.set_system_prompt(run.system)
-        self.model_bar.set_targets(list(thread.models))
         self.previews.refresh()
-        self.statusBar().showMessage(f"Reopened run {run_id}: {run.title}", 4000)
-        return comparison
+        return comparison, run
 
     def rerun(self, run_id: int, targets: list[ModelTarget] | None = None) -> Comparison | None:
         """Send a saved run's first prompt again, to the same models (default) or to

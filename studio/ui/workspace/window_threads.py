@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from studio.ui.workspace.comparison import Comparison
     from studio.ui.workspace.pane import AnswerPane
     from studio.ui.workspace.prompt_area import PromptArea
+    from studio.ui.workspace.workspace_undo import WorkspaceUndo
 
 
 class _SetsKeepingLast:
@@ -64,6 +65,7 @@ class WindowThreads:
         model_sets: ModelSetStore
         comparison: Comparison | None
         prompt_area: PromptArea
+        workspace_undo: WorkspaceUndo
         _editing: int | None
 
         def statusBar(self) -> QStatusBar: ...
@@ -116,13 +118,15 @@ class WindowThreads:
         if comparison is None or key not in comparison.chat.turns:
             return
         turn = comparison.chat.turn(key)
-        self.prompt_area.set_prompt(turn.prompt)
-        self._set_editing(key)
+        with self.workspace_undo.change("Edit an earlier prompt"):
+            self.prompt_area.set_prompt(turn.prompt)
+            self._set_editing(key)
         self.prompt_area.editor.setFocus()
 
     def cancel_edit(self) -> None:
-        self._set_editing(None)
-        self.prompt_area.set_prompt("")
+        with self.workspace_undo.change("Cancel the edit"):
+            self._set_editing(None)
+            self.prompt_area.set_prompt("")
 
     def _set_editing(self, key: int | None) -> None:
         self._editing = key
