@@ -303,6 +303,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         comparison.paneAdded.connect(self._on_pane_added)
         comparison.threadChanged.connect(self._on_thread_changed)
         comparison.editRequested.connect(self.edit_turn)
+        comparison.attemptsCompareRequested.connect(self.compare_attempts)
         comparison.historyFailed.connect(self._on_history_failed)
         comparison.saved.connect(lambda answer, c=comparison: self._on_saved(c, answer))
         comparison.stateChanged.connect(self._refresh_ratings)

@@ -59,6 +59,7 @@ class Comparison(QObject):
     threadChanged = Signal()  # a prompt was added, a branch switched, a model added
     paneAdded = Signal(object)  # AnswerPane of a model that joined the thread
     editRequested = Signal(int)  # the user wants to edit an earlier prompt (turn key)
+    attemptsCompareRequested = Signal(int, int)  # compare the attempts of (slot, turn key)
     historyFailed = Signal(str)  # saving stopped; the message says why
     # The run changed in the history: an answer was saved (the Answer), or a prompt, an
     # attempt, a model or the branch shown (None).
@@ -129,8 +130,26 @@ class Comparison(QObject):
         return self.recorder.run_id if self.recorder is not None else None
 
     def answers(self) -> list[Answer]:
-        """Each model's current answer to the prompt on screen (by slot)."""
-        return self.chat.current_answers()
+        """Each model's answer to the prompt on screen (by slot): its latest attempt, or
+        the earlier one its pane shows."""
+        return self.chat.shown_answers()
+
+    def attempts(self, slot: int, key: int) -> list[Answer]:
+        return self.chat.attempts(slot, key)
+
+    def shown_attempt(self, slot: int, key: int) -> int:
+        return self.chat.shown_attempt(slot, key)
+
+    def switch_attempt(self, slot: int, key: int, step: int) -> bool:
+        """Show another attempt of one model's answer to the prompt `key` (step -1: the
+        earlier one, 1: the later one). Follow-ups still continue from the latest."""
+        if self._closed or not self.chat.show_attempt(slot, key, step):
+            return False
+        self._render([slot])
+        self._update_badges()
+        self.threadChanged.emit()
+        self.progressed.emit()
+        return True
 
     @property
     def runs(self) -> list[ModelRun]:
@@ -322,7 +341,7 @@ class Comparison(QObject):
             self.coalescer.forget(slot)
             pane = self.panes[slot]
             pane.set_file_stem(answer_file_stem(self.title, pane.target))
-            pane.show_thread(self.chat.entries(slot), conversation)
+            pane.show_thread(self.chat.shown_entries(slot), conversation)
 
     # -- control -----------------------------------------------------------------------
 
@@ -447,9 +466,13 @@ class Comparison(QObject):
 
         preview.grab_png(save)
 
-    def _on_turn_action(self, _slot: int, action: str, key: int) -> None:
+    def _on_turn_action(self, slot: int, action: str, key: int) -> None:
         if action in ("prev", "next"):
             self.switch_branch(key, -1 if action == "prev" else 1)
+        elif action in ("attempt-prev", "attempt-next"):
+            self.switch_attempt(slot, key, -1 if action == "attempt-prev" else 1)
+        elif action == "attempts":
+            self.attemptsCompareRequested.emit(slot, key)
         elif action == "edit":
             self.editRequested.emit(key)
 

@@ -43,6 +43,7 @@ from studio.ui.workspace.metrics_strip import Badge, MetricsStrip
 from studio.ui.workspace.reasoning_view import ReasoningSection
 from studio.ui.workspace.turn_html import (
     TurnColors,
+    attempt_line,
     not_asked,
     prompt_header,
     totals_text,
@@ -327,13 +328,20 @@ class AnswerPane(QFrame):
             view.append(answer.text)
             if answer.finished or not last:
                 view.finish()
-                if conversation:
-                    view.add_html(turn_footer(entry, tones))
+                self._add_footer(entry, tones)
         last_answer = entries[-1].answer if entries else None
         self.reasoning.clear()
         if last_answer is not None and last_answer.reasoning:
             self.reasoning.append(last_answer.reasoning)
         self.bind(last_answer)
+
+    def _add_footer(self, entry: TurnEntry, tones: TurnColors) -> None:
+        """Under a finished answer: its figures in a conversation; for a single prompt only
+        the attempt switcher, when the answer was regenerated (the strip has the figures)."""
+        footer = (turn_footer(entry, tones) if self._conversation
+                  else attempt_line(entry, tones))
+        if footer:
+            self.view.add_html(footer)
 
     def bind(self, answer: Answer | None) -> None:
         self._answer = answer
@@ -398,8 +406,8 @@ class AnswerPane(QFrame):
         state = answer.state
         if announce and state is not self.state and state.finished:
             self.view.finish()
-            if self._conversation and self._entries and self._entries[-1].answer is answer:
-                self.view.add_html(turn_footer(self._entries[-1], self.turn_colors()))
+            if self._entries and self._entries[-1].answer is answer:
+                self._add_footer(self._entries[-1], self.turn_colors())
         self._set_state(state)
         message = error_text(answer) if state is ModelState.FAILED else ""
         note = answer.status_note if not state.finished else ""

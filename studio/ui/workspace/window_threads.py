@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from studio.core.model_sets import ModelSetEntry, ModelSetStore
 from studio.core.runner import ModelTarget
+from studio.ui.workspace.diff_dialog import DiffDialog, attempts_dialog
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QStatusBar
@@ -168,3 +169,18 @@ class WindowThreads:
         if comparison is None or not comparison.chat.turns:
             return None
         return comparison.add_model(target)
+
+    def compare_attempts(self, slot: int, key: int) -> DiffDialog | None:
+        """The attempts of one model's answer to the prompt `key`, side by side."""
+        comparison = self.comparison
+        if comparison is None or not 0 <= slot < len(comparison.panes):
+            return None
+        dialog = attempts_dialog(comparison.attempts(slot, key),
+                                 comparison.shown_attempt(slot, key),
+                                 comparison.panes[slot].target.title, self._as_widget())
+        if dialog is None:
+            self.statusBar().showMessage("There is only one attempt of this answer.", 4000)
+            return None
+        self._keep(dialog)
+        dialog.show()
+        return dialog
