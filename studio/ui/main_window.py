@@ -190,6 +190,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.prompt_area.set_system_visible(s.system_visible)
         targets = self._targets_from(self.model_sets.last())
         self.model_bar.set_targets(targets)
+        self._restore_workspace(s)
         self._update_running()
         if show_welcome is None:
             show_welcome = not targets and self._needs_welcome()
@@ -225,6 +226,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         s.zoom = self._zoom
         s.system_prompt = self.prompt_area.system_edit.toPlainText()
         s.system_visible = self.prompt_area.system_visible
+        self._remember_workspace(s)
         save_state(self.paths.settings_file, s)
 
     # -- sending -----------------------------------------------------------------------
@@ -469,6 +471,9 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
     # -- shutting down -------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._quit_allowed():
+            event.ignore()  # it asks first: answers are still streaming
+            return
         if not self._close_page_editors():
             event.ignore()  # an editor asks what to do with its edits first
             return

@@ -167,6 +167,11 @@ class Comparison(QObject):
         return any(not answer.finished for _key, answer in self._live.values())
 
     @property
+    def running_count(self) -> int:
+        """How many answers are still being written."""
+        return sum(1 for _key, answer in self._live.values() if not answer.finished)
+
+    @property
     def settled(self) -> bool:
         """Every model has ended and the panes show all of it."""
         return not self.running and not self.coalescer.pending

@@ -147,15 +147,18 @@ class WindowHistory:
         return ModelTarget(ModelRef(entry.ref.provider, entry.ref.model), config,
                            entry.settings)
 
-    def _load_run(self, run_id: int) -> tuple[Store, Run] | None:
+    def _load_run(self, run_id: int, *, quiet: bool = False) -> tuple[Store, Run] | None:
         store = self.store
         if store is None:
-            self.statusBar().showMessage("History is not available in this session.", 5000)
+            if not quiet:
+                self.statusBar().showMessage("History is not available in this session.",
+                                             5000)
             return None
         try:
             return store, store.run(RunId(run_id))
         except StoreError as exc:
-            self.statusBar().showMessage(f"Cannot open run {run_id}: {exc}", 8000)
+            if not quiet:
+                self.statusBar().showMessage(f"Cannot open run {run_id}: {exc}", 8000)
             return None
 
     def reopen_run(self, run_id: int, turn: int | None = None) -> Comparison | None:
@@ -188,12 +191,13 @@ class WindowHistory:
             self.statusBar().showMessage(f"Reopened run {run_id}: {run.title}. {undo}.", 6000)
         return comparison
 
-    def show_run(self, run_id: int, turn: int | None = None) -> tuple[Comparison, Run] | None:
+    def show_run(self, run_id: int, turn: int | None = None, *,
+                 quiet: bool = False) -> tuple[Comparison, Run] | None:
         """Put a saved run on screen (on the branch of `turn`, if given), leaving the prompt
-        editor and the model bar alone."""
+        editor and the model bar alone. `quiet`: a run that is gone is not reported."""
         from studio.ui.workspace.comparison import Comparison
 
-        loaded = self._load_run(run_id)
+        loaded = self._load_run(run_id, quiet=quiet)
         if loaded is None:
             return None
         store, run = loaded
@@ -206,6 +210,27 @@ class WindowHistory:
             comparison.show_branch_of(turn)
         self.previews.refresh()
         return comparison, run
+
+    # -- the workspace across restarts ------------------------------------------------
+
+    def _remember_workspace(self, state: WorkspaceState) -> None:
+        """Note what is on screen, for `_restore_workspace` at the next start."""
+        comparison = self.comparison
+        run_id = comparison.run_id if comparison is not None else None
+        state.last_run = int(run_id) if run_id is not None else 0
+        state.last_head = (comparison.chat.head or 0) if comparison is not None else 0
+        state.prompt = self.prompt_area.prompt()
+        state.prompt_is_draft = self.prompt_area.unsent_draft()
+
+    def _restore_workspace(self, state: WorkspaceState) -> None:
+        """The comparison on screen at the last close (its answers as they were saved; one
+        stopped by quitting shows as cancelled with its text), and the prompt editor."""
+        if state.last_run:
+            self.show_run(state.last_run, state.last_head or None, quiet=True)
+        if state.prompt:
+            self.prompt_area.set_prompt(state.prompt)
+            if state.prompt_is_draft:
+                self.prompt_area.settled_prompt = ""
 
     def rerun(self, run_id: int, targets: list[ModelTarget] | None = None) -> Comparison | None:
         """Send a saved run's first prompt again, to the same models (default) or to

@@ -140,7 +140,9 @@ def test_a_failing_model_shows_the_providers_message_and_retry_works(
     in_loop(loop, failed.retry_button.click)
     wait_until(loop, lambda: failed.state is ModelState.DONE, what="the retry")
     assert failed.view.answer_text() == "Fine answer."
-    assert failed.view.document().toPlainText() == "Fine answer."
+    # The answer alone, and the switcher of its two attempts (the failure was the first).
+    assert normalized(failed.view.document().toPlainText()) == (
+        "Fine answer.\nattempt ◀ 2/2 ▶ · compare attempts")
     assert not failed.error_label.isVisibleTo(failed)
     assert ok.view.answer_text() == "Fine answer."  # the other pane was left alone
     assert len(sim.requests_for("flaky")) == 2 and len(sim.requests_for("steady")) == 1
