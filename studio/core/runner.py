@@ -94,6 +94,12 @@ class ModelTarget:
         return str(self.ref)
 
     @property
+    def short_title(self) -> str:
+        """The model and its non-default settings, where room is short (a tab)."""
+        summary = self.settings.summary()
+        return self.ref.model if summary == "defaults" else f"{self.ref.model} · {summary}"
+
+    @property
     def title(self) -> str:
         """The slot as a person reads it: model, provider, and the settings that are not
         the defaults (what tells two slots of one model apart)."""

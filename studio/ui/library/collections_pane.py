@@ -85,7 +85,7 @@ class CollectionsPane(QWidget):
         # A stack of its own gets its own Ctrl+Z; a shared one is the window's to bind.
         self._own_keys = undo_stack is None
         self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
-        self._last_delete: DeleteCommand | None = None
+        self._bar_index = -1  # the stack's index right after the deletion the bar offers
         self.undo_bar = UndoBar(self)
         self.undo_bar.undo_button.clicked.connect(self._undo_last_delete)
         # The bar offers to undo one deletion: once anything else is done or undone, it goes.
@@ -351,21 +351,19 @@ class CollectionsPane(QWidget):
                                 lambda: self._restored(kind, item_id, what),
                                 self.errorOccurred.emit)
         self.undo_stack.push(command)
-        self._last_delete = command
+        self._bar_index = self.undo_stack.index()
         self.undo_bar.show_deleted(what)
         return True
 
     def _undo_last_delete(self) -> None:
-        stack = self.undo_stack
-        if self._last_delete is not None and stack.command(stack.index() - 1) is \
-                self._last_delete:
-            stack.undo()
+        if self.undo_stack.index() == self._bar_index:
+            self.undo_stack.undo()
 
-    def _check_undo_bar(self) -> None:
-        stack = self.undo_stack
-        if self._last_delete is None or stack.command(stack.index() - 1) is not \
-                self._last_delete:
-            self._last_delete = None
+    def _check_undo_bar(self, index: int) -> None:
+        # Only the index the signal brings: the stack may be going away (it clears itself,
+        # and says so, as it is destroyed).
+        if index != self._bar_index:
+            self._bar_index = -1
             self.undo_bar.hide()
 
     def _restored(self, kind: str, item_id: int, what: str) -> None:

@@ -78,7 +78,7 @@ class DiffDialog(QDialog):
         self.view.setHtml(render_html(self.rows, DiffColors(
             removed_line=css(c.removed_bg), added_line=css(c.added_bg),
             removed_word=css(c.removed_word_bg), added_word=css(c.added_word_bg),
-            number=css(c.muted))))
+            number=css(c.muted)), digit_px=self.view.fontMetrics().horizontalAdvance("0")))
 
 
 def attempts_dialog(attempts: list[Answer], shown: int, title: str,

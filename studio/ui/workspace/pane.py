@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from studio.ui.preview.view import PreviewView
 
 MIN_PANE_WIDTH = 360
+PREVIEW_MIN_HEIGHT = 220  # an inline preview's page stays readable
 
 
 class ElidedLabel(QLabel):
@@ -154,6 +155,7 @@ class AnswerPane(QFrame):
         self._preview: PreviewView | None = None
         self._page_source: Callable[[Answer], str | None] = Answer.html
         self._rating: QWidget | None = None
+        self._rating_inline: bool | None = None  # where the rating is (None: not placed)
         self._file_stem = ""
         self.setObjectName("answerPane")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -173,6 +175,12 @@ class AnswerPane(QFrame):
         self.error_label.hide()
         outer.addWidget(self.error_label)
         outer.addWidget(self._build_actions())
+        # Where the rating goes when the action row is too narrow for it (see _place_rating).
+        self._rating_row = QWidget()
+        rating_layout = QHBoxLayout(self._rating_row)
+        rating_layout.setContentsMargins(0, 0, 0, 0)
+        self._rating_row.hide()
+        outer.addWidget(self._rating_row)
 
         self.reasoning = ReasoningSection()
         self.view = AnswerView()
@@ -293,15 +301,56 @@ class AnswerPane(QFrame):
         if old is widget:
             return
         self._rating = widget
+        self._rating_inline = None
         if old is not None:
-            self._action_row.removeWidget(old)
             old.hide()
+            old.setParent(None)
             old.deleteLater()
-        row = self._action_row  # the buttons, the rating if any, a spacer, focus
-        if widget is not None:
+        self._place_rating()
+
+    def _rating_fits_inline(self) -> bool:
+        widget = self._rating
+        if widget is None:
+            return False
+        row = self._action_row
+        buttons = 0
+        for i in range(row.count()):
+            item = row.itemAt(i)
+            if item is not None and item.widget() not in (None, widget):
+                buttons += item.sizeHint().width()
+        needed = buttons + widget.minimumSizeHint().width() + row.spacing() * row.count()
+        return self.contentsRect().width() >= needed
+
+    def _place_rating(self) -> None:
+        """The rating sits in the action row when the pane is wide enough for its stars and
+        a usable note field; otherwise on a row of its own under the actions."""
+        widget = self._rating
+        row = self._action_row  # the buttons, the rating if inline, a spacer, focus
+        if widget is None:
+            self._rating_row.hide()
+            row.setStretch(row.count() - 2, 1)
+            return
+        inline = self._rating_fits_inline()
+        if inline == self._rating_inline:
+            return
+        self._rating_inline = inline
+        row.removeWidget(widget)
+        own = self._rating_row.layout()
+        assert own is not None
+        own.removeWidget(widget)
+        if inline:
             row.insertWidget(row.count() - 2, widget, 1)
-        # The note field takes the room the spacer had.
-        row.setStretch(row.count() - 2, 0 if widget is not None else 1)
+        else:
+            own.addWidget(widget)
+        widget.show()
+        self._rating_row.setVisible(not inline)
+        # Inline, the note field takes the room the spacer had.
+        row.setStretch(row.count() - 2, 0 if inline else 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._rating is not None:
+            self._place_rating()
 
     # -- the thread -------------------------------------------------------------------
 
@@ -518,6 +567,8 @@ class AnswerPane(QFrame):
             self._preview.set_file_stem(self._file_stem)
             self._preview.editSourceRequested.connect(
                 lambda: self.editSourceRequested.emit(self.index))
+            # Never squeezed to a sliver (a grid cell is small): the grid scrolls instead.
+            self._preview.setMinimumHeight(PREVIEW_MIN_HEIGHT)
             self.body.addWidget(self._preview)
             self.body.setSizes([1, 1])
         if self._preview is not None:

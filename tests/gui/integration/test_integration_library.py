@@ -8,7 +8,7 @@ import pytest
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDockWidget, QMenu
+from PySide6.QtWidgets import QApplication, QDockWidget, QMenu, QToolButton
 from pytestqt.qtbot import QtBot
 
 from studio.core.catalog import ProviderRegistry
@@ -270,3 +270,33 @@ def test_words_of_a_sent_follow_up_find_its_run_which_reopens_on_that_branch(
         "Make a page.", "Make the zeppelin fly over the hexagon."]
     assert "It flies." in shown_text(window.pane_area.panes()[0])
     assert len(sim.requests_for("search-me")) == 3  # reopening sent nothing
+
+
+def test_notes_and_the_undo_bar_never_move_the_history_toolbar(
+        loop: qasync.QEventLoop, make_window: WindowMaker,
+        store_with_prompt: tuple[int, int]) -> None:
+    window = make_window()
+    panel = _panel(window)
+    QApplication.processEvents()
+    history = panel.history
+    delete = next(b for b in history.findChildren(QToolButton)
+                  if b.defaultAction() is history.delete_action)
+
+    def where() -> tuple[int, int, int]:
+        QApplication.processEvents()
+        top = delete.mapTo(window, delete.rect().topLeft())
+        return top.x(), top.y(), panel.splitter.height()
+
+    before = where()
+    assert panel.select_prompt(store_with_prompt[1])
+    assert panel.collections.delete_selected() == 1
+    assert panel.collections.undo_bar.isVisible()
+    assert where() == before
+    panel.notes.note("Imported: 3 collections, 12 prompts, 2 model sets.")
+    assert where() == before
+    panel.notes.error("Import failed. " + "The file names an entry that is wrong. " * 8)
+    assert where() == before
+    assert "wrong" in panel.notes.toolTip()  # the whole message, when it is cut
+    panel.notes.hide()
+    panel.collections.undo_bar.hide()
+    assert where() == before
