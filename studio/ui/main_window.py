@@ -330,6 +330,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         pane.diffRequested.connect(self.open_diff)
         pane.previewToggled.connect(self._on_pane_preview)
         pane.editSourceRequested.connect(self.open_page_editor)
+        pane.providersRequested.connect(self.open_providers)
         if self._zoom:
             pane.set_zoom(self._zoom)
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QPushButton,
     QSizePolicy,
     QSplitter,
     QToolButton,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.failure_text import FailureText, explain
 from studio.core.metrics import Metrics
 from studio.core.runner import ModelRun, ModelState, ModelTarget
 from studio.core.thread import Answer, TurnEntry, totals
@@ -125,12 +127,18 @@ def status_text(answer: Answer | None, state: ModelState) -> str:
     return state.value
 
 
-def error_text(answer: Answer) -> str:
+def failure_of(answer: Answer) -> FailureText | None:
     error = answer.error
     if error is None:
-        return ""
-    status = f" (HTTP {error.status})" if error.status else ""
-    return f"{error.kind.value.replace('_', ' ')}{status}: {error.message}"
+        return None
+    config = answer.target.config
+    return explain(error.kind, error.status, error.message, provider=config.display_name,
+                   local=config.local)
+
+
+def error_text(answer: Answer) -> str:
+    failure = failure_of(answer)
+    return str(failure) if failure is not None else ""
 
 
 class AnswerPane(QFrame):
@@ -143,6 +151,7 @@ class AnswerPane(QFrame):
     turnActionRequested = Signal(int, str, int)  # pane, action, turn key (see turn_html)
     previewFinished = Signal(int)  # the final page of the last answer is on screen
     editSourceRequested = Signal(int)  # "Edit source" on this pane's preview
+    providersRequested = Signal()  # the error's next step is in Providers and keys
 
     def __init__(self, index: int, target: ModelTarget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -167,13 +176,7 @@ class AnswerPane(QFrame):
         outer.setContentsMargins(6, 4, 6, 4)
         outer.setSpacing(3)
         outer.addWidget(self._build_header(target))
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.setAccessibleName("Error message")
-        set_text_color(self.error_label, colors(self.palette()).danger)
-        self.error_label.hide()
-        outer.addWidget(self.error_label)
+        outer.addWidget(self._build_error_row())
         outer.addWidget(self._build_actions())
         # Where the rating goes when the action row is too narrow for it (see _place_rating).
         self._rating_row = QWidget()
@@ -245,6 +248,45 @@ class AnswerPane(QFrame):
         bottom.addWidget(self.include_box)
         rows.addLayout(bottom)
         return header
+
+    def _build_error_row(self) -> QWidget:
+        """What went wrong and what to do, with a button for the next step where one
+        fits (open Providers and keys, retry)."""
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setAccessibleName("Error message")
+        set_text_color(self.error_label, colors(self.palette()).danger)
+        self.error_button = QPushButton()
+        self.error_button.clicked.connect(self._error_action)
+        layout.addWidget(self.error_label, 1)
+        layout.addWidget(self.error_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.error_label.hide()
+        self.error_button.hide()
+        self._error_next: str | None = None
+        return row
+
+    def _show_error(self, failure: FailureText | None, note: str = "") -> None:
+        text = str(failure) if failure is not None else note
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+        action = failure.action if failure is not None else None
+        if action == "retry" and not self.state.finished:
+            action = None
+        self._error_next = action
+        labels = {"providers": "Open Providers and keys", "retry": "Retry"}
+        self.error_button.setText(labels.get(action or "", ""))
+        self.error_button.setAccessibleName(labels.get(action or "", ""))
+        self.error_button.setVisible(action is not None)
+
+    def _error_action(self) -> None:
+        if self._error_next == "providers":
+            self.providersRequested.emit()
+        elif self._error_next == "retry":
+            self.retryRequested.emit(self.index)
 
     def _tool(self, icon_name: str, text: str,
               slot: Callable[[], object] | None = None) -> QToolButton:
@@ -458,11 +500,8 @@ class AnswerPane(QFrame):
             if self._entries and self._entries[-1].answer is answer:
                 self._add_footer(self._entries[-1], self.turn_colors())
         self._set_state(state)
-        message = error_text(answer) if state is ModelState.FAILED else ""
-        note = answer.status_note if not state.finished else ""
-        shown = message or note
-        self.error_label.setText(shown)
-        self.error_label.setVisible(bool(shown))
+        failure = failure_of(answer) if state is ModelState.FAILED else None
+        self._show_error(failure, answer.status_note if not state.finished else "")
         self.refresh_metrics(answer.metrics)
         if state.finished:
             self._show_totals()
@@ -476,7 +515,7 @@ class AnswerPane(QFrame):
                                 else None)
 
     def _show_not_asked(self) -> None:
-        self.error_label.hide()
+        self._show_error(None)
         self.metrics.set_metrics(Metrics())
         self.metrics.set_badges(set())
         self._show_totals()
@@ -487,7 +526,7 @@ class AnswerPane(QFrame):
     def reset_answer(self) -> None:
         self.view.reset_turn()
         self.reasoning.clear()
-        self.error_label.hide()
+        self._show_error(None)
         self.metrics.set_metrics(Metrics())
         self.metrics.set_badges(set())
         self._set_state(ModelState.WAITING)

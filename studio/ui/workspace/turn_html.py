@@ -12,6 +12,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from studio.core.failure_text import explain
 from studio.core.thread import Totals, TurnEntry
 from studio.ui.workspace.metrics_strip import fmt_cost, fmt_tokens, metric_texts
 
@@ -74,8 +75,9 @@ def turn_footer(entry: TurnEntry, colors: TurnColors) -> str:
     line = f'<p style="color:{colors.muted}; margin-top:2px">{" · ".join(figures)}</p>'
     error = answer.error
     if error is not None:
-        status = f" (HTTP {error.status})" if error.status else ""
-        text = html.escape(f"{error.kind.value.replace('_', ' ')}{status}: {error.message}")
+        config = answer.target.config
+        text = html.escape(str(explain(error.kind, error.status, error.message,
+                                       provider=config.display_name, local=config.local)))
         line = f'<p style="color:{colors.danger}; margin-top:2px">{text}</p>' + line
     return line
 

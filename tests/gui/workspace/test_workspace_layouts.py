@@ -9,10 +9,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QScrollArea, QSplitter, QTabWidget
 
 from studio.core.catalog import ProviderRegistry
+from studio.ui.library import RatingWidget
 from studio.ui.main_window import MainWindow
 from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.layouts import LayoutMode, PaneArea, grid_shape
-from studio.ui.library import RatingWidget
 from studio.ui.workspace.pane import MIN_PANE_WIDTH, PREVIEW_MIN_HEIGHT
 from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
 from tests.support.scenarios import Synthetic

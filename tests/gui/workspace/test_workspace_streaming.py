@@ -6,12 +6,16 @@ import json
 
 import pytest
 import qasync
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
+from pytestqt.qtbot import QtBot
 
 from studio.core.catalog import ProviderRegistry
 from studio.core.markdown_render import render_full
+from studio.core.retry import RetryPolicy
 from studio.core.runner import ModelState
 from studio.ui.main_window import MainWindow
+from studio.ui.settings.providers_dialog import ProvidersDialog
 from tests.gui.workspace.workspace_support import (
     OFFSCREEN_SIZE_HINTS,
     in_loop,
@@ -20,7 +24,7 @@ from tests.gui.workspace.workspace_support import (
     wait_until,
 )
 from tests.support.recordings import load_recording
-from tests.support.scenarios import Status, Synthetic, TinyChunks
+from tests.support.scenarios import HtmlPage, Status, Synthetic, TinyChunks
 from tests.support.simulator import Simulator
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
@@ -220,3 +224,47 @@ def test_a_new_prompt_replaces_running_panes_without_leaking_tasks(
     assert first.runs[0].state is ModelState.CANCELLED
     assert [p.target.ref.model for p in window.pane_area.panes()] == ["second"]
     assert window.pane_area.panes()[0].view.answer_text() == "Second answer"
+
+
+def test_errors_say_what_happened_once_and_offer_the_next_step(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator, qtbot: QtBot) -> None:
+    sim.script("locked", Status(401, message="Incorrect API key provided"))
+    sim.script("portal", HtmlPage(200))
+    comparison = in_loop(loop, lambda: window.send("hi", [
+        target(registry, "sim-openai", "locked"), target(registry, "sim-openai", "portal")]))
+    wait_until(loop, lambda: comparison.settled, what="both failures")
+    locked, portal = window.pane_area.panes()
+    assert locked.error_label.text() == (
+        "Sim openai did not accept the API key: Incorrect API key provided (HTTP 401). "
+        "Check the key in Providers and keys.")
+    assert portal.error_label.text().count("HTTP 200") == 1
+    assert "Check its base URL in Providers and keys" in portal.error_label.text()
+    assert comparison.answers()[0].error is not None
+    assert comparison.answers()[0].error.message == "HTTP 401: Incorrect API key provided"
+
+    button = locked.error_button
+    assert button.isVisibleTo(locked) and button.text() == "Open Providers and keys"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialogs = [d for d in window.findChildren(ProvidersDialog) if d.isVisible()]
+    assert len(dialogs) == 1
+    dialogs[0].close()
+
+
+def test_a_server_error_offers_a_retry_that_works(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator, qtbot: QtBot) -> None:
+    window.engine.policy = RetryPolicy(max_attempts=1)  # fail at once: no backoff to wait
+    sim.script("shaky", Status(500), Synthetic(["Back again."]))
+    comparison = in_loop(loop, lambda: window.send("hi", [
+        target(registry, "sim-openai", "shaky")]))
+    wait_until(loop, lambda: comparison.settled, what="the failure")
+    pane = window.pane_area.panes()[0]
+    text = pane.error_label.text()
+    assert text.count("HTTP 500") == 1 and text.endswith(
+        "Retry; if it keeps failing, the provider has a problem.")
+    assert pane.error_button.text() == "Retry"
+    in_loop(loop, lambda: qtbot.mouseClick(pane.error_button, Qt.MouseButton.LeftButton))
+    wait_until(loop, lambda: pane.state is ModelState.DONE, what="the retry")
+    assert pane.view.answer_text() == "Back again."
+    assert not pane.error_button.isVisibleTo(pane)
