@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from studio.ui.preview.session import PreviewSession
 
 EMPTY = "empty"
+NO_PAGE_YET = "No HTML page in this answer yet."
+NO_PAGE = "This answer has no HTML page."
 
 _MAX_WIDTH = 16_777_215  # QWIDGETSIZE_MAX
 # What counts as the user following a link: a click, a tap, or Enter/Space on a focused
@@ -130,7 +132,7 @@ class PreviewView(QWidget):
         self.banner = StatusBanner(self)
         self.console_panel = ConsolePanel(self)
         self.console_panel.hide()
-        self._placeholder = QLabel("No HTML page in this answer yet.", self)
+        self._placeholder = QLabel(NO_PAGE_YET, self)
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setEnabled(False)
         self._web_host = QWidget(self)
@@ -193,6 +195,8 @@ class PreviewView(QWidget):
         `final=True` renders now. An unchanged document is not reloaded."""
         self._document = html
         self._dirty = True
+        # While the answer streams a page may still come; once it has ended, none will.
+        self._placeholder.setText(NO_PAGE if final else NO_PAGE_YET)
         if final:
             self._throttle.stop()
             self._flush()

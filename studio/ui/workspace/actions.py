@@ -16,6 +16,9 @@ from studio.ui.workspace.layouts import LayoutMode
 class WindowActions:
     new: QAction
     providers: QAction
+    import_: QAction
+    export: QAction
+    export_runs: QAction
     quit: QAction
     undo_stack: QUndoStack
     undo: QAction
@@ -97,6 +100,13 @@ def create_actions(window: QMainWindow) -> WindowActions:
                     "Clear the answers and start a new comparison"),
         providers=_action(window, "&Providers and keys…", ["Ctrl+,"], "settings",
                           "Providers, endpoints and API keys"),
+        import_=_action(window, "&Import collections…", None, None,
+                        "Add collections, prompts, model sets and runs from a collection file "
+                        "or a promptfoo config"),
+        export=_action(window, "&Export collection…", None, None,
+                       "Write the chosen collection (or all of them) to a file"),
+        export_runs=_action(window, "Export collection with &runs…", None, None,
+                            "Write the chosen collection with its saved runs to a file"),
         quit=_action(window, "&Quit", ["Ctrl+Q"]),
         undo_stack=stack,
         undo=undo,
@@ -151,6 +161,8 @@ def build_menus(window: QMainWindow, a: WindowActions) -> QToolBar:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addActions([a.new, a.providers])
+    file_menu.addSeparator()
+    file_menu.addActions([a.import_, a.export, a.export_runs])
     file_menu.addSeparator()
     file_menu.addAction(a.quit)
 

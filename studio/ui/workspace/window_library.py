@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QWidget
 
 from studio.store import ResponseId, RunId, StoreError
 from studio.ui.placeholder import Placeholder
@@ -62,8 +62,12 @@ class WindowLibrary:
         self._ratings_run = None
         self.undo_stack = self.actions_.undo_stack
         a = self.actions_
+        a.import_.triggered.connect(self.import_collections)
+        a.export.triggered.connect(lambda: self.export_collection(with_runs=False))
+        a.export_runs.triggered.connect(lambda: self.export_collection(with_runs=True))
         if self.store is None:
-            a.library.setEnabled(False)
+            for action in (a.library, a.import_, a.export, a.export_runs):
+                action.setEnabled(False)
             return
         window = self._as_main_window()
         dock = QDockWidget("Library", window)
@@ -121,6 +125,24 @@ class WindowLibrary:
         panel.compareRequested.connect(self.compare_runs)
         self._library = panel
         return dock
+
+    def import_collections(self) -> QFileDialog | None:
+        """File ▸ Import: the library's import (its results show in the library)."""
+        panel = self._shown_library()
+        return panel.collections.transfer.choose_import() if panel is not None else None
+
+    def export_collection(self, *, with_runs: bool) -> None:
+        """File ▸ Export: the collection chosen in the library, or all of them."""
+        panel = self._shown_library()
+        if panel is not None:
+            panel.collections.export_selected(with_runs)
+
+    def _shown_library(self) -> LibraryPanel | None:
+        dock = self.library_dock
+        panel = self.library
+        if dock is not None and dock.isHidden():
+            dock.show()
+        return panel
 
     def focus_library(self, part: str) -> QWidget | None:
         """Put the keyboard focus on the library's "search" field, its "collections" or its

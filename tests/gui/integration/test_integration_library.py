@@ -4,11 +4,13 @@ ratings in the panes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDockWidget, QMenu, QToolButton
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMenu, QToolButton
 from pytestqt.qtbot import QtBot
 
 from studio.core.catalog import ProviderRegistry
@@ -300,3 +302,37 @@ def test_notes_and_the_undo_bar_never_move_the_history_toolbar(
     panel.notes.hide()
     panel.collections.undo_bar.hide()
     assert where() == before
+
+
+def test_import_and_export_are_in_the_file_menu(
+        loop: qasync.QEventLoop, make_window: WindowMaker, tmp_path: Path,
+        store_with_prompt: tuple[int, int]) -> None:
+    window = make_window()
+    file_menu = _menu(window, 0)
+    texts = [a.text() for a in file_menu.actions()]
+    assert {"&Import collections…", "&Export collection…",
+            "Export collection with &runs…"} <= set(texts)
+    panel = _panel(window)
+    assert panel.select_prompt(store_with_prompt[1])
+
+    window.actions_.export.trigger()
+    dialog = _file_dialog(window)
+    target_file = tmp_path / "tests.json"
+    dialog.selectFile(str(target_file))
+    dialog.accept()
+    assert target_file.exists()
+    assert panel.notes.text() == f"Exported to {target_file}."
+
+    window.actions_.library.trigger()  # hidden: File ▸ Import shows the library again
+    window.actions_.import_.trigger()
+    assert window.library_dock is not None and not window.library_dock.isHidden()
+    dialog = _file_dialog(window)
+    dialog.selectFile(str(target_file))
+    dialog.accept()
+    assert panel.notes.text().startswith("Imported: ")
+
+
+def _file_dialog(window: MainWindow) -> QFileDialog:
+    shown = [d for d in window.findChildren(QFileDialog) if d.isVisible()]
+    assert len(shown) == 1
+    return shown[0]

@@ -8,12 +8,13 @@ import pytest
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from studio.core.catalog import ProviderRegistry
+from studio.core.catalog import ModelRef, ProviderConfig, ProviderRegistry
 from studio.core.markdown_render import render_full
 from studio.core.retry import RetryPolicy
-from studio.core.runner import ModelState
+from studio.core.runner import ModelState, ModelTarget
 from studio.ui.main_window import MainWindow
 from studio.ui.settings.providers_dialog import ProvidersDialog
 from tests.gui.workspace.workspace_support import (
@@ -268,3 +269,35 @@ def test_a_server_error_offers_a_retry_that_works(
     wait_until(loop, lambda: pane.state is ModelState.DONE, what="the retry")
     assert pane.view.answer_text() == "Back again."
     assert not pane.error_button.isVisibleTo(pane)
+
+
+def test_every_answer_that_ties_for_cheapest_is_marked(
+        loop: qasync.QEventLoop, window: MainWindow, sim: Simulator) -> None:
+    # A server on this machine costs nothing: two such answers are both the cheapest.
+    here = ProviderConfig("sim-here", "openai", sim.url("openai"), needs_key=False,
+                          local=True)
+    sim.script("free-a", Synthetic(["One short answer."]))
+    sim.script("free-b", Synthetic(["Another, somewhat longer answer here."]))
+    comparison = in_loop(loop, lambda: window.send("hi", [
+        ModelTarget(ModelRef("sim-here", m), here) for m in ("free-a", "free-b")]))
+    wait_until(loop, lambda: comparison.settled, what="two free answers")
+    panes = window.pane_area.panes()
+    assert [p.metrics.cost.text() for p in panes] == ["$0", "$0"]
+    assert all("cheapest" in p.metrics.badge_set() for p in panes)
+
+
+def test_an_answer_that_ended_without_a_page_does_not_promise_one(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    sim.script("plain", Synthetic(["Just words, no page."]))
+    sim.script("broken", Status(400, message="no such model"))
+    comparison = in_loop(loop, lambda: window.send("hi", [
+        target(registry, "sim-openai", "plain"), target(registry, "sim-openai", "broken")]))
+    wait_until(loop, lambda: comparison.settled, what="both answers")
+    for pane in window.pane_area.panes():
+        in_loop(loop, lambda p=pane: p.set_preview_visible(True))
+        preview = pane.preview
+        assert preview is not None
+        shown = [w.text() for w in preview.findChildren(QLabel) if w.isVisible()]
+        assert "This answer has no HTML page." in shown, shown
+        assert not any("yet" in text for text in shown), shown
