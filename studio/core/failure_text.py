@@ -24,6 +24,18 @@ _REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not
             503: "Service Unavailable", 504: "Gateway Timeout", 529: "Site Overloaded"}
 
 
+# Failures that pass: what happened (after the provider's name) and when to try again.
+_SIMPLE: dict[ErrorKind, tuple[str, str]] = {
+    ErrorKind.RATE_LIMIT: ("is limiting requests",
+                           "Wait a minute and retry, or send to fewer of its models at once."),
+    ErrorKind.OVERLOADED: ("is overloaded", "Retry in a moment."),
+    ErrorKind.SERVER: ("had an internal error",
+                       "Retry; if it keeps failing, the provider has a problem."),
+    ErrorKind.TIMEOUT: ("did not answer in time",
+                        "Retry; if it keeps happening, the server is busy or unreachable."),
+}
+
+
 def provider_detail(message: str, status: int | None) -> str:
     """The provider's words without the HTTP status they repeat ("HTTP 401: bad key" →
     "bad key"); empty when they said nothing beyond the status."""
@@ -66,20 +78,10 @@ def explain(kind: ErrorKind, status: int | None, message: str, *, provider: str,
                 else f"{provider} did not accept the API key")
         return FailureText(_sentence(lead, detail, status),
                            "Check the key in Providers and keys.", "providers")
-    if kind is ErrorKind.RATE_LIMIT:
-        return FailureText(_sentence(f"{provider} is limiting requests", detail, status),
-                           "Wait a minute and retry, or send to fewer of its models at once.",
-                           "retry")
-    if kind is ErrorKind.OVERLOADED:
-        return FailureText(_sentence(f"{provider} is overloaded", detail, status),
-                           "Retry in a moment.", "retry")
-    if kind is ErrorKind.SERVER:
-        return FailureText(_sentence(f"{provider} had an internal error", detail, status),
-                           "Retry; if it keeps failing, the provider has a problem.", "retry")
-    if kind is ErrorKind.TIMEOUT:
-        return FailureText(_sentence(f"{provider} did not answer in time", detail, status),
-                           "Retry; if it keeps happening, the server is busy or unreachable.",
-                           "retry")
+    simple = _SIMPLE.get(kind)
+    if simple is not None:
+        lead, step = simple
+        return FailureText(_sentence(f"{provider} {lead}", detail, status), step, "retry")
     if kind is ErrorKind.CONNECTION:
         if local:
             step = "Start the server on this machine, or correct its address in Providers " \

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.catalog import ProviderRegistry
 from studio.ui.main_window import MainWindow
+from studio.ui.preview.editor import PageEditor
 from studio.ui.preview.scheme import is_registered
 from studio.ui.preview.toolbar import PreviewToolbar
 from studio.ui.preview.view import PreviewView
@@ -280,6 +281,23 @@ def test_escape_and_ctrl_w_close_the_pop_out_and_the_source_editor(
     QTest.keyClick(popped, Qt.Key.Key_Escape)  # … then closed
     assert not preview.popped_out()
 
+    answer = window.pane_area.panes()[0].answer
+    assert answer is not None
+    editor = _edit_source(window, preview, qtbot)
+    QTest.keyClick(editor.code, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert editor.find_bar.isVisible()
+    QTest.keyClick(editor.find_bar.field, Qt.Key.Key_Escape)  # closes the bar only
+    assert not editor.find_bar.isVisible() and editor.isVisible()
+    QTest.keyClick(editor.code, Qt.Key.Key_Escape)
+    assert window.page_editor_for(answer) is None
+
+    editor = _edit_source(window, preview, qtbot)
+    QTest.keyClick(editor.code, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert window.page_editor_for(answer) is None
+
+
+def _edit_source(window: MainWindow, preview: PreviewView, qtbot: QtBot) -> PageEditor:
+    """"Edit source" on the preview: its editor, active, with the focus in the text."""
     preview.toolbar.edit_source_action.trigger()
     answer = window.pane_area.panes()[0].answer
     assert answer is not None
@@ -288,18 +306,4 @@ def test_escape_and_ctrl_w_close_the_pop_out_and_the_source_editor(
     with qtbot.waitActive(editor):
         editor.activateWindow()
     editor.code.setFocus()
-    QTest.keyClick(editor.code, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert editor.find_bar.isVisible()
-    QTest.keyClick(editor.find_bar.field, Qt.Key.Key_Escape)  # closes the bar only
-    assert not editor.find_bar.isVisible() and editor.isVisible()
-    QTest.keyClick(editor.code, Qt.Key.Key_Escape)
-    assert window.page_editor_for(answer) is None
-
-    preview.toolbar.edit_source_action.trigger()
-    editor = window.page_editor_for(answer)
-    assert editor is not None
-    with qtbot.waitActive(editor):
-        editor.activateWindow()
-    editor.code.setFocus()
-    QTest.keyClick(editor.code, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
-    assert window.page_editor_for(answer) is None
+    return editor
