@@ -103,7 +103,7 @@ class ModelTarget:
     def title(self) -> str:
         """The slot as a person reads it: model, provider, and the settings that are not
         the defaults (what tells two slots of one model apart)."""
-        name = f"{self.ref.model} ({self.config.display_name})"
+        name = f"{self.ref.model} · {self.config.display_name}"
         summary = self.settings.summary()
         return name if summary == "defaults" else f"{name} · {summary}"
 

@@ -46,7 +46,9 @@ class LibraryPanel(QWidget):
         self.setObjectName("LibraryPanel")
 
         self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Search prompts, sent prompts and answers")
+        self.search_box.setPlaceholderText("Search everything (Ctrl+F)")
+        self.search_box.setToolTip("Search the library's prompts, the prompts sent in runs and "
+                                   "the answers, as you type")
         self.search_box.setAccessibleName("Search prompts and answers")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.installEventFilter(self)

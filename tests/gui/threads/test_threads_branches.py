@@ -95,7 +95,7 @@ def test_earlier_attempts_can_be_shown_and_compared_with_the_latest(
     dialogs = [d for d in window.findChildren(DiffDialog) if d.isVisible()]
     assert len(dialogs) == 1
     dialog = dialogs[0]
-    assert dialog.windowTitle() == "Compare attempts of tries (Sim openai)"
+    assert dialog.windowTitle() == "Compare attempts of tries · Sim openai"
     assert (dialog.left_combo.currentText(), dialog.right_combo.currentText()) == (
         "attempt 1", "attempt 2")
     assert dialog.summary.text().startswith("1 changed")

@@ -59,8 +59,8 @@ def test_the_diff_dialog_compares_two_panes(
     in_loop(loop, panes[0].diff_button.click)
     dialog = window.open_diff(0)
     assert dialog is not None
-    assert dialog.left_combo.currentText() == "left (Sim openai)"
-    assert dialog.right_combo.currentText() == "right (Sim openai)"
+    assert dialog.left_combo.currentText() == "left · Sim openai"
+    assert dialog.right_combo.currentText() == "right · Sim openai"
     assert [r.kind for r in dialog.rows] == [r.kind for r in side_by_side(LEFT, RIGHT)]
     assert dialog.summary.text() == "1 changed, 1 only left, 1 only right, 3 identical lines"
     shown = dialog.view.document().toPlainText()

@@ -158,7 +158,7 @@ def test_previews_of_two_slots_of_one_model_say_which_settings_they_ran_with(
     assert grid is not None
     keys = grid.keys()
     labels = [view.label() for key in keys if (view := grid.preview(key))]
-    assert labels == ["page-a (Sim openai) · T 0.2", "page-a (Sim openai) · T 0.9"]
+    assert labels == ["page-a · Sim openai · T 0.2", "page-a · Sim openai · T 0.9"]
     pane = comparison.panes[1]
     in_loop(loop, lambda: pane.set_preview_visible(True))
     assert pane.preview is not None and pane.preview.label() == labels[1]
@@ -247,7 +247,7 @@ def test_saving_proposes_a_name_and_says_where_the_file_went(
                what="the copied screenshot")
     pane = window.pane_area.panes()[0]
     qtbot.mouseClick(pane.copy_button, Qt.MouseButton.LeftButton)
-    assert _status(window).startswith("Copied the answer of page-a (Sim openai) · T 0.5")
+    assert _status(window).startswith("Copied the answer of page-a · Sim openai · T 0.5")
 
     # A place that cannot be written to gets a message with the next step.
     not_a_folder = tmp_path / "notes.txt"
