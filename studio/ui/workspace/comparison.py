@@ -134,12 +134,6 @@ class Comparison(QObject):
         the earlier one its pane shows."""
         return self.chat.shown_answers()
 
-    def attempts(self, slot: int, key: int) -> list[Answer]:
-        return self.chat.attempts(slot, key)
-
-    def shown_attempt(self, slot: int, key: int) -> int:
-        return self.chat.shown_attempt(slot, key)
-
     def switch_attempt(self, slot: int, key: int, step: int) -> bool:
         """Show another attempt of one model's answer to the prompt `key` (step -1: the
         earlier one, 1: the later one). Follow-ups still continue from the latest."""

@@ -10,14 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QGuiApplication,
-    QMouseEvent,
-    QPainter,
-    QPaintEvent,
-    QPalette,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
@@ -26,7 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
-    QPushButton,
     QSizePolicy,
     QSplitter,
     QToolButton,
@@ -42,6 +37,13 @@ from studio.ui.notify import tell
 from studio.ui.style import colors, css, icon, set_text_color
 from studio.ui.workspace.answer_view import AnswerView
 from studio.ui.workspace.metrics_strip import Badge, MetricsStrip
+from studio.ui.workspace.pane_widgets import (
+    ElidedLabel,
+    ErrorRow,
+    PaneHeader,
+    RatingPlace,
+    StatusChip,
+)
 from studio.ui.workspace.reasoning_view import ReasoningSection
 from studio.ui.workspace.turn_html import (
     TurnColors,
@@ -57,63 +59,6 @@ if TYPE_CHECKING:
 
 MIN_PANE_WIDTH = 360
 PREVIEW_MIN_HEIGHT = 220  # an inline preview's page stays readable
-
-
-class ElidedLabel(QLabel):
-    """One line of text that shortens itself (with "…") to the width it gets."""
-
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = text
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(40)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        super().setText(text)
-
-    def full_text(self) -> str:
-        return self._full
-
-    def setText(self, text: str) -> None:
-        self._full = text
-        self._elide()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle,
-                                              max(self.width(), 1))
-        if shown != self.text():
-            super().setText(shown)
-        self.setToolTip(self._full if shown != self._full else "")
-
-
-class StatusChip(QLabel):
-    """The state of a model as a small outlined pill, in the colour of its text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setContentsMargins(7, 0, 7, 0)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
-        box = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        radius = min(8.0, box.height() / 2)
-        painter.drawRoundedRect(box, radius, radius)
-        painter.end()
-
-
-class _Header(QWidget):
-    doubleClicked = Signal()
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        self.doubleClicked.emit()
-        event.accept()
 
 
 NOT_ASKED = "not asked"
@@ -163,8 +108,6 @@ class AnswerPane(QFrame):
         self._conversation = False
         self._preview: PreviewView | None = None
         self._page_source: Callable[[Answer], str | None] = Answer.html
-        self._rating: QWidget | None = None
-        self._rating_inline: bool | None = None  # where the rating is (None: not placed)
         self._file_stem = ""
         self.setObjectName("answerPane")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -176,14 +119,16 @@ class AnswerPane(QFrame):
         outer.setContentsMargins(6, 4, 6, 4)
         outer.setSpacing(3)
         outer.addWidget(self._build_header(target))
-        outer.addWidget(self._build_error_row())
+        self.error_row = ErrorRow()
+        self.error_row.providersRequested.connect(self.providersRequested)
+        self.error_row.retryRequested.connect(lambda: self.retryRequested.emit(self.index))
+        self.error_label = self.error_row.label
+        self.error_button = self.error_row.button
+        outer.addWidget(self.error_row)
         outer.addWidget(self._build_actions())
-        # Where the rating goes when the action row is too narrow for it (see _place_rating).
-        self._rating_row = QWidget()
-        rating_layout = QHBoxLayout(self._rating_row)
-        rating_layout.setContentsMargins(0, 0, 0, 0)
-        self._rating_row.hide()
-        outer.addWidget(self._rating_row)
+        # Where the rating goes when the action row is too narrow for it.
+        self._rating = RatingPlace(self._action_row)
+        outer.addWidget(self._rating.own_row)
 
         self.reasoning = ReasoningSection()
         self.view = AnswerView()
@@ -206,7 +151,7 @@ class AnswerPane(QFrame):
     # -- building ----------------------------------------------------------------------
 
     def _build_header(self, target: ModelTarget) -> QWidget:
-        header = _Header()
+        header = PaneHeader()
         header.setToolTip("Double-click to show this pane alone, and again to go back")
         header.doubleClicked.connect(lambda: self.focusRequested.emit(self.index))
         rows = QVBoxLayout(header)
@@ -248,45 +193,6 @@ class AnswerPane(QFrame):
         bottom.addWidget(self.include_box)
         rows.addLayout(bottom)
         return header
-
-    def _build_error_row(self) -> QWidget:
-        """What went wrong and what to do, with a button for the next step where one
-        fits (open Providers and keys, retry)."""
-        row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.setAccessibleName("Error message")
-        set_text_color(self.error_label, colors(self.palette()).danger)
-        self.error_button = QPushButton()
-        self.error_button.clicked.connect(self._error_action)
-        layout.addWidget(self.error_label, 1)
-        layout.addWidget(self.error_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.error_label.hide()
-        self.error_button.hide()
-        self._error_next: str | None = None
-        return row
-
-    def _show_error(self, failure: FailureText | None, note: str = "") -> None:
-        text = str(failure) if failure is not None else note
-        self.error_label.setText(text)
-        self.error_label.setVisible(bool(text))
-        action = failure.action if failure is not None else None
-        if action == "retry" and not self.state.finished:
-            action = None
-        self._error_next = action
-        labels = {"providers": "Open Providers and keys", "retry": "Retry"}
-        self.error_button.setText(labels.get(action or "", ""))
-        self.error_button.setAccessibleName(labels.get(action or "", ""))
-        self.error_button.setVisible(action is not None)
-
-    def _error_action(self) -> None:
-        if self._error_next == "providers":
-            self.providersRequested.emit()
-        elif self._error_next == "retry":
-            self.retryRequested.emit(self.index)
 
     def _tool(self, icon_name: str, text: str,
               slot: Callable[[], object] | None = None) -> QToolButton:
@@ -334,65 +240,16 @@ class AnswerPane(QFrame):
 
     @property
     def rating_widget(self) -> QWidget | None:
-        return self._rating
+        return self._rating.widget
 
     def set_rating_widget(self, widget: QWidget | None) -> None:
-        """Show `widget` (stars and a note for the saved answer) in the action row, in
-        place of the one shown before (which is deleted); None shows none."""
-        old = self._rating
-        if old is widget:
-            return
-        self._rating = widget
-        self._rating_inline = None
-        if old is not None:
-            old.hide()
-            old.setParent(None)
-            old.deleteLater()
-        self._place_rating()
-
-    def _rating_fits_inline(self) -> bool:
-        widget = self._rating
-        if widget is None:
-            return False
-        row = self._action_row
-        buttons = 0
-        for i in range(row.count()):
-            item = row.itemAt(i)
-            if item is not None and item.widget() not in (None, widget):
-                buttons += item.sizeHint().width()
-        needed = buttons + widget.minimumSizeHint().width() + row.spacing() * row.count()
-        return self.contentsRect().width() >= needed
-
-    def _place_rating(self) -> None:
-        """The rating sits in the action row when the pane is wide enough for its stars and
-        a usable note field; otherwise on a row of its own under the actions."""
-        widget = self._rating
-        row = self._action_row  # the buttons, the rating if inline, a spacer, focus
-        if widget is None:
-            self._rating_row.hide()
-            row.setStretch(row.count() - 2, 1)
-            return
-        inline = self._rating_fits_inline()
-        if inline == self._rating_inline:
-            return
-        self._rating_inline = inline
-        row.removeWidget(widget)
-        own = self._rating_row.layout()
-        assert own is not None
-        own.removeWidget(widget)
-        if inline:
-            row.insertWidget(row.count() - 2, widget, 1)
-        else:
-            own.addWidget(widget)
-        widget.show()
-        self._rating_row.setVisible(not inline)
-        # Inline, the note field takes the room the spacer had.
-        row.setStretch(row.count() - 2, 0 if inline else 1)
+        """Show `widget` (stars and a note for the saved answer) in place of the one shown
+        before (which is deleted); None shows none."""
+        self._rating.set_widget(widget, self.contentsRect().width())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self._rating is not None:
-            self._place_rating()
+        self._rating.place(self.contentsRect().width())
 
     # -- the thread -------------------------------------------------------------------
 
@@ -501,7 +358,7 @@ class AnswerPane(QFrame):
                 self._add_footer(self._entries[-1], self.turn_colors())
         self._set_state(state)
         failure = failure_of(answer) if state is ModelState.FAILED else None
-        self._show_error(failure, answer.status_note if not state.finished else "")
+        self.error_row.show_failure(failure, answer.status_note if not state.finished else "")
         self.refresh_metrics(answer.metrics)
         if state.finished:
             self._show_totals()
@@ -515,7 +372,7 @@ class AnswerPane(QFrame):
                                 else None)
 
     def _show_not_asked(self) -> None:
-        self._show_error(None)
+        self.error_row.show_failure(None)
         self.metrics.set_metrics(Metrics())
         self.metrics.set_badges(set())
         self._show_totals()
@@ -526,7 +383,7 @@ class AnswerPane(QFrame):
     def reset_answer(self) -> None:
         self.view.reset_turn()
         self.reasoning.clear()
-        self._show_error(None)
+        self.error_row.show_failure(None)
         self.metrics.set_metrics(Metrics())
         self.metrics.set_badges(set())
         self._set_state(ModelState.WAITING)

@@ -175,8 +175,8 @@ class WindowThreads:
         comparison = self.comparison
         if comparison is None or not 0 <= slot < len(comparison.panes):
             return None
-        dialog = attempts_dialog(comparison.attempts(slot, key),
-                                 comparison.shown_attempt(slot, key),
+        dialog = attempts_dialog(comparison.chat.attempts(slot, key),
+                                 comparison.chat.shown_attempt(slot, key),
                                  comparison.panes[slot].target.title, self._as_widget())
         if dialog is None:
             self.statusBar().showMessage("There is only one attempt of this answer.", 4000)
