@@ -109,7 +109,16 @@ async def _shoot() -> None:
         window.submit()
         comparison = window.comparison
         assert comparison is not None
-        await asyncio.sleep(0.5)
+        # Mid-stream: every pane has some of its answer (a condition, not a time: the
+        # first tokens come later on a busy machine).
+        midway = asyncio.Event()
+
+        def check() -> None:
+            if all(len(a.text) > 500 for a in comparison.answers()):
+                midway.set()
+
+        comparison.progressed.connect(check)
+        await midway.wait()
         window.grab().save(str(OUT / "streaming.png"))
         await comparison.wait()
         await asyncio.sleep(0.8)

@@ -50,6 +50,14 @@ def _prepare_web_engine() -> None:
     prepare_web_engine()
 
 
+def _close_local_models() -> None:
+    # Every answer has ended: free the models llama.cpp loaded now, while the interpreter
+    # is whole (see providers.local._close_models_at_exit). Not imported if never used.
+    local = sys.modules.get("studio.core.providers.local")
+    if local is not None:
+        local.unload_all_models()
+
+
 def _freeze_long_lived() -> None:
     gc.collect()
     gc.freeze()
@@ -103,6 +111,7 @@ async def _run_window(frame: AppWindow, paths: StudioPaths, state: WorkspaceStat
         if window is not None:
             await window.shutdown()
         await engine.aclose()
+        _close_local_models()
         frame.deleteLater()
     return 0
 

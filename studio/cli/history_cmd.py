@@ -10,6 +10,7 @@ from studio.cli.collections_cmd import USAGE, error, print_json, with_store
 from studio.cli.common import parse_date
 from studio.store import HistoryFilter, Run, Store
 from studio.store.io_runs import iso
+from studio.store.models import SEARCH_KINDS
 from studio.store.search import first_line
 
 
@@ -34,12 +35,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=with_store(_show))
 
-    s = sub.add_parser("search", help="full-text search over prompts and answers")
+    s = sub.add_parser("search", help="full-text search over prompts, sent prompts and "
+                                      "answers")
     s.add_argument("query")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--limit", type=int, default=20, help="per kind (prompts, answers)")
-    s.add_argument("--kind", choices=["prompt", "response"], action="append",
-                   help="only prompts or only answers")
+    s.add_argument("--limit", type=int, default=20,
+                   help="per kind (library prompts, sent prompts, answers)")
+    s.add_argument("--kind", choices=list(SEARCH_KINDS), action="append",
+                   help="only library prompts (prompt), prompts sent in runs (turn) or "
+                        "answers (response); repeat for several")
     s.set_defaults(handler=with_store(_search))
 
 
@@ -119,8 +123,7 @@ def _print_response(response: Any) -> None:
 def _search(store: Store, args: argparse.Namespace) -> int:
     if args.limit < 1:
         return error("--limit must be at least 1", USAGE)
-    hits = store.search(args.query, limit=args.limit,
-                        kinds=args.kind or ("prompt", "response"))
+    hits = store.search(args.query, limit=args.limit, kinds=args.kind or SEARCH_KINDS)
     if args.json:
         print_json([{"kind": h.kind, "title": h.title, "snippet": h.highlighted("", ""),
                      "prompt_id": h.prompt_id, "collection_id": h.collection_id,
@@ -130,6 +133,11 @@ def _search(store: Store, args: argparse.Namespace) -> int:
     if not hits:
         print("no matches")
     for h in hits:
-        where = f"prompt {h.prompt_id}" if h.kind == "prompt" else f"run {h.run_id} {h.model}"
+        if h.kind == "prompt":
+            where = f"prompt {h.prompt_id}"
+        elif h.kind == "turn":
+            where = f"run {h.run_id} sent prompt"
+        else:
+            where = f"run {h.run_id} {h.model}"
         print(f"{where}: {h.title}\n    {h.highlighted('[', ']')}")
     return 0

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from studio.cli.common import key_store, paths, print_json
 from studio.cli.run_plan import HistoryRecorder, PlanError, PlannedRun, plan_runs
+from studio.core.failure_text import provider_detail
 from studio.core.metrics import cache_note
 from studio.core.prices import PriceError, PriceTable
 from studio.core.retry import Timeouts
@@ -243,7 +244,7 @@ def _print_answers(plan: PlannedRun) -> None:
             out.write("\n")
         if run.error is not None:
             status = f" (HTTP {run.error.status})" if run.error.status else ""
-            out.write(f"[{run.state.value}: {run.error.kind.value}{status}: "
-                      f"{run.error.message}]\n")
+            detail = provider_detail(run.error.message, run.error.status) or "no details"
+            out.write(f"[{run.state.value}: {run.error.kind.value}{status}: {detail}]\n")
         out.write("\n")
     out.flush()

@@ -1,7 +1,8 @@
 """Metrics as short texts, and the badges that compare answers (no Qt: the panes, the
 conversation view and the exported reports all show them the same way).
 
-Badges are decided only among answers that finished, and only when at least two did:
+Badges are decided only among answers that finished, and only when at least two did; every
+answer that ties for a badge gets it:
 - fastest: the lowest total time (ties broken by time to first token);
 - cheapest: the lowest known cost;
 - longest: the most output tokens (estimated from characters when not reported).
@@ -9,7 +10,7 @@ Badges are decided only among answers that finished, and only when at least two 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -44,6 +45,14 @@ def _output_size(s: Standing) -> float:
     return float(tokens) if tokens is not None else s.text_length / 4.0
 
 
+def _best(standings: Sequence[Standing],
+          key: Callable[[Standing], tuple[float, float]]) -> list[Standing]:
+    """Every standing that ties for the lowest `key`: two answers that cost $0 are both
+    the cheapest."""
+    lowest = min(key(s) for s in standings)
+    return [s for s in standings if key(s) == lowest]
+
+
 def rank_badges(standings: Sequence[Standing]) -> dict[int, set[Badge]]:
     done = [s for s in standings if s.done]
     result: dict[int, set[Badge]] = {s.index: set() for s in standings}
@@ -51,17 +60,17 @@ def rank_badges(standings: Sequence[Standing]) -> dict[int, set[Badge]]:
         return result
     timed = [s for s in done if s.metrics.total_s is not None]
     if timed:
-        best = min(timed, key=lambda s: (s.metrics.total_s or 0.0,
-                                         s.metrics.ttft_s if s.metrics.ttft_s is not None
-                                         else float("inf")))
-        result[best.index].add(Badge.FASTEST)
+        for best in _best(timed, lambda s: (
+                round(s.metrics.total_s or 0.0, 3),
+                round(s.metrics.ttft_s, 3) if s.metrics.ttft_s is not None else float("inf"))):
+            result[best.index].add(Badge.FASTEST)
     priced = [s for s in done if s.metrics.cost_usd is not None]
     if len(priced) >= 2:
-        cheapest = min(priced, key=lambda s: s.metrics.cost_usd or 0.0)
-        result[cheapest.index].add(Badge.CHEAPEST)
-    longest = max(done, key=_output_size)
-    if _output_size(longest) > 0:
-        result[longest.index].add(Badge.LONGEST)
+        for best in _best(priced, lambda s: (round(s.metrics.cost_usd or 0.0, 9), 0.0)):
+            result[best.index].add(Badge.CHEAPEST)
+    if max(_output_size(s) for s in done) > 0:
+        for best in _best(done, lambda s: (-_output_size(s), 0.0)):
+            result[best.index].add(Badge.LONGEST)
     return result
 
 

@@ -93,6 +93,20 @@ class ModelTarget:
     def label(self) -> str:
         return str(self.ref)
 
+    @property
+    def short_title(self) -> str:
+        """The model and its non-default settings, where room is short (a tab)."""
+        summary = self.settings.summary()
+        return self.ref.model if summary == "defaults" else f"{self.ref.model} · {summary}"
+
+    @property
+    def title(self) -> str:
+        """The slot as a person reads it: model, provider, and the settings that are not
+        the defaults (what tells two slots of one model apart)."""
+        name = f"{self.ref.model} · {self.config.display_name}"
+        summary = self.settings.summary()
+        return name if summary == "defaults" else f"{name} · {summary}"
+
 
 class ModelRun:
     """One model's answer within a run; mutated only by the engine, read by everyone."""

@@ -181,6 +181,9 @@ class Thread:
         self.system = system
         self.turns: dict[int, ThreadTurn] = {}  # creation order
         self.head: int | None = None
+        # (turn key, slot) → the attempt shown of a regenerated answer, where it is not the
+        # latest one. Only what is shown: follow-ups always continue from the latest.
+        self.shown_attempts: dict[tuple[int, int], int] = {}
         self._next_key = 1
 
     # -- structure -------------------------------------------------------------------
@@ -261,11 +264,60 @@ class Thread:
     # -- answers and requests ----------------------------------------------------------
 
     def ask(self, turn: ThreadTurn, slot: int) -> Answer:
-        """A new (waiting) attempt of `slot` at `turn`; earlier attempts are kept."""
+        """A new (waiting) attempt of `slot` at `turn`; earlier attempts are kept, and the
+        new one is the one shown."""
         attempt = len(turn.attempts.get(slot, ()))
         answer = Answer(slot, self.models[slot], attempt)
         turn.add(answer)
+        self.shown_attempts.pop((turn.key, slot), None)
         return answer
+
+    # -- attempts ---------------------------------------------------------------------
+
+    def attempts(self, slot: int, key: int) -> list[Answer]:
+        turn = self.turns.get(key)
+        return list(turn.attempts.get(slot, ())) if turn is not None else []
+
+    def shown_attempt(self, slot: int, key: int) -> int:
+        """The attempt (0-based) of `slot`'s answer to turn `key` that is shown."""
+        return self.shown_attempts.get((key, slot), len(self.attempts(slot, key)) - 1)
+
+    def show_attempt(self, slot: int, key: int, step: int) -> bool:
+        """Show the attempt `step` places away (-1: the one before); False when there is
+        none, or while an attempt is still running."""
+        attempts = self.attempts(slot, key)
+        if any(not a.finished for a in attempts):
+            return False
+        index = self.shown_attempt(slot, key) + step
+        if not 0 <= index < len(attempts):
+            return False
+        if index == len(attempts) - 1:
+            self.shown_attempts.pop((key, slot), None)
+        else:
+            self.shown_attempts[(key, slot)] = index
+        return True
+
+    def shown_answer(self, turn: ThreadTurn, slot: int) -> Answer | None:
+        attempts = turn.attempts.get(slot)
+        if not attempts:
+            return None
+        index = self.shown_attempts.get((turn.key, slot))
+        return attempts[index] if index is not None and 0 <= index < len(attempts) \
+            else attempts[-1]
+
+    def shown_entries(self, slot: int) -> list[TurnEntry]:
+        """`entries`, with each answer as shown (an earlier attempt where one was chosen)."""
+        return [replace(e, answer=self.shown_answer(e.turn, slot)) if e.answer is not None
+                else e for e in self.entries(slot)]
+
+    def shown_answers(self) -> list[Answer]:
+        """Each model's answer to the head turn as shown, by slot (models not asked left
+        out)."""
+        turn = self.head_turn
+        if turn is None:
+            return []
+        found = (self.shown_answer(turn, slot) for slot in range(len(self.models)))
+        return [a for a in found if a is not None]
 
     def history(self, slot: int, upto: int | None) -> list[tuple[str, str | None]]:
         """(prompt, this model's current answer or None) from the first turn to `upto`."""

@@ -298,7 +298,9 @@ class VoteFilter:
     prompt_id: PromptId | None = None
 
 
-SearchKind = Literal["prompt", "response"]
+# A library prompt, a prompt sent in a run (a turn), an answer.
+SearchKind = Literal["prompt", "turn", "response"]
+SEARCH_KINDS: tuple[SearchKind, ...] = ("prompt", "turn", "response")
 
 
 @dataclass(frozen=True, slots=True)

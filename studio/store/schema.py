@@ -317,5 +317,27 @@ ALTER TABLE responses ADD COLUMN cache_write_tokens INTEGER
     CHECK (cache_write_tokens >= 0);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH, _V3_VOTES, _V4_CACHED_TOKENS)
+# Search the prompts that were sent, too: every turn of every run (a follow-up, an edited
+# branch, a prompt filled from {{variables}}), not only the library's prompts and the answers.
+_V5_SEARCH_SENT_PROMPTS = """
+CREATE VIRTUAL TABLE turns_fts USING fts5(
+    prompt,
+    content='turns', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+);
+CREATE TRIGGER turns_fts_ai AFTER INSERT ON turns BEGIN
+    INSERT INTO turns_fts(rowid, prompt) VALUES (NEW.id, NEW.prompt);
+END;
+CREATE TRIGGER turns_fts_ad AFTER DELETE ON turns BEGIN
+    INSERT INTO turns_fts(turns_fts, rowid, prompt) VALUES ('delete', OLD.id, OLD.prompt);
+END;
+CREATE TRIGGER turns_fts_au AFTER UPDATE OF prompt ON turns BEGIN
+    INSERT INTO turns_fts(turns_fts, rowid, prompt) VALUES ('delete', OLD.id, OLD.prompt);
+    INSERT INTO turns_fts(rowid, prompt) VALUES (NEW.id, NEW.prompt);
+END;
+INSERT INTO turns_fts(turns_fts) VALUES ('rebuild');
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH, _V3_VOTES, _V4_CACHED_TOKENS,
+                                 _V5_SEARCH_SENT_PROMPTS)
 SCHEMA_VERSION = len(MIGRATIONS)

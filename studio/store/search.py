@@ -1,10 +1,12 @@
-"""Full-text search over prompts (title, body, tags) and finished answers.
+"""Full-text search over prompts (title, body, tags), the prompts sent in runs, and
+finished answers.
 
 User input is never passed to FTS5 as syntax: each word becomes a quoted string and the last
 one a prefix, so results follow typing. Order: prompts whose title or tags match, then other
-matching prompts, newest first; answers newest first. Walking the index in rowid order lets
-FTS5 stop after the first rows it needs, so a word found in every prompt costs about as much
-as a rare one (bm25 would have to score every match first).
+matching prompts, newest first; then prompts sent in runs, then answers, newest first.
+Walking the index in rowid order lets FTS5 stop after the first rows it needs, so a word
+found in every prompt costs about as much as a rare one (bm25 would have to score every
+match first).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from studio.store.models import (
+    SEARCH_KINDS,
     CollectionId,
     PromptId,
     ResponseId,
@@ -130,23 +133,31 @@ def _prompt_hits(conn: sqlite3.Connection, query: Query, limit: int) -> list[Sea
     return hits
 
 
-def _response_hits(conn: sqlite3.Connection, query: Query, limit: int) -> list[SearchHit]:
-    ids = _newest(conn, "responses_fts", query.match, limit)
+_RESPONSE_ROWS = ("SELECT x.id, x.run_id, x.turn_id, x.model, x.text, r.title, r.body,"
+                  " r.collection_id, r.prompt_id FROM responses x JOIN runs r ON r.id = x.run_id"
+                  " WHERE x.id IN ({marks})")
+_TURN_ROWS = ("SELECT t.id, t.run_id, t.id, NULL, t.prompt, r.title, r.body, r.collection_id,"
+              " r.prompt_id FROM turns t JOIN runs r ON r.id = t.run_id WHERE t.id IN ({marks})")
+
+
+def _run_hits(conn: sqlite3.Connection, query: Query, limit: int,
+              kind: SearchKind) -> list[SearchHit]:
+    """Hits inside runs: answers ("response") or the prompts sent ("turn")."""
+    index, select = (("responses_fts", _RESPONSE_ROWS) if kind == "response"
+                     else ("turns_fts", _TURN_ROWS))
+    ids = _newest(conn, index, query.match, limit)
     if not ids:
         return []
-    rows = {r[0]: r for r in conn.execute(
-        "SELECT x.id, x.run_id, x.turn_id, x.model, x.text, r.title, r.body, r.collection_id,"
-        " r.prompt_id FROM responses x JOIN runs r ON r.id = x.run_id"
-        f" WHERE x.id IN ({','.join('?' * len(ids))})", ids)}
+    rows = {r[0]: r for r in conn.execute(select.format(marks=",".join("?" * len(ids))), ids)}
     hits = []
     for i in [i for i in ids if i in rows]:
         _, run_id, turn_id, model, text, title, body, collection_id, prompt_id = rows[i]
         hits.append(SearchHit(
-            kind="response", title=title or first_line(body), snippet=make_snippet(text, query),
+            kind=kind, title=title or first_line(body), snippet=make_snippet(text, query),
             prompt_id=PromptId(prompt_id) if prompt_id is not None else None,
             collection_id=CollectionId(collection_id) if collection_id is not None else None,
-            run_id=RunId(run_id), turn_id=TurnId(turn_id), response_id=ResponseId(i),
-            model=model))
+            run_id=RunId(run_id), turn_id=TurnId(turn_id),
+            response_id=ResponseId(i) if kind == "response" else None, model=model))
     return hits
 
 
@@ -156,9 +167,10 @@ def first_line(text: str, width: int = 80) -> str:
 
 
 def search(conn: sqlite3.Connection, text: str, *, limit: int = 20,
-           kinds: Iterable[SearchKind] = ("prompt", "response"),
+           kinds: Iterable[SearchKind] = SEARCH_KINDS,
            prefix: bool = True) -> list[SearchHit]:
-    """Up to `limit` prompts, then up to `limit` answers, each group best match first."""
+    """Up to `limit` library prompts, then up to `limit` sent prompts, then up to `limit`
+    answers, each group best match first."""
     query = parse_query(text, prefix=prefix)
     if query is None or limit <= 0:
         return []
@@ -166,6 +178,7 @@ def search(conn: sqlite3.Connection, text: str, *, limit: int = 20,
     hits: list[SearchHit] = []
     if "prompt" in wanted:
         hits.extend(_prompt_hits(conn, query, limit))
-    if "response" in wanted:
-        hits.extend(_response_hits(conn, query, limit))
+    for kind in ("turn", "response"):
+        if kind in wanted:
+            hits.extend(_run_hits(conn, query, limit, kind))
     return hits

@@ -31,6 +31,7 @@ from studio.store.errors import CorruptDatabaseError, StoreError
 from studio.store.io_doc import Document
 from studio.store.io_files import load_document, to_document
 from studio.store.models import (
+    SEARCH_KINDS,
     Collection,
     CollectionId,
     HistoryFilter,
@@ -128,7 +129,7 @@ class Store:
         """Problems found by SQLite's full check ([] when the file is sound); slow on big files."""
         with self._read() as conn:
             rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-            for table in ("prompts_fts", "prompt_titles_fts", "responses_fts"):
+            for table in ("prompts_fts", "prompt_titles_fts", "responses_fts", "turns_fts"):
                 try:
                     conn.execute(f"INSERT INTO {table}({table}, rank)"
                                  " VALUES ('integrity-check', 1)")
@@ -424,7 +425,7 @@ class Store:
     # ------------------------------------------------------------------ search, import/export
 
     def search(self, query: str, *, limit: int = 20,
-               kinds: Iterable[SearchKind] = ("prompt", "response")) -> list[SearchHit]:
+               kinds: Iterable[SearchKind] = SEARCH_KINDS) -> list[SearchHit]:
         with self._read() as conn:
             return search.search(conn, query, limit=limit, kinds=kinds)
 

@@ -53,6 +53,7 @@ from studio.ui.workspace.window_history import SendOrigin, WindowHistory
 from studio.ui.workspace.window_library import WindowLibrary
 from studio.ui.workspace.window_pages import WindowPages
 from studio.ui.workspace.window_threads import WindowThreads
+from studio.ui.workspace.workspace_undo import WorkspaceUndo
 
 if TYPE_CHECKING:
     from studio.ui.settings.model_lists import ModelListCache
@@ -101,6 +102,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.pane_area.currentChanged.connect(self._on_current_changed)
         self.pane_area.layoutChanged.connect(self._on_current_changed)
         self.previews = PreviewsTab()
+        self.previews.editSourceRequested.connect(self.open_page_editor)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.setAccessibleName("Answers and previews")
@@ -132,6 +134,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.reports = ReportExports(self, lambda: self.store,
                                      providers_file=paths.providers_file, keys=engine.keys)
         self.reports.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.workspace_undo = WorkspaceUndo(self, self.actions_.undo_stack)
         self._connect_actions()
         self.statusBar().showMessage("Ready", 2000)
         self._init_library()
@@ -165,6 +168,10 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         a.zoom_out.triggered.connect(lambda: self.set_zoom(self._zoom - 1))
         a.zoom_reset.triggered.connect(lambda: self.set_zoom(0))
         a.about.triggered.connect(self.show_about)
+        a.go_prompt.triggered.connect(self.focus_prompt)
+        a.go_search.triggered.connect(lambda: self.focus_library("search"))
+        a.go_library.triggered.connect(lambda: self.focus_library("collections"))
+        a.go_history.triggered.connect(lambda: self.focus_library("history"))
 
     def _restore(self, show_welcome: bool | None) -> None:
         s = self.state
@@ -189,6 +196,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.prompt_area.set_system_visible(s.system_visible)
         targets = self._targets_from(self.model_sets.last())
         self.model_bar.set_targets(targets)
+        self._restore_workspace(s)
         self._update_running()
         if show_welcome is None:
             show_welcome = not targets and self._needs_welcome()
@@ -224,6 +232,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         s.zoom = self._zoom
         s.system_prompt = self.prompt_area.system_edit.toPlainText()
         s.system_visible = self.prompt_area.system_visible
+        self._remember_workspace(s)
         save_state(self.paths.settings_file, s)
 
     # -- sending -----------------------------------------------------------------------
@@ -274,6 +283,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.send(prompt, targets, system=self.prompt_area.system_prompt(),
                   origin=SendOrigin(template, values, origin.title, origin.collection_id,
                                     origin.prompt_id))
+        self.prompt_area.mark_sent()
 
     def send(self, prompt: str, targets: list[ModelTarget] | None = None, *,
              system: str | None = None, origin: SendOrigin | None = None) -> Comparison:
@@ -301,6 +311,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         comparison.paneAdded.connect(self._on_pane_added)
         comparison.threadChanged.connect(self._on_thread_changed)
         comparison.editRequested.connect(self.edit_turn)
+        comparison.attemptsCompareRequested.connect(self.compare_attempts)
         comparison.historyFailed.connect(self._on_history_failed)
         comparison.saved.connect(lambda answer, c=comparison: self._on_saved(c, answer))
         comparison.stateChanged.connect(self._refresh_ratings)
@@ -325,6 +336,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         pane.diffRequested.connect(self.open_diff)
         pane.previewToggled.connect(self._on_pane_preview)
         pane.editSourceRequested.connect(self.open_page_editor)
+        pane.providersRequested.connect(self.open_providers)
         if self._zoom:
             pane.set_zoom(self._zoom)
 
@@ -356,14 +368,19 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self._retired = lingering
 
     def new_comparison(self) -> None:
+        """An empty workspace and prompt editor (Undo brings back what was there)."""
+        with self.workspace_undo.change("New comparison"):
+            self.clear_workspace()
+        self.prompt_area.editor.setFocus()
+        self.show_workspace()
+
+    def clear_workspace(self) -> None:
         self._retire_comparison()
         self._set_editing(None)
         for old in self.pane_area.set_panes([]):
             old.deleteLater()
         self.previews.set_comparison(None)
         self.prompt_area.set_prompt("")
-        self.prompt_area.editor.setFocus()
-        self.show_workspace()
         self._update_running()
 
     def stop_all(self) -> None:
@@ -439,7 +456,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
             self.statusBar().showMessage("A diff needs at least two answers.", 4000)
             return None
         index = index if 0 <= index < len(panes) else 0
-        answers = [(str(p.target.ref), p.answer_text()) for p in panes]
+        answers = [(p.target.title, p.answer_text()) for p in panes]
         dialog = DiffDialog(answers, index, (index + 1) % len(panes), self)
         self._keep(dialog)
         dialog.show()
@@ -447,6 +464,10 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
 
     def show_workspace(self) -> None:
         self.stack.setCurrentWidget(self.splitter)
+
+    def focus_prompt(self) -> None:
+        self.show_workspace()
+        self.prompt_area.editor.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _keep(self, dialog: QDialog) -> None:
         # Non-modal dialogs need an owner reference until they close.
@@ -457,6 +478,9 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
     # -- shutting down -------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._quit_allowed():
+            event.ignore()  # it asks first: answers are still streaming
+            return
         if not self._close_page_editors():
             event.ignore()  # an editor asks what to do with its edits first
             return

@@ -2,7 +2,8 @@
 
 Models come from each provider's curated presets plus its /models listing (cached on disk,
 fetched in the background). Open the dialog with `open()`; the choice arrives through
-`accepted_targets(list[ModelTarget])`.
+`accepted_targets(list[ModelTarget])`: one target per slot (`SlotList`), so a model picked
+twice, to compare it under two settings, stays twice.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPushButton,
     QSplitter,
     QTreeWidgetItem,
@@ -32,7 +32,6 @@ from studio.core.catalog import CatalogError, ModelRef, ProviderConfig, Provider
 from studio.core.catalog import parse_model_ref as _parse_ref
 from studio.core.model_sets import ModelSetEntry, ModelSetError, ModelSetStore
 from studio.core.redact import redact
-from studio.core.request import GenerationSettings
 from studio.core.runner import ModelTarget
 from studio.core.secrets import KeyStore
 from studio.ui.settings.model_lists import (
@@ -43,6 +42,7 @@ from studio.ui.settings.model_lists import (
     local_models_available,
 )
 from studio.ui.settings.model_tree import ModelRow, ModelTree, describe_age
+from studio.ui.settings.slot_list import SlotList
 from studio.ui.settings.status_label import StatusLabel
 from studio.ui.settings.tasks import TaskSet
 
@@ -80,9 +80,8 @@ class ModelPicker(QDialog):
         self._providers: dict[str, ProviderConfig] = registry.all()
         self._notes: dict[str, str] = {}       # provider → "fetching…", "offline", …
         self._extra: dict[str, list[str]] = {}  # provider → ids added by hand or from a set
-        self._selected: list[str] = []
-        self._settings: dict[str, GenerationSettings] = {}
         self._fetched_once = False
+        self.message = StatusLabel("Model picker message")
         self._local_available: bool | None = None  # probed once, only if a local provider exists
 
         self.search_edit = QLineEdit()
@@ -101,24 +100,17 @@ class ModelPicker(QDialog):
 
         self.tree = ModelTree()
 
-        self.selected_list = QListWidget()
-        self.selected_list.setAccessibleName("Selected models")
-        self.selected_label = QLabel()
-        self.remove_button = QPushButton("Remove")
-        self.clear_button = QPushButton("Clear")
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.selected_label)
-        right_layout.addWidget(self.selected_list, 1)
-        remove_row = QHBoxLayout()
-        remove_row.addWidget(self.remove_button)
-        remove_row.addWidget(self.clear_button)
-        right_layout.addLayout(remove_row)
+        self.slots = SlotList(self._providers)
+        self.slots.changed.connect(self._slots_changed)
+        self.slots.noted.connect(lambda text: self.message.show_message(text, "ok"))
+        self.selected_list = self.slots.list
+        self.selected_label = self.slots.label
+        self.remove_button = self.slots.remove_button
+        self.clear_button = self.slots.clear_button
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.tree)
-        splitter.addWidget(right)
+        splitter.addWidget(self.slots)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
 
@@ -140,7 +132,6 @@ class ModelPicker(QDialog):
         sets_row.addWidget(self.set_name_edit, 1)
         sets_row.addWidget(self.save_set_button)
 
-        self.message = StatusLabel("Model picker message")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -158,8 +149,6 @@ class ModelPicker(QDialog):
         self.add_custom_button.clicked.connect(self.add_custom)
         self.refresh_button.clicked.connect(lambda: self.refresh(force=True))
         self.tree.checkToggled.connect(self._check_toggled)
-        self.remove_button.clicked.connect(self._remove_current)
-        self.clear_button.clicked.connect(lambda: self.set_selection([]))
         self.load_set_button.clicked.connect(
             lambda: self.load_set(self.sets_combo.currentText()))
         self.delete_set_button.clicked.connect(
@@ -231,7 +220,7 @@ class ModelPicker(QDialog):
 
     def _refill(self, name: str, tooltip: str = "") -> None:
         config = self._providers[name]
-        self.tree.set_models(name, self._models_of(config), set(self._selected))
+        self.tree.set_models(name, self._models_of(config), self.slots.refs())
         self.tree.set_note(name, self._provider_note(config), tooltip)
 
     # ----- search -------------------------------------------------------------------------
@@ -248,9 +237,11 @@ class ModelPicker(QDialog):
         """Enter in the search box: add the first visible model not picked yet."""
         if self.add_custom_button.isEnabled():
             self.add_custom()
-            return self._selected[-1] if self._selected else None
+            refs = self.selected_refs()
+            return refs[-1] if refs else None
+        picked = self.slots.refs()
         for ref in self.visible_refs():
-            if ref not in self._selected:
+            if ref not in picked:
                 self._select(ref)
                 self.search_edit.selectAll()  # typing the next search replaces this one
                 return ref
@@ -272,28 +263,22 @@ class ModelPicker(QDialog):
         self._extra.setdefault(ref.provider, []).append(ref.model)
         self._refill(ref.provider)
 
-    # ----- selection ----------------------------------------------------------------------
+    # ----- selection ---------------------------------------------------------------------
     def selected_refs(self) -> list[str]:
-        return list(self._selected)
+        """The model of each slot, in order (a model picked twice is there twice)."""
+        return [str(entry.ref) for entry in self.slots.slots()]
 
     def item_for(self, ref: str) -> QTreeWidgetItem | None:
         return self.tree.item_for(ref)
 
     def set_selection(self, entries: list[ModelSetEntry]) -> list[str]:
-        """Select exactly these models; returns the ones skipped (unknown provider)."""
-        skipped: list[str] = []
-        self._selected = []
-        self._settings = {}
-        for entry in entries:
-            ref = str(entry.ref)
-            if entry.ref.provider not in self._providers:
-                skipped.append(ref)
-                continue
+        """Select exactly these slots; returns the ones skipped (unknown provider)."""
+        skipped = [str(e.ref) for e in entries if e.ref.provider not in self._providers]
+        kept = [e for e in entries if e.ref.provider in self._providers]
+        for entry in kept:
             self._ensure_listed(entry.ref)
-            if ref not in self._selected:
-                self._selected.append(ref)
-                self._settings[ref] = entry.settings
-        self._sync_checks()
+        self.slots.set_slots(kept)
+        self._slots_changed()
         if skipped:
             self.message.show_message(
                 "Skipped models of providers that are not configured: " + ", ".join(skipped),
@@ -301,42 +286,28 @@ class ModelPicker(QDialog):
         return skipped
 
     def _select(self, ref: str) -> None:
-        if ref not in self._selected:
-            self._selected.append(ref)
-        self._sync_checks()
+        if ref not in self.slots.refs():
+            self.slots.append(ModelSetEntry(_parse_ref(ref)))
 
     def _check_toggled(self, ref: str, checked: bool) -> None:
-        if checked and ref not in self._selected:
-            self._selected.append(ref)
-        elif not checked and ref in self._selected:
-            self._selected.remove(ref)
-        self._update_selected_view()
+        # A tick adds the model once; clearing it removes every slot of that model.
+        if checked:
+            self._select(ref)
+        else:
+            self.slots.remove_model(ref)
 
-    def _sync_checks(self) -> None:
-        self.tree.set_checked(set(self._selected))
-        self._update_selected_view()
+    def add_again(self, row: int | None = None) -> int | None:
+        """Another slot of the model in slot `row` (default: the chosen one)."""
+        return self.slots.add_again(self.selected_list.currentRow() if row is None else row)
 
-    def _update_selected_view(self) -> None:
-        self.selected_list.clear()
-        for ref in self._selected:
-            settings = self._settings.get(ref)
-            suffix = f"  ({settings.summary()})" if settings and settings.to_dict() else ""
-            self.selected_list.addItem(ref + suffix)
-        count = len(self._selected)
-        self.selected_label.setText(f"{count} selected" if count else "Nothing selected yet")
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(count > 0)
+    def _slots_changed(self) -> None:
+        self.tree.set_checked(self.slots.refs())
+        count = len(self.slots)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(count > 0)
         self.save_set_button.setEnabled(count > 0)
 
-    def _remove_current(self) -> None:
-        row = self.selected_list.currentRow()
-        if 0 <= row < len(self._selected):
-            del self._selected[row]
-            self._sync_checks()
-
     def entries(self) -> tuple[ModelSetEntry, ...]:
-        return tuple(ModelSetEntry(_parse_ref(r), self._settings.get(r, GenerationSettings()))
-                     for r in self._selected)
+        return tuple(self.slots.slots())
 
     def targets(self) -> list[ModelTarget]:
         return [ModelTarget(e.ref, self._providers[e.ref.provider], e.settings)

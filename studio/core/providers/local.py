@@ -9,6 +9,7 @@ tokens when the consumer goes away.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib
 import os
 import random
@@ -172,7 +173,24 @@ def _never() -> bool:
     return False
 
 
+_exit_hook = threading.Lock()
+_exit_hook_set = False
+
+
+def _close_models_at_exit() -> None:
+    """Loaded models are closed before the interpreter tears its modules down: a model
+    still alive then (the GUI freezes long-lived objects out of the collector) would be
+    closed by llama-cpp's `__del__` with its module globals already gone, and print a
+    TypeError traceback at every exit."""
+    global _exit_hook_set
+    with _exit_hook:
+        if not _exit_hook_set:
+            atexit.register(unload_all_models)
+            _exit_hook_set = True
+
+
 def _load(path: Path) -> ChatModel:
+    _close_models_at_exit()
     cls = _counting_llama()
     try:
         trained = read_gguf_info(path).context_length

@@ -84,27 +84,42 @@ class UndoBar(QFrame):
         self.show()
 
 
+NOTE_LINES = 2
+
+
 class NoteBar(QLabel):
-    """A line of text that fades away after a while; errors stay until the next note."""
+    """A line of text that fades away after a while; errors stay until the next note.
+
+    Its room is kept while it is hidden and it never grows: a note that came and went must
+    not move the panel above it (a click meant for the undo bar would land on the History
+    toolbar). A note longer than NOTE_LINES lines is cut, and shown whole as a tooltip."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
         self.setAccessibleName("Library messages")
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.setContentsMargins(4, 2, 4, 2)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * NOTE_LINES + 4)
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(NOTE_MS)
         self._timer.timeout.connect(self.hide)
         self.hide()
 
-    def note(self, text: str) -> None:
+    def _say(self, text: str) -> None:
         self.setText(text)
+        self.setToolTip(text)
         self.show()
+
+    def note(self, text: str) -> None:
+        self._say(text)
         self._timer.start()
 
     def error(self, text: str) -> None:
         self._timer.stop()
-        self.setText(text)
-        self.show()
+        self._say(text)

@@ -65,7 +65,8 @@ class CollectionsPane(QWidget):
     message = Signal(str)
     errorOccurred = Signal(str)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *,
+                 undo_stack: QUndoStack | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self.model = CollectionsModel(store, self)
@@ -81,9 +82,14 @@ class CollectionsPane(QWidget):
         self.view.collapsed.connect(lambda i: self._expanded.discard(int(i.data(ID_ROLE))))
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.selectionModel().selectionChanged.connect(self._update_actions)
-        self.undo_stack = QUndoStack(self)
+        # A stack of its own gets its own Ctrl+Z; a shared one is the window's to bind.
+        self._own_keys = undo_stack is None
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
+        self._bar_index = -1  # the stack's index right after the deletion the bar offers
         self.undo_bar = UndoBar(self)
-        self.undo_bar.undo_button.clicked.connect(self.undo_stack.undo)
+        self.undo_bar.undo_button.clicked.connect(self._undo_last_delete)
+        # The bar offers to undo one deletion: once anything else is done or undone, it goes.
+        self.undo_stack.indexChanged.connect(self._check_undo_bar)
         self.transfer = Transfer(store, self)
         self.transfer.imported.connect(self._imported)
         self.transfer.exported.connect(lambda path: self.message.emit(f"Exported to {path}."))
@@ -137,13 +143,14 @@ class CollectionsPane(QWidget):
         self.rename_action = self._action("Rename", self.rename_current)
         self.open_action = self._action("Open in the editor", self.open_current)
         self.undo_action = self.undo_stack.createUndoAction(self, "Undo")
-        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
-        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.redo_action = self.undo_stack.createRedoAction(self, "Redo")
-        self.redo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
-        self.redo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.addAction(self.undo_action)
-        self.addAction(self.redo_action)
+        if self._own_keys:
+            self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+            self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.redo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
+            self.redo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(self.undo_action)
+            self.addAction(self.redo_action)
 
     def _update_actions(self) -> None:
         has = bool(self.view.selectionModel().selectedRows())
@@ -344,8 +351,20 @@ class CollectionsPane(QWidget):
                                 lambda: self._restored(kind, item_id, what),
                                 self.errorOccurred.emit)
         self.undo_stack.push(command)
+        self._bar_index = self.undo_stack.index()
         self.undo_bar.show_deleted(what)
         return True
+
+    def _undo_last_delete(self) -> None:
+        if self.undo_stack.index() == self._bar_index:
+            self.undo_stack.undo()
+
+    def _check_undo_bar(self, index: int) -> None:
+        # Only the index the signal brings: the stack may be going away (it clears itself,
+        # and says so, as it is destroyed).
+        if index != self._bar_index:
+            self._bar_index = -1
+            self.undo_bar.hide()
 
     def _restored(self, kind: str, item_id: int, what: str) -> None:
         self.undo_bar.hide()

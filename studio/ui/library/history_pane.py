@@ -89,6 +89,7 @@ class HistoryPane(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setTabKeyNavigation(False)  # Tab leaves the list; arrows walk the runs
         self.view.setShowGrid(False)
         self.view.setWordWrap(False)
         self.view.setAlternatingRowColors(True)

@@ -24,30 +24,38 @@ class LibraryPanel(QWidget):
     """Everything kept in the store, for a left-hand dock.
 
     Signals: `promptChosen(Prompt)` to load a prompt into the editor; `runChosen(run_id)` to
-    reopen a run; `rerunRequested(run_id, model-set name or None for the same models)`;
-    `compareRequested(old_run_id, new_run_id)`, older run first; `reportRequested(run_id)`
-    to export a run as a report.
+    reopen a run; `turnChosen(run_id, turn_id)` to reopen it on the branch of that prompt
+    (a search hit in a sent prompt or an answer); `rerunRequested(run_id, model-set name or
+    None for the same models)`; `compareRequested(old_run_id, new_run_id)`, older run first;
+    `reportRequested(run_id)` to export a run as a report.
     """
 
     promptChosen = Signal(object)
     runChosen = Signal(int)
+    turnChosen = Signal(int, int)
     rerunRequested = Signal(int, object)
     compareRequested = Signal(int, int)
     reportRequested = Signal(int)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *,
+                 undo_stack: QUndoStack | None = None) -> None:
+        """`undo_stack`: the window's undo history, which then also holds the deletions
+        made here (and the window's Edit menu undoes them); by default the panel keeps its
+        own, undone with Ctrl+Z while it has the focus."""
         super().__init__(parent)
         self.store = store
         self.setAccessibleName("Library")
         self.setObjectName("LibraryPanel")
 
         self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Search prompts and answers")
+        self.search_box.setPlaceholderText("Search everything (Ctrl+F)")
+        self.search_box.setToolTip("Search the library's prompts, the prompts sent in runs and "
+                                   "the answers, as you type")
         self.search_box.setAccessibleName("Search prompts and answers")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.installEventFilter(self)
 
-        self.collections = CollectionsPane(store, self)
+        self.collections = CollectionsPane(store, self, undo_stack=undo_stack)
         self.results = SearchResults(store, self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.collections)
@@ -86,7 +94,7 @@ class LibraryPanel(QWidget):
     # ----- the main window's surface ----------------------------------------------------
     @property
     def undo_stack(self) -> QUndoStack:
-        """Deletions in the tree, for an Edit menu's undo/redo actions."""
+        """The undo history the tree's deletions go to."""
         return self.collections.undo_stack
 
     def refresh(self) -> None:
@@ -141,8 +149,11 @@ class LibraryPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _hit_activated(self, hit: SearchHit) -> None:
-        if hit.kind == "response" and hit.run_id is not None:
-            self.runChosen.emit(int(hit.run_id))
+        if hit.kind in ("turn", "response") and hit.run_id is not None:
+            if hit.turn_id is not None:
+                self.turnChosen.emit(int(hit.run_id), int(hit.turn_id))
+            else:
+                self.runChosen.emit(int(hit.run_id))
             self.history.select_run(int(hit.run_id))
         elif hit.prompt_id is not None:
             if self.select_prompt(int(hit.prompt_id)):

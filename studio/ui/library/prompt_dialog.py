@@ -56,6 +56,7 @@ class PromptEditorDialog(QDialog):
         self.system_edit.setPlaceholderText("Optional")
         self.system_edit.setMaximumHeight(90)
         self.variables = QTableWidget(0, 2, self)
+        self.variables.setTabKeyNavigation(False)  # Tab leaves the table; arrows walk it
         self.variables.setAccessibleName("Variables and their default values")
         self.variables.setHorizontalHeaderLabels(["Variable", "Default value"])
         self.variables.verticalHeader().setVisible(False)

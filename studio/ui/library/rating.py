@@ -46,6 +46,9 @@ class RatingWidget(QWidget):
         self.note_edit.setClearButtonEnabled(True)
         self.note_edit.setText(note)
         self.note_edit.editingFinished.connect(self._note_finished)
+        # A few words stay readable; the pane puts the rating on a row of its own when its
+        # action row cannot give this much.
+        self.note_edit.setMinimumWidth(self.note_edit.fontMetrics().horizontalAdvance("M") * 12)
         layout.addSpacing(6)
         layout.addWidget(self.note_edit, 1)
         self._show()

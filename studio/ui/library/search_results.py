@@ -1,4 +1,5 @@
-"""Search as you type: prompts and answers matching the query, matches highlighted."""
+"""Search as you type: prompts, sent prompts and answers matching the query, matches
+highlighted."""
 
 from __future__ import annotations
 
@@ -46,15 +47,22 @@ def hit_html(hit: SearchHit, palette: QPalette | None = None, *, selected: bool 
                     palette.color(QPalette.ColorRole.Highlight), 0.3)
     escaped = dataclasses.replace(hit, snippet=html.escape(hit.snippet))
     snippet = escaped.highlighted(f'<b style="background-color:{mark_bg}">', "</b>")
-    kind = ("Prompt" if hit.kind == "prompt"
-            else f"Answer from {html.escape(short_model(hit.model or ''))}")
+    kind = html.escape(kind_label(hit, short=True))
     return (f"<b>{html.escape(hit.title)}</b> "
             f'<span style="color:{css(muted)}">· {kind}</span><br>{snippet}')
 
 
+def kind_label(hit: SearchHit, *, short: bool = False) -> str:
+    if hit.kind == "prompt":
+        return "Prompt"
+    if hit.kind == "turn":
+        return "Sent prompt"
+    model = hit.model or ""
+    return f"Answer from {short_model(model) if short else model}"
+
+
 def hit_text(hit: SearchHit) -> str:
-    kind = "Prompt" if hit.kind == "prompt" else f"Answer from {hit.model or ''}"
-    return f"{hit.title} · {kind}: {hit.highlighted('', '')}"
+    return f"{hit.title} · {kind_label(hit)}: {hit.highlighted('', '')}"
 
 
 class _HtmlDelegate(QStyledItemDelegate):
@@ -169,7 +177,8 @@ class SearchResults(QListView):
             item.setEditable(False)
             self.results.appendRow(item)
         if not hits and self._query.strip():
-            item = QStandardItem(f"No prompts or answers match “{self._query.strip()}”.")
+            item = QStandardItem(
+                f"No prompts, sent prompts or answers match “{self._query.strip()}”.")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.results.appendRow(item)
         if hits:

@@ -89,11 +89,14 @@ class PageEditor(QWidget):
         self._shortcut("F3", self.find_bar.find_next)
         self._shortcut("Shift+F3", self.find_bar.find_previous)
         self._shortcut("Ctrl+G", self.show_go_to_line)
-        # Esc in the text closes an open bar; off otherwise, so Esc still reaches a dialog.
+        # Esc in the text closes an open bar; with no bar open, Esc closes the editor (as
+        # Ctrl+W does). Only one of the two is on at a time, so Esc never has two owners.
         self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.code)
         self._escape.setContext(Qt.ShortcutContext.WidgetShortcut)
         self._escape.setEnabled(False)
         self._escape.activated.connect(self._close_bars)
+        self._escape_closes = self._shortcut("Esc", self.close)
+        self._shortcut(QKeySequence.StandardKey.Close, self.close)
         self.find_bar.closed.connect(self._bar_closed)
         self.line_bar.closed.connect(self._bar_closed)
 
@@ -354,14 +357,18 @@ class PageEditor(QWidget):
     def show_find(self) -> None:
         self.line_bar.close_bar()
         self.find_bar.open_bar(self.code.textCursor().selectedText())
-        self._escape.setEnabled(True)
+        self._set_bar_open(True)
 
     def _close_bars(self) -> None:
         self.find_bar.close_bar()
         self.line_bar.close_bar()
 
     def _bar_closed(self) -> None:
-        self._escape.setEnabled(self.find_bar.isVisible() or self.line_bar.isVisible())
+        self._set_bar_open(self.find_bar.isVisible() or self.line_bar.isVisible())
+
+    def _set_bar_open(self, open_: bool) -> None:
+        self._escape.setEnabled(open_)
+        self._escape_closes.setEnabled(not open_)
 
     def search(self, text: str, *, case_sensitive: bool = False) -> int:
         """Search for `text`, mark every match and select the first after the cursor;
@@ -374,7 +381,7 @@ class PageEditor(QWidget):
     def show_go_to_line(self) -> None:
         self.find_bar.close_bar()
         self.line_bar.open_bar()
-        self._escape.setEnabled(True)
+        self._set_bar_open(True)
 
     def go_to_line(self, line: int) -> bool:
         return self.code.go_to_line(line)

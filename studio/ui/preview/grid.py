@@ -7,7 +7,8 @@ import math
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from studio.ui.preview.view import PreviewView, UrlOpener
+from studio.ui.preview.outputs import UrlOpener
+from studio.ui.preview.view import PreviewView
 
 
 class _Cell(QWidget):

@@ -1,4 +1,10 @@
-"""The preview pane's toolbar: every control, and the network and error badges."""
+"""The preview pane's toolbar: every control, and the network and error badges.
+
+Every control is an action, and the two menus (device, More) are actions carrying a menu:
+when the toolbar is too narrow, Qt's "»" overflow lists the actions that did not fit, menus
+included (a plain widget in a toolbar would be dropped from it). The same actions make the
+context menu of the page (`context_menu`), so each is reachable at any width.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +53,7 @@ class PreviewToolbar(QToolBar):
         self.addAction(self.network_action)
 
         self._device_group = QActionGroup(self)
-        device_menu = QMenu(self)
+        device_menu = self.device_menu = QMenu("Page width", self)
         self.device_actions: dict[str, QAction] = {}
         for name in DEVICE_WIDTHS:
             action = device_menu.addAction(_DEVICE_LABELS[name])
@@ -57,7 +63,8 @@ class PreviewToolbar(QToolBar):
             self.device_actions[name] = action
         self.device_actions["desktop"].setChecked(True)
         self._device_group.triggered.connect(lambda a: self.deviceChosen.emit(str(a.data())))
-        self.device_button = self._menu_button("Desktop", device_menu)
+        self.device_action = self._menu_action("Desktop", device_menu)
+        self.device_action.setToolTip("The width the page is shown at")
 
         self.console_action = QAction("Console", self)
         self.console_action.setCheckable(True)
@@ -72,7 +79,7 @@ class PreviewToolbar(QToolBar):
         self.edit_source_action.setVisible(False)
         self.addAction(self.edit_source_action)
 
-        more = QMenu(self)
+        more = self.more_menu = QMenu("More", self)
         self.pop_out_action = more.addAction("Pop out into a window")
         self.pop_out_action.triggered.connect(self.popOutClicked)
         self.full_screen_action = more.addAction("Full screen")
@@ -87,7 +94,8 @@ class PreviewToolbar(QToolBar):
         self.copy_png_action.triggered.connect(self.copyScreenshotClicked)
         self.save_png_action = more.addAction("Save screenshot as PNG…")
         self.save_png_action.triggered.connect(self.saveScreenshotClicked)
-        self.more_button = self._menu_button("More", more)
+        self.more_action = self._menu_action("More", more)
+        self.more_action.setToolTip("Pop out, full screen, the system browser, save, screenshot")
         self.set_network(False, 0)
 
     def _action(self, text: str, signal: SignalInstance, icon: QIcon) -> QAction:
@@ -96,13 +104,28 @@ class PreviewToolbar(QToolBar):
         self.addAction(action)
         return action
 
-    def _menu_button(self, text: str, menu: QMenu) -> QToolButton:
-        button = QToolButton(self)
-        button.setText(text)
-        button.setMenu(menu)
-        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.addWidget(button)
-        return button
+    def _menu_action(self, text: str, menu: QMenu) -> QAction:
+        action = QAction(text, self)
+        action.setMenu(menu)
+        self.addAction(action)
+        button = self.widgetForAction(action)
+        if isinstance(button, QToolButton):
+            button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        return action
+
+    def context_menu(self, parent: QWidget | None = None) -> QMenu:
+        """Every action of the toolbar in one menu (the page's right-click menu)."""
+        menu = QMenu(parent)
+        menu.addActions([self.reload_action, self.stop_action])
+        menu.addSeparator()
+        menu.addAction(self.network_action)
+        menu.addMenu(self.device_menu)
+        menu.addAction(self.console_action)
+        if self.edit_source_action.isVisible():
+            menu.addAction(self.edit_source_action)
+        menu.addSeparator()
+        menu.addActions(self.more_menu.actions())
+        return menu
 
     def set_network(self, enabled: bool, blocked: int) -> None:
         text = "Network: on" if enabled else "Network: off"
@@ -123,7 +146,7 @@ class PreviewToolbar(QToolBar):
         action = self.device_actions.get(name)
         if action is not None:
             action.setChecked(True)
-            self.device_button.setText(name.capitalize())
+            self.device_action.setText(name.capitalize())
 
     def set_console_checked(self, checked: bool) -> None:
         self.console_action.blockSignals(True)

@@ -7,22 +7,19 @@ starting the app) does not pay for it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
-    QDesktopServices,
-    QGuiApplication,
     QKeyEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -32,7 +29,8 @@ from PySide6.QtWidgets import (
 from studio.ui.preview.capture import PngCallback, ScreenshotQueue
 from studio.ui.preview.console import ConsoleLog
 from studio.ui.preview.cut_off_badge import CutOffBadge
-from studio.ui.preview.export import png_bytes, temporary_html, write_html
+from studio.ui.preview.export import png_bytes
+from studio.ui.preview.outputs import PageOutputs, UrlOpener
 from studio.ui.preview.toolbar import DEVICE_WIDTHS, PreviewToolbar
 from studio.ui.preview.widgets import AwayNotice, ConsolePanel, PreviewWindow, StatusBanner
 
@@ -43,17 +41,14 @@ if TYPE_CHECKING:
     from studio.ui.preview.session import PreviewSession
 
 EMPTY = "empty"
-UrlOpener = Callable[[QUrl], object]
+NO_PAGE_YET = "No HTML page in this answer yet."
+NO_PAGE = "This answer has no HTML page."
 
 _MAX_WIDTH = 16_777_215  # QWIDGETSIZE_MAX
 # What counts as the user following a link: a click, a tap, or Enter/Space on a focused
 # link. Other keys do not, so a game's key presses cannot open pages outside.
 _CLICK_EVENTS = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin})
 _ACTIVATION_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space})
-
-
-def _system_open(url: QUrl) -> bool:
-    return QDesktopServices.openUrl(url)
 
 
 def _is_activation(event: QEvent) -> bool:
@@ -86,6 +81,9 @@ class PreviewView(QWidget):
     loadFinished = Signal(bool)
     screenshotReady = Signal(bytes)
     editSourceRequested = Signal()  # the toolbar's "Edit source" (see set_source_editable)
+    # How an action turned out (saved, copied, opened, or why not), also shown in the
+    # status bar of the window around the preview; True when it failed.
+    reported = Signal(str, bool)
 
     def __init__(
         self,
@@ -103,7 +101,10 @@ class PreviewView(QWidget):
         super().__init__(parent)
         self._label = label
         self._network = _default_network if network is None else network
-        self._open_url: UrlOpener = open_url or _system_open
+        # Saving, copying and the system browser; each says how it turned out (`reported`).
+        self.outputs = PageOutputs(self, open_url)
+        self.outputs.reported.connect(self.reported)
+        self._open_url = self.outputs.open_url
         self._debounce_s = debounce_ms / 1000
         self._session_options = {
             "hang_timeout_ms": hang_timeout_ms,
@@ -120,7 +121,6 @@ class PreviewView(QWidget):
         self._web: QWebEngineView | None = None
         self._input_target: QObject | None = None
         self._window: PreviewWindow | None = None
-        self._dialog: QFileDialog | None = None
         self._empty_log = ConsoleLog(capacity=1)
 
         self.toolbar = PreviewToolbar(self)
@@ -134,7 +134,7 @@ class PreviewView(QWidget):
         self.cut_off_badge = CutOffBadge(self)
         self.console_panel = ConsolePanel(self)
         self.console_panel.hide()
-        self._placeholder = QLabel("No HTML page in this answer yet.", self)
+        self._placeholder = QLabel(NO_PAGE_YET, self)
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setEnabled(False)
         self._web_host = QWidget(self)
@@ -183,9 +183,9 @@ class PreviewView(QWidget):
         tb.popOutClicked.connect(self.pop_out)
         tb.fullScreenClicked.connect(self.full_screen)
         tb.openInBrowserClicked.connect(self.open_in_browser)
-        tb.saveHtmlClicked.connect(self._ask_save_html)
+        tb.saveHtmlClicked.connect(self.outputs.ask_save_html)
         tb.copyScreenshotClicked.connect(self.copy_screenshot)
-        tb.saveScreenshotClicked.connect(self._ask_save_png)
+        tb.saveScreenshotClicked.connect(self.outputs.ask_save_png)
         tb.consoleToggled.connect(self.set_console_visible)
         tb.editSourceClicked.connect(self.editSourceRequested)
         self.banner.reloadRequested.connect(self.reload)
@@ -199,6 +199,8 @@ class PreviewView(QWidget):
         self._document = html
         self._dirty = True
         self.cut_off_badge.show_for(html)
+        # While the answer streams a page may still come; once it has ended, none will.
+        self._placeholder.setText(NO_PAGE if final else NO_PAGE_YET)
         if final:
             self._throttle.stop()
             self._flush()
@@ -312,7 +314,9 @@ class PreviewView(QWidget):
         from studio.ui.preview.session import PreviewSession
 
         web = QWebEngineView(self._web_host)
-        web.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        # Not Chromium's menu (back, view source, inspect): the preview's own actions.
+        web.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        web.customContextMenuRequested.connect(self.show_context_menu)
         self._web = web
         self._web_layout.addStretch(0)
         self._web_layout.addWidget(web, 1)
@@ -336,6 +340,18 @@ class PreviewView(QWidget):
         web.show()
         session.set_active(self._body.isVisible())
         return session
+
+    def show_context_menu(self, pos: QPoint) -> QMenu | None:
+        """The toolbar's actions as a menu at `pos` on the page (also when the toolbar is
+        too narrow to show them all, or hidden)."""
+        web = self._web
+        if web is None:
+            return None
+        menu = self.toolbar.context_menu(self)
+        menu.setObjectName("previewContextMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(web.mapToGlobal(pos))
+        return menu
 
     def _close_session(self) -> None:
         session, web = self._session, self._web
@@ -467,55 +483,23 @@ class PreviewView(QWidget):
         return png_bytes(web.grab())
 
     def copy_screenshot(self) -> None:
-        def to_clipboard(data: bytes) -> None:
-            if data and self._web is not None:
-                QGuiApplication.clipboard().setPixmap(self._web.grab())
-
-        self.grab_png(to_clipboard)
+        self.outputs.copy_screenshot()
 
     def save_screenshot(self, path: str | Path, callback: PngCallback | None = None) -> None:
-        def write(data: bytes) -> None:
-            if data:
-                Path(path).write_bytes(data)
-            if callback is not None:
-                callback(data)
+        self.outputs.save_screenshot(path, callback)
 
-        self.grab_png(write)
+    # -- files and the system browser (see PageOutputs) ------------------------------------
 
-    # -- files and the system browser --------------------------------------------------
+    def set_file_stem(self, stem: str) -> None:
+        """The name proposed when the page or its screenshot is saved (no suffix)."""
+        self.outputs.stem = stem
 
     def save_html(self, path: str | Path) -> Path | None:
-        if self._document is None:
-            return None
-        return write_html(path, self._document.encode("utf-8", "surrogatepass"))
+        return self.outputs.save_html(path)
 
     def open_in_browser(self) -> Path | None:
         """Open a temporary copy in the system browser; it runs there, outside the sandbox."""
-        if self._document is None:
-            return None
-        path = temporary_html(self._document.encode("utf-8", "surrogatepass"), self._label)
-        self._open_url(QUrl.fromLocalFile(str(path)))
-        return path
-
-    def _ask_save_html(self) -> None:
-        self._ask_path("Save page as", "HTML files (*.html *.htm)", "html", self.save_html)
-
-    def _ask_save_png(self) -> None:
-        self._ask_path("Save screenshot as", "PNG images (*.png)", "png", self.save_screenshot)
-
-    def _ask_path(
-        self, title: str, filters: str, suffix: str, then: Callable[[str], object]
-    ) -> None:
-        if self._document is None:
-            return
-        # Non-modal (open(), not exec()): no nested event loop under the asyncio engine.
-        dialog = QFileDialog(self, title, "", filters)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix(suffix)
-        dialog.fileSelected.connect(then)
-        dialog.finished.connect(dialog.deleteLater)
-        self._dialog = dialog
-        dialog.open()
+        return self.outputs.open_in_browser()
 
     # -- pop out and full screen ---------------------------------------------------------
 

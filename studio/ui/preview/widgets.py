@@ -138,7 +138,8 @@ class AwayNotice(QWidget):
 
 
 class PreviewWindow(QWidget):
-    """The pop-out window: Esc leaves full screen, F11 toggles it, closing brings it back."""
+    """The pop-out window: Esc leaves full screen (or closes the window when it is not full
+    screen), Ctrl+W closes it, F11 toggles full screen; closing brings the preview back."""
 
     closed = Signal()
 
@@ -148,12 +149,15 @@ class PreviewWindow(QWidget):
         self.setWindowTitle(title)
         self.body_layout = QVBoxLayout(self)
         self.body_layout.setContentsMargins(0, 0, 0, 0)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._leave_full_screen)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
         QShortcut(QKeySequence(Qt.Key.Key_F11), self, self._toggle_full_screen)
 
-    def _leave_full_screen(self) -> None:
+    def _escape(self) -> None:
         if self.isFullScreen():
             self.showNormal()
+        else:
+            self.close()
 
     def _toggle_full_screen(self) -> None:
         if self.isFullScreen():

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from studio.core.catalog import ProviderConfig
 from studio.core.events import ProviderError
+from studio.core.failure_text import provider_detail
 from studio.core.providers import make_provider
 from studio.core.providers.base import ModelInfo
 
@@ -146,7 +147,8 @@ class FetchFailure:
 
     def __str__(self) -> str:
         status = f" (HTTP {self.status})" if self.status is not None else ""
-        return f"{self.kind}{status}: {self.message}"
+        detail = provider_detail(self.message, self.status) or "no details"
+        return f"{self.kind}{status}: {detail}"
 
 
 def describe_failure(exc: BaseException, config: ProviderConfig | None = None) -> FetchFailure:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QMainWindow, QToolBar
 
 from studio.ui.style import icon
@@ -17,7 +17,11 @@ class WindowActions:
     new: QAction
     export_report: QAction
     providers: QAction
+    import_: QAction
+    export: QAction
+    export_runs: QAction
     quit: QAction
+    undo_stack: QUndoStack
     undo: QAction
     redo: QAction
     send: QAction
@@ -35,6 +39,10 @@ class WindowActions:
     diff: QAction
     previews: QAction
     library: QAction
+    go_prompt: QAction
+    go_search: QAction
+    go_library: QAction
+    go_history: QAction
     sync_scroll: QAction
     zoom_in: QAction
     zoom_out: QAction
@@ -73,6 +81,21 @@ def create_actions(window: QMainWindow) -> WindowActions:
     group.setExclusive(True)
     for action in layouts.values():
         group.addAction(action)
+    # One undo history for the window: the library's deletions and the workspace's changes
+    # (a reopened run, a loaded prompt, a new comparison), in the order they were made.
+    # Window-wide keys: a text field with something of its own to undo claims the key first.
+    stack = QUndoStack(window)
+    undo = stack.createUndoAction(window, "&Undo")
+    redo = stack.createRedoAction(window, "&Redo")
+    for action, key, tip in (
+            (undo, k.Undo, "Undo the last deletion in the library, or bring back the prompt "
+                           "and models that a reopened run or a new comparison replaced"),
+            (redo, k.Redo, "Redo what was undone")):
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        window.addAction(action)
     return WindowActions(
         new=_action(window, "&New comparison", [QKeySequence(k.New)], "new",
                     "Clear the answers and start a new comparison"),
@@ -81,13 +104,17 @@ def create_actions(window: QMainWindow) -> WindowActions:
                               "contact sheet to share"),
         providers=_action(window, "&Providers and keys…", ["Ctrl+,"], "settings",
                           "Providers, endpoints and API keys"),
+        import_=_action(window, "&Import collections…", None, None,
+                        "Add collections, prompts, model sets and runs from a collection file "
+                        "or a promptfoo config"),
+        export=_action(window, "&Export collection…", None, None,
+                       "Write the chosen collection (or all of them) to a file"),
+        export_runs=_action(window, "Export collection with &runs…", None, None,
+                            "Write the chosen collection with its saved runs to a file"),
         quit=_action(window, "&Quit", ["Ctrl+Q"]),
-        # No shortcut of their own: text fields keep Ctrl+Z for their text, and the library
-        # binds it while it has the focus, so Qt never sees two owners of one key.
-        undo=_action(window, "&Undo", None, None,
-                     "Undo the last deletion in the library (Ctrl+Z in the library)"),
-        redo=_action(window, "&Redo", None, None,
-                     "Redo what was undone in the library (Ctrl+Shift+Z in the library)"),
+        undo_stack=stack,
+        undo=undo,
+        redo=redo,
         send=_action(window, "&Send", ["Ctrl+Return", "Ctrl+Enter"], "send",
                      "Send the prompt to every selected model (Ctrl+Enter)"),
         follow_up=_action(window, "&Follow up", ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
@@ -116,6 +143,15 @@ def create_actions(window: QMainWindow) -> WindowActions:
         library=_action(window, "&Library", ["Ctrl+Shift+L"], None,
                         "Show or hide the library: collections, search and history",
                         checkable=True),
+        # Ctrl+E and Ctrl+K are line editing keys in X11 text fields, hence these.
+        go_prompt=_action(window, "The &prompt editor", ["Ctrl+L"], None,
+                          "Put the cursor in the prompt editor"),
+        go_search=_action(window, "&Search", [QKeySequence(k.Find)], None,
+                          "Search prompts, sent prompts and answers (in the library)"),
+        go_library=_action(window, "The &collections", ["Ctrl+B"], None,
+                           "Go to the library's collections of prompts"),
+        go_history=_action(window, "The &history", ["Ctrl+H"], None,
+                           "Go to the list of past runs"),
         sync_scroll=_action(window, "S&ynchronized scrolling", ["Ctrl+Shift+S"],
                             "sync-scroll", "Scroll all answers together", checkable=True),
         zoom_in=_action(window, "Zoom &in", [QKeySequence(k.ZoomIn), "Ctrl+="], "zoom-in"),
@@ -129,6 +165,8 @@ def build_menus(window: QMainWindow, a: WindowActions) -> QToolBar:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addActions([a.new, a.export_report, a.providers])
+    file_menu.addSeparator()
+    file_menu.addActions([a.import_, a.export, a.export_runs])
     file_menu.addSeparator()
     file_menu.addAction(a.quit)
 
@@ -148,6 +186,8 @@ def build_menus(window: QMainWindow, a: WindowActions) -> QToolBar:
     view_menu.addActions([a.focus, a.next_pane, a.previous_pane, a.sync_scroll])
     view_menu.addSeparator()
     view_menu.addActions([a.diff, a.previews, a.library])
+    go_menu = view_menu.addMenu("&Go to")
+    go_menu.addActions([a.go_prompt, a.go_search, a.go_library, a.go_history])
     view_menu.addSeparator()
     view_menu.addActions([a.zoom_in, a.zoom_out, a.zoom_reset])
 

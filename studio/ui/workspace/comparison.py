@@ -16,12 +16,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.conversation import context_overflow
 from studio.core.events import ReasoningDelta, TextDelta
+from studio.core.file_names import answer_file_stem
 from studio.core.metrics import Metrics
 from studio.core.metrics_text import Standing, rank_badges
 from studio.core.runner import Engine, ModelRun, ModelState, ModelTarget, RunSession
 from studio.core.thread import HEAD, Answer, Thread, ThreadTurn
 from studio.store import ResponseId, RunId
-from studio.store.threads import ThreadRecorder
+from studio.store.threads import ThreadRecorder, default_title
 from studio.ui.workspace.coalescer import FrameBatch, StreamCoalescer
 from studio.ui.workspace.pane import AnswerPane
 
@@ -58,15 +59,18 @@ class Comparison(QObject):
     threadChanged = Signal()  # a prompt was added, a branch switched, a model added
     paneAdded = Signal(object)  # AnswerPane of a model that joined the thread
     editRequested = Signal(int)  # the user wants to edit an earlier prompt (turn key)
+    attemptsCompareRequested = Signal(int, int)  # compare the attempts of (slot, turn key)
     historyFailed = Signal(str)  # saving stopped; the message says why
     # The run changed in the history: an answer was saved (the Answer), or a prompt, an
     # attempt, a model or the branch shown (None).
     saved = Signal(object)
 
     def __init__(self, engine: Engine, thread: Thread, parent: QObject | None = None, *,
-                 recorder: ThreadRecorder | None = None) -> None:
+                 recorder: ThreadRecorder | None = None, title: str = "") -> None:
         super().__init__(parent)
         self.chat = thread  # (not `thread`: QObject.thread() is taken)
+        # The run's title (a library prompt's, or the first line of the first prompt).
+        self.title = title
         self.recorder = recorder
         self._engine = engine
         self.coalescer = StreamCoalescer(self._apply, parent=self)
@@ -126,8 +130,20 @@ class Comparison(QObject):
         return self.recorder.run_id if self.recorder is not None else None
 
     def answers(self) -> list[Answer]:
-        """Each model's current answer to the prompt on screen (by slot)."""
-        return self.chat.current_answers()
+        """Each model's answer to the prompt on screen (by slot): its latest attempt, or
+        the earlier one its pane shows."""
+        return self.chat.shown_answers()
+
+    def switch_attempt(self, slot: int, key: int, step: int) -> bool:
+        """Show another attempt of one model's answer to the prompt `key` (step -1: the
+        earlier one, 1: the later one). Follow-ups still continue from the latest."""
+        if self._closed or not self.chat.show_attempt(slot, key, step):
+            return False
+        self._render([slot])
+        self._update_badges()
+        self.threadChanged.emit()
+        self.progressed.emit()
+        return True
 
     @property
     def runs(self) -> list[ModelRun]:
@@ -145,6 +161,11 @@ class Comparison(QObject):
         return any(not answer.finished for _key, answer in self._live.values())
 
     @property
+    def running_count(self) -> int:
+        """How many answers are still being written."""
+        return sum(1 for _key, answer in self._live.values() if not answer.finished)
+
+    @property
     def settled(self) -> bool:
         """Every model has ended and the panes show all of it."""
         return not self.running and not self.coalescer.pending
@@ -159,6 +180,7 @@ class Comparison(QObject):
               collection_id: int | None = None, prompt_id: int | None = None) -> RunSession | None:
         """Send the first prompt to every model (and start its run in the history)."""
         turn = self.chat.add_turn(prompt, None)
+        self.title = title or default_title(template if template is not None else prompt)
         answers = [self.chat.ask(turn, slot) for slot in range(len(self.chat.models))]
         if self.recorder is not None:
             from studio.store import CollectionId, PromptId
@@ -246,6 +268,21 @@ class Comparison(QObject):
         head = self.chat.switch_branch(key, step)
         if head is None:
             return False
+        self._head_changed(head)
+        return True
+
+    def show_branch_of(self, key: int) -> bool:
+        """Show the branch that holds the prompt `key` (its latest continuation)."""
+        if self.running or self._closed or key not in self.chat.turns:
+            return False
+        if any(turn.key == key for turn in self.chat.branch()):
+            return True  # on screen already
+        head = self.chat.latest_leaf(key)
+        self.chat.set_head(head)
+        self._head_changed(head)
+        return True
+
+    def _head_changed(self, head: int) -> None:
         if self.recorder is not None:
             self.recorder.set_head(head)
             self._check_history()
@@ -255,7 +292,6 @@ class Comparison(QObject):
         self.threadChanged.emit()
         self.stateChanged.emit()
         self.progressed.emit()
-        return True
 
     def _send(self, turn: ThreadTurn, answers: list[Answer],
               redraw: Iterable[int]) -> RunSession | None:
@@ -302,7 +338,9 @@ class Comparison(QObject):
         conversation = self.chat.conversation
         for slot in slots:
             self.coalescer.forget(slot)
-            self.panes[slot].show_thread(self.chat.entries(slot), conversation)
+            pane = self.panes[slot]
+            pane.set_file_stem(answer_file_stem(self.title, pane.target))
+            pane.show_thread(self.chat.shown_entries(slot), conversation)
 
     # -- control -----------------------------------------------------------------------
 
@@ -427,9 +465,13 @@ class Comparison(QObject):
 
         preview.grab_png(save)
 
-    def _on_turn_action(self, _slot: int, action: str, key: int) -> None:
+    def _on_turn_action(self, slot: int, action: str, key: int) -> None:
         if action in ("prev", "next"):
             self.switch_branch(key, -1 if action == "prev" else 1)
+        elif action in ("attempt-prev", "attempt-next"):
+            self.switch_attempt(slot, key, -1 if action == "attempt-prev" else 1)
+        elif action == "attempts":
+            self.attemptsCompareRequested.emit(slot, key)
         elif action == "edit":
             self.editRequested.emit(key)
 

@@ -113,9 +113,10 @@ class DiffColors:
     number: str
 
 
-def _cell(side: Side | None, line_bg: str | None, word_bg: str, number_color: str) -> str:
+def _cell(side: Side | None, line_bg: str | None, word_bg: str, number_color: str,
+          gutter: int) -> str:
     if side is None:
-        return '<td></td><td></td>'
+        return f'<td width="{gutter}"></td><td></td>'
     parts = []
     for seg in side.segments:
         text = html.escape(seg.text)
@@ -124,20 +125,32 @@ def _cell(side: Side | None, line_bg: str | None, word_bg: str, number_color: st
         else:
             parts.append(text)
     bg = f' bgcolor="{line_bg}"' if line_bg else ""
-    return (f'<td align="right" style="color:{number_color};">{side.number}</td>'
+    # A fixed width for the widest number: a table cell sized from its content would let
+    # the text column squeeze it until "10" wraps onto two lines.
+    return (f'<td align="right" width="{gutter}" style="color:{number_color}; '
+            f'white-space:nowrap;">{side.number}</td>'
             f'<td{bg} width="50%"><pre style="margin:0; white-space:pre-wrap;">'
             f'{"".join(parts)}</pre></td>')
 
 
-def render_html(rows: list[DiffRow], c: DiffColors) -> str:
+def gutter_width(rows: list[DiffRow], digit_px: int) -> int:
+    """Pixels for the line-number column: the widest number, plus the cell's padding."""
+    widest = max((side.number for row in rows for side in (row.left, row.right)
+                  if side is not None), default=1)
+    return len(str(widest)) * digit_px + 6
+
+
+def render_html(rows: list[DiffRow], c: DiffColors, digit_px: int = 8) -> str:
+    """`digit_px`: the width of a digit in the view's font (sizes the number columns)."""
+    gutter = gutter_width(rows, digit_px)
     out = ['<table width="100%" cellspacing="0" cellpadding="2">']
     for row in rows:
         changed = row.kind != "equal"
         out.append("<tr>")
         out.append(_cell(row.left, c.removed_line if changed else None, c.removed_word,
-                         c.number))
+                         c.number, gutter))
         out.append(_cell(row.right, c.added_line if changed else None, c.added_word,
-                         c.number))
+                         c.number, gutter))
         out.append("</tr>")
     out.append("</table>")
     return "".join(out)

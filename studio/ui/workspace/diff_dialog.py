@@ -1,4 +1,5 @@
-"""Pick two answers and read their differences side by side (read-only, non-modal)."""
+"""Pick two answers and read their differences side by side (read-only, non-modal): two
+panes' answers, or two attempts of one model's answer."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.thread import Answer
 from studio.ui.style import colors, css
 from studio.ui.workspace.diff import DiffColors, DiffRow, render_html, side_by_side, stats
 
@@ -21,10 +23,10 @@ class DiffDialog(QDialog):
     """`answers` are (label, text) pairs, one per pane; `left`/`right` preselect two."""
 
     def __init__(self, answers: list[tuple[str, str]], left: int, right: int,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, title: str = "Compare two answers") -> None:
         super().__init__(parent)
-        self.setWindowTitle("Compare two answers")
-        self.setAccessibleName("Compare two answers")
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
         self.resize(1100, 700)
         self._answers = answers
         self.rows: list[DiffRow] = []
@@ -76,4 +78,15 @@ class DiffDialog(QDialog):
         self.view.setHtml(render_html(self.rows, DiffColors(
             removed_line=css(c.removed_bg), added_line=css(c.added_bg),
             removed_word=css(c.removed_word_bg), added_word=css(c.added_word_bg),
-            number=css(c.muted))))
+            number=css(c.muted)), digit_px=self.view.fontMetrics().horizontalAdvance("0")))
+
+
+def attempts_dialog(attempts: list[Answer], shown: int, title: str,
+                    parent: QWidget | None = None) -> DiffDialog | None:
+    """The attempts of one model's answer side by side: the one shown on the right, the one
+    before it on the left (None when there is only one attempt)."""
+    if len(attempts) < 2:
+        return None
+    right = shown if shown > 0 else 1
+    answers = [(f"attempt {a.attempt + 1}", a.text) for a in attempts]
+    return DiffDialog(answers, right - 1, right, parent, title=f"Compare attempts of {title}")

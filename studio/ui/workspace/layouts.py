@@ -242,8 +242,8 @@ class PaneArea(QWidget):
         tabs.setDocumentMode(True)
         tabs.setAccessibleName("Answer tabs")
         for pane in self._panes:
-            tabs.addTab(pane, pane.target.ref.model)
-            tabs.setTabToolTip(tabs.count() - 1, str(pane.target.ref))
+            tabs.addTab(pane, pane.target.short_title)
+            tabs.setTabToolTip(tabs.count() - 1, pane.target.title)
         tabs.setCurrentIndex(min(self._current, len(self._panes) - 1))
         tabs.currentChanged.connect(self._set_current)
         self._tabs = tabs

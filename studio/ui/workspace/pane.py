@@ -10,14 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QGuiApplication,
-    QMouseEvent,
-    QPainter,
-    QPaintEvent,
-    QPalette,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
@@ -33,16 +29,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.failure_text import FailureText, explain
 from studio.core.metrics import Metrics
 from studio.core.metrics_text import Badge
 from studio.core.runner import ModelRun, ModelState, ModelTarget
 from studio.core.thread import Answer, TurnEntry, totals
+from studio.ui.notify import tell
 from studio.ui.style import colors, css, icon, set_text_color
 from studio.ui.workspace.answer_view import AnswerView
 from studio.ui.workspace.metrics_strip import MetricsStrip
+from studio.ui.workspace.pane_widgets import (
+    ElidedLabel,
+    ErrorRow,
+    PaneHeader,
+    RatingPlace,
+    StatusChip,
+)
 from studio.ui.workspace.reasoning_view import ReasoningSection
 from studio.ui.workspace.turn_html import (
     TurnColors,
+    attempt_line,
     not_asked,
     prompt_header,
     totals_text,
@@ -53,63 +59,7 @@ if TYPE_CHECKING:
     from studio.ui.preview.view import PreviewView
 
 MIN_PANE_WIDTH = 360
-
-
-class ElidedLabel(QLabel):
-    """One line of text that shortens itself (with "…") to the width it gets."""
-
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = text
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(40)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        super().setText(text)
-
-    def full_text(self) -> str:
-        return self._full
-
-    def setText(self, text: str) -> None:
-        self._full = text
-        self._elide()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle,
-                                              max(self.width(), 1))
-        if shown != self.text():
-            super().setText(shown)
-        self.setToolTip(self._full if shown != self._full else "")
-
-
-class StatusChip(QLabel):
-    """The state of a model as a small outlined pill, in the colour of its text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setContentsMargins(7, 0, 7, 0)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
-        box = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        radius = min(8.0, box.height() / 2)
-        painter.drawRoundedRect(box, radius, radius)
-        painter.end()
-
-
-class _Header(QWidget):
-    doubleClicked = Signal()
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        self.doubleClicked.emit()
-        event.accept()
+PREVIEW_MIN_HEIGHT = 220  # an inline preview's page stays readable
 
 
 NOT_ASKED = "not asked"
@@ -123,12 +73,18 @@ def status_text(answer: Answer | None, state: ModelState) -> str:
     return state.value
 
 
-def error_text(answer: Answer) -> str:
+def failure_of(answer: Answer) -> FailureText | None:
     error = answer.error
     if error is None:
-        return ""
-    status = f" (HTTP {error.status})" if error.status else ""
-    return f"{error.kind.value.replace('_', ' ')}{status}: {error.message}"
+        return None
+    config = answer.target.config
+    return explain(error.kind, error.status, error.message, provider=config.display_name,
+                   local=config.local)
+
+
+def error_text(answer: Answer) -> str:
+    failure = failure_of(answer)
+    return str(failure) if failure is not None else ""
 
 
 class AnswerPane(QFrame):
@@ -141,6 +97,7 @@ class AnswerPane(QFrame):
     turnActionRequested = Signal(int, str, int)  # pane, action, turn key (see turn_html)
     previewFinished = Signal(int)  # the final page of the last answer is on screen
     editSourceRequested = Signal(int)  # "Edit source" on this pane's preview
+    providersRequested = Signal()  # the error's next step is in Providers and keys
 
     def __init__(self, index: int, target: ModelTarget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -152,7 +109,7 @@ class AnswerPane(QFrame):
         self._conversation = False
         self._preview: PreviewView | None = None
         self._page_source: Callable[[Answer], str | None] = Answer.html
-        self._rating: QWidget | None = None
+        self._file_stem = ""
         self.setObjectName("answerPane")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(MIN_PANE_WIDTH)
@@ -163,14 +120,16 @@ class AnswerPane(QFrame):
         outer.setContentsMargins(6, 4, 6, 4)
         outer.setSpacing(3)
         outer.addWidget(self._build_header(target))
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.setAccessibleName("Error message")
-        set_text_color(self.error_label, colors(self.palette()).danger)
-        self.error_label.hide()
-        outer.addWidget(self.error_label)
+        self.error_row = ErrorRow()
+        self.error_row.providersRequested.connect(self.providersRequested)
+        self.error_row.retryRequested.connect(lambda: self.retryRequested.emit(self.index))
+        self.error_label = self.error_row.label
+        self.error_button = self.error_row.button
+        outer.addWidget(self.error_row)
         outer.addWidget(self._build_actions())
+        # Where the rating goes when the action row is too narrow for it.
+        self._rating = RatingPlace(self._action_row)
+        outer.addWidget(self._rating.own_row)
 
         self.reasoning = ReasoningSection()
         self.view = AnswerView()
@@ -193,7 +152,7 @@ class AnswerPane(QFrame):
     # -- building ----------------------------------------------------------------------
 
     def _build_header(self, target: ModelTarget) -> QWidget:
-        header = _Header()
+        header = PaneHeader()
         header.setToolTip("Double-click to show this pane alone, and again to go back")
         header.doubleClicked.connect(lambda: self.focusRequested.emit(self.index))
         rows = QVBoxLayout(header)
@@ -282,24 +241,16 @@ class AnswerPane(QFrame):
 
     @property
     def rating_widget(self) -> QWidget | None:
-        return self._rating
+        return self._rating.widget
 
     def set_rating_widget(self, widget: QWidget | None) -> None:
-        """Show `widget` (stars and a note for the saved answer) in the action row, in
-        place of the one shown before (which is deleted); None shows none."""
-        old = self._rating
-        if old is widget:
-            return
-        self._rating = widget
-        if old is not None:
-            self._action_row.removeWidget(old)
-            old.hide()
-            old.deleteLater()
-        row = self._action_row  # the buttons, the rating if any, a spacer, focus
-        if widget is not None:
-            row.insertWidget(row.count() - 2, widget, 1)
-        # The note field takes the room the spacer had.
-        row.setStretch(row.count() - 2, 0 if widget is not None else 1)
+        """Show `widget` (stars and a note for the saved answer) in place of the one shown
+        before (which is deleted); None shows none."""
+        self._rating.set_widget(widget, self.contentsRect().width())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._rating.place(self.contentsRect().width())
 
     # -- the thread -------------------------------------------------------------------
 
@@ -326,13 +277,20 @@ class AnswerPane(QFrame):
             view.append(answer.text)
             if answer.finished or not last:
                 view.finish()
-                if conversation:
-                    view.add_html(turn_footer(entry, tones))
+                self._add_footer(entry, tones)
         last_answer = entries[-1].answer if entries else None
         self.reasoning.clear()
         if last_answer is not None and last_answer.reasoning:
             self.reasoning.append(last_answer.reasoning)
         self.bind(last_answer)
+
+    def _add_footer(self, entry: TurnEntry, tones: TurnColors) -> None:
+        """Under a finished answer: its figures in a conversation; for a single prompt only
+        the attempt switcher, when the answer was regenerated (the strip has the figures)."""
+        footer = (turn_footer(entry, tones) if self._conversation
+                  else attempt_line(entry, tones))
+        if footer:
+            self.view.add_html(footer)
 
     def bind(self, answer: Answer | None) -> None:
         self._answer = answer
@@ -397,14 +355,11 @@ class AnswerPane(QFrame):
         state = answer.state
         if announce and state is not self.state and state.finished:
             self.view.finish()
-            if self._conversation and self._entries and self._entries[-1].answer is answer:
-                self.view.add_html(turn_footer(self._entries[-1], self.turn_colors()))
+            if self._entries and self._entries[-1].answer is answer:
+                self._add_footer(self._entries[-1], self.turn_colors())
         self._set_state(state)
-        message = error_text(answer) if state is ModelState.FAILED else ""
-        note = answer.status_note if not state.finished else ""
-        shown = message or note
-        self.error_label.setText(shown)
-        self.error_label.setVisible(bool(shown))
+        failure = failure_of(answer) if state is ModelState.FAILED else None
+        self.error_row.show_failure(failure, answer.status_note if not state.finished else "")
         self.refresh_metrics(answer.metrics)
         if state.finished:
             self._show_totals()
@@ -418,7 +373,7 @@ class AnswerPane(QFrame):
                                 else None)
 
     def _show_not_asked(self) -> None:
-        self.error_label.hide()
+        self.error_row.show_failure(None)
         self.metrics.set_metrics(Metrics())
         self.metrics.set_badges(set())
         self._show_totals()
@@ -429,7 +384,7 @@ class AnswerPane(QFrame):
     def reset_answer(self) -> None:
         self.view.reset_turn()
         self.reasoning.clear()
-        self.error_label.hide()
+        self.error_row.show_failure(None)
         self.metrics.set_metrics(Metrics())
         self.metrics.set_badges(set())
         self._set_state(ModelState.WAITING)
@@ -455,7 +410,18 @@ class AnswerPane(QFrame):
         return self._answer.text if self._answer is not None else self.view.answer_text()
 
     def copy_answer(self) -> None:
-        QGuiApplication.clipboard().setText(self.answer_text())
+        text = self.answer_text()
+        if not text:
+            tell(self, f"{self.target.title} has no answer to copy yet.", failed=True)
+            return
+        QGuiApplication.clipboard().setText(text)
+        tell(self, f"Copied the answer of {self.target.title} ({len(text):,} characters).")
+
+    def _copy_code(self, number: int, language: str, code: str) -> None:
+        QGuiApplication.clipboard().setText(code)
+        lines = code.count("\n") + 1
+        tell(self, f"Copied code block {number} ({language}, {lines} lines) of "
+                   f"{self.target.title}.")
 
     def _fill_code_menu(self) -> None:
         self.code_menu.clear()
@@ -469,8 +435,8 @@ class AnswerPane(QFrame):
             action = QAction(f"{number}. {block.language or 'code'} ({lines} lines)",
                              self.code_menu)
             action.triggered.connect(
-                lambda _checked=False, code=block.code:
-                QGuiApplication.clipboard().setText(code))
+                lambda _checked=False, n=number, lang=block.language or "code", code=block.code:
+                self._copy_code(n, lang, code))
             self.code_menu.addAction(action)
 
     def set_zoom(self, step: int) -> None:
@@ -492,11 +458,14 @@ class AnswerPane(QFrame):
         if visible and self._preview is None:
             from studio.ui.preview.view import PreviewView
 
-            self._preview = PreviewView()
-            self._preview.setAccessibleName(f"Page preview of {self.target.ref}")
+            self._preview = PreviewView(label=self.target.title)
+            self._preview.setAccessibleName(f"Page preview of {self.target.title}")
             self._preview.set_source_editable(True)
+            self._preview.set_file_stem(self._file_stem)
             self._preview.editSourceRequested.connect(
                 lambda: self.editSourceRequested.emit(self.index))
+            # Never squeezed to a sliver (a grid cell is small): the grid scrolls instead.
+            self._preview.setMinimumHeight(PREVIEW_MIN_HEIGHT)
             self.body.addWidget(self._preview)
             self.body.setSizes([1, 1])
         if self._preview is not None:
@@ -504,6 +473,12 @@ class AnswerPane(QFrame):
             if visible:
                 self.update_preview(final=self.state.finished)
         self.previewToggled.emit(self.index, visible)
+
+    def set_file_stem(self, stem: str) -> None:
+        """The name proposed when this answer's page or its screenshot is saved."""
+        self._file_stem = stem
+        if self._preview is not None:
+            self._preview.set_file_stem(stem)
 
     def set_page_source(self, page_of: Callable[[Answer], str | None]) -> None:
         """Where the preview's page comes from (default: the page in the answer's text)."""

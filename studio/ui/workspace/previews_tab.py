@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
+
+from studio.core.file_names import answer_file_stem
 
 if TYPE_CHECKING:
     from studio.ui.preview.grid import PreviewGrid
@@ -22,6 +24,9 @@ def preview_key(index: int, ref: str) -> str:
 
 
 class PreviewsTab(QWidget):
+    # "Edit source" on the page of the pane (slot) shown in this preview (PreviewView)
+    editSourceRequested = Signal(int, object)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Previews of all pages")
@@ -67,8 +72,12 @@ class PreviewsTab(QWidget):
         for stale in set(grid.keys()) - set(keys):
             grid.remove_preview(stale)  # another branch on screen, or a model not asked
         for key, answer in zip(keys, answers, strict=True):
-            target = answer.target
-            grid.add_preview(key, f"{target.ref.model} ({target.config.display_name})")
+            if grid.preview(key) is None:
+                view = grid.add_preview(key, answer.target.title)
+                view.set_source_editable(True)
+                view.set_file_stem(answer_file_stem(comparison.title, answer.target))
+                view.editSourceRequested.connect(
+                    lambda slot=answer.slot, v=view: self.editSourceRequested.emit(slot, v))
             grid.set_document(key, comparison.page_of(answer), final=answer.finished)
 
     def _ensure_grid(self) -> PreviewGrid:

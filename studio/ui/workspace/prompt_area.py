@@ -32,6 +32,7 @@ class PromptArea(QWidget):
 
     def __init__(self, history: PromptHistory, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.settled_prompt = ""  # the text the window last put in the editor, or sent
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
         layout.setSpacing(4)
@@ -103,7 +104,19 @@ class PromptArea(QWidget):
         return self.editor.toPlainText()
 
     def set_prompt(self, text: str) -> None:
+        """Put `text` in the editor (what the window does: a reopened run's prompt, a
+        cleared editor); typing after it makes a draft again."""
         self.editor.setPlainText(text)
+        self.settled_prompt = text
+
+    def mark_sent(self) -> None:
+        """What the editor holds was just sent: it is no longer a draft."""
+        self.settled_prompt = self.prompt()
+
+    def unsent_draft(self) -> bool:
+        """The editor holds text the user wrote (or changed) and has not sent."""
+        text = self.prompt()
+        return bool(text.strip()) and text != self.settled_prompt
 
     def system_prompt(self) -> str | None:
         return self.system_edit.toPlainText().strip() or None

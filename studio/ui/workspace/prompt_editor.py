@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import (
     QFont,
     QFontDatabase,
     QKeyEvent,
+    QKeySequence,
     QSyntaxHighlighter,
     QTextCharFormat,
     QTextCursor,
@@ -114,6 +115,20 @@ class PromptEditor(QPlainTextEdit):
             self.moveCursor(QTextCursor.MoveOperation.End)
         finally:
             self._replacing = False
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl+Z undoes typing here; with nothing left to undo in the text, the key goes on
+        # to the window's Undo (which brings back what a reopened run replaced), and the same
+        # for Redo.
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            document = self.document()
+            if (event.matches(QKeySequence.StandardKey.Undo)
+                    and not document.isUndoAvailable()) or (
+                    event.matches(QKeySequence.StandardKey.Redo)
+                    and not document.isRedoAvailable()):
+                event.ignore()
+                return False
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

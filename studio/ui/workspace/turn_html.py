@@ -2,7 +2,8 @@
 
 Links use their own scheme, `turn:ACTION/KEY`, which the answer view turns into a signal:
 prev/next switch between the branches of a prompt, edit puts an earlier prompt back in the
-editor to branch from it, reasoning shows that turn's reasoning.
+editor to branch from it, reasoning shows that turn's reasoning, attempt-prev/attempt-next
+show another attempt of a regenerated answer and attempts compares two of them.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import html
 import re
 from dataclasses import dataclass
 
+from studio.core.failure_text import explain
 from studio.core.metrics_text import fmt_cost, fmt_tokens, metric_texts
 from studio.core.thread import Totals, TurnEntry
 
 TURN_SCHEME = "turn"
-ACTIONS = ("prev", "next", "edit", "reasoning")
+ACTIONS = ("prev", "next", "edit", "reasoning", "attempt-prev", "attempt-next", "attempts")
 _LINK_RE = re.compile(rf"^{TURN_SCHEME}:({'|'.join(ACTIONS)})/(\d+)$")
 
 
@@ -67,16 +69,42 @@ def turn_footer(entry: TurnEntry, colors: TurnColors) -> str:
     t = metric_texts(answer.metrics)
     figures = [t.ttft, t.rate, t.tokens, t.cost, t.total]
     if entry.attempts > 1:
-        figures.append(f"attempt {answer.attempt + 1} of {entry.attempts}")
+        figures.append(attempt_switcher(entry, colors))
     if answer.reasoning:
         figures.append(_link("reasoning", entry.turn.key, "reasoning", colors))
     line = f'<p style="color:{colors.muted}; margin-top:2px">{" · ".join(figures)}</p>'
     error = answer.error
     if error is not None:
-        status = f" (HTTP {error.status})" if error.status else ""
-        text = html.escape(f"{error.kind.value.replace('_', ' ')}{status}: {error.message}")
+        config = answer.target.config
+        text = html.escape(str(explain(error.kind, error.status, error.message,
+                                       provider=config.display_name, local=config.local)))
         line = f'<p style="color:{colors.danger}; margin-top:2px">{text}</p>' + line
     return line
+
+
+def attempt_switcher(entry: TurnEntry, colors: TurnColors) -> str:
+    """`attempt ◀ 2/3 ▶ · compare` for a regenerated answer: show another attempt, or read
+    two side by side. Follow-ups always continue from the latest attempt, which is said
+    when an earlier one is shown."""
+    answer = entry.answer
+    if answer is None or entry.attempts < 2:
+        return ""
+    key = entry.turn.key
+    number = answer.attempt + 1
+    prev = _link("attempt-prev", key, "◀", colors) if number > 1 else "◀"
+    nxt = _link("attempt-next", key, "▶", colors) if number < entry.attempts else "▶"
+    text = (f"attempt {prev} {number}/{entry.attempts} {nxt} · "
+            f"{_link('attempts', key, 'compare attempts', colors)}")
+    if number < entry.attempts:
+        text += f" · follow-ups continue from attempt {entry.attempts}"
+    return text
+
+
+def attempt_line(entry: TurnEntry, colors: TurnColors) -> str:
+    """The attempt switcher on a line of its own (under a single prompt's answer)."""
+    switcher = attempt_switcher(entry, colors)
+    return (f'<p style="color:{colors.muted}; margin-top:2px">{switcher}</p>' if switcher
+            else "")
 
 
 def totals_text(totals: Totals) -> str:

@@ -29,6 +29,11 @@ class WorkspaceState:
     system_prompt: str = ""
     system_visible: bool = False
     variables: dict[str, str] | None = None  # last values of {{variables}}
+    # The comparison on screen at the last close, reopened at the next start as it was.
+    last_run: int = 0  # its run in the history (0: none)
+    last_head: int = 0  # the last prompt of the branch shown (0: the run's own head)
+    prompt: str = ""  # what the prompt editor held
+    prompt_is_draft: bool = False  # … written and not sent yet
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WorkspaceState:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from studio.core.catalog import ProviderRegistry
 from studio.core.runner import ModelTarget
@@ -21,12 +22,17 @@ if TYPE_CHECKING:
     from studio.core.paths import StudioPaths
     from studio.core.runner import Engine
     from studio.ui.settings.model_lists import ModelListCache
+    from studio.ui.workspace.comparison import Comparison
     from studio.ui.workspace.model_bar import ModelBar
     from studio.ui.workspace.prompt_area import PromptArea
+    from studio.ui.workspace.workspace_undo import WorkspaceUndo
 
 
 class WindowDialogs:
     """Mixed into MainWindow (listed before QMainWindow)."""
+
+    _quit_confirmed = False
+    _quit_question: QMessageBox | None = None
 
     def _as_widget(self) -> QWidget:
         assert isinstance(self, QWidget)
@@ -39,10 +45,13 @@ class WindowDialogs:
         model_sets: ModelSetStore
         model_bar: ModelBar
         prompt_area: PromptArea
+        workspace_undo: WorkspaceUndo
         stack: QStackedWidget
         _welcome: QWidget | None
         _model_cache: ModelListCache | None
         _local_offer: LocalOffer | None
+        comparison: Comparison | None
+        _retired: list[Comparison]
 
         def statusBar(self) -> QStatusBar: ...
         def show_workspace(self) -> None: ...
@@ -80,9 +89,10 @@ class WindowDialogs:
         if not targets:
             self.statusBar().showMessage("The bundled local model is not configured.", 5000)
             return None
-        self.new_comparison()
-        self.model_bar.set_targets(targets)
-        self.prompt_area.set_prompt(FIRST_RUN_PROMPT)
+        with self.workspace_undo.change("Comparison of local models"):
+            self.new_comparison()
+            self.model_bar.set_targets(targets)
+            self.prompt_area.set_prompt(FIRST_RUN_PROMPT)
         self.prompt_area.send_button.setFocus()
         self.statusBar().showMessage(
             "A comparison of local models is ready: press Send (Ctrl+Enter) to run it "
@@ -141,3 +151,45 @@ class WindowDialogs:
         from studio.ui.about import show_about
 
         return show_about(self._as_widget(), self.paths)
+
+    # -- quitting ----------------------------------------------------------------------
+
+    def _running_answers(self) -> int:
+        comparisons = [self.comparison, *self._retired]
+        return sum(c.running_count for c in comparisons if c is not None)
+
+    def _quit_allowed(self) -> bool:
+        """Whether the window may close now; with answers still streaming, it asks first
+        (and closes once told to stop them)."""
+        if self._quit_confirmed:
+            return True
+        running = self._running_answers()
+        if not running:
+            return True
+        if self._quit_question is not None:
+            self._quit_question.raise_()
+            return False
+        answers = "1 answer is" if running == 1 else f"{running} answers are"
+        box = QMessageBox(QMessageBox.Icon.Question, "Answers still coming in",
+                          f"{answers} still coming in.", QMessageBox.StandardButton.NoButton,
+                          self._as_widget())
+        box.setObjectName("quitWhileRunning")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setInformativeText("Quit now and they stop where they are: what arrived is kept "
+                               "in the history, and the comparison is back on screen at the "
+                               "next start. Or keep working and let them finish.")
+        quit_button = box.addButton("Stop them and quit", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+
+        def answered() -> None:
+            self._quit_question = None
+            if box.clickedButton() is quit_button:
+                self._quit_confirmed = True
+                self._as_widget().close()
+
+        box.finished.connect(lambda _result: answered())
+        self._quit_question = box
+        box.open()
+        return False

@@ -19,7 +19,7 @@ from studio.core.catalog import CatalogError, ModelRef, ProviderConfig
 from studio.core.model_sets import ModelSetEntry
 from studio.core.runner import ModelTarget
 from studio.store import Prompt, Run, RunId, Store, StoreError
-from studio.store.threads import ThreadRecorder, thread_from_run
+from studio.store.threads import ThreadRecorder, default_title, thread_from_run
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QStatusBar
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from studio.ui.workspace.previews_tab import PreviewsTab
     from studio.ui.workspace.prompt_area import PromptArea
     from studio.ui.workspace.ui_state import WorkspaceState
+    from studio.ui.workspace.workspace_undo import WorkspaceUndo
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class WindowHistory:
         model_bar: ModelBar
         previews: PreviewsTab
         state: WorkspaceState
+        workspace_undo: WorkspaceUndo
 
         def statusBar(self) -> QStatusBar: ...
         def send(self, prompt: str, targets: list[ModelTarget] | None = None, *,
@@ -114,10 +116,12 @@ class WindowHistory:
     # -- prompts from the library -----------------------------------------------------
 
     def load_prompt(self, prompt: Prompt) -> None:
-        """Put a saved prompt in the editor; a run sent from it is linked to it."""
-        self.prompt_area.set_prompt(prompt.body)
-        if prompt.system is not None:
-            self.prompt_area.set_system_prompt(prompt.system)
+        """Put a saved prompt in the editor; a run sent from it is linked to it. Undo brings
+        back what the editor held."""
+        with self.workspace_undo.change(f"Load prompt “{prompt.title}”"):
+            self.prompt_area.set_prompt(prompt.body)
+            if prompt.system is not None:
+                self.prompt_area.set_system_prompt(prompt.system)
         if prompt.variables:
             self.state.variables = {**(self.state.variables or {}), **prompt.variables}
         self._loaded_prompt = prompt
@@ -143,39 +147,90 @@ class WindowHistory:
         return ModelTarget(ModelRef(entry.ref.provider, entry.ref.model), config,
                            entry.settings)
 
-    def _load_run(self, run_id: int) -> tuple[Store, Run] | None:
+    def _load_run(self, run_id: int, *, quiet: bool = False) -> tuple[Store, Run] | None:
         store = self.store
         if store is None:
-            self.statusBar().showMessage("History is not available in this session.", 5000)
+            if not quiet:
+                self.statusBar().showMessage("History is not available in this session.",
+                                             5000)
             return None
         try:
             return store, store.run(RunId(run_id))
         except StoreError as exc:
-            self.statusBar().showMessage(f"Cannot open run {run_id}: {exc}", 8000)
+            if not quiet:
+                self.statusBar().showMessage(f"Cannot open run {run_id}: {exc}", 8000)
             return None
 
-    def reopen_run(self, run_id: int) -> Comparison | None:
+    def reopen_run(self, run_id: int, turn: int | None = None) -> Comparison | None:
         """Show a saved run exactly as it was: a pane per model with its settings, every turn
-        of the branch last shown, with answers, reasoning, figures and errors. Nothing is
-        sent; a follow-up or a regenerated answer continues the same run."""
+        of the branch last shown (or of the branch holding `turn`), with answers, reasoning,
+        figures and errors. Nothing is sent; a follow-up or a regenerated answer continues
+        the same run.
+
+        A prompt being written (not sent yet) stays in the editor, with the models chosen
+        for it; otherwise the run's prompt and models take their place. Either way Undo
+        brings back what was there."""
+        with self.workspace_undo.change(f"Reopen run {run_id}"):
+            keep = self.prompt_area.unsent_draft()
+            shown = self.show_run(run_id, turn)
+            if shown is None:
+                return None
+            comparison, run = shown
+            if not keep:
+                # As the window looked after sending: a single prompt stays in the editor,
+                # a follow-up (or a branch) clears it.
+                self.prompt_area.set_prompt("" if comparison.chat.conversation else run.body)
+                self.prompt_area.set_system_prompt(run.system)
+                self.model_bar.set_targets(list(comparison.chat.models))
+        undo = "Edit ▸ Undo (Ctrl+Z) goes back"
+        if keep:
+            self.statusBar().showMessage(
+                f"Reopened run {run_id}: {run.title}. Your unsent prompt and its models stay "
+                f"in place; {undo}.", 10000)
+        else:
+            self.statusBar().showMessage(f"Reopened run {run_id}: {run.title}. {undo}.", 6000)
+        return comparison
+
+    def show_run(self, run_id: int, turn: int | None = None, *,
+                 quiet: bool = False) -> tuple[Comparison, Run] | None:
+        """Put a saved run on screen (on the branch of `turn`, if given), leaving the prompt
+        editor and the model bar alone. `quiet`: a run that is gone is not reported."""
         from studio.ui.workspace.comparison import Comparison
 
-        loaded = self._load_run(run_id)
+        loaded = self._load_run(run_id, quiet=quiet)
         if loaded is None:
             return None
         store, run = loaded
         assert isinstance(self, QWidget)
         thread = thread_from_run(run, self._target_for)
         comparison = self._show_comparison(Comparison(
-            self.engine, thread, self, recorder=ThreadRecorder.for_run(store, run)))
-        # As the window looked after sending: a single prompt stays in the editor, a
-        # follow-up (or a branch) clears it.
-        self.prompt_area.set_prompt("" if thread.conversation else run.body)
-        self.prompt_area.set_system_prompt(run.system)
-        self.model_bar.set_targets(list(thread.models))
+            self.engine, thread, self, recorder=ThreadRecorder.for_run(store, run),
+            title=run.title or default_title(run.body)))
+        if turn is not None:
+            comparison.show_branch_of(turn)
         self.previews.refresh()
-        self.statusBar().showMessage(f"Reopened run {run_id}: {run.title}", 4000)
-        return comparison
+        return comparison, run
+
+    # -- the workspace across restarts ------------------------------------------------
+
+    def _remember_workspace(self, state: WorkspaceState) -> None:
+        """Note what is on screen, for `_restore_workspace` at the next start."""
+        comparison = self.comparison
+        run_id = comparison.run_id if comparison is not None else None
+        state.last_run = int(run_id) if run_id is not None else 0
+        state.last_head = (comparison.chat.head or 0) if comparison is not None else 0
+        state.prompt = self.prompt_area.prompt()
+        state.prompt_is_draft = self.prompt_area.unsent_draft()
+
+    def _restore_workspace(self, state: WorkspaceState) -> None:
+        """The comparison on screen at the last close (its answers as they were saved; one
+        stopped by quitting shows as cancelled with its text), and the prompt editor."""
+        if state.last_run:
+            self.show_run(state.last_run, state.last_head or None, quiet=True)
+        if state.prompt:
+            self.prompt_area.set_prompt(state.prompt)
+            if state.prompt_is_draft:
+                self.prompt_area.settled_prompt = ""
 
     def rerun(self, run_id: int, targets: list[ModelTarget] | None = None) -> Comparison | None:
         """Send a saved run's first prompt again, to the same models (default) or to

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QWidget
 
 from studio.store import ResponseId, RunId, StoreError
 from studio.ui.placeholder import Placeholder
@@ -42,11 +43,12 @@ class WindowLibrary:
 
         def statusBar(self) -> QStatusBar: ...
         def load_prompt(self, prompt: Prompt) -> None: ...
-        def reopen_run(self, run_id: int) -> Comparison | None: ...
+        def reopen_run(self, run_id: int, turn: int | None = None) -> Comparison | None: ...
         def rerun_with_model_set(self, run_id: int, model_set: str | None
                                  ) -> Comparison | None: ...
 
     library_dock: QDockWidget | None
+    undo_stack: QUndoStack
     _library: LibraryPanel | None
     _ratings: dict[ResponseId, tuple[int | None, str]]
     _ratings_run: RunId | None
@@ -60,11 +62,14 @@ class WindowLibrary:
         self._library = None
         self._ratings = {}
         self._ratings_run = None
+        self.undo_stack = self.actions_.undo_stack
         a = self.actions_
-        for action in (a.undo, a.redo):
-            action.setEnabled(False)
+        a.import_.triggered.connect(self.import_collections)
+        a.export.triggered.connect(lambda: self.export_collection(with_runs=False))
+        a.export_runs.triggered.connect(lambda: self.export_collection(with_runs=True))
         if self.store is None:
-            a.library.setEnabled(False)
+            for action in (a.library, a.import_, a.export, a.export_runs):
+                action.setEnabled(False)
             return
         window = self._as_main_window()
         dock = QDockWidget("Library", window)
@@ -96,13 +101,14 @@ class WindowLibrary:
         if self._library is None and self.store is not None and self.library_dock is not None:
             from studio.ui.library.panel import LibraryPanel
 
-            self.attach_library(LibraryPanel(self.store))
+            self.attach_library(LibraryPanel(self.store, undo_stack=self.undo_stack))
         return self._library
 
     def attach_library(self, panel: LibraryPanel) -> QDockWidget:
         """Put `panel` in the library dock and let it drive the workspace: a chosen prompt
         goes to the editor, a chosen run is reopened, "re-run" re-runs it, two runs are
-        compared side by side; Edit ▸ Undo/Redo act on its deletions."""
+        compared side by side. Its deletions are undone from the window's undo history when
+        the panel was made with the window's `undo_stack`."""
         window = self._as_main_window()
         dock = self.library_dock
         if dock is None:
@@ -116,31 +122,49 @@ class WindowLibrary:
             old.deleteLater()
         panel.promptChosen.connect(self.load_prompt)
         panel.runChosen.connect(self.reopen_run)
+        panel.turnChosen.connect(self.reopen_run)
         panel.rerunRequested.connect(self.rerun_with_model_set)
         panel.compareRequested.connect(self.compare_runs)
         panel.reportRequested.connect(self.reports.export_run)
-        self._bind_undo(panel)
         self._library = panel
         return dock
 
-    def _bind_undo(self, panel: LibraryPanel) -> None:
-        """Edit ▸ Undo/Redo become the panel's undo stack's own actions (named after what
-        they undo, enabled when there is something to undo)."""
-        window = self._as_main_window()
-        a = self.actions_
-        stack = panel.undo_stack
-        undo = stack.createUndoAction(window, "&Undo")
-        redo = stack.createRedoAction(window, "&Redo")
-        for old, new in ((a.undo, undo), (a.redo, redo)):
-            new.setToolTip(old.toolTip())
-            new.setStatusTip(old.statusTip())
-            for owner in old.associatedObjects():
-                if isinstance(owner, QMenu):
-                    owner.insertAction(old, new)
-                    owner.removeAction(old)
-            window.removeAction(old)
-            old.deleteLater()
-        a.undo, a.redo = undo, redo
+    def import_collections(self) -> QFileDialog | None:
+        """File ▸ Import: the library's import (its results show in the library)."""
+        panel = self._shown_library()
+        return panel.collections.transfer.choose_import() if panel is not None else None
+
+    def export_collection(self, *, with_runs: bool) -> None:
+        """File ▸ Export: the collection chosen in the library, or all of them."""
+        panel = self._shown_library()
+        if panel is not None:
+            panel.collections.export_selected(with_runs)
+
+    def _shown_library(self) -> LibraryPanel | None:
+        dock = self.library_dock
+        panel = self.library
+        if dock is not None and dock.isHidden():
+            dock.show()
+        return panel
+
+    def focus_library(self, part: str) -> QWidget | None:
+        """Put the keyboard focus on the library's "search" field, its "collections" or its
+        "history" (showing the library first if it was hidden); returns the widget."""
+        dock = self.library_dock
+        panel = self.library
+        if dock is None or panel is None:
+            self.statusBar().showMessage("The library is not available in this session: its "
+                                         "database could not be opened.", 8000)
+            return None
+        if dock.isHidden():
+            dock.show()
+        dock.raise_()
+        target: QWidget = {"search": panel.search_box, "collections": panel.collections.view,
+                           "history": panel.history.view}[part]
+        if part == "search":
+            panel.search_box.selectAll()
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return target
 
     def compare_runs(self, old_run_id: int, new_run_id: int) -> CompareRunsDialog | None:
         panel = self.library

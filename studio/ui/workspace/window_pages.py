@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from studio.store import Store
     from studio.ui.preview.editor import PageEditor
     from studio.ui.preview.revisions import StoreRevisions
+    from studio.ui.preview.view import PreviewView
     from studio.ui.workspace.comparison import Comparison
     from studio.ui.workspace.previews_tab import PreviewsTab
     from studio.ui.workspace.prompt_area import PromptArea
@@ -120,9 +121,10 @@ class WindowPages:
         editing = self._page_editors.get(answer)
         return editing.editor if editing is not None else None
 
-    def open_page_editor(self, slot: int) -> PageEditor | None:
+    def open_page_editor(self, slot: int,
+                         preview: PreviewView | None = None) -> PageEditor | None:
         """Open (or bring up) the editor of the page of the answer in pane `slot`, running
-        its edits in that pane's preview."""
+        its edits in `preview` (default: that pane's own preview)."""
         comparison = self.comparison
         if comparison is None or not 0 <= slot < len(comparison.panes):
             return None
@@ -131,11 +133,12 @@ class WindowPages:
         if answer is None:
             self.statusBar().showMessage("This model has no answer here to edit.", 4000)
             return None
+        preview = preview if preview is not None else pane.preview
         editing = self._page_editors.get(answer)
         if editing is not None:
             editor = editing.editor
-            if pane.preview is not None and editor.preview() is not pane.preview:
-                editor.attach(pane.preview)
+            if preview is not None and editor.preview() is not preview:
+                editor.attach(preview)
             editor.show()
             editor.raise_()
             editor.activateWindow()
@@ -144,8 +147,7 @@ class WindowPages:
 
         revisions = self._revisions_for(comparison, answer)
         assert isinstance(self, QMainWindow)
-        label = f"{answer.target.ref.model} ({answer.target.config.display_name})"
-        editor = PageEditor(revisions, self, preview=pane.preview, label=label)
+        editor = PageEditor(revisions, self, preview=preview, label=answer.target.title)
         editor.setWindowFlag(Qt.WindowType.Window)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.setObjectName("pageEditor")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from studio.core.model_sets import ModelSetEntry, ModelSetStore
 from studio.core.runner import ModelTarget
+from studio.ui.workspace.diff_dialog import DiffDialog, attempts_dialog
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QStatusBar
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from studio.ui.workspace.comparison import Comparison
     from studio.ui.workspace.pane import AnswerPane
     from studio.ui.workspace.prompt_area import PromptArea
+    from studio.ui.workspace.workspace_undo import WorkspaceUndo
 
 
 class _SetsKeepingLast:
@@ -64,6 +66,7 @@ class WindowThreads:
         model_sets: ModelSetStore
         comparison: Comparison | None
         prompt_area: PromptArea
+        workspace_undo: WorkspaceUndo
         _editing: int | None
 
         def statusBar(self) -> QStatusBar: ...
@@ -116,13 +119,15 @@ class WindowThreads:
         if comparison is None or key not in comparison.chat.turns:
             return
         turn = comparison.chat.turn(key)
-        self.prompt_area.set_prompt(turn.prompt)
-        self._set_editing(key)
+        with self.workspace_undo.change("Edit an earlier prompt"):
+            self.prompt_area.set_prompt(turn.prompt)
+            self._set_editing(key)
         self.prompt_area.editor.setFocus()
 
     def cancel_edit(self) -> None:
-        self._set_editing(None)
-        self.prompt_area.set_prompt("")
+        with self.workspace_undo.change("Cancel the edit"):
+            self._set_editing(None)
+            self.prompt_area.set_prompt("")
 
     def _set_editing(self, key: int | None) -> None:
         self._editing = key
@@ -164,3 +169,18 @@ class WindowThreads:
         if comparison is None or not comparison.chat.turns:
             return None
         return comparison.add_model(target)
+
+    def compare_attempts(self, slot: int, key: int) -> DiffDialog | None:
+        """The attempts of one model's answer to the prompt `key`, side by side."""
+        comparison = self.comparison
+        if comparison is None or not 0 <= slot < len(comparison.panes):
+            return None
+        dialog = attempts_dialog(comparison.chat.attempts(slot, key),
+                                 comparison.chat.shown_attempt(slot, key),
+                                 comparison.panes[slot].target.title, self._as_widget())
+        if dialog is None:
+            self.statusBar().showMessage("There is only one attempt of this answer.", 4000)
+            return None
+        self._keep(dialog)
+        dialog.show()
+        return dialog

@@ -4,11 +4,13 @@ ratings in the panes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDockWidget, QMenu
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMenu, QToolButton
 from pytestqt.qtbot import QtBot
 
 from studio.core.catalog import ProviderRegistry
@@ -19,7 +21,13 @@ from studio.ui.about import AboutDialog
 from studio.ui.library import CompareRunsDialog, LibraryPanel, RatingWidget
 from studio.ui.main_window import MainWindow
 from tests.gui.integration.integration_support import WindowMaker
-from tests.gui.threads.threads_support import reopened_store, send, shown_text
+from tests.gui.threads.threads_support import (
+    follow_up,
+    reopened_store,
+    send,
+    settle,
+    shown_text,
+)
 from tests.gui.workspace.workspace_support import (
     OFFSCREEN_SIZE_HINTS,
     close_window,
@@ -227,3 +235,104 @@ def store_with_prompt(paths: StudioPaths) -> tuple[int, int]:
         collection = store.add_collection("Tests")
         prompt = store.add_prompt(collection.id, "Hexagon", "A ball in a spinning hexagon.")
         return int(collection.id), int(prompt.id)
+
+
+def test_words_of_a_sent_follow_up_find_its_run_which_reopens_on_that_branch(
+        loop: qasync.QEventLoop, qtbot: QtBot, window: MainWindow,
+        registry: ProviderRegistry, sim: Simulator) -> None:
+    sim.script("search-me", Synthetic(["A page."]), Synthetic(["It flies."]),
+               Synthetic(["It lands."]))
+    comparison = send(loop, window, "Make a page.",
+                      [target(registry, "sim-openai", "search-me")])
+    follow_up(loop, window, "Make the zeppelin fly over the hexagon.")
+    flown = comparison.chat.head
+    assert flown is not None
+    window.edit_turn(flown)
+    window.prompt_area.set_prompt("Make the airship land instead.")
+    in_loop(loop, window.submit_follow_up)
+    settle(loop, comparison, "the other branch")
+    run_id = _run_id(window)
+    window.new_comparison()
+
+    panel = _panel(window)
+    panel.search_box.setFocus()
+    qtbot.keyClicks(panel.search_box, "zeppel")  # as you type: a prefix finds it
+    results = panel.results
+    wait_until(loop, lambda: bool(results.hits), what="the search results")
+    assert [(h.kind, h.run_id, h.turn_id) for h in results.hits] == [
+        ("turn", run_id, flown)]
+    label = results.model().index(0, 0).data()
+    assert "Sent prompt" in label and "zeppelin fly over the hexagon" in label
+
+    QTest.keyClick(panel.search_box, Qt.Key.Key_Return)
+    reopened = window.comparison
+    assert reopened is not None and reopened.run_id == run_id
+    # The branch with the words found is on screen, not the one shown last.
+    assert [t.prompt for t in reopened.chat.branch()] == [
+        "Make a page.", "Make the zeppelin fly over the hexagon."]
+    assert "It flies." in shown_text(window.pane_area.panes()[0])
+    assert len(sim.requests_for("search-me")) == 3  # reopening sent nothing
+
+
+def test_notes_and_the_undo_bar_never_move_the_history_toolbar(
+        loop: qasync.QEventLoop, make_window: WindowMaker,
+        store_with_prompt: tuple[int, int]) -> None:
+    window = make_window()
+    panel = _panel(window)
+    QApplication.processEvents()
+    history = panel.history
+    delete = next(b for b in history.findChildren(QToolButton)
+                  if b.defaultAction() is history.delete_action)
+
+    def where() -> tuple[int, int, int]:
+        QApplication.processEvents()
+        top = delete.mapTo(window, delete.rect().topLeft())
+        return top.x(), top.y(), panel.splitter.height()
+
+    before = where()
+    assert panel.select_prompt(store_with_prompt[1])
+    assert panel.collections.delete_selected() == 1
+    assert panel.collections.undo_bar.isVisible()
+    assert where() == before
+    panel.notes.note("Imported: 3 collections, 12 prompts, 2 model sets.")
+    assert where() == before
+    panel.notes.error("Import failed. " + "The file names an entry that is wrong. " * 8)
+    assert where() == before
+    assert "wrong" in panel.notes.toolTip()  # the whole message, when it is cut
+    panel.notes.hide()
+    panel.collections.undo_bar.hide()
+    assert where() == before
+
+
+def test_import_and_export_are_in_the_file_menu(
+        loop: qasync.QEventLoop, make_window: WindowMaker, tmp_path: Path,
+        store_with_prompt: tuple[int, int]) -> None:
+    window = make_window()
+    file_menu = _menu(window, 0)
+    texts = [a.text() for a in file_menu.actions()]
+    assert {"&Import collections…", "&Export collection…",
+            "Export collection with &runs…"} <= set(texts)
+    panel = _panel(window)
+    assert panel.select_prompt(store_with_prompt[1])
+
+    window.actions_.export.trigger()
+    dialog = _file_dialog(window)
+    target_file = tmp_path / "tests.json"
+    dialog.selectFile(str(target_file))
+    dialog.accept()
+    assert target_file.exists()
+    assert panel.notes.text() == f"Exported to {target_file}."
+
+    window.actions_.library.trigger()  # hidden: File ▸ Import shows the library again
+    window.actions_.import_.trigger()
+    assert window.library_dock is not None and not window.library_dock.isHidden()
+    dialog = _file_dialog(window)
+    dialog.selectFile(str(target_file))
+    dialog.accept()
+    assert panel.notes.text().startswith("Imported: ")
+
+
+def _file_dialog(window: MainWindow) -> QFileDialog:
+    shown = [d for d in window.findChildren(QFileDialog) if d.isVisible()]
+    assert len(shown) == 1
+    return shown[0]

@@ -71,9 +71,9 @@ def test_an_answer_hit_opens_its_run(qtbot: QtBot, store: Store, make_panel: Mak
     assert (hit.kind, hit.run_id, hit.model) == ("response", run_id, "kimi:kimi-k2")
     assert "Answer from kimi-k2" in str(panel.results.results.index(0, 0).data(HTML_ROLE))
     panel.results.setFocus()
-    with qtbot.waitSignal(panel.runChosen) as opened:
+    with qtbot.waitSignal(panel.turnChosen) as opened:  # opened on the answer's branch
         qtbot.keyClick(panel.results, Qt.Key.Key_Return)
-    assert opened.args == [run_id]
+    assert opened.args == [run_id, hit.turn_id]
     selected = panel.history.selected_runs()
     assert [s.id for s in selected] == [run_id]
 
@@ -87,7 +87,7 @@ def test_no_match_says_so_and_escape_returns_to_the_tree(
     qtbot.waitUntil(lambda: not panel.results.pending, timeout=DEBOUNCE_MS * 20)
     assert panel.results.hits == []
     note = panel.results.results.index(0, 0)
-    assert "No prompts or answers match “zebra”" in str(note.data())
+    assert "No prompts, sent prompts or answers match “zebra”" in str(note.data())
     assert not note.flags() & Qt.ItemFlag.ItemIsEnabled
     qtbot.keyClick(panel.search_box, Qt.Key.Key_Escape)
     assert panel.search_box.text() == ""

@@ -19,6 +19,7 @@ import qasync
 
 from studio.core.catalog import ProviderRegistry
 from studio.core.events import ErrorKind
+from studio.core.failure_text import explain
 from studio.core.runner import Engine, ModelState
 from studio.ui.main_window import MainWindow
 from studio.ui.workspace.pane import AnswerPane
@@ -122,12 +123,19 @@ def _check_faulty(pane: AnswerPane, fault: Fault, protocol: str, model: str,
     assert pane.status_chip.text() == "failed", where
     assert pane.error_label.isVisibleTo(pane), where
     error = pane.error_label.text()
-    assert error.startswith(kind.value.replace("_", " ")), (where, error)
+    answer = pane.answer
+    assert answer is not None and answer.error is not None, where
+    assert answer.error.kind is kind, (where, answer.error)
+    # One sentence for the person (what happened, the provider's words, the status once)
+    # and the next step.
+    failure = explain(kind, answer.error.status, answer.error.message,
+                      provider=answer.target.config.display_name)
+    assert error == str(failure) and failure.next_step, (where, error)
     expected = _expected_message(final, protocol, model)
     if expected is not None:
         assert expected in error, (where, error)
     if isinstance(final, Status):
-        assert f"HTTP {final.code}" in error, (where, error)
+        assert error.count(f"HTTP {final.code}") == 1, (where, error)
     # The text that arrived before the failure stays on screen, and only that text.
     assert pane.view.answer_text() == kept, where
     for line in kept.splitlines():

@@ -21,6 +21,7 @@ from studio.ui.settings.model_lists import (
     local_models_available,
     model_cache_file,
 )
+from studio.ui.workspace.model_settings import ModelSettingsPopover
 from tests.gui.settings.settings_support import OFFSCREEN_SIZE_HINTS, SlowModelList
 from tests.support.simulator import Simulator
 
@@ -268,3 +269,59 @@ def test_closing_the_picker_cancels_its_fetches(
     loop.run_until_complete(picker.wait_idle())
     assert time.monotonic() - started < 1.0
     assert model_cache.get(hermetic_registry.get("sim")) is None
+
+
+def test_two_slots_of_one_model_stay_two_and_a_model_can_be_added_again(
+        qtbot: QtBot, registry: ProviderRegistry, keys: KeyStore, model_cache: ModelListCache,
+        model_sets: JsonModelSetStore) -> None:
+    local = registry.get("local")
+    ref = ModelRef("local", "smollm2-135m")
+    initial = [ModelTarget(ref, local, GenerationSettings(temperature=0.2)),
+               ModelTarget(ref, local, GenerationSettings(temperature=0.9))]
+    picker = ModelPicker(registry, keys, model_cache, model_sets, initial=initial,
+                         auto_fetch=False)
+    qtbot.addWidget(picker)
+    picker.open()
+    qtbot.waitExposed(picker)
+    assert picker.selected_label.text() == "2 selected"
+    assert [picker.selected_list.item(i).text() for i in range(2)] == [
+        "local:smollm2-135m  (T 0.2)", "local:smollm2-135m  (T 0.9)"]
+
+    # A second slot of another model, given its own temperature.
+    check(picker, "openai:gpt-5")
+    picker.selected_list.setCurrentRow(2)
+    qtbot.mouseClick(picker.slots.again_button, Qt.MouseButton.LeftButton)
+    assert picker.selected_refs() == ["local:smollm2-135m"] * 2 + ["openai:gpt-5"] * 2
+    assert picker.message.tone == "ok" and "twice" in picker.message.text()
+    qtbot.mouseClick(picker.slots.settings_button, Qt.MouseButton.LeftButton)
+    popover = picker.findChild(ModelSettingsPopover)
+    assert popover is not None and popover.isVisible()
+    popover.temperature.setValue(1.5)
+    popover.close()
+    qtbot.waitUntil(lambda: picker.findChild(ModelSettingsPopover) is None)
+
+    with qtbot.waitSignal(picker.accepted_targets, timeout=1000) as signal:
+        qtbot.mouseClick(picker.buttons.button(picker.buttons.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+    chosen = [(str(t.ref), t.settings.temperature) for t in signal.args[0]]
+    assert chosen == [("local:smollm2-135m", 0.2), ("local:smollm2-135m", 0.9),
+                      ("openai:gpt-5", None), ("openai:gpt-5", 1.5)]
+    # The remembered set keeps all four slots too.
+    assert [e.settings.temperature for e in model_sets.last()] == [0.2, 0.9, None, 1.5]
+
+
+def test_clearing_a_tick_removes_every_slot_of_that_model(
+        qtbot: QtBot, registry: ProviderRegistry, keys: KeyStore, model_cache: ModelListCache,
+        model_sets: JsonModelSetStore) -> None:
+    picker = make_picker(qtbot, registry, keys, model_cache, model_sets, show=True)
+    check(picker, "openai:gpt-5")
+    check(picker, "gemini:gemini-2.5-pro")
+    assert picker.add_again(0) == 1
+    item = picker.item_for("openai:gpt-5")
+    assert item is not None
+    item.setCheckState(0, Qt.CheckState.Unchecked)
+    assert picker.selected_refs() == ["gemini:gemini-2.5-pro"]
+    picker.selected_list.setCurrentRow(0)
+    qtbot.mouseClick(picker.remove_button, Qt.MouseButton.LeftButton)
+    assert picker.selected_refs() == []
+    assert not picker.buttons.button(picker.buttons.StandardButton.Ok).isEnabled()

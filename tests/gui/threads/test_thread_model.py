@@ -176,3 +176,24 @@ def test_entries_of_a_model_added_later(tmp_path: Path) -> None:
     assert run.models[1] == ModelSetEntry(ModelRef("sim", "late"), GenerationSettings(seed=3))
     response = run.branch()[0].current(1)
     assert response is not None and (response.attempt, response.text) == (0, "late answer")
+
+
+def test_an_earlier_attempt_can_be_shown_while_follow_ups_continue_from_the_latest() -> None:
+    thread = Thread([_target("a"), _target("b")])
+    turn = thread.add_turn("haiku", None)
+    first = _answer(thread, turn, 0, "first try")
+    _answer(thread, turn, 1, "steady")
+    second = _answer(thread, turn, 0, "second try")
+    assert thread.shown_attempt(0, turn.key) == 1
+    assert not thread.show_attempt(0, turn.key, 1)  # nothing after the latest
+    assert thread.show_attempt(0, turn.key, -1)
+    assert thread.shown_attempt(0, turn.key) == 0
+    assert thread.shown_answers() == [first, turn.answer(1)]
+    assert thread.shown_entries(0)[0].answer is first
+    assert thread.entries(0)[0].answer is second  # what the thread continues from
+    follow = thread.add_turn("another")
+    assert thread.request(0, follow).messages[1] == Message("assistant", "second try")
+    # A new attempt is the one shown.
+    third = thread.ask(turn, 0)
+    assert thread.shown_answer(turn, 0) is third
+    assert not thread.show_attempt(0, turn.key, -1)  # not while it runs

@@ -12,6 +12,7 @@ from studio.core.model_sets import ModelSetEntry
 from studio.core.request import GenerationSettings
 from studio.core.runner import ModelState
 from studio.ui.main_window import MainWindow
+from studio.ui.workspace.diff_dialog import DiffDialog
 from studio.ui.workspace.turn_html import turn_link
 from tests.gui.threads.conftest import TINY_WINDOW_MODEL
 from tests.gui.threads.threads_support import (
@@ -42,7 +43,7 @@ def test_regenerating_one_answer_keeps_the_earlier_attempt(
     in_loop(loop, first.retry_button.click)
     settle(loop, comparison, "the regenerated answer")
     assert first.view.answer_text() == "Second try."
-    assert shown_text(first) == "Second try."
+    assert shown_text(first) == "Second try.\nattempt ◀ 2/2 ▶ · compare attempts"
     assert first.state is ModelState.DONE
     assert other.view.answer_text() == "Steady."  # the other pane was left alone
     assert len(sim.requests_for("regen-a")) == 2 and len(sim.requests_for("regen-b")) == 1
@@ -59,7 +60,53 @@ def test_regenerating_one_answer_keeps_the_earlier_attempt(
     follow_up(loop, window, "Another one.", [0])
     assert sent_thread(sim.requests_for("regen-a")[2]) == [
         ("user", "Write a haiku."), ("assistant", "Second try."), ("user", "Another one.")]
-    assert "attempt 2 of 2" in shown_text(first)
+    assert "attempt ◀ 2/2 ▶" in shown_text(first)
+
+
+def test_earlier_attempts_can_be_shown_and_compared_with_the_latest(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    sim.script("tries", Synthetic(["A calm haiku.\nAbout the sea."]),
+               Synthetic(["A loud haiku.\nAbout the sea."]),
+               Synthetic(["A third haiku.\nAbout the sky."]))
+    comparison = send(loop, window, "Write a haiku.",
+                      [target(registry, "sim-openai", "tries")])
+    pane = comparison.panes[0]
+    for _ in range(2):
+        in_loop(loop, pane.retry_button.click)
+        settle(loop, comparison, "another attempt")
+    key = comparison.chat.head
+    assert key is not None
+    assert "attempt ◀ 3/3 ▶" in shown_text(pane)
+
+    pane.view.anchorClicked.emit(QUrl(turn_link("attempt-prev", key)))
+    assert pane.view.answer_text() == "A loud haiku.\nAbout the sea."
+    assert "attempt ◀ 2/3 ▶ · compare attempts · follow-ups continue from attempt 3" in (
+        shown_text(pane))
+    answer = pane.answer
+    assert answer is not None and answer.attempt == 1
+    assert comparison.answers() == [answer]  # previews, badges and ratings follow it
+    pane.view.anchorClicked.emit(QUrl(turn_link("attempt-prev", key)))
+    assert pane.view.answer_text() == "A calm haiku.\nAbout the sea."
+    pane.view.anchorClicked.emit(QUrl(turn_link("attempt-next", key)))
+
+    # "compare attempts": the one shown against the one before, word by word.
+    pane.view.anchorClicked.emit(QUrl(turn_link("attempts", key)))
+    dialogs = [d for d in window.findChildren(DiffDialog) if d.isVisible()]
+    assert len(dialogs) == 1
+    dialog = dialogs[0]
+    assert dialog.windowTitle() == "Compare attempts of tries · Sim openai"
+    assert (dialog.left_combo.currentText(), dialog.right_combo.currentText()) == (
+        "attempt 1", "attempt 2")
+    assert dialog.summary.text().startswith("1 changed")
+    dialog.close()
+
+    # A follow-up continues from the latest attempt (as the line under the answer says).
+    sim.script("tries", Synthetic(["Another."]))
+    follow_up(loop, window, "Now one about trees.")
+    assert sent_thread(sim.requests_for("tries")[3])[1] == (
+        "assistant", "A third haiku.\nAbout the sky.")
+    assert len(sim.requests_for("tries")) == 4  # switching and comparing sent nothing
 
 
 def test_editing_an_earlier_prompt_branches_and_the_old_branch_stays_reachable(
@@ -165,7 +212,7 @@ def test_a_thread_too_long_for_one_model_is_not_sent_to_it_and_says_so_on_its_pa
     assert tiny.state is ModelState.FAILED
     assert tiny.error_label.isVisibleTo(tiny)
     assert "context window of 60 tokens" in tiny.error_label.text()
-    assert "not sent" in tiny.error_label.text()
+    assert tiny.error_label.text().startswith("Not sent: ")
     for pane in (roomy_a, roomy_b):
         assert pane.state is ModelState.DONE
         assert not pane.error_label.isVisibleTo(pane)

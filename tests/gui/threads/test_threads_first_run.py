@@ -3,7 +3,12 @@ bundled model really runs into a pane and into the history."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import qasync
@@ -15,7 +20,7 @@ from studio.core.local_models import BUNDLED_MODEL, local_extra_available
 from studio.core.local_servers import probes_at
 from studio.core.local_start import FIRST_RUN_PROMPT, local_extra_installed
 from studio.core.model_sets import JsonModelSetStore, model_sets_file
-from studio.core.paths import StudioPaths
+from studio.core.paths import StudioPaths, studio_paths
 from studio.core.request import GenerationSettings
 from studio.core.runner import Engine, ModelState, ModelTarget
 from studio.ui.main_window import MainWindow
@@ -31,6 +36,8 @@ from tests.gui.workspace.workspace_support import (
 from tests.support.simulator import Simulator
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
+
+REPO = Path(__file__).resolve().parents[3]
 
 EXTRA_OK, EXTRA_DETAIL = local_extra_available()
 needs_extra = pytest.mark.skipif(not EXTRA_OK,
@@ -157,3 +164,88 @@ def test_one_click_runs_the_offered_local_comparison_offline(
     assert run.body == FIRST_RUN_PROMPT
     assert [m.settings.temperature for m in run.models] == [0.2, 0.9]
     assert all(r.state == "done" and r.text for r in run.branch()[0].current_responses())
+
+
+def test_the_picker_keeps_both_slots_of_the_offered_comparison(
+        loop: qasync.QEventLoop, fresh_window: MainWindow, qtbot: QtBot) -> None:
+    window = fresh_window
+    offer = in_loop(loop, window.offer_local_comparison)
+    assert offer is not None
+    loop.run_until_complete(offer.wait())
+    window.model_bar.set_targets(window.model_bar.targets()[:2])  # the bundled pair
+    offered = window.model_bar.targets()
+    picker = window.open_model_picker()
+    qtbot.waitExposed(picker)
+    assert picker.selected_label.text() == "2 selected"  # type: ignore[attr-defined]
+    ok = picker.buttons.button(picker.buttons.StandardButton.Ok)  # type: ignore[attr-defined]
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert window.model_bar.targets() == offered
+    assert [c.button.text() for c in window.model_bar.chips()] == [
+        f"local:{BUNDLED_MODEL}  ·  T 0.2", f"local:{BUNDLED_MODEL}  ·  T 0.9"]
+
+
+_QUIT_DRIVER = textwrap.dedent("""
+    import sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from studio.app import main_gui
+    from studio.core.local_start import bundled_targets
+    from studio.ui.preview.engine_setup import prepare_web_engine
+    from tests.support.started_app import with_workspace
+
+    prepare_web_engine()
+    app = QApplication(sys.argv)
+
+    def drive(window):
+        comparison = window.send("Write a long HTML page about the sea.",
+                                 bundled_targets(window.registry))
+
+        def quit_when_streaming():
+            # The two slots of one model take turns: quit while one of them is writing.
+            if any(r.text and r.state.value == "streaming" for r in comparison.runs):
+                window.window().close()
+                box = window.findChild(QMessageBox, "quitWhileRunning")
+                next(b for b in box.buttons() if b.text() == "Stop them and quit").click()
+                print("quit while", [r.state.value for r in comparison.runs], flush=True)
+            else:
+                QTimer.singleShot(20, quit_when_streaming)
+
+        quit_when_streaming()
+
+    with_workspace(drive)
+    sys.exit(main_gui([sys.argv[0]]))
+""")
+
+
+@pytest.mark.local_model
+@pytest.mark.slow
+@needs_extra
+def test_quitting_while_the_local_model_answers_exits_without_a_traceback(
+        studio_home: Path, loop: qasync.QEventLoop, engine: Engine, tmp_path: Path) -> None:
+    driver = tmp_path / "quit_local.py"
+    driver.write_text(_QUIT_DRIVER, encoding="utf-8")
+    env = {**os.environ, "PROMPT_STUDIO_HOME": str(studio_home),
+           "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, str(driver)], env=env, capture_output=True,
+                            text=True, timeout=240, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert "quit while" in result.stdout and "'streaming'" in result.stdout, result.stdout
+    # llama-cpp's Llama.__del__ used to fail here, with its module already torn down.
+    noise = [line for line in result.stderr.splitlines() if "propagateSizeHints" not in line]
+    assert noise == [], result.stderr
+
+    # The next start shows that comparison again, the answer stopped where it was.
+    paths = studio_paths()
+    assert paths.config.is_relative_to(studio_home)
+    again = MainWindow(engine, paths=paths,
+                       model_sets=JsonModelSetStore(model_sets_file(paths.config)))
+    try:
+        shown = again.comparison
+        assert shown is not None and len(shown.panes) == 2
+        assert "cancelled" in [p.status_chip.text() for p in shown.panes]
+        assert any(p.view.answer_text() for p in shown.panes)
+    finally:
+        again.close()
+        loop.run_until_complete(again.shutdown())
+        again.deleteLater()

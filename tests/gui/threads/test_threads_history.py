@@ -152,7 +152,14 @@ def test_the_run_is_saved_when_the_window_closes_mid_stream(
     with reopened_store(window) as store:
         assert store.run(run_id).branch()[0].current(1).text == "Brief and done."
 
-    window.close()
+    # Closing asks first while an answer is still coming in; the user stops it and quits.
+    assert not window.close()
+    box = window.findChild(QMessageBox, "quitWhileRunning")
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert box.text() == "1 answer is still coming in."
+    stop = next(b for b in box.buttons() if b.text() == "Stop them and quit")
+    stop.click()
+    assert not window.isVisible()
     loop.run_until_complete(window.shutdown())
     assert window.store is None  # closed with the window
     with Store.open(paths) as store:

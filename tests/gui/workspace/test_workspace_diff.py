@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 import qasync
+from pytestqt.qtbot import QtBot
 
 from studio.core.catalog import ProviderRegistry
 from studio.ui.main_window import MainWindow
 from studio.ui.workspace.diff import Segment, side_by_side, stats, word_diff
+from studio.ui.workspace.diff_dialog import DiffDialog
 from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
@@ -57,8 +59,8 @@ def test_the_diff_dialog_compares_two_panes(
     in_loop(loop, panes[0].diff_button.click)
     dialog = window.open_diff(0)
     assert dialog is not None
-    assert dialog.left_combo.currentText() == "sim-openai:left"
-    assert dialog.right_combo.currentText() == "sim-openai:right"
+    assert dialog.left_combo.currentText() == "left · Sim openai"
+    assert dialog.right_combo.currentText() == "right · Sim openai"
     assert [r.kind for r in dialog.rows] == [r.kind for r in side_by_side(LEFT, RIGHT)]
     assert dialog.summary.text() == "1 changed, 1 only left, 1 only right, 3 identical lines"
     shown = dialog.view.document().toPlainText()
@@ -67,4 +69,38 @@ def test_the_diff_dialog_compares_two_panes(
 
     dialog.right_combo.setCurrentIndex(2)
     assert dialog.summary.text().startswith("1 changed, 4 only left")
+    dialog.close()
+
+
+def _number_cells(dialog: DiffDialog) -> dict[str, int]:
+    """Each line number shown in the dialog → how many lines it takes on screen."""
+    dialog.view.document().setTextWidth(dialog.view.viewport().width())
+    found: dict[str, int] = {}
+    block = dialog.view.document().begin()
+    while block.isValid():
+        text = block.text()
+        if text.isdigit():
+            layout = block.layout()
+            found[text] = layout.lineCount() if layout is not None else 0
+        block = block.next()
+    return found
+
+
+def test_line_numbers_stay_on_one_line_however_many_lines_there_are(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator, qtbot: QtBot) -> None:
+    long_left = "\n".join(f"line {n} of a long page with some words" for n in range(1200))
+    long_right = long_left.replace("line 1000 of", "row 1000 of")
+    sim.script("left", Synthetic([long_left]))
+    sim.script("right", Synthetic([long_right]))
+    comparison = in_loop(loop, lambda: window.send("compare", [
+        target(registry, "sim-openai", "left"), target(registry, "sim-openai", "right")]))
+    wait_until(loop, lambda: comparison.settled, what="both answers")
+    dialog = window.open_diff(0)
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    dialog.resize(700, 500)  # narrow: the text columns press on the numbers
+    cells = _number_cells(dialog)
+    assert {"9", "10", "100", "1000", "1200"} <= set(cells)
+    assert {n: c for n, c in cells.items() if c != 1} == {}
     dialog.close()

@@ -9,10 +9,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QScrollArea, QSplitter, QTabWidget
 
 from studio.core.catalog import ProviderRegistry
+from studio.ui.library import RatingWidget
 from studio.ui.main_window import MainWindow
 from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.layouts import LayoutMode, PaneArea, grid_shape
-from studio.ui.workspace.pane import MIN_PANE_WIDTH
+from studio.ui.workspace.pane import MIN_PANE_WIDTH, PREVIEW_MIN_HEIGHT
 from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
@@ -129,3 +130,63 @@ def test_synchronized_scrolling_moves_every_pane_proportionally(
         assert abs(bar.value() - bar.maximum() // 2) <= 2
     bars[3].setValue(0)
     assert all(b.value() == 0 for b in bars)
+
+
+def _ratings_shown(window: MainWindow) -> bool:
+    return all(isinstance(p.rating_widget, RatingWidget) for p in window.pane_area.panes())
+
+
+def test_the_rating_note_keeps_a_usable_width_in_columns_grid_and_alone(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    _four_answers(loop, window, registry, sim)
+    wait_until(loop, lambda: _ratings_shown(window), what="the ratings")
+    window.resize(1200, 800)
+    usable = None
+    for mode in (LayoutMode.COLUMNS, LayoutMode.GRID):
+        window.actions_.layouts[mode].trigger()
+        QApplication.processEvents()
+        for pane in window.pane_area.panes():
+            rating = pane.rating_widget
+            assert isinstance(rating, RatingWidget)
+            note = rating.note_edit
+            usable = note.fontMetrics().horizontalAdvance("M") * 12
+            assert note.isVisible() and note.width() >= usable, (mode, note.width())
+    # Alone in the window the pane has room: the rating sits in its action row.
+    pane = window.pane_area.panes()[1]
+    window.pane_area.focus_pane(1)
+    QApplication.processEvents()
+    rating = pane.rating_widget
+    assert isinstance(rating, RatingWidget) and usable is not None
+    assert rating.parentWidget() is pane.copy_button.parentWidget()
+    assert rating.note_edit.width() > usable
+
+
+def test_an_inline_preview_in_the_grid_keeps_a_usable_size(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    _four_answers(loop, window, registry, sim)
+    window.resize(1200, 700)
+    window.actions_.layouts[LayoutMode.GRID].trigger()
+    pane = window.pane_area.panes()[3]
+    in_loop(loop, lambda: pane.set_preview_visible(True))
+    QApplication.processEvents()
+    preview = pane.preview
+    assert preview is not None and preview.isVisible()
+    assert preview.height() >= PREVIEW_MIN_HEIGHT
+    assert pane.view.height() >= 40  # the answer above it keeps some room too
+
+
+def test_tabs_tell_two_slots_of_one_model_apart(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    sim.script("twin", Synthetic(["Same model."]))
+    comparison = in_loop(loop, lambda: window.send("p", [
+        target(registry, "sim-openai", "twin", temperature=0.2),
+        target(registry, "sim-openai", "twin", temperature=0.9)]))
+    wait_until(loop, lambda: comparison.settled, what="two answers")
+    window.actions_.layouts[LayoutMode.TABS].trigger()
+    tabs = window.pane_area.findChild(QTabWidget,
+                                      options=Qt.FindChildOption.FindDirectChildrenOnly)
+    assert tabs is not None
+    assert [tabs.tabText(i) for i in range(2)] == ["twin · T 0.2", "twin · T 0.9"]

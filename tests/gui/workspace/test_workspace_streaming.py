@@ -6,12 +6,17 @@ import json
 
 import pytest
 import qasync
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
 
-from studio.core.catalog import ProviderRegistry
+from studio.core.catalog import ModelRef, ProviderConfig, ProviderRegistry
 from studio.core.markdown_render import render_full
-from studio.core.runner import ModelState
+from studio.core.retry import RetryPolicy
+from studio.core.runner import ModelState, ModelTarget
 from studio.ui.main_window import MainWindow
+from studio.ui.settings.providers_dialog import ProvidersDialog
 from tests.gui.workspace.workspace_support import (
     OFFSCREEN_SIZE_HINTS,
     in_loop,
@@ -20,7 +25,7 @@ from tests.gui.workspace.workspace_support import (
     wait_until,
 )
 from tests.support.recordings import load_recording
-from tests.support.scenarios import Status, Synthetic, TinyChunks
+from tests.support.scenarios import HtmlPage, Status, Synthetic, TinyChunks
 from tests.support.simulator import Simulator
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
@@ -140,7 +145,9 @@ def test_a_failing_model_shows_the_providers_message_and_retry_works(
     in_loop(loop, failed.retry_button.click)
     wait_until(loop, lambda: failed.state is ModelState.DONE, what="the retry")
     assert failed.view.answer_text() == "Fine answer."
-    assert failed.view.document().toPlainText() == "Fine answer."
+    # The answer alone, and the switcher of its two attempts (the failure was the first).
+    assert normalized(failed.view.document().toPlainText()) == (
+        "Fine answer.\nattempt ◀ 2/2 ▶ · compare attempts")
     assert not failed.error_label.isVisibleTo(failed)
     assert ok.view.answer_text() == "Fine answer."  # the other pane was left alone
     assert len(sim.requests_for("flaky")) == 2 and len(sim.requests_for("steady")) == 1
@@ -218,3 +225,79 @@ def test_a_new_prompt_replaces_running_panes_without_leaking_tasks(
     assert first.runs[0].state is ModelState.CANCELLED
     assert [p.target.ref.model for p in window.pane_area.panes()] == ["second"]
     assert window.pane_area.panes()[0].view.answer_text() == "Second answer"
+
+
+def test_errors_say_what_happened_once_and_offer_the_next_step(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator, qtbot: QtBot) -> None:
+    sim.script("locked", Status(401, message="Incorrect API key provided"))
+    sim.script("portal", HtmlPage(200))
+    comparison = in_loop(loop, lambda: window.send("hi", [
+        target(registry, "sim-openai", "locked"), target(registry, "sim-openai", "portal")]))
+    wait_until(loop, lambda: comparison.settled, what="both failures")
+    locked, portal = window.pane_area.panes()
+    assert locked.error_label.text() == (
+        "Sim openai did not accept the API key: Incorrect API key provided (HTTP 401). "
+        "Check the key in Providers and keys.")
+    assert portal.error_label.text().count("HTTP 200") == 1
+    assert "Check its base URL in Providers and keys" in portal.error_label.text()
+    assert comparison.answers()[0].error is not None
+    assert comparison.answers()[0].error.message == "HTTP 401: Incorrect API key provided"
+
+    button = locked.error_button
+    assert button.isVisibleTo(locked) and button.text() == "Open Providers and keys"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialogs = [d for d in window.findChildren(ProvidersDialog) if d.isVisible()]
+    assert len(dialogs) == 1
+    dialogs[0].close()
+
+
+def test_a_server_error_offers_a_retry_that_works(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator, qtbot: QtBot) -> None:
+    window.engine.policy = RetryPolicy(max_attempts=1)  # fail at once: no backoff to wait
+    sim.script("shaky", Status(500), Synthetic(["Back again."]))
+    comparison = in_loop(loop, lambda: window.send("hi", [
+        target(registry, "sim-openai", "shaky")]))
+    wait_until(loop, lambda: comparison.settled, what="the failure")
+    pane = window.pane_area.panes()[0]
+    text = pane.error_label.text()
+    assert text.count("HTTP 500") == 1 and text.endswith(
+        "Retry; if it keeps failing, the provider has a problem.")
+    assert pane.error_button.text() == "Retry"
+    in_loop(loop, lambda: qtbot.mouseClick(pane.error_button, Qt.MouseButton.LeftButton))
+    wait_until(loop, lambda: pane.state is ModelState.DONE, what="the retry")
+    assert pane.view.answer_text() == "Back again."
+    assert not pane.error_button.isVisibleTo(pane)
+
+
+def test_every_answer_that_ties_for_cheapest_is_marked(
+        loop: qasync.QEventLoop, window: MainWindow, sim: Simulator) -> None:
+    # A server on this machine costs nothing: two such answers are both the cheapest.
+    here = ProviderConfig("sim-here", "openai", sim.url("openai"), needs_key=False,
+                          local=True)
+    sim.script("free-a", Synthetic(["One short answer."]))
+    sim.script("free-b", Synthetic(["Another, somewhat longer answer here."]))
+    comparison = in_loop(loop, lambda: window.send("hi", [
+        ModelTarget(ModelRef("sim-here", m), here) for m in ("free-a", "free-b")]))
+    wait_until(loop, lambda: comparison.settled, what="two free answers")
+    panes = window.pane_area.panes()
+    assert [p.metrics.cost.text() for p in panes] == ["$0", "$0"]
+    assert all("cheapest" in p.metrics.badge_set() for p in panes)
+
+
+def test_an_answer_that_ended_without_a_page_does_not_promise_one(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    sim.script("plain", Synthetic(["Just words, no page."]))
+    sim.script("broken", Status(400, message="no such model"))
+    comparison = in_loop(loop, lambda: window.send("hi", [
+        target(registry, "sim-openai", "plain"), target(registry, "sim-openai", "broken")]))
+    wait_until(loop, lambda: comparison.settled, what="both answers")
+    for pane in window.pane_area.panes():
+        in_loop(loop, lambda p=pane: p.set_preview_visible(True))
+        preview = pane.preview
+        assert preview is not None
+        shown = [w.text() for w in preview.findChildren(QLabel) if w.isVisible()]
+        assert "This answer has no HTML page." in shown, shown
+        assert not any("yet" in text for text in shown), shown

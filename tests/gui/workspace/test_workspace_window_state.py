@@ -87,7 +87,7 @@ def test_closing_the_window_mid_stream_cancels_and_awaits_every_model(
 _DRIVER = textwrap.dedent("""
     import sys
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
     from studio.app import main_gui
     from studio.core.catalog import ModelRef, ProviderConfig
@@ -109,7 +109,11 @@ _DRIVER = textwrap.dedent("""
         def close_when_streaming():
             if all(r.text for r in comparison.runs):
                 print("closing while", [r.state.value for r in comparison.runs], flush=True)
-                window.close()
+                window.window().close()  # the app window, as its close button does
+                # It asks first; the answer is to stop them and quit.
+                box = window.findChild(QMessageBox, "quitWhileRunning")
+                print("asked", box.text(), flush=True)
+                next(b for b in box.buttons() if b.text() == "Stop them and quit").click()
             else:
                 QTimer.singleShot(20, close_when_streaming)
 
@@ -135,6 +139,7 @@ def test_the_application_exits_cleanly_when_closed_while_streaming(
                             env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert "closing while ['streaming', 'streaming']" in result.stdout
+    assert "asked 2 answers are still coming in." in result.stdout
     assert "exit code 0" in result.stdout
     noise = [line for line in result.stderr.splitlines()
              if "propagateSizeHints" not in line]

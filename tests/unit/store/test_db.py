@@ -64,6 +64,9 @@ def test_migrates_a_version_1_database_and_indexes_its_rows(db_path: Path) -> No
         assert store.schema_version == SCHEMA_VERSION
         assert [h.prompt_id for h in store.search("hexagon", kinds=["prompt"])] == [1]
         assert [h.response_id for h in store.search("requestAnimationFrame")] == [1]
+        # The prompts the old runs sent are indexed too.
+        assert [(h.run_id, h.turn_id) for h in store.search("bounces", kinds=["turn"])] == [
+            (1, 1)]
         # Text that was still streaming is not searchable, as with a current database.
         assert store.search("zebra") == []
         assert store.check_integrity() == []

@@ -145,3 +145,33 @@ def test_one_letter_is_not_a_prefix_search(store: Store) -> None:
     assert parse_query("h") is not None and not parse_query("h").prefix  # type: ignore[union-attr]
     assert store.search("h") == []
     assert len(store.search("b")) == 1  # still found as a whole word
+
+
+def test_every_prompt_sent_in_a_run_is_searchable_and_names_its_turn(store: Store) -> None:
+    run_id = store.start_run(body="Draw a {{shape}}", title="Shapes",
+                             models=entries_from_refs(["openai:gpt-4o"]))
+    first = store.add_turn(run_id, "Draw a hexagon with bouncing marbles")
+    follow = store.add_turn(run_id, "Now make the marbles glow", parent=first)
+    hits = store.search("marbles")
+    assert [(h.kind, h.turn_id) for h in hits] == [("turn", follow), ("turn", first)]
+    assert all(h.run_id == run_id and h.title == "Shapes" for h in hits)
+    assert f"{MARK_START}marbles{MARK_END}" in hits[0].snippet
+    assert [h.turn_id for h in store.search("glo")] == [follow]  # as you type
+    assert store.search("marbles", kinds=["prompt", "response"]) == []
+    assert store.check_integrity() == []
+    store.delete_run(run_id)
+    assert store.search("marbles") == []
+    assert store.check_integrity() == []
+
+
+def test_library_prompts_come_before_sent_prompts_and_sent_prompts_before_answers(
+        store: Store) -> None:
+    c = store.add_collection("Games")
+    prompt = store.add_prompt(c.id, "Pagoda", "A voxel pagoda")
+    run_id = finished_run(store, text="a voxel pagoda in three.js", title="Voxels")
+    assert [h.kind for h in store.search("pagoda")] == ["prompt", "response", "response"]
+    store.add_turn(run_id, "Make the pagoda taller", parent=store.run(run_id).turns[0].id)
+    kinds = [(h.kind, h.prompt_id if h.kind == "prompt" else h.run_id)
+             for h in store.search("pagoda")]
+    assert kinds == [("prompt", prompt.id), ("turn", run_id), ("response", run_id),
+                     ("response", run_id)]
