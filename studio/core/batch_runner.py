@@ -296,6 +296,10 @@ class BatchRunner:
         wants_checks = run.state is ModelState.DONE and (
             self.batch.rows[cell.row].checks or (self.screenshots and cell.result.html))
         cell.state = CellState.CHECKING if wants_checks else _FINAL_CELL[run.state]
+        if run.state is not ModelState.DONE:
+            why = "failed" if run.state is ModelState.FAILED else "was stopped"
+            cell.checks = tuple(not_run(c, f"the answer {why}")
+                                for c in self.batch.rows[cell.row].checks)
         if self.recorder is not None:
             self.recorder.cell_answer(self.batch, cell, run)
         cell.run = None
