@@ -14,7 +14,7 @@ import asyncio
 import sys
 from typing import Any, TextIO
 
-from studio.cli.common import key_store, paths, print_json, registry
+from studio.cli.common import key_store, paths, print_json, redraw_while, registry
 from studio.cli.results import print_result, result_json
 from studio.cli.run_plan import PlanError, parse_vars, resolve_targets, settings_from
 from studio.core.batch import (
@@ -222,9 +222,7 @@ async def _drive(batch: Batch, targets: list[ModelTarget], recorder: StoreBatchR
     line = ProgressLine(sys.stderr, runner) if not args.json and sys.stderr.isatty() else None
     task = asyncio.ensure_future(run_batch(runner))
     try:
-        while line is not None and not task.done():
-            line.draw()
-            await asyncio.wait([task], timeout=0.2)
+        await redraw_while(task, line.draw if line is not None else None, 0.2)
         await task
     finally:
         if not task.done():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +52,11 @@ def read_text_input(name: str) -> str:
     except UnicodeDecodeError as exc:
         raise ValueError(f"{where} is not UTF-8 text (byte {exc.start} cannot be "
                          "decoded; is it a binary file?)") from None
+
+
+async def redraw_while(waiter: asyncio.Future[Any], draw: Callable[[], None] | None,
+                       every_s: float) -> None:
+    """Call `draw` every `every_s` seconds until `waiter` is done (at once, without draw)."""
+    while draw is not None and not waiter.done():
+        draw()
+        await asyncio.wait([waiter], timeout=every_s)

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from studio.cli import batch_cmd, results
 from studio.cli.batch_cmd import check_options as check_batch_options
 from studio.cli.batch_cmd import wants_batch
-from studio.cli.common import key_store, paths, print_json
+from studio.cli.common import key_store, paths, print_json, redraw_while
 from studio.cli.run_plan import HistoryRecorder, PlanError, PlannedRun, plan_runs
 from studio.core.batch import CellResult
 from studio.core.prices import PriceError, PriceTable
@@ -118,9 +118,8 @@ async def execute(engine: Engine, plan: PlannedRun, store: Store | None,
     board = StatusBoard(board_out, session.runs) if board_out is not None else None
     waiter = asyncio.ensure_future(session.wait())
     try:
-        while board is not None and board.enabled and not waiter.done():
-            board.draw()
-            await asyncio.wait([waiter], timeout=0.1)
+        await redraw_while(waiter, board.draw if board is not None and board.enabled else None,
+                           0.1)
         await waiter
     finally:
         if not waiter.done():
