@@ -139,6 +139,9 @@ class BatchRunner:
         self._cancelling = False
         self.limiter.resume()
         self._set_state(BatchState.RUNNING)
+        for cell in self.batch.cells:
+            if cell.state is CellState.CHECKING and cell.result is None:
+                cell.state = CellState.WAITING  # its answer is gone: send it again
         checking = [c for c in self.batch.cells if c.state is CellState.CHECKING
                     and c not in self._checks]
         for cell in checking:
@@ -264,7 +267,10 @@ class BatchRunner:
             request = ChatRequest(target.ref.model, (Message("user", row.prompt),),
                                   row.system, target.settings)
             jobs.append((target, request))
-            cell.state = CellState.WAITING
+            if cell.state is not CellState.WAITING:  # resumed after a stop or a crash
+                cell.state = CellState.WAITING
+                if self.recorder is not None:
+                    self.recorder.cell_state(self.batch, cell)
         session = self.engine.start(jobs, _CellRuns(self, cells), self.limiter)
         self._sessions.append(session)
         for cell, run in zip(cells, session.runs, strict=True):
@@ -291,6 +297,13 @@ class BatchRunner:
             self._cell_changed(cell)  # streaming, or waiting to retry (run.status_note)
             return
         self._by_run.pop(id(run), None)
+        if run.state is ModelState.CANCELLED and run.attempts == 0:
+            # Stopped before it was sent: still waiting, as the store already says.
+            cell.run = None
+            cell.state = CellState.WAITING
+            self._cell_changed(cell)
+            self._maybe_done()
+            return
         cell.result = CellResult.from_run(run)
         cell.finished_at = time.time()
         wants_checks = run.state is ModelState.DONE and (

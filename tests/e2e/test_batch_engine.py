@@ -244,11 +244,14 @@ def test_cancel_stops_everything_and_start_runs_the_rest(sim: Simulator, store: 
         await runner.wait()
         assert time.monotonic() - started < 1.0  # the streams were cut, not waited for
         assert harness.batch.state is BatchState.CANCELLED
-        assert all(c.state is CellState.CANCELLED for c in harness.batch.cells)
+        # The two streams were cut; the cells never sent are still waiting.
+        assert [c.state for c in harness.batch.cells] == [CellState.CANCELLED] * 2 + [
+            CellState.WAITING] * 3
         assert len(sim.requests) == 2
         saved = harness.saved()
         assert saved.state is BatchState.CANCELLED
-        assert {c.state for c in saved.cells} == {CellState.CANCELLED}
+        assert [c.state for c in saved.cells] == [c.state for c in harness.batch.cells]
+        assert saved.cells[0].result is not None and saved.cells[4].result is None
         runner.start()  # what is not finished runs again
         await runner.wait()
 
