@@ -132,10 +132,10 @@ def _plan(store: Store, args: argparse.Namespace) -> tuple[Batch, list[ModelTarg
         rows = plan_rows(sources, given, args.system)
         for row in rows:
             # Stored prompts are checked as sent, like a prompt given on the command line.
-            check_prompt(row.prompt, what=f"prompt {row.label!r}")
+            what = f"prompt {row.label!r} of collection {args.collection!r}"
+            check_prompt(row.prompt, what=what)
             if row.system is not None:
-                check_prompt(row.system, what=f"system prompt of {row.label!r}",
-                             allow_empty=True)
+                check_prompt(row.system, what=f"system prompt of {what}", allow_empty=True)
         batch = Batch(tuple(rows), tuple(entry_of(t) for t in targets),
                       title=collection.name,
                       concurrency=args.concurrency or DEFAULT_CONCURRENCY,
