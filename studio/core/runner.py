@@ -219,14 +219,18 @@ class RunSession:
         self.admission = admission
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._cancel_requested: set[int] = set()
-        self._keys: dict[str, str | None] = {}
+        self._keys: dict[str, str] = {}
 
     def key_for(self, config: ProviderConfig) -> str | None:
         """The provider's key, looked up once per session: a batch of hundreds of requests
-        to a few providers must not ask the keyring hundreds of times."""
-        if config.name not in self._keys:
-            self._keys[config.name] = self._engine.keys.get(config)
-        return self._keys[config.name]
+        to a few providers must not ask the keyring hundreds of times. A missing key is
+        looked up again next time (the user may have just stored it)."""
+        key = self._keys.get(config.name)
+        if key is None:
+            key = self._engine.keys.get(config)
+            if key:
+                self._keys[config.name] = key
+        return key
 
     def _launch(self, run: ModelRun) -> None:
         self._cancel_requested.discard(run.index)
@@ -252,6 +256,7 @@ class RunSession:
         if old is not None and not old.done():
             raise RuntimeError(f"{run.target.label} is still running")
         run._reset()
+        self._keys.clear()  # a retry after fixing a key must see the new one
         self._listener.on_state(run)
         self._launch(run)
 

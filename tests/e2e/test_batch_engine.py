@@ -20,6 +20,7 @@ from studio.core.catalog import ModelRef, ProviderConfig, parse_model_ref
 from studio.core.checks import Check
 from studio.core.events import ErrorKind
 from studio.core.prices import PriceTable
+from studio.core.request import single_turn
 from studio.core.retry import RetryPolicy
 from studio.core.runner import Engine, ModelTarget
 from studio.core.secrets import KeyStore
@@ -366,3 +367,41 @@ def test_progress_counts_and_listener_callbacks(sim: Simulator, store: Store) ->
     run(harness, body, listener=Listener())
     assert seen["delta"] == 6  # two text chunks for each of the three answers
     assert seen["cell"] >= 12  # at least admitted and finished for each cell
+
+
+def test_a_session_asks_the_keyring_once_per_provider_and_again_after_a_fix(
+        sim: Simulator) -> None:
+    from tests.support.memory_keyring import MemoryKeyring
+
+    class Counting(MemoryKeyring):
+        asked = 0
+
+        def get_password(self, service: str, username: str) -> str | None:
+            Counting.asked += 1
+            return super().get_password(service, username)
+
+    backend = Counting()
+    keys = KeyStore(env={}, backend=backend)
+    config = ProviderConfig("keyed", "openai", sim.url("openai"))
+    sim.script("k", Synthetic(["fine"]))
+    job = (ModelTarget(ModelRef("keyed", "k"), config), single_turn("k", "hi"))
+
+    async def main() -> None:
+        eng = Engine(keys=keys, prices=PriceTable.load(None), policy=POLICY)
+        try:
+            session = eng.start([job])
+            (missing,) = await session.wait()
+            assert missing.error is not None and missing.error.kind is ErrorKind.AUTH
+            keys.set("keyed", "sk-batch-key-0123456789")
+            session.retry(0)  # the key stored meanwhile is found
+            (fixed,) = await session.wait()
+            assert fixed.text == "fine"
+            Counting.asked = 0
+            runs = await eng.start([job] * 12).wait()
+            assert [r.text for r in runs] == ["fine"] * 12
+            assert Counting.asked == 1
+        finally:
+            await eng.aclose()
+
+    asyncio.run(main())
+    assert all(r.presented_key == "sk-batch-key-0123456789" for r in sim.requests)
