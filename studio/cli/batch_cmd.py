@@ -14,6 +14,7 @@ import asyncio
 import sys
 from typing import Any, TextIO
 
+from studio.cli.batch_args import check_options
 from studio.cli.common import key_store, paths, print_json, redraw_while, registry
 from studio.cli.results import print_result, result_json
 from studio.cli.run_plan import PlanError, parse_vars, resolve_targets, settings_from
@@ -36,62 +37,6 @@ from studio.core.validation import InputError, check_model_id, check_prompt
 from studio.store import ConflictError, NotFoundError, Store, StoreError
 from studio.store.batch_store import StoreBatchRecorder
 from studio.store.threads import entry_of
-
-# Options that describe a new batch; a resumed batch keeps what it was started with.
-_NEW_ONLY = (("model", "-m"), ("prompt_text", "-p"), ("file", "-f"),
-             ("collection", "--collection"), ("prompt_title", "--prompt"),
-             ("continue_run", "--continue"), ("system", "--system"),
-             ("temperature", "--temperature"), ("max_tokens", "--max-tokens"),
-             ("reasoning", "--reasoning"), ("seed", "--seed"), ("judge", "--judge"))
-_BATCH_ONLY = (("concurrency", "--concurrency"), ("per_provider", "--per-provider"),
-               ("judge", "--judge"), ("estimate", "--estimate"))
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--resume", metavar="BATCH_ID",
-                   help="run the cells of a batch that are not finished, then print it all")
-    p.add_argument("--concurrency", type=int, metavar="N",
-                   help=f"with --collection/--resume: never more than N streams open at once "
-                        f"(default {DEFAULT_CONCURRENCY})")
-    p.add_argument("--per-provider", type=int, metavar="N",
-                   help="with --collection/--resume: at most N streams to one provider")
-    p.add_argument("--judge", metavar="PROVIDER:MODEL",
-                   help="with --collection: the judge for judge checks that name none")
-    p.add_argument("--estimate", action="store_true",
-                   help="with --collection/--resume: print the number of requests and the "
-                        "estimated cost, send nothing")
-    p.add_argument("--page-network", choices=("on", "off"), default="off",
-                   help="pages run for checks may load public https resources (on) or "
-                        "nothing (off, default)")
-
-
-def wants_batch(args: argparse.Namespace) -> bool:
-    return args.collection is not None or args.resume is not None
-
-
-def check_options(args: argparse.Namespace) -> None:
-    """Batch options only with a batch; a resumed batch takes no new prompt or models."""
-    from studio.cli import UsageError
-
-    given = [flag for attr, flag in _BATCH_ONLY if getattr(args, attr)]
-    if not wants_batch(args) and given:
-        raise UsageError(f"{given[0]} is for batches (--collection or --resume)")
-    if args.resume is not None:
-        for attr, flag in _NEW_ONLY:
-            value = getattr(args, attr)
-            if value not in (None, [], False):
-                raise UsageError(f"--resume runs a batch as it was started; {flag} cannot be "
-                                 "given with it")
-        if args.var:
-            raise UsageError("--resume runs a batch as it was started; --var cannot be "
-                             "given with it")
-    if args.no_save and wants_batch(args):
-        raise UsageError(f"{'--resume' if args.resume else '--collection'} needs the history "
-                         "store (drop --no-save)")
-    for attr, flag in (("concurrency", "--concurrency"), ("per_provider", "--per-provider")):
-        value = getattr(args, attr)
-        if value is not None and not 1 <= value <= 64:
-            raise UsageError(f"{flag} must be between 1 and 64")
 
 
 def _resolver() -> TargetResolver:
@@ -191,6 +136,7 @@ def handle(args: argparse.Namespace, store: Store) -> int:
         return 0
     if batch.id is None:
         try:
+            store.batch_store().mark_interrupted()  # batches whose process died are told so
             batch = store.batch_store().create(batch)
         except StoreError as exc:
             print(f"prompt-studio: error: the batch cannot be saved: {exc}", file=sys.stderr)

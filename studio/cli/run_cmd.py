@@ -7,9 +7,9 @@ import asyncio
 import sys
 from typing import Any, TextIO
 
-from studio.cli import batch_cmd, results
-from studio.cli.batch_cmd import check_options as check_batch_options
-from studio.cli.batch_cmd import wants_batch
+from studio.cli import batch_args, results
+from studio.cli.batch_args import check_options as check_batch_options
+from studio.cli.batch_args import wants_batch
 from studio.cli.common import key_store, paths, print_json, redraw_while
 from studio.cli.run_plan import HistoryRecorder, PlanError, PlannedRun, plan_runs
 from studio.core.batch import CellResult
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--continue", dest="continue_run", metavar="RUN_ID",
                    help="send a follow-up to the models of a saved run (each its own thread)")
     p.add_argument("--no-save", action="store_true", help="do not keep this run in history")
-    batch_cmd.add_arguments(p)
+    batch_args.add_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON document")
     defaults = Timeouts()
     p.add_argument("--connect-timeout", type=_seconds, metavar="SECONDS",
@@ -177,6 +177,8 @@ def handle(args: argparse.Namespace) -> int:
         print(f"prompt-studio: warning: this run is not saved to history: {unavailable}",
               file=sys.stderr)
     if store is not None and wants_batch(args):
+        from studio.cli import batch_cmd
+
         try:
             return batch_cmd.handle(args, store)
         finally:

@@ -151,9 +151,19 @@ def test_kill_9_mid_batch_then_resume_sends_no_finished_cell_again(
     wait_for(lambda: sim.active_requests == 0)
 
     with Store.open(home / "data" / "studio.sqlite3") as store:
+        assert store.batch_store().load(1).state is BatchState.RUNNING  # as it was left
+    # The next start finds it interrupted.
+    listed = cli("history", "batches", home=home)
+    assert listed.code == 0 and "interrupted" in listed.out
+    assert "0/6 finished" not in listed.out and "1/6 finished" in listed.out
+    assert "prompt-studio run --resume 1" in listed.out
+    (summary,) = cli("history", "batches", "--json", home=home).json()
+    assert (summary["id"], summary["state"], summary["rows"], summary["columns"]) == (
+        1, "interrupted", 3, 2)
+    assert summary["cells"] == {"done": 1, "running": 1, "waiting": 4}
+    with Store.open(home / "data" / "studio.sqlite3") as store:
         batches = store.batch_store()
-        assert batches.load(1).state is BatchState.RUNNING  # as the killed process left it
-        assert batches.mark_interrupted() == [1]
+        assert batches.mark_interrupted() == []  # already found
         before = batches.load(1)
     assert before.state is BatchState.INTERRUPTED
     finished = {(c.row, c.col) for c in before.cells if c.state.finished}

@@ -106,3 +106,12 @@ def test_column_footer_totals() -> None:
     assert summary.mean_rating == 4.0
     empty = column_summary([Cell(0, 0)])
     assert empty.pass_rate is None and empty.median_ttft_s is None and empty.mean_rating is None
+
+
+def test_the_command_line_knows_the_same_default_and_bounds_without_loading_the_engine(
+        ) -> None:
+    from studio.cli import batch_args
+    from studio.core import batch
+
+    assert batch_args.DEFAULT_CONCURRENCY == batch.DEFAULT_CONCURRENCY
+    assert batch_args.MAX_CONCURRENCY == batch.MAX_CONCURRENCY
