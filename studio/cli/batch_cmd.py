@@ -35,7 +35,7 @@ from studio.core.prices import PriceError, PriceTable
 from studio.core.runner import Engine, ModelTarget
 from studio.core.validation import InputError, check_model_id, check_prompt
 from studio.store import ConflictError, NotFoundError, Store, StoreError
-from studio.store.batch_store import StoreBatchRecorder
+from studio.store.batch_writer import BackgroundBatchRecorder
 from studio.store.threads import entry_of
 
 
@@ -142,8 +142,11 @@ def handle(args: argparse.Namespace, store: Store) -> int:
             print(f"prompt-studio: error: the batch cannot be saved: {exc}", file=sys.stderr)
             return 1
     print(f"batch {batch.id}", file=sys.stderr, flush=True)
-    recorder = StoreBatchRecorder(store)
-    asyncio.run(_drive(batch, targets, recorder, args))
+    recorder = BackgroundBatchRecorder(store.path)
+    try:
+        asyncio.run(_drive(batch, targets, recorder, args))
+    finally:
+        recorder.close()  # everything written before the answers are printed
     if recorder.warning:
         print(f"prompt-studio: warning: {recorder.warning}", file=sys.stderr)
     if args.json:
@@ -153,7 +156,7 @@ def handle(args: argparse.Namespace, store: Store) -> int:
     return 0 if all(c.state is CellState.DONE for c in batch.cells) else 1
 
 
-async def _drive(batch: Batch, targets: list[ModelTarget], recorder: StoreBatchRecorder,
+async def _drive(batch: Batch, targets: list[ModelTarget], recorder: BackgroundBatchRecorder,
                  args: argparse.Namespace) -> None:
     from studio.cli.page_runner import WorkerPageRunner
     from studio.cli.run_cmd import timeouts_from

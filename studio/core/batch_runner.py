@@ -283,9 +283,9 @@ class BatchRunner:
             return  # a judge's request
         cell.state = CellState.RUNNING
         if run.attempts == 0:  # the first try of this attempt (a retry changes nothing)
+            # Kept in memory only: a cell that was sent and a cell that was not are resumed
+            # alike, and the answer's save (which records started_at) is the one that counts.
             cell.started_at = time.time()
-            if self.recorder is not None:
-                self.recorder.cell_state(self.batch, cell)
         self._cell_changed(cell)
 
     def _run_changed(self, cell: Cell, run: ModelRun) -> None:

@@ -26,6 +26,7 @@ from studio.core.runner import Engine, ModelTarget
 from studio.core.secrets import KeyStore
 from studio.store import Store
 from studio.store.batch_store import StoreBatchRecorder
+from studio.store.batch_writer import BackgroundBatchRecorder
 from studio.store.threads import entry_of
 from tests.support.scenarios import Status, Synthetic
 from tests.support.simulator import Simulator, peak_concurrency
@@ -68,14 +69,16 @@ class Harness:
 
     def __init__(self, sim: Simulator, store: Store, models: list[str],
                  sources: list[PromptSource], *, concurrency: int = 4,
-                 per_provider: int | None = None, judge: str | None = None) -> None:
+                 per_provider: int | None = None, judge: str | None = None,
+                 background: bool = False) -> None:
         self.sim = sim
         self.store = store
         self.targets = [target(sim, m) for m in models]
         planned = Batch(tuple(plan_rows(sources)), tuple(entry_of(t) for t in self.targets),
                         concurrency=concurrency, per_provider=per_provider, judge=judge)
         self.batch = store.batch_store().create(planned)
-        self.recorder = StoreBatchRecorder(store)
+        self.recorder: StoreBatchRecorder | BackgroundBatchRecorder = (
+            BackgroundBatchRecorder(store.path) if background else StoreBatchRecorder(store))
 
     def runner(self, engine: Engine, **options: Any) -> BatchRunner:
         return BatchRunner(engine, self.batch, self.targets, recorder=self.recorder,
@@ -83,7 +86,14 @@ class Harness:
 
     def saved(self) -> Batch:
         assert self.batch.id is not None
+        if isinstance(self.recorder, BackgroundBatchRecorder):
+            self.recorder.flush()
         return self.store.batch_store().load(self.batch.id)
+
+    def close(self) -> None:
+        if isinstance(self.recorder, BackgroundBatchRecorder):
+            self.recorder.close()
+        assert self.recorder.warning is None
 
 
 def engine() -> Engine:
@@ -105,6 +115,7 @@ def run(harness: Harness, body: Callable[[BatchRunner], Awaitable[None]],
             await body(harness.runner(eng, **options))
         finally:
             await eng.aclose()
+            harness.close()
         assert await harness.sim.await_idle(2.0)
         current = asyncio.current_task()
         others = {t for t in asyncio.all_tasks() - {current}
@@ -114,11 +125,14 @@ def run(harness: Harness, body: Callable[[BatchRunner], Awaitable[None]],
     asyncio.run(main())
 
 
-def test_faults_in_some_cells_leave_the_others_done(sim: Simulator, store: Store) -> None:
+@pytest.mark.parametrize("background", [False, True], ids=["on-the-loop", "writer-thread"])
+def test_faults_in_some_cells_leave_the_others_done(sim: Simulator, store: Store,
+                                                    background: bool) -> None:
     sim.script("good", Synthetic(["<html>", "ok", "</html>"]))
     sim.script("broken", Status(401))
     sim.script("flaky", Status(503), Synthetic(["recovered"]))
-    harness = Harness(sim, store, ["o:good", "a:broken", "g:flaky"], prompts(3))
+    harness = Harness(sim, store, ["o:good", "a:broken", "g:flaky"], prompts(3),
+                      background=background)
 
     async def body(runner: BatchRunner) -> None:
         await run_batch(runner)
@@ -232,9 +246,12 @@ def test_pause_sends_nothing_new_and_resume_goes_on(sim: Simulator, store: Store
     assert len(sim.requests) == 6 and harness.saved().state is BatchState.DONE
 
 
-def test_cancel_stops_everything_and_start_runs_the_rest(sim: Simulator, store: Store) -> None:
+@pytest.mark.parametrize("background", [False, True], ids=["on-the-loop", "writer-thread"])
+def test_cancel_stops_everything_and_start_runs_the_rest(sim: Simulator, store: Store,
+                                                          background: bool) -> None:
     sim.script("slow", Synthetic(["x"] * 40, chunks_per_second=40))  # 1 s a stream
-    harness = Harness(sim, store, ["o:slow"], prompts(5), concurrency=2)
+    harness = Harness(sim, store, ["o:slow"], prompts(5), concurrency=2,
+                      background=background)
 
     async def body(runner: BatchRunner) -> None:
         runner.start()
@@ -261,9 +278,12 @@ def test_cancel_stops_everything_and_start_runs_the_rest(sim: Simulator, store: 
     assert len(sim.requests) == 7  # the two cut streams were sent again, nothing else twice
 
 
-def test_reruns_are_new_attempts_and_the_old_ones_stay(sim: Simulator, store: Store) -> None:
+@pytest.mark.parametrize("background", [False, True], ids=["on-the-loop", "writer-thread"])
+def test_reruns_are_new_attempts_and_the_old_ones_stay(sim: Simulator, store: Store,
+                                                       background: bool) -> None:
     sim.script("once-bad", Status(400, message="bad luck"), Synthetic(["better"]))
-    harness = Harness(sim, store, ["o:once-bad"], prompts(2), concurrency=1)
+    harness = Harness(sim, store, ["o:once-bad"], prompts(2), concurrency=1,
+                      background=background)
 
     async def body(runner: BatchRunner) -> None:
         await run_batch(runner)

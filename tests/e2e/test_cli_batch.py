@@ -160,7 +160,7 @@ def test_kill_9_mid_batch_then_resume_sends_no_finished_cell_again(
     (summary,) = cli("history", "batches", "--json", home=home).json()
     assert (summary["id"], summary["state"], summary["rows"], summary["columns"]) == (
         1, "interrupted", 3, 2)
-    assert summary["cells"] == {"done": 1, "running": 1, "waiting": 4}
+    assert summary["cells"] == {"done": 1, "waiting": 5}  # the one in flight: not finished
     with Store.open(home / "data" / "studio.sqlite3") as store:
         batches = store.batch_store()
         assert batches.mark_interrupted() == []  # already found

@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -273,3 +274,65 @@ def test_bad_rows_or_checks_in_a_file_import_nothing(store: Store, field: str, v
         store.import_data(document)
     assert caught.value.where == where and problem in caught.value.problem
     assert store.collections() == []
+
+
+def _finished_run(text: str) -> Any:
+    from studio.core.catalog import ModelRef, ProviderConfig
+    from studio.core.events import TextDelta
+    from studio.core.request import single_turn
+    from studio.core.runner import ModelRun, ModelState, ModelTarget
+
+    config = ProviderConfig("o", "openai", "http://127.0.0.1:1/v1", needs_key=False)
+    run = ModelRun(0, ModelTarget(ModelRef("o", "gpt-x"), config), single_turn("gpt-x", "x"))
+    run._append(TextDelta(text))
+    run.state = ModelState.DONE
+    return run
+
+
+def test_the_writer_thread_saves_in_order_and_follows_a_recreated_run(store: Store) -> None:
+    from studio.store.batch_writer import BackgroundBatchRecorder
+
+    batch = store.batch_store().create(_planned(store))
+    assert batch.id is not None
+    store.delete_run(batch.rows[2].run_id)  # type: ignore[arg-type]
+    writer = BackgroundBatchRecorder(store.path)
+    try:
+        cell = batch.cell(2, 0)
+        cell.state = CellState.CHECKING
+        writer.cell_answer(batch, cell, _finished_run("<p>pagoda</p>"))
+        cell.state = CellState.DONE
+        cell.checks = (CheckResult("has-page", True, None, "the answer holds a page"),)
+        writer.cell_checks(batch, cell)
+        writer.cell_screenshot(batch, cell, b"\x89PNG\r\n\x1a\nthumb")
+        batch.state = BatchState.PAUSED
+        writer.batch_state(batch)
+        other = batch.cell(0, 1)
+        writer.new_attempt(batch, other)  # waits for its ids
+        assert other.attempt == 1 and other.response_id is not None
+        writer.flush()
+        loaded = store.batch_store().load(batch.id)
+        saved = loaded.cell(2, 0)
+        assert saved.state is CellState.DONE and saved.checks == cell.checks
+        assert saved.result is not None and saved.result.text == "<p>pagoda</p>"
+        assert saved.has_screenshot  # on the answer made anew, not the deleted one
+        assert loaded.state is BatchState.PAUSED
+        assert loaded.cell(0, 1).attempt == 1
+        assert writer.warning is None
+    finally:
+        writer.close()
+    writer.close()  # a second close does nothing
+
+
+def test_the_writer_thread_reports_a_store_it_cannot_open(tmp_path: Path) -> None:
+    from studio.store.batch_writer import BackgroundBatchRecorder
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    writer = BackgroundBatchRecorder(blocker / "studio.sqlite3")
+    try:
+        assert writer.warning is not None and "not saved" in writer.warning
+        planned = Batch(tuple(plan_rows([PromptSource("t", "p")])), MODELS)
+        writer.new_attempt(planned, planned.cells[0])  # no ids from a store: counted here
+        assert planned.cells[0].attempt == 1
+    finally:
+        writer.close()
