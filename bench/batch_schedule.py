@@ -47,7 +47,7 @@ from studio.core.prices import PriceTable
 from studio.core.runner import Engine, ModelTarget
 from studio.core.secrets import KeyStore
 from studio.store import Store
-from studio.store.batch_writer import BackgroundBatchRecorder
+from studio.store.batch_recorders import BackgroundBatchRecorder
 from studio.store.threads import entry_of
 
 NAME = "batch"

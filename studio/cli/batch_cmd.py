@@ -35,7 +35,7 @@ from studio.core.prices import PriceError, PriceTable
 from studio.core.runner import Engine, ModelTarget
 from studio.core.validation import InputError, check_model_id, check_prompt
 from studio.store import ConflictError, NotFoundError, Store, StoreError
-from studio.store.batch_writer import BackgroundBatchRecorder
+from studio.store.batch_recorders import BackgroundBatchRecorder
 from studio.store.threads import entry_of
 
 

@@ -52,7 +52,7 @@ class BatchListener(Protocol):
 
 
 class BatchRecorder(Protocol):
-    """Where a batch is kept as it runs (studio.store.batch_recorder.StoreBatchRecorder)."""
+    """Where a batch is kept as it runs (studio.store.batch_recorders)."""
 
     def batch_state(self, batch: Batch) -> None: ...
 
@@ -188,6 +188,8 @@ class BatchRunner:
         self.limiter.set_limits(concurrency, per_provider)
         self.batch.concurrency = concurrency
         self.batch.per_provider = per_provider
+        if self.recorder is not None:
+            self.recorder.batch_state(self.batch)
 
     async def wait(self) -> Batch:
         """Until nothing of this batch runs any more (re-runs started meanwhile included)."""
@@ -241,7 +243,9 @@ class BatchRunner:
 
     def _rerun(self, cells: list[Cell]) -> None:
         for cell in cells:
-            if self.recorder is not None:
+            if cell.result is None and cell.state is CellState.WAITING:
+                pass  # never sent: this attempt is still to be made
+            elif self.recorder is not None:
                 self.recorder.new_attempt(self.batch, cell)
             else:
                 cell.attempt += 1

@@ -1,23 +1,22 @@
-"""Batches through the `Store`: the queries the CLI and the grid window use, and the recorder
-that keeps a running batch in the database as it happens.
+"""Batches through the `Store`: the queries the CLI and the grid window use.
 
     batches = BatchStore(store)
     batches.mark_interrupted()                      # at start: find batches whose process died
     batch = batches.create(planned)                 # rows, runs in history, waiting cells
-    runner = BatchRunner(engine, batch, targets, recorder=StoreBatchRecorder(store))
+    runner = BatchRunner(engine, batch, targets, recorder=BackgroundBatchRecorder(store.path))
+
+The recorders are in studio.store.batch_recorders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from studio.core.batch import Batch, Cell, PromptSource
+from studio.core.batch import Batch, PromptSource
 from studio.core.process_owner import current_owner, owner_alive
-from studio.core.runner import ModelRun
 from studio.store import batches, collections, prompt_extras, prompts
 from studio.store.batches import BatchSummary, CellAttempt
-from studio.store.errors import StoreError
-from studio.store.models import CollectionId, ResponseData
+from studio.store.models import CollectionId
 from studio.store.store import Store
 
 
@@ -85,77 +84,6 @@ class BatchStore:
         """(batch id, row) when the run is a batch's row."""
         with self._store._read() as conn:
             return batches.batch_of_run(conn, run_id)
-
-
-class StoreBatchRecorder:
-    """core.batch_runner.BatchRecorder on the store. When the store fails, saving stops
-    with a warning and the batch goes on (its answers still reach the user)."""
-
-    def __init__(self, store: Store) -> None:
-        self._store: Store | None = store
-        self.warning: str | None = None
-
-    def _fail(self, exc: StoreError) -> None:
-        self.warning = f"the batch is no longer saved: {exc}"
-        self._store = None
-
-    def batch_state(self, batch: Batch) -> None:
-        store = self._store
-        if store is None or batch.id is None:
-            return
-        try:
-            with store._write() as conn:
-                batches.set_state(conn, batch)
-        except StoreError as exc:
-            self._fail(exc)
-
-    def cell_state(self, batch: Batch, cell: Cell) -> None:
-        self._save(batch, cell)
-
-    def cell_checks(self, batch: Batch, cell: Cell) -> None:
-        self._save(batch, cell)
-
-    def _save(self, batch: Batch, cell: Cell) -> None:
-        store = self._store
-        if store is None or batch.id is None:
-            return
-        try:
-            with store._write() as conn:
-                batches.save_cell(conn, batch.id, cell)
-        except StoreError as exc:
-            self._fail(exc)
-
-    def cell_answer(self, batch: Batch, cell: Cell, run: ModelRun) -> None:
-        store = self._store
-        if store is None or batch.id is None:
-            return
-        try:
-            with store._write() as conn:
-                batches.save_answer(conn, batch.id, cell, ResponseData.from_model_run(run))
-        except StoreError as exc:
-            self._fail(exc)
-
-    def cell_screenshot(self, batch: Batch, cell: Cell, png: bytes) -> None:
-        store = self._store
-        if store is None:
-            return
-        try:
-            with store._write() as conn:
-                batches.set_screenshot(conn, cell, png)
-        except StoreError as exc:
-            self._fail(exc)
-
-    def new_attempt(self, batch: Batch, cell: Cell) -> None:
-        store = self._store
-        if store is not None and batch.id is not None:
-            try:
-                with store._write() as conn:
-                    batches.new_attempt(conn, batch.id, cell)
-                return
-            except StoreError as exc:
-                self._fail(exc)
-        cell.attempt += 1
-        cell.response_id = None
 
 
 def sources_for(store: Store, prompt_ids: Sequence[int]) -> list[PromptSource]:

@@ -25,8 +25,7 @@ from studio.core.retry import RetryPolicy
 from studio.core.runner import Engine, ModelTarget
 from studio.core.secrets import KeyStore
 from studio.store import Store
-from studio.store.batch_store import StoreBatchRecorder
-from studio.store.batch_writer import BackgroundBatchRecorder
+from studio.store.batch_recorders import BackgroundBatchRecorder, StoreBatchRecorder
 from studio.store.threads import entry_of
 from tests.support.scenarios import Status, Synthetic
 from tests.support.simulator import Simulator, peak_concurrency
@@ -237,6 +236,9 @@ def test_pause_sends_nothing_new_and_resume_goes_on(sim: Simulator, store: Store
         assert runner.limiter.waiting == 4 and len(sim.requests) == 2
         progress = runner.progress()
         assert (progress.done, progress.waiting, progress.eta_s) == (2, 4, None)
+        runner.set_limits(3, per_provider=2)
+        saved = harness.saved()
+        assert (saved.concurrency, saved.per_provider) == (3, 2)
         runner.resume()
         await runner.wait()
         assert runner.progress().eta_s == 0.0
@@ -270,6 +272,10 @@ def test_cancel_stops_everything_and_start_runs_the_rest(sim: Simulator, store: 
         assert saved.state is BatchState.CANCELLED
         assert [c.state for c in saved.cells] == [c.state for c in harness.batch.cells]
         assert saved.cells[0].result is not None and saved.cells[4].result is None
+        runner.rerun_cell(4, 0)  # never sent: its first attempt is made now
+        await runner.wait()
+        assert (harness.batch.cells[4].attempt, harness.batch.cells[4].state) == (
+            0, CellState.DONE)
         runner.start()  # what is not finished runs again
         await runner.wait()
 

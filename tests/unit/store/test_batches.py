@@ -290,7 +290,7 @@ def _finished_run(text: str) -> Any:
 
 
 def test_the_writer_thread_saves_in_order_and_follows_a_recreated_run(store: Store) -> None:
-    from studio.store.batch_writer import BackgroundBatchRecorder
+    from studio.store.batch_recorders import BackgroundBatchRecorder
 
     batch = store.batch_store().create(_planned(store))
     assert batch.id is not None
@@ -324,7 +324,7 @@ def test_the_writer_thread_saves_in_order_and_follows_a_recreated_run(store: Sto
 
 
 def test_the_writer_thread_reports_a_store_it_cannot_open(tmp_path: Path) -> None:
-    from studio.store.batch_writer import BackgroundBatchRecorder
+    from studio.store.batch_recorders import BackgroundBatchRecorder
 
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
