@@ -321,3 +321,43 @@ def test_page_checks_without_a_display_are_not_run_never_passed(home: Path, sim:
     assert console["pass"] is None
     assert console["reason"].startswith("not run: no display available")
     assert page["pass"] is True
+
+
+def test_on_a_terminal_one_live_progress_line_on_stderr(home: Path, sim: Simulator,
+                                                        tmp_path: Path) -> None:
+    import pty
+
+    import_collection(home, tmp_path, simple_prompts(3))
+    sim.script("m", Synthetic(["x"] * 30, chunks_per_second=60))
+    main_fd, terminal_fd = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "studio", "run", "--collection", "Games", "-m", "o:m",
+             "--concurrency", "1"], env=child_env(home), cwd=REPO, stdout=subprocess.PIPE,
+            stderr=terminal_fd, text=True)
+        os.close(terminal_fd)
+        out, _ = proc.communicate(timeout=120)
+        chunks = []
+        while True:
+            try:
+                data = os.read(main_fd, 65536)
+            except OSError:  # the terminal's other end is closed: all was read
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(main_fd)
+    err = b"".join(chunks).decode()
+    assert proc.returncode == 0, err
+    lines = err.replace("\r\n", "\n").split("\n")
+    assert lines[0] == "batch 1"
+    # Every redraw rewrites the same line in place; it ends once, when the batch ends.
+    live = lines[1]
+    assert live.startswith("\r\x1b[2Kbatch 1: ")
+    frames = live.split("\r\x1b[2K")[1:]
+    assert len(frames) >= 2
+    assert "0/3 finished" in frames[0] and "waiting" in frames[0]
+    assert frames[-1] == "batch 1: 3/3 finished · 0 running"
+    assert [line for line in lines[2:] if line] == []
+    assert out.rstrip().endswith("batch 1: 3 done, 0 failed")
