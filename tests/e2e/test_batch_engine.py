@@ -399,14 +399,17 @@ def test_a_session_asks_the_keyring_once_per_provider_and_again_after_a_fix(
         sim: Simulator) -> None:
     from tests.support.memory_keyring import MemoryKeyring
 
-    class Counting(MemoryKeyring):
-        asked = 0
+    # Counted on the instance: a subclass would join keyring's registry of backends and
+    # change which backend later tests get by default.
+    backend = MemoryKeyring()
+    asked = [0]
+    lookup = backend.get_password
 
-        def get_password(self, service: str, username: str) -> str | None:
-            Counting.asked += 1
-            return super().get_password(service, username)
+    def counting(service: str, username: str) -> str | None:
+        asked[0] += 1
+        return lookup(service, username)
 
-    backend = Counting()
+    backend.get_password = counting  # type: ignore[method-assign]
     keys = KeyStore(env={}, backend=backend)
     config = ProviderConfig("keyed", "openai", sim.url("openai"))
     sim.script("k", Synthetic(["fine"]))
@@ -422,10 +425,10 @@ def test_a_session_asks_the_keyring_once_per_provider_and_again_after_a_fix(
             session.retry(0)  # the key stored meanwhile is found
             (fixed,) = await session.wait()
             assert fixed.text == "fine"
-            Counting.asked = 0
+            asked[0] = 0
             runs = await eng.start([job] * 12).wait()
             assert [r.text for r in runs] == ["fine"] * 12
-            assert Counting.asked == 1
+            assert asked[0] == 1
         finally:
             await eng.aclose()
 
