@@ -37,6 +37,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
                  "8 live canvas previews: PSS of the process tree; CPU when hidden"),
     "memory": ("bench.memory",
                "200 runs of 4 models with previews: RSS after the last vs after the 20th"),
+    "batch": ("bench.batch_schedule",
+              "400-cell batch (50 prompts × 8 models) vs the slowest provider's own streams"),
 }
 
 

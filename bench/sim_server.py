@@ -31,14 +31,18 @@ def main() -> int:
     parser.add_argument("--chunks-per-second", type=float, default=None)
     parser.add_argument("--pages", action="store_true",
                         help="answer with HTML pages (a canvas animation) instead")
+    parser.add_argument("--rates", default="",
+                        help="chunks per second of each model in turn, comma-separated "
+                             "(overrides --chunks-per-second)")
     args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",") if r]
     with Simulator() as sim:
         answers = stream_chunks(args.streams, args.chunks)
         if args.pages:
             answers = {m: page_answer_chunks(i) for i, m in enumerate(answers)}
-        for model, parts in answers.items():
-            scenario = Synthetic(parts, usage=(12, len(parts)),
-                                 chunks_per_second=args.chunks_per_second,
+        for index, (model, parts) in enumerate(answers.items()):
+            rate = rates[index % len(rates)] if rates else args.chunks_per_second
+            scenario = Synthetic(parts, usage=(12, len(parts)), chunks_per_second=rate,
                                  per_write=args.per_write)
             scenario.prerender(PROTOCOL, model)
             sim.script(model, scenario)
@@ -54,11 +58,14 @@ class SimProcess:
     """Context manager: start the server process, expose its URL, stop it on exit."""
 
     def __init__(self, streams: int, chunks: int, per_write: int,
-                 chunks_per_second: float | None = None, *, pages: bool = False) -> None:
+                 chunks_per_second: float | None = None, *, pages: bool = False,
+                 rates: list[float] | None = None) -> None:
         self.args = ["--streams", str(streams), "--chunks", str(chunks),
                      "--per-write", str(per_write)]
         if chunks_per_second:
             self.args += ["--chunks-per-second", str(chunks_per_second)]
+        if rates:
+            self.args += ["--rates", ",".join(f"{r:g}" for r in rates)]
         if pages:
             self.args.append("--pages")
         self.base_url = ""

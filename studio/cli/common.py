@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,3 +65,11 @@ def parse_date(text: str | None, option: str) -> float | None:
     except ValueError:
         raise ValueError(f"{option} {text!r}: expected a date like 2025-06-30 or "
                          "2025-06-30T14:00") from None
+
+
+async def redraw_while(waiter: asyncio.Future[Any], draw: Callable[[], None] | None,
+                       every_s: float) -> None:
+    """Call `draw` every `every_s` seconds until `waiter` is done (at once, without draw)."""
+    while draw is not None and not waiter.done():
+        draw()
+        await asyncio.wait([waiter], timeout=every_s)

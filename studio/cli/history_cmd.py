@@ -1,4 +1,4 @@
-"""`prompt-studio history list|show` and `prompt-studio search`."""
+"""`prompt-studio history list|show|batches` and `prompt-studio search`."""
 
 from __future__ import annotations
 
@@ -34,6 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("id", help="the run's number (or its uuid)")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=with_store(_show))
+
+    batches = hsub.add_parser("batches", help="batches, newest first, with their state "
+                                              "(interrupted ones can be resumed)")
+    batches.add_argument("--json", action="store_true")
+    batches.add_argument("--limit", type=int, default=50)
+    batches.set_defaults(handler=with_store(_batches))
 
     s = sub.add_parser("search", help="full-text search over prompts, sent prompts and "
                                       "answers")
@@ -73,6 +79,34 @@ def _list(store: Store, args: argparse.Namespace) -> int:
         stars = f"  {'★' * r.best_rating}" if r.best_rating else ""
         title = r.title or first_line(r.body, 60)
         print(f"{r.id:>6}  {when}  {title}  [{', '.join(r.models)}]{stars}")
+    return 0
+
+
+def _batches(store: Store, args: argparse.Namespace) -> int:
+    from studio.core.batch import BatchState, CellState
+
+    if args.limit < 1:
+        return error("--limit must be at least 1", USAGE)
+    batches = store.batch_store()
+    batches.mark_interrupted()
+    found = batches.summaries(limit=args.limit)
+    if args.json:
+        print_json([{"id": b.id, "uuid": b.uuid, "time": iso(b.created_at), "title": b.title,
+                     "state": b.state.value, "rows": b.rows, "columns": b.columns,
+                     "cells": {state.value: n for state, n in b.counts.items() if n}}
+                    for b in found])
+        return 0
+    if not found:
+        print("no batches yet")
+    for b in found:
+        when = datetime.fromtimestamp(b.created_at).strftime("%Y-%m-%d %H:%M")
+        total = b.rows * b.columns
+        done = b.counts[CellState.DONE] + b.counts[CellState.FAILED]
+        failed = f", {b.counts[CellState.FAILED]} failed" if b.counts[CellState.FAILED] else ""
+        hint = (f"  (prompt-studio run --resume {b.id})"
+                if b.state in (BatchState.INTERRUPTED, BatchState.CANCELLED) else "")
+        print(f"{b.id:>6}  {when}  {b.state.value:<11}  {b.title}: {b.rows} × {b.columns}, "
+              f"{done}/{total} finished{failed}{hint}")
     return 0
 
 

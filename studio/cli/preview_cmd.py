@@ -62,6 +62,9 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         help="give up waiting for the page to load after this long and take the screenshot "
         "anyway (default %(default)g)",
     )
+    # Used by `run --collection` for page checks: JSON page requests on standard input
+    # (FILE is then "-"); see studio/ui/preview/page_worker.py.
+    p.add_argument("--serve-pages", action="store_true", help=argparse.SUPPRESS)
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -105,6 +108,13 @@ def load_page(path: Path) -> str | None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.serve_pages:
+        problem = display_problem()
+        if problem is not None:
+            return _fail(problem)
+        from studio.ui.preview.page_worker import serve_pages
+
+        return serve_pages()
     path = Path(args.file)
     if not path.exists():
         return _fail(f"error: {path}: no such file", 2)

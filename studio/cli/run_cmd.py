@@ -7,10 +7,12 @@ import asyncio
 import sys
 from typing import Any, TextIO
 
-from studio.cli.common import key_store, paths, print_json
+from studio.cli import batch_args, results
+from studio.cli.batch_args import check_options as check_batch_options
+from studio.cli.batch_args import wants_batch
+from studio.cli.common import key_store, paths, print_json, redraw_while
 from studio.cli.run_plan import HistoryRecorder, PlanError, PlannedRun, plan_runs
-from studio.core.failure_text import provider_detail
-from studio.core.metrics import cache_note
+from studio.core.batch import CellResult
 from studio.core.prices import PriceError, PriceTable
 from studio.core.retry import Timeouts
 from studio.core.runner import Engine, ModelRun, ModelState
@@ -31,12 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--var", action="append", default=[], metavar="KEY=VALUE",
                    help="fill {{KEY}} in the prompt (repeat)")
-    p.add_argument("--collection", metavar="NAME", help="run the prompts of a collection")
+    p.add_argument("--collection", metavar="NAME",
+                   help="run every prompt of a collection (× its variable rows) against every "
+                        "model, as a batch")
     p.add_argument("--prompt", dest="prompt_title", metavar="TITLE",
                    help="with --collection: only the prompt with this title")
     p.add_argument("--continue", dest="continue_run", metavar="RUN_ID",
                    help="send a follow-up to the models of a saved run (each its own thread)")
     p.add_argument("--no-save", action="store_true", help="do not keep this run in history")
+    batch_args.add_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON document")
     defaults = Timeouts()
     p.add_argument("--connect-timeout", type=_seconds, metavar="SECONDS",
@@ -64,28 +69,7 @@ def timeouts_from(args: argparse.Namespace) -> Timeouts:
 
 
 def result_json(run: ModelRun) -> dict[str, Any]:
-    m = run.metrics
-    error = None
-    if run.error is not None:
-        error = {"kind": run.error.kind.value, "status": run.error.status,
-                 "message": run.error.message}
-    return {
-        "model": run.target.label,
-        "text": run.text,
-        "reasoning": run.reasoning,
-        "html": run.html(),
-        "usage": {"input_tokens": m.input_tokens, "output_tokens": m.output_tokens,
-                  "cached_input_tokens": m.cached_input_tokens,
-                  "cache_write_tokens": m.cache_write_tokens},
-        "ttft_s": _round(m.ttft_s),
-        "total_s": _round(m.total_s) or 0.0,
-        "cost_usd": m.cost_usd,
-        "error": error,
-    }
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
+    return results.result_json(CellResult.from_run(run))
 
 
 class StatusBoard:
@@ -134,9 +118,8 @@ async def execute(engine: Engine, plan: PlannedRun, store: Store | None,
     board = StatusBoard(board_out, session.runs) if board_out is not None else None
     waiter = asyncio.ensure_future(session.wait())
     try:
-        while board is not None and board.enabled and not waiter.done():
-            board.draw()
-            await asyncio.wait([waiter], timeout=0.1)
+        await redraw_while(waiter, board.draw if board is not None and board.enabled else None,
+                           0.1)
         await waiter
     finally:
         if not waiter.done():
@@ -180,9 +163,11 @@ def _open_store(no_save: bool) -> tuple[Store | None, StoreError | None]:
 def handle(args: argparse.Namespace) -> int:
     from studio.cli import UsageError
 
+    check_batch_options(args)
     store, unavailable = _open_store(args.no_save)
     if unavailable is not None:
         needs = ("--collection" if args.collection is not None
+                 else "--resume" if args.resume is not None
                  else "--continue" if args.continue_run is not None else None)
         if needs is not None:
             print(f"prompt-studio: error: {needs} needs the history, which cannot be opened: "
@@ -191,6 +176,13 @@ def handle(args: argparse.Namespace) -> int:
         # A damaged or too-new database must not stop a comparison, only its saving.
         print(f"prompt-studio: warning: this run is not saved to history: {unavailable}",
               file=sys.stderr)
+    if store is not None and wants_batch(args):
+        from studio.cli import batch_cmd
+
+        try:
+            return batch_cmd.handle(args, store)
+        finally:
+            store.close()
     try:
         try:
             plans = plan_runs(args, store)
@@ -204,7 +196,8 @@ def handle(args: argparse.Namespace) -> int:
     for warning in dict.fromkeys(warnings):
         print(f"prompt-studio: warning: {warning}", file=sys.stderr)
     if args.json:
-        print_json(_json_document(plans, grouped=args.collection is not None))
+        (plan,) = plans
+        print_json(_json_document(plan))
     else:
         for plan in plans:
             _print_answers(plan)
@@ -212,12 +205,8 @@ def handle(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _json_document(plans: list[PlannedRun], grouped: bool) -> dict[str, Any]:
-    if not grouped:
-        (plan,) = plans
-        return {"run_id": plan.saved_run, "results": [result_json(r) for r in plan.runs]}
-    return {"runs": [{"run_id": plan.saved_run, "prompt": plan.title,
-                      "results": [result_json(r) for r in plan.runs]} for plan in plans]}
+def _json_document(plan: PlannedRun) -> dict[str, Any]:
+    return {"run_id": plan.saved_run, "results": [result_json(r) for r in plan.runs]}
 
 
 def _print_answers(plan: PlannedRun) -> None:
@@ -225,26 +214,6 @@ def _print_answers(plan: PlannedRun) -> None:
     if plan.saved_run is not None:
         out.write(f"run {plan.saved_run}: {plan.title}\n\n")
     for run in plan.runs:
-        m = run.metrics
-        facts = [f"{m.total_s or 0:.2f} s"]
-        if m.ttft_s is not None:
-            facts.append(f"TTFT {m.ttft_s:.2f} s")
-        if m.tokens_per_s:
-            facts.append(f"{m.tokens_per_s:.1f} tok/s")
-        if m.input_tokens is not None or m.output_tokens is not None:
-            cached = cache_note(m.cached_input_tokens, m.cache_write_tokens, thousands=False)
-            facts.append(f"{m.input_tokens or 0} in{cached} / {m.output_tokens or 0} out")
-        if m.cost_usd is not None:
-            facts.append(f"${m.cost_usd:.4f}")
-        out.write(f"── {run.target.label} ({', '.join(facts)}) ──\n")
-        if run.reasoning:
-            out.write(f"[reasoning: {len(run.reasoning)} chars]\n")
-        out.write(run.text)
-        if run.text and not run.text.endswith("\n"):
-            out.write("\n")
-        if run.error is not None:
-            status = f" (HTTP {run.error.status})" if run.error.status else ""
-            detail = provider_detail(run.error.message, run.error.status) or "no details"
-            out.write(f"[{run.state.value}: {run.error.kind.value}{status}: {detail}]\n")
+        results.print_result(out, run.target.label, CellResult.from_run(run))
         out.write("\n")
     out.flush()

@@ -116,13 +116,8 @@ def plan_runs(args: argparse.Namespace, store: Store | None) -> list[PlannedRun]
     if not args.model:
         raise PlanError("name at least one model with -m PROVIDER:MODEL")
     targets = resolve_targets(args.model, settings)
-    if args.collection is not None:
-        if store is None:
-            raise PlanError("--collection needs the history store (drop --no-save)")
-        if text is not None:
-            raise PlanError("give either --collection or a prompt (-p/-f), not both")
-        return _plan_collection(store, args.collection, args.prompt_title, targets, given,
-                                args.system)
+    if args.prompt_title is not None:
+        raise PlanError("--prompt TITLE picks a prompt of a --collection")
     if text is None:
         raise PlanError("give the prompt with -p TEXT or -f FILE")
     # Checked again once filled: a variable can empty a prompt or bring a NUL into it.
@@ -131,39 +126,12 @@ def plan_runs(args: argparse.Namespace, store: Store | None) -> list[PlannedRun]
 
 
 def _single(template: str, prompt: str, system: str | None, variables: dict[str, str],
-            targets: list[ModelTarget], title: str = "",
-            collection_id: CollectionId | None = None,
-            prompt_id: PromptId | None = None) -> PlannedRun:
+            targets: list[ModelTarget], title: str = "") -> PlannedRun:
     requests = [ChatRequest(t.ref.model, (Message("user", prompt),), system, t.settings)
                 for t in targets]
     first_line = title or next(iter(template.strip().splitlines()), "")[:80]
     return PlannedRun(first_line, template, prompt, system, variables, targets, requests,
-                      list(range(len(targets))), collection_id, prompt_id)
-
-
-def _plan_collection(store: Store, name: str, title: str | None, targets: list[ModelTarget],
-                     given: dict[str, str], system: str | None) -> list[PlannedRun]:
-    try:
-        collection = store.find_collection(name)
-        prompts = (store.find_prompts(collection.id, title) if title is not None
-                   else store.prompts(collection.id))
-    except StoreError as exc:
-        raise PlanError(str(exc)) from None
-    if not prompts:
-        what = f"no prompt titled {title!r} in" if title is not None else "no prompts in"
-        raise PlanError(f"{what} collection {name!r}")
-    plans = []
-    for p in prompts:
-        # Stored prompts (typed in the app, imported from files) are checked as sent, the
-        # same as a prompt given on the command line.
-        what = f"prompt {p.title!r} of collection {name!r}"
-        prompt = _checked(_filled(p.body, dict(p.variables), given), what)
-        own_system = system if system is not None else p.system
-        if own_system is not None:
-            _checked(own_system, f"system prompt of {what}", allow_empty=True)
-        plans.append(_single(p.body, prompt, own_system, {**dict(p.variables), **given},
-                             targets, p.title, collection_id=collection.id, prompt_id=p.id))
-    return plans
+                      list(range(len(targets))))
 
 
 def _plan_follow_up(store: Store, ref: str, prompt: str, only: list[str],

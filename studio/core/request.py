@@ -10,9 +10,23 @@ ReasoningEffort = Literal["off", "low", "medium", "high"]
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture sent with a message (a page's screenshot for a judge model)."""
+
+    media_type: str  # "image/png"
+    data: bytes
+
+    def base64(self) -> str:
+        import base64
+
+        return base64.b64encode(self.data).decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     role: Role
     content: str
+    images: tuple[Image, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -205,6 +205,21 @@ class RunListener(Protocol):
     def on_state(self, run: ModelRun) -> None: ...
 
 
+class Admission(Protocol):
+    """Decides when an attempt may open its stream: a batch's concurrency limits.
+
+    `acquire` is awaited before every attempt (first try and each retry) and may wait;
+    `release` follows every attempt that acquired, with the attempt's error (None on
+    success or cancellation) and the engine's wait before the next try (None: no retry).
+    A retry wait therefore holds no slot: only open streams count.
+    """
+
+    async def acquire(self, run: ModelRun) -> None: ...
+
+    def release(self, run: ModelRun, error: ProviderError | None,
+                retry_in: float | None) -> None: ...
+
+
 class _Silent:
     def on_delta(self, run: ModelRun, event: TextDelta | ReasoningDelta) -> None:
         pass
@@ -216,12 +231,26 @@ class _Silent:
 class RunSession:
     """The tasks of one run. Keeps a reference to every task it starts."""
 
-    def __init__(self, engine: Engine, runs: list[ModelRun], listener: RunListener) -> None:
+    def __init__(self, engine: Engine, runs: list[ModelRun], listener: RunListener,
+                 admission: Admission | None = None) -> None:
         self._engine = engine
         self.runs = runs
         self._listener = listener
+        self.admission = admission
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._cancel_requested: set[int] = set()
+        self._keys: dict[str, str] = {}
+
+    def key_for(self, config: ProviderConfig) -> str | None:
+        """The provider's key, looked up once per session: a batch of hundreds of requests
+        to a few providers must not ask the keyring hundreds of times. A missing key is
+        looked up again next time (the user may have just stored it)."""
+        key = self._keys.get(config.name)
+        if key is None:
+            key = self._engine.keys.get(config)
+            if key:
+                self._keys[config.name] = key
+        return key
 
     def _launch(self, run: ModelRun) -> None:
         self._cancel_requested.discard(run.index)
@@ -247,6 +276,7 @@ class RunSession:
         if old is not None and not old.done():
             raise RuntimeError(f"{run.target.label} is still running")
         run._reset()
+        self._keys.clear()  # a retry after fixing a key must see the new one
         self._listener.on_state(run)
         self._launch(run)
 
@@ -325,9 +355,10 @@ class Engine:
         return self._client
 
     def start(self, jobs: Sequence[tuple[ModelTarget, ChatRequest]],
-              listener: RunListener | None = None) -> RunSession:
+              listener: RunListener | None = None,
+              admission: Admission | None = None) -> RunSession:
         runs = [ModelRun(i, target, request) for i, (target, request) in enumerate(jobs)]
-        session = RunSession(self, runs, listener or _Silent())
+        session = RunSession(self, runs, listener or _Silent(), admission)
         self._sessions = [s for s in self._sessions if not s.finished]
         self._sessions.append(session)
         for run in runs:
@@ -377,7 +408,7 @@ class Engine:
         config = run.target.config
         key: str | None = None
         if config.needs_key:
-            key = self.keys.get(config)
+            key = session.key_for(config)
             if not key:
                 hint = f" or set {config.key_env}" if config.key_env else ""
                 self._finish(run, listener, ModelState.FAILED, Failed(
@@ -400,11 +431,23 @@ class Engine:
             self._finish(run, listener, ModelState.FAILED,
                          Failed(ErrorKind.BAD_REQUEST, None, overflow))
             return
+        admission = session.admission
         try:
             while True:
+                if admission is not None:
+                    await admission.acquire(run)
+                    if run.attempts == 0:
+                        run._clock = Stopwatch()  # time spent queued is not the model's
                 run.attempts += 1
-                error = await self._attempt(run, listener, provider, request)
+                try:
+                    error = await self._attempt(run, listener, provider, request)
+                except BaseException:
+                    if admission is not None:
+                        admission.release(run, None, None)
+                    raise
                 if error is None:
+                    if admission is not None:
+                        admission.release(run, None, None)
                     self._finish(run, listener, ModelState.DONE)
                     return
                 error = ProviderError(error.kind, redact(error.message, secrets),
@@ -412,6 +455,8 @@ class Engine:
                 delay = None
                 if error.kind.retryable and run.state is ModelState.WAITING:
                     delay = self.policy.delay(run.attempts, error.retry_after)
+                if admission is not None:
+                    admission.release(run, error, delay)
                 if delay is None:
                     self._finish(run, listener, ModelState.FAILED, error.to_event())
                     return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from studio.core.checks import Check
 from studio.core.model_sets import ModelSetEntry
 from studio.store.models import ResponseState
 
@@ -25,6 +26,9 @@ class DocPrompt:
     model_set: str | None
     created: float | None
     updated: float | None
+    # None: the file does not say (an older file), and an existing prompt keeps its own.
+    variable_rows: tuple[dict[str, str], ...] | None = None
+    checks: tuple[Check, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

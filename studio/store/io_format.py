@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from studio.core.checks import Check, CheckError, checks_from_json
 from studio.store.common import MAX_NAME, MAX_TAG
 from studio.store.errors import ImportFormatError
 from studio.store.io_checks import (
@@ -23,6 +24,7 @@ from studio.store.io_checks import (
 from studio.store.io_doc import DocCollection, DocModelSet, DocPrompt, Document
 from studio.store.io_runs import parse_run
 from studio.store.io_votes import parse_vote
+from studio.store.prompt_extras import MAX_CHECKS, MAX_VARIABLE_ROWS
 
 FORMAT_NAME = "prompt-studio.collection"
 FORMAT_VERSION = 1
@@ -32,6 +34,33 @@ MAX_DEPTH = 32
 def _tags(value: list[object], where: str) -> tuple[str, ...]:
     return tuple(check_string(tag, f"{where}[{i}]", max_len=MAX_TAG)
                  for i, tag in enumerate(value))
+
+
+def _variable_rows(r: Reader) -> tuple[dict[str, str], ...] | None:
+    if r.data.get("variable_rows") is None:
+        return None
+    rows = r.array("variable_rows")
+    if len(rows) > MAX_VARIABLE_ROWS:
+        raise fail(r.at("variable_rows"), f"more than {MAX_VARIABLE_ROWS} rows")
+    return tuple(check_variables(row, f"{r.at('variable_rows')}[{i}]") if isinstance(row, dict)
+                 else _not_object(row, f"{r.at('variable_rows')}[{i}]")
+                 for i, row in enumerate(rows))
+
+
+def _not_object(value: object, where: str) -> dict[str, str]:
+    raise fail(where, f"expected an object, got {type_name(value)}")
+
+
+def _checks(r: Reader) -> tuple[Check, ...] | None:
+    if r.data.get("checks") is None:
+        return None
+    items = r.array("checks")
+    if len(items) > MAX_CHECKS:
+        raise fail(r.at("checks"), f"more than {MAX_CHECKS} checks")
+    try:
+        return checks_from_json(items, r.at("checks"))
+    except CheckError as exc:
+        raise fail(exc.where, exc.problem) from None
 
 
 class _Parser:
@@ -61,7 +90,8 @@ class _Parser:
             variables=check_variables(r.data.get("variables"), r.at("variables")),
             notes=r.string("notes"), tags=_tags(r.array("tags"), r.at("tags")),
             model_set=r.optional_string("model_set"), created=r.time("created"),
-            updated=r.time("updated"))
+            updated=r.time("updated"), variable_rows=_variable_rows(r),
+            checks=_checks(r))
 
     def collection(self, value: object, where: str, depth: int = 0) -> DocCollection:
         if depth > MAX_DEPTH:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from studio import __version__
-from studio.store import collections, history, model_sets, prompts
+from studio.store import collections, history, model_sets, prompt_extras, prompts
 from studio.store.common import now
 from studio.store.errors import ImportFormatError
 from studio.store.io_doc import DocCollection, DocPrompt, Document
@@ -32,12 +32,15 @@ from studio.store.models import (
 # ---------------------------------------------------------------------------------- export
 
 
-def _prompt_json(p: Prompt, set_names: dict[int, str]) -> dict[str, Any]:
+def _prompt_json(conn: sqlite3.Connection, p: Prompt, set_names: dict[int, str]
+                 ) -> dict[str, Any]:
     return {
         "id": p.uuid, "title": p.title, "body": p.body, "system": p.system,
         "variables": dict(p.variables), "notes": p.notes, "tags": list(p.tags),
         "model_set": set_names.get(p.model_set_id) if p.model_set_id is not None else None,
         "created": iso(p.created_at), "updated": iso(p.updated_at),
+        "variable_rows": list(prompt_extras.variable_rows(conn, p.id)),
+        "checks": [c.to_json() for c in prompt_extras.checks(conn, p.id)],
     }
 
 
@@ -66,7 +69,7 @@ def export_document(conn: sqlite3.Connection, roots: Sequence[CollectionId] | No
         used_sets.update(set_names[p.model_set_id] for p in items
                          if p.model_set_id is not None and p.model_set_id in set_names)
         return {"id": by_id[cid].uuid, "name": by_id[cid].name,
-                "prompts": [_prompt_json(p, set_names) for p in items],
+                "prompts": [_prompt_json(conn, p, set_names) for p in items],
                 "collections": [collection_json(ch.id) for ch in children.get(cid, [])]}
 
     document: dict[str, Any] = {
@@ -161,7 +164,9 @@ class _Importer:
     def prompt(self, doc: DocPrompt, cid: CollectionId) -> None:
         set_id = self.model_set_id(doc.model_set, f"{doc.where}.model_set")
         existing = self._match_prompt(doc, cid)
+        added = changed = False
         if existing is None:
+            added = True
             existing = prompts.add(
                 self.conn, cid, doc.title, doc.body, system=doc.system,
                 variables=doc.variables, notes=doc.notes, tags=doc.tags, model_set_id=set_id,
@@ -176,6 +181,14 @@ class _Importer:
                 self.report.prompts_updated += 1
             else:
                 self.report.prompts_unchanged += 1
+        extras = False
+        if doc.variable_rows is not None:
+            extras = prompt_extras.set_variable_rows(self.conn, existing, doc.variable_rows)
+        if doc.checks is not None:
+            extras = prompt_extras.set_checks(self.conn, existing, doc.checks) or extras
+        if extras and not added and not changed:
+            self.report.prompts_unchanged -= 1
+            self.report.prompts_updated += 1
         self.claimed.add(existing)
         if doc.uuid is not None:
             self.prompt_by_uuid[doc.uuid] = existing

@@ -9,6 +9,7 @@ what is skipped is said in the document's notes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +17,10 @@ from studio.store.common import variables_in
 from studio.store.errors import ImportFormatError
 from studio.store.io_checks import check_string, type_name
 from studio.store.io_doc import DocCollection, DocPrompt, Document
+from studio.store.promptfoo_checks import map_tests
 from studio.store.promptfoo_files import ConfigFiles
 from studio.store.promptfoo_prompts import PromptfooPrompt, PromptReader
-from studio.store.promptfoo_tests import PromptfooTest, TestReader
+from studio.store.promptfoo_tests import PromptfooTest, TestReader, VarValue
 
 # Top-level keys only promptfoo configs have: a file with any of them is read as one.
 _PROMPTFOO_KEYS = frozenset({"prompts", "providers", "targets", "tests", "defaultTest",
@@ -114,6 +116,7 @@ def parse_promptfoo(value: object, *, collection: str | None = None,
     """The config as a one-collection document: `collection`, else its description, else
     `default_name` (the caller passes the file name)."""
     config = read_promptfoo_config(value, base_dir)
+    mapped = map_tests(_resolved_tests(config, value))
     defaults = config.defaults()
     first = config.tests[0].where if config.tests else "defaultTest"
     for name, text in defaults.items():
@@ -121,10 +124,36 @@ def parse_promptfoo(value: object, *, collection: str | None = None,
     prompts = []
     for prompt in config.prompts:
         names = variables_in(prompt.body)
+        rows, checks = mapped.for_prompt(prompt.body)
         prompts.append(DocPrompt(
             where=prompt.where, uuid=None, title=prompt.title, body=prompt.body,
             system=prompt.system, variables={n: defaults.get(n, "") for n in names}, notes="",
-            tags=(), model_set=None, created=None, updated=None))
+            tags=(), model_set=None, created=None, updated=None,
+            variable_rows=rows, checks=checks))
     name = (collection or "").strip() or (config.description or "").strip() or default_name
     return Document((DocCollection("collection", None, name[:200], tuple(prompts), ()),),
-                    prompt_count=len(prompts), notes=config.notes)
+                    prompt_count=len(prompts),
+                    notes=config.notes + tuple(f"not imported: {line}"
+                                               for line in mapped.not_imported))
+
+
+def _resolved_tests(config: PromptfooConfig, raw: object) -> dict[str, object]:
+    """The config's tests as promptfoo_checks reads them, with what the reader resolved
+    (tests and vars from files, CSV `__expected` columns) inline. A test's own assertions
+    follow defaultTest's in `asserts`; defaultTest's stay with defaultTest, where they
+    check every row."""
+    shared = len(config.default_test.asserts) if config.default_test is not None else 0
+    default: dict[str, object] = {}
+    if config.default_test is not None:
+        default = {"vars": _plain(config.default_test.vars),
+                   "assert": list(config.default_test.asserts)}
+    raw_default = raw.get("defaultTest") if isinstance(raw, dict) else None
+    if isinstance(raw_default, dict) and isinstance(raw_default.get("options"), dict):
+        default["options"] = raw_default["options"]
+    return {"defaultTest": default,
+            "tests": [{"vars": _plain(t.vars), "assert": list(t.asserts[shared:])}
+                      for t in config.tests]}
+
+
+def _plain(values: Mapping[str, VarValue]) -> dict[str, object]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}

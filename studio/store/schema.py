@@ -338,6 +338,91 @@ END;
 INSERT INTO turns_fts(turns_fts) VALUES ('rebuild');
 """
 
+# Batches: a collection (× variable rows) × a model set, run as a grid of cells. Each grid
+# row is also an ordinary run in history (one slot per column), so its answers live in
+# `responses` like any other; batch_cells add the cell's state, attempt and check results.
+# Prompts gain variable rows (each its own grid row) and checks.
+_V6_BATCHES = """
+CREATE TABLE prompt_variable_rows (
+    prompt_id INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL CHECK (position >= 0),
+    vars      TEXT NOT NULL CHECK (json_valid(vars) AND json_type(vars) = 'object'),
+    PRIMARY KEY (prompt_id, position)
+) WITHOUT ROWID;
+
+CREATE TABLE prompt_checks (
+    prompt_id INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL CHECK (position >= 0),
+    spec      TEXT NOT NULL CHECK (json_valid(spec) AND json_type(spec) = 'object'),
+    PRIMARY KEY (prompt_id, position)
+) WITHOUT ROWID;
+
+-- owner: "host:pid:start" of the process running the batch. A running or paused batch
+-- whose owner has ended is found and marked interrupted at the next start.
+CREATE TABLE batches (
+    id            INTEGER PRIMARY KEY,
+    uuid          TEXT NOT NULL UNIQUE,
+    collection_id INTEGER REFERENCES collections(id) ON DELETE SET NULL,
+    state         TEXT NOT NULL DEFAULT 'running'
+                  CHECK (state IN ('running', 'paused', 'interrupted', 'cancelled', 'done')),
+    concurrency   INTEGER NOT NULL CHECK (concurrency >= 1),
+    per_provider  INTEGER CHECK (per_provider >= 1),
+    owner         TEXT,
+    created_at    REAL NOT NULL,
+    updated_at    REAL NOT NULL,
+    finished_at   REAL,
+    title         TEXT NOT NULL DEFAULT '',
+    judge         TEXT,
+    models        TEXT NOT NULL CHECK (json_valid(models) AND json_type(models) = 'array')
+);
+CREATE INDEX batches_created ON batches(created_at DESC, id DESC);
+CREATE INDEX batches_live ON batches(state) WHERE state IN ('running', 'paused');
+
+-- A grid row: the prompt as sent (a snapshot, like runs), the checks it was given, and the
+-- run in history that holds its answers.
+CREATE TABLE batch_rows (
+    batch_id     INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+    position     INTEGER NOT NULL CHECK (position >= 0),
+    run_id       INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    turn_id      INTEGER REFERENCES turns(id) ON DELETE SET NULL,
+    prompt_id    INTEGER REFERENCES prompts(id) ON DELETE SET NULL,
+    variable_row INTEGER,
+    title        TEXT NOT NULL,
+    variables    TEXT NOT NULL DEFAULT '{}'
+                 CHECK (json_valid(variables) AND json_type(variables) = 'object'),
+    checks       TEXT NOT NULL DEFAULT '[]'
+                 CHECK (json_valid(checks) AND json_type(checks) = 'array'),
+    system       TEXT,
+    template     TEXT NOT NULL,
+    prompt       TEXT NOT NULL,
+    PRIMARY KEY (batch_id, position)
+);
+CREATE INDEX batch_rows_run ON batch_rows(run_id) WHERE run_id IS NOT NULL;
+
+-- One attempt of one cell (row position × column slot); the highest attempt is current,
+-- earlier ones stay with their answers and check results.
+CREATE TABLE batch_cells (
+    batch_id    INTEGER NOT NULL,
+    position    INTEGER NOT NULL,
+    slot        INTEGER NOT NULL CHECK (slot >= 0),
+    attempt     INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+    state       TEXT NOT NULL DEFAULT 'waiting'
+                CHECK (state IN ('waiting', 'running', 'streaming', 'checking', 'done',
+                                 'failed', 'cancelled')),
+    response_id INTEGER REFERENCES responses(id) ON DELETE SET NULL,
+    error_kind  TEXT,
+    started_at  REAL,
+    finished_at REAL,
+    updated_at  REAL NOT NULL,
+    checks      TEXT NOT NULL DEFAULT '[]'
+                CHECK (json_valid(checks) AND json_type(checks) = 'array'),
+    PRIMARY KEY (batch_id, position, slot, attempt),
+    FOREIGN KEY (batch_id, position) REFERENCES batch_rows(batch_id, position)
+        ON DELETE CASCADE
+);
+CREATE INDEX batch_cells_response ON batch_cells(response_id) WHERE response_id IS NOT NULL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH, _V3_VOTES, _V4_CACHED_TOKENS,
-                                 _V5_SEARCH_SENT_PROMPTS)
+                                 _V5_SEARCH_SENT_PROMPTS, _V6_BATCHES)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,6 +21,7 @@ from studio.store import (
     history,
     io_json,
     model_sets,
+    prompt_extras,
     prompts,
     runs,
     search,
@@ -54,7 +55,9 @@ from studio.store.models import (
 
 if TYPE_CHECKING:
     from studio.core.arena import Vote
+    from studio.core.checks import Check
     from studio.core.runner import ModelRun
+    from studio.store.batch_store import BatchStore
 
 
 class Store:
@@ -249,6 +252,30 @@ class Store:
     def tags(self) -> list[tuple[str, int]]:
         with self._read() as conn:
             return prompts.all_tags(conn)
+
+    def variable_rows(self, prompt_id: PromptId) -> tuple[dict[str, str], ...]:
+        """Sets of values for the prompt's {{variables}}; a batch runs each as its own row."""
+        with self._read() as conn:
+            return prompt_extras.variable_rows(conn, prompt_id)
+
+    def set_variable_rows(self, prompt_id: PromptId,
+                          rows: Sequence[Mapping[str, str]]) -> None:
+        with self._write() as conn:
+            prompt_extras.set_variable_rows(conn, prompt_id, rows)
+
+    def checks(self, prompt_id: PromptId) -> tuple[Check, ...]:
+        with self._read() as conn:
+            return prompt_extras.checks(conn, prompt_id)
+
+    def set_checks(self, prompt_id: PromptId, checks: Iterable[Check]) -> None:
+        with self._write() as conn:
+            prompt_extras.set_checks(conn, prompt_id, checks)
+
+    def batch_store(self) -> BatchStore:
+        """Batches: create, load, list, resume (studio.store.batch_store)."""
+        from studio.store.batch_store import BatchStore
+
+        return BatchStore(self)
 
     # ------------------------------------------------------------------ model sets
 

@@ -35,6 +35,12 @@ class SeenRequest:
     protocol: str | None = None
     model: str | None = None
     json: Any = field(default=None)
+    # The span during which the simulator answered it (time.monotonic()). A reply ends just
+    # before its last bytes are written — the chunked terminator, the whole of a
+    # non-streamed reply, a reset or a close — so a client can never have finished with a
+    # stream before the simulator counts it as ended.
+    started: float = 0.0
+    ended: float | None = None
 
     @property
     def presented_key(self) -> str | None:

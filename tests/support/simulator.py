@@ -37,7 +37,10 @@ HugeChunk, InvalidUtf8, ModelList. Each tells what a correct client ends up with
 packs N frames per HTTP chunk: one frame per chunk costs the simulator ~10 µs a frame,
 which high-volume ingest benchmarks may not want to measure.
 
-Observing: `requests` (every parsed request, in arrival order), `open_connections`,
+Observing: `requests` (every parsed request, in arrival order, each with the span during
+which it was being answered: `started`, `ended`), `active_requests` and `peak_active` (the
+most requests ever answered at once; `reset_peak()`), `peak_concurrency(requests)` for any
+subset, `open_connections`,
 `wait_idle()` / `await_idle()` (until every client socket is closed), and `errors`
 (exceptions inside the simulator itself: a test should assert it stays empty).
 `stop()` aborts every connection, stalled ones included, and returns within a second.
@@ -88,7 +91,7 @@ from tests.support.sim_routes import LISTING_KEY, SeenRequest, misuse, route
 __all__ = [
     "ConnectionReset", "CutOff", "ErrorEvent", "HtmlPage", "HugeChunk", "InvalidUtf8",
     "MalformedJson", "ModelList", "Replay", "Scenario", "SeenRequest", "Simulator", "SlowDrip",
-    "Stalled", "Status", "Synthetic", "TinyChunks",
+    "Stalled", "Status", "Synthetic", "TinyChunks", "peak_concurrency",
 ]
 
 URL_SUFFIXES = {"openai": "/v1", "anthropic": "/v1", "gemini": "/v1beta", "ollama": "",
@@ -110,6 +113,8 @@ class Simulator:
         self.errors: list[BaseException] = []
         self.open_connections = 0
         self.total_connections = 0
+        self.active_requests = 0
+        self.peak_active = 0
         self.port = 0
         self._lock = threading.Lock()
         self._scripts: dict[str, tuple[Scenario, ...]] = {}
@@ -184,6 +189,10 @@ class Simulator:
             self.requests.clear()
             self.errors.clear()
 
+    def reset_peak(self) -> None:
+        with self._lock:
+            self.peak_active = self.active_requests
+
     def requests_for(self, model: str) -> list[SeenRequest]:
         with self._lock:
             return [r for r in self.requests if r.model == model]
@@ -249,11 +258,17 @@ class Simulator:
                 request = await self._read_request(reader)
                 if request is None:
                     break
+                request.started = time.monotonic()
                 with self._lock:
                     self.requests.append(request)
+                    self.active_requests += 1
+                    self.peak_active = max(self.peak_active, self.active_requests)
                 reply = self._answer(request)
-                if not await self._send(reply, reader, writer):
-                    break
+                try:
+                    if not await self._send(reply, reader, writer, request):
+                        break
+                finally:
+                    self._ended(request)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
                 _BadRequest):
             pass  # the client went away or sent garbage: nothing to answer
@@ -343,8 +358,14 @@ class Simulator:
 
     # --- writing replies ------------------------------------------------------------------
 
+    def _ended(self, request: SeenRequest) -> None:
+        with self._lock:
+            if request.ended is None:
+                request.ended = time.monotonic()
+                self.active_requests -= 1
+
     async def _send(self, reply: Reply, reader: asyncio.StreamReader,
-                    writer: asyncio.StreamWriter) -> bool:
+                    writer: asyncio.StreamWriter, request: SeenRequest) -> bool:
         """Write one reply; False when the connection cannot be reused afterwards."""
         try:
             phrase = HTTPStatus(reply.status).phrase
@@ -355,6 +376,7 @@ class Simulator:
         if not reply.chunked:
             data = b"".join(step for step in reply.body if isinstance(step, bytes))
             head.append(f"content-length: {len(data)}")
+            self._ended(request)
             writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data)
             await writer.drain()
             return True
@@ -380,6 +402,7 @@ class Simulator:
                     await asyncio.sleep(0)
             elif isinstance(step, Reset):
                 await writer.drain()
+                self._ended(request)
                 sock = writer.get_extra_info("socket")
                 if sock is not None:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -392,8 +415,11 @@ class Simulator:
                 return False
             elif isinstance(step, Close):
                 await writer.drain()
+                self._ended(request)
                 writer.close()
                 return False
+        await writer.drain()
+        self._ended(request)
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         return True
@@ -429,3 +455,16 @@ async def _paced(writer: asyncio.StreamWriter, step: Paced) -> None:
             sent = due
         if sent < total:
             await asyncio.sleep(max(0.0, start + sent * period - loop.time()))
+
+
+def peak_concurrency(requests: list[SeenRequest]) -> int:
+    """The most of `requests` that were being answered at the same moment."""
+    now = time.monotonic()
+    edges = sorted([(r.started, 1) for r in requests]
+                   + [(r.ended if r.ended is not None else now, -1) for r in requests],
+                   key=lambda edge: (edge[0], edge[1]))
+    peak = current = 0
+    for _when, step in edges:
+        current += step
+        peak = max(peak, current)
+    return peak

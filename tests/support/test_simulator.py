@@ -32,7 +32,7 @@ from tests.support.scenarios import (
     Synthetic,
     TinyChunks,
 )
-from tests.support.simulator import Simulator
+from tests.support.simulator import Simulator, peak_concurrency
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -360,3 +360,33 @@ def test_memory_keyring_stays_out_of_keyrings_automatic_choice() -> None:
     backend.delete_password("prompt-studio", "openai")
     with pytest.raises(keyring.errors.PasswordDeleteError):
         backend.delete_password("prompt-studio", "openai")
+
+
+def test_requests_answered_at_once_are_counted_with_their_spans(sim: Simulator) -> None:
+    # Each slow stream lasts 2 s, so the three (sent together) overlap even on a busy machine.
+    sim.script("slow", Synthetic(["x"] * 40, chunks_per_second=20))
+    sim.script("quick", Status(429, retry_after="1"))
+    results: list[int] = []
+    together = threading.Barrier(3)
+
+    def ask(model: str) -> None:
+        with httpx.Client(timeout=10.0) as own:
+            together.wait()
+            results.append(_post(own, sim, "openai", model).status_code)
+
+    threads = [threading.Thread(target=ask, args=("slow",)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with httpx.Client(timeout=5.0) as own:
+        assert _post(own, sim, "openai", "quick").status_code == 429
+    assert sorted(results) == [200, 200, 200]
+    assert sim.active_requests == 0
+    assert sim.peak_active == 3
+    slow = sim.requests_for("slow")
+    assert all(r.ended is not None and r.ended > r.started for r in slow)
+    assert peak_concurrency(slow) == 3
+    assert peak_concurrency(sim.requests_for("quick")) == 1
+    sim.reset_peak()
+    assert sim.peak_active == 0

@@ -302,11 +302,11 @@ def normalize_thread(messages: Iterable[Message]) -> list[Message]:
     """
     result: list[Message] = []
     for message in messages:
-        if not message.content.strip():
+        if not message.content.strip() and not message.images:
             continue
         if result and result[-1].role == message.role:
             merged = f"{result[-1].content}\n\n{message.content}"
-            result[-1] = Message(message.role, merged)
+            result[-1] = Message(message.role, merged, result[-1].images + message.images)
         else:
             result.append(message)
     return result

@@ -18,6 +18,7 @@ from studio.core.providers._wire import (
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import anthropic_stream_error, incomplete_stream_error
 from studio.core.providers.http_provider import HttpProvider
+from studio.core.providers.images import anthropic_message
 from studio.core.request import ChatRequest
 
 API_VERSION = "2023-06-01"
@@ -32,7 +33,7 @@ def build_body(request: ChatRequest) -> dict[str, Any]:
     system = request.effective_system
     if system:
         body["system"] = system
-    body["messages"] = [{"role": m.role, "content": m.content} for m in thread]
+    body["messages"] = [anthropic_message(m) for m in thread]
     body["stream"] = True
     effort = settings.reasoning
     if effort is not None and effort != "off":

@@ -20,6 +20,7 @@ from studio.core.providers._wire import (
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import google_error, incomplete_stream_error
 from studio.core.providers.http_provider import HttpProvider
+from studio.core.providers.images import gemini_parts
 from studio.core.request import ChatRequest, ReasoningEffort
 
 
@@ -46,7 +47,7 @@ def thinking_config(model: str, effort: ReasoningEffort | None) -> dict[str, Any
 
 def build_body(request: ChatRequest) -> dict[str, Any]:
     contents = [
-        {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
+        {"role": "model" if m.role == "assistant" else "user", "parts": gemini_parts(m)}
         for m in normalize_thread(request.messages)
     ]
     body: dict[str, Any] = {"contents": contents}

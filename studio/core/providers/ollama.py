@@ -19,6 +19,7 @@ from studio.core.providers._wire import (
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import incomplete_stream_error, stream_error
 from studio.core.providers.http_provider import HttpProvider
+from studio.core.providers.images import ollama_message
 from studio.core.request import ChatRequest, ReasoningEffort
 
 
@@ -38,11 +39,11 @@ def think_value(model: str, effort: ReasoningEffort | None) -> bool | str | None
 
 
 def build_body(request: ChatRequest) -> dict[str, Any]:
-    messages: list[dict[str, str]] = []
+    messages: list[dict[str, Any]] = []
     system = request.effective_system
     if system:
         messages.append({"role": "system", "content": system})
-    messages += [{"role": m.role, "content": m.content} for m in normalize_thread(request.messages)]
+    messages += [ollama_message(m) for m in normalize_thread(request.messages)]
     body: dict[str, Any] = {"model": request.model, "messages": messages, "stream": True}
     settings = request.settings
     options: dict[str, Any] = {}

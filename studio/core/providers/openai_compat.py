@@ -33,6 +33,7 @@ from studio.core.providers._wire import (
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import incomplete_stream_error, stream_error
 from studio.core.providers.http_provider import HttpProvider
+from studio.core.providers.images import openai_message
 from studio.core.request import ChatRequest, ReasoningEffort
 
 ReasoningMapper = Callable[[ReasoningEffort, str], dict[str, Any]]
@@ -150,11 +151,11 @@ def dialect_for(config: ProviderConfig) -> Dialect:
 
 
 def build_body(request: ChatRequest, dialect: Dialect) -> dict[str, Any]:
-    messages: list[dict[str, str]] = []
+    messages: list[dict[str, Any]] = []
     system = request.effective_system
     if system:
         messages.append({"role": "system", "content": system})
-    messages += [{"role": m.role, "content": m.content} for m in normalize_thread(request.messages)]
+    messages += [openai_message(m) for m in normalize_thread(request.messages)]
     body: dict[str, Any] = {"model": request.model, "messages": messages, "stream": True}
     if dialect.stream_options:
         body["stream_options"] = {"include_usage": True}

@@ -46,12 +46,37 @@ def prompts_of(store: Store, collection: str) -> dict[str, tuple[str, str | None
     return {p.title: (p.body, p.system, dict(p.variables)) for p in store.prompts(found.id)}
 
 
+def test_tests_become_variable_rows_and_assertions_checks(store: Store, example: Path) -> None:
+    store.import_file(config_of(example / "translation"))
+    found = store.find_collection("Translation prompts compared")
+    by_title = {p.title: p for p in store.prompts(found.id)}
+    first = by_title["translate.txt (1 of 2)"]
+    assert store.variable_rows(first.id) == (
+        {"language": "French", "input": "Hello world"},
+        {"language": "German", "input": "Where is the station, please?"},
+        {"language": "Spanish", "input": "Good night"},
+    )
+    checks = {(c.kind, c.value, c.limit, c.row) for c in store.checks(first.id)}
+    # defaultTest's latency (ms) checks every row; the CSV's icontains only the first.
+    assert checks == {("max-latency", "", 5.0, None), ("icontains", "bonjour", None, 0)}
+    # A prompt with the same variables gets the same rows; the tone comes from defaultTest.
+    second = by_title["translate.txt (2 of 2)"]
+    assert [row["tone"] for row in store.variable_rows(second.id)] == ["neutral"] * 3
+
+
 # --- prompts -----------------------------------------------------------------------------------
 
 def test_a_text_file_with_several_prompts_becomes_several_prompts(
         store: Store, example: Path) -> None:
     report = store.import_file(config_of(example / "translation"))
-    assert report.prompts_added == 3 and report.notes == []
+    assert report.prompts_added == 3
+    # The CSV's assertions that have no studio check are listed, never silently dropped.
+    assert report.notes == [
+        "not imported: tests[0].assert[1]: assertion type 'not-icontains' is not imported",
+        "not imported: tests[1].assert[0]: assertion type 'contains-any' is not imported",
+        "not imported: tests[1].assert[1]: assertion type 'javascript' is not imported",
+        "not imported: tests[2].assert[0]: assertion type 'similar' is not imported",
+    ]
     got = prompts_of(store, "Translation prompts compared")
     defaults = {"language": "French", "input": "Hello world"}
     assert got == {

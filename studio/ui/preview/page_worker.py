@@ -1,0 +1,168 @@
+"""Pages run for checks, one after another, in a process of their own (`preview --serve-pages`).
+
+The batch command asks this worker to run each answer's page in the preview sandbox —
+the same profile, scheme, policies and watchdog as the app's previews — and to report
+what the checks need: console errors, whether the page crashed or hung, and a screenshot.
+Requests are JSON lines on standard input, `{"id", "html", "network", "wait_s",
+"timeout_s", "width", "height"}`; each gets one JSON line on standard output,
+`{"id", "errors", "problem", "png"}` (png in base64, or null). The view is rendered without
+being shown on the screen, so a batch does not flash windows on the user's desktop.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import threading
+from collections import deque
+from typing import Any, TextIO
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+from studio.ui.preview.console import ERROR
+from studio.ui.preview.scheme import register_preview_scheme
+from studio.ui.preview.view import PreviewView
+
+_MIN_SETTLE_S = 0.25
+MAX_ERRORS = 20
+
+
+class _Lines(QObject):
+    """Standard input, read in a thread, handed to the Qt thread one line at a time."""
+
+    line = Signal(str)
+    closed = Signal()
+
+    def start(self, source: TextIO) -> None:
+        def read() -> None:
+            for text in source:
+                if text.strip():
+                    self.line.emit(text)
+            self.closed.emit()
+
+        threading.Thread(target=read, name="page-requests", daemon=True).start()
+
+
+class PageServer(QObject):
+    def __init__(self, app: QCoreApplication, out: TextIO, *, headless: bool) -> None:
+        super().__init__()
+        self._app = app
+        self._out = out
+        self._headless = headless  # an offscreen platform: grabs would be blank
+        self._queue: deque[dict[str, Any]] = deque()
+        self._current: dict[str, Any] | None = None
+        self._view: PreviewView | None = None
+        self._loaded = False
+        self._eof = False
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.timeout.connect(self._report)
+        self._deadline = QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.timeout.connect(self._report)
+
+    def request(self, text: str) -> None:
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or not isinstance(data.get("html"), str):
+                raise ValueError("expected an object with the page's html")
+        except ValueError as exc:
+            self._write({"id": None, "errors": [], "problem": f"bad request: {exc}",
+                         "png": None})
+            return
+        self._queue.append(data)
+        self._next()
+
+    def end(self) -> None:
+        self._eof = True
+        if self._current is None:
+            self._app.quit()
+
+    def _next(self) -> None:
+        if self._current is not None:
+            return
+        if not self._queue:
+            if self._eof:
+                self._app.quit()
+            return
+        request = self._current = self._queue.popleft()
+        view = PreviewView(label="check", network=bool(request.get("network")),
+                           show_toolbar=False)
+        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        size = QSize(int(request.get("width", 1280)), int(request.get("height", 800)))
+        view.set_viewport_size(size)
+        view.resize(size)
+        self._view = view
+        self._loaded = False
+        view.loadFinished.connect(self._on_loaded)
+        view.stateChanged.connect(self._on_state)
+        wait_s = max(float(request.get("wait_s", 1.0)), _MIN_SETTLE_S)
+        self._settle.setInterval(int(wait_s * 1000))
+        self._deadline.start(int((float(request.get("timeout_s", 20.0)) + wait_s) * 1000))
+        view.show()
+        view.set_document(request["html"], final=True)
+
+    def _on_loaded(self, _ok: bool) -> None:
+        if not self._loaded:
+            self._loaded = True
+            self._settle.start()
+
+    def _on_state(self, state: str) -> None:
+        if state == "crashed":
+            self._report()
+
+    def _report(self) -> None:
+        view, request = self._view, self._current
+        if view is None or request is None:
+            return
+        self._settle.stop()
+        self._deadline.stop()
+        state = view.state()
+        problem = None
+        if state == "crashed":
+            problem = f"the page crashed: {view.crash_reason()}"
+        elif state == "not-responding":
+            problem = "the page stopped responding (an endless loop?)"
+        elif not self._loaded:
+            problem = "the page did not finish loading in time"
+        errors = [e.format() for e in view.console().entries() if e.level == ERROR]
+        png = b"" if self._headless or state == "crashed" else view.grab_now()
+        self._write({"id": request.get("id"), "errors": errors[:MAX_ERRORS],
+                     "error_count": view.error_count(), "problem": problem,
+                     "png": base64.b64encode(png).decode("ascii") if png else None})
+        self._view = None
+        self._current = None
+        view.dispose()
+        view.deleteLater()
+        QTimer.singleShot(0, self._next)
+
+    def _write(self, data: dict[str, Any]) -> None:
+        self._out.write(json.dumps(data) + "\n")
+        self._out.flush()
+
+
+def serve_pages(source: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    """Answer page requests until standard input closes; returns an exit code."""
+    if QCoreApplication.instance() is not None:
+        raise RuntimeError("serve_pages() creates its own QApplication")
+    register_preview_scheme()
+    app = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "prompt-studio"])
+    from studio.app import configure_application
+
+    configure_application(app)
+    app.setQuitOnLastWindowClosed(False)  # each page's view closes; the worker goes on
+    headless = QApplication.platformName() in ("offscreen", "minimal")
+    server = PageServer(app, out, headless=headless)
+    lines = _Lines()
+    lines.line.connect(server.request)
+    lines.closed.connect(server.end)
+    lines.start(source)
+    try:
+        app.exec()
+    finally:
+        # Pages must go before the profile, which the application owns.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        app.processEvents()
+    return 0
