@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
+from studio.core.attachments import Attachment
+
 Role = Literal["user", "assistant"]
 ReasoningEffort = Literal["off", "low", "medium", "high"]
 
@@ -13,6 +15,13 @@ ReasoningEffort = Literal["off", "low", "medium", "high"]
 class Message:
     role: Role
     content: str
+    # Files sent with a user message, in the order they were attached (text files are
+    # inlined into the text on the wire; images travel in each protocol's own form).
+    attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def images(self) -> tuple[Attachment, ...]:
+        return tuple(a for a in self.attachments if a.is_image)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +65,12 @@ class ChatRequest:
     messages: tuple[Message, ...]
     system: str | None = None
     settings: GenerationSettings = field(default_factory=GenerationSettings)
+    # Send images even to a model whose preset says it does not take them ("Send anyway").
+    images_anyway: bool = False
+
+    @property
+    def has_images(self) -> bool:
+        return any(m.images for m in self.messages)
 
     @property
     def effective_system(self) -> str | None:
@@ -66,5 +81,7 @@ class ChatRequest:
 
 
 def single_turn(model: str, prompt: str, system: str | None = None,
-                settings: GenerationSettings | None = None) -> ChatRequest:
-    return ChatRequest(model, (Message("user", prompt),), system, settings or GenerationSettings())
+                settings: GenerationSettings | None = None,
+                attachments: tuple[Attachment, ...] = ()) -> ChatRequest:
+    return ChatRequest(model, (Message("user", prompt, attachments),), system,
+                       settings or GenerationSettings())

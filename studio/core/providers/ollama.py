@@ -9,8 +9,10 @@ import httpx
 
 from studio.core.events import Event, Finished, ReasoningDelta, TextDelta, Usage
 from studio.core.providers._wire import (
+    base64_of,
     get_json,
     int_or_none,
+    message_text,
     normalize_thread,
     open_json_lines,
     parse_json_object,
@@ -37,11 +39,15 @@ def think_value(model: str, effort: ReasoningEffort | None) -> bool | str | None
 
 
 def build_body(request: ChatRequest) -> dict[str, Any]:
-    messages: list[dict[str, str]] = []
+    messages: list[dict[str, Any]] = []
     system = request.effective_system
     if system:
         messages.append({"role": "system", "content": system})
-    messages += [{"role": m.role, "content": m.content} for m in normalize_thread(request.messages)]
+    for m in normalize_thread(request.messages):
+        message: dict[str, Any] = {"role": m.role, "content": message_text(m)}
+        if m.images:  # Ollama's native form: the message's images as bare base64
+            message["images"] = [base64_of(image) for image in m.images]
+        messages.append(message)
     body: dict[str, Any] = {"model": request.model, "messages": messages, "stream": True}
     settings = request.settings
     options: dict[str, Any] = {}
