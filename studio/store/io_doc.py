@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from studio.core.model_sets import ModelSetEntry
-from studio.store.models import ResponseState
+from studio.store.models import AttachmentRef, ResponseState
 
 if TYPE_CHECKING:
+    from studio.store.io_attachments import DocFile
     from studio.store.io_votes import DocVote
 
 
@@ -25,6 +26,7 @@ class DocPrompt:
     model_set: str | None
     created: float | None
     updated: float | None
+    attachments: tuple[AttachmentRef, ...] | None = None  # None: the file does not say
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,7 @@ class DocTurn:
     prompt: str
     created: float | None
     responses: tuple[DocResponse, ...]
+    attachments: tuple[AttachmentRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +109,4 @@ class Document:
     runs: tuple[DocRun, ...] = ()
     prompt_count: int = field(default=0)
     votes: tuple[DocVote, ...] = ()
+    files: dict[str, DocFile] = field(default_factory=dict)  # sha256 → attached file's bytes

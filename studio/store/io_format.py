@@ -12,6 +12,7 @@ import json
 
 from studio.store.common import MAX_NAME, MAX_TAG
 from studio.store.errors import ImportFormatError
+from studio.store.io_attachments import parse_files, parse_refs
 from studio.store.io_checks import (
     Reader,
     check_entry,
@@ -61,7 +62,7 @@ class _Parser:
             variables=check_variables(r.data.get("variables"), r.at("variables")),
             notes=r.string("notes"), tags=_tags(r.array("tags"), r.at("tags")),
             model_set=r.optional_string("model_set"), created=r.time("created"),
-            updated=r.time("updated"))
+            updated=r.time("updated"), attachments=parse_refs(r))
 
     def collection(self, value: object, where: str, depth: int = 0) -> DocCollection:
         if depth > MAX_DEPTH:
@@ -139,7 +140,8 @@ def parse_document(value: object) -> Document:
     seen_votes: dict[str, str] = {}
     for vote in votes:
         parser.unique(seen_votes, vote.vote.key, f"{vote.where}.id")
-    return Document(collections, model_sets, runs, parser.prompt_count, votes)
+    return Document(collections, model_sets, runs, parser.prompt_count, votes,
+                    parse_files(root))
 
 
 def decode_json(text: str, where: str = "file") -> object:

@@ -12,6 +12,7 @@ from studio.core.redact import redact
 from studio.core.request import GenerationSettings
 from studio.store.common import dumps, now
 from studio.store.errors import ImportFormatError
+from studio.store.io_attachments import DocFile, parse_refs, refs_json, resolve
 from studio.store.io_checks import Reader, check_entry, check_settings, check_variables
 from studio.store.io_doc import DocPage, DocResponse, DocRun, DocTurn
 from studio.store.models import (
@@ -100,7 +101,8 @@ def _turn(r: Reader, index: int, slots: int) -> DocTurn:
     keys = [(x.slot, x.attempt) for x in responses]
     if len(set(keys)) != len(keys):
         raise ImportFormatError(r.at("responses"), "two answers have the same slot and attempt")
-    return DocTurn(parent, r.string("prompt", required=True), r.time("created"), responses)
+    return DocTurn(parent, r.string("prompt", required=True), r.time("created"), responses,
+                   parse_refs(r) or ())
 
 
 def parse_run(r: Reader) -> DocRun:
@@ -168,7 +170,7 @@ def run_json(conn: sqlite3.Connection, run: Run, *, collection_uuid: str | None,
             responses.append(_response_json(x, shots))
         turns.append({"parent": index[turn.parent_id] if turn.parent_id is not None else None,
                       "prompt": turn.prompt, "created": iso(turn.created_at),
-                      "responses": responses})
+                      "attachments": refs_json(turn.attachments), "responses": responses})
     return {
         "id": run.uuid, "created": iso(run.created_at), "collection": collection_uuid,
         "prompt": prompt_uuid, "title": run.title, "body": run.body, "system": run.system,
@@ -180,7 +182,7 @@ def run_json(conn: sqlite3.Connection, run: Run, *, collection_uuid: str | None,
 
 
 def insert_run(conn: sqlite3.Connection, run: DocRun, collection_id: CollectionId | None,
-               prompt_id: PromptId | None) -> RunId:
+               prompt_id: PromptId | None, files: dict[str, DocFile] | None = None) -> RunId:
     from studio.store import runs
 
     run_id = runs.start(conn, body=run.body, models=run.models, title=run.title,
@@ -188,10 +190,12 @@ def insert_run(conn: sqlite3.Connection, run: DocRun, collection_id: CollectionI
                         collection_id=collection_id, prompt_id=prompt_id,
                         model_set_name=run.model_set, uuid=run.uuid, created_at=run.created)
     turn_ids: list[int] = []
-    for turn in run.turns:
+    for i, turn in enumerate(run.turns):
         parent = turn_ids[turn.parent] if turn.parent is not None else None
+        attached = resolve(conn, turn.attachments, files or {},
+                           f"{run.where}.turns[{i}].attachments")
         turn_id = runs.add_turn(conn, run_id, turn.prompt, parent=parent,  # type: ignore[arg-type]
-                                slots=(), created_at=turn.created)
+                                slots=(), created_at=turn.created, attachments=attached)
         turn_ids.append(turn_id)
         for x in turn.responses:
             _insert_response(conn, run_id, turn_id, x)

@@ -317,5 +317,38 @@ ALTER TABLE responses ADD COLUMN cache_write_tokens INTEGER
     CHECK (cache_write_tokens >= 0);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH, _V3_VOTES, _V4_CACHED_TOKENS)
+# Files attached to prompts. Each file's bytes are stored once, under their SHA-256
+# (content-addressed: the same screenshot sent in ten follow-ups is one row); turns and
+# library prompts list theirs in order. A blob no turn or prompt names any more is deleted
+# by the store after deletions (studio.store.attachments.collect_garbage).
+_V5_ATTACHMENTS = """
+CREATE TABLE blobs (
+    sha256     TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+    media_type TEXT NOT NULL CHECK (length(media_type) > 0),
+    size       INTEGER NOT NULL CHECK (size >= 0),
+    created_at REAL NOT NULL,
+    data       BLOB NOT NULL CHECK (length(data) = size)
+);
+
+CREATE TABLE turn_attachments (
+    turn_id  INTEGER NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL CHECK (position >= 0),
+    name     TEXT NOT NULL CHECK (length(name) > 0),
+    sha256   TEXT NOT NULL REFERENCES blobs(sha256),
+    PRIMARY KEY (turn_id, position)
+) WITHOUT ROWID;
+CREATE INDEX turn_attachments_blob ON turn_attachments(sha256);
+
+CREATE TABLE prompt_attachments (
+    prompt_id INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL CHECK (position >= 0),
+    name      TEXT NOT NULL CHECK (length(name) > 0),
+    sha256    TEXT NOT NULL REFERENCES blobs(sha256),
+    PRIMARY KEY (prompt_id, position)
+) WITHOUT ROWID;
+CREATE INDEX prompt_attachments_blob ON prompt_attachments(sha256);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH, _V3_VOTES, _V4_CACHED_TOKENS,
+                               _V5_ATTACHMENTS)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -165,7 +165,7 @@ class WindowHistory:
             return None
         store, run = loaded
         assert isinstance(self, QWidget)
-        thread = thread_from_run(run, self._target_for)
+        thread = thread_from_run(run, self._target_for, store.attachments)
         comparison = self._show_comparison(Comparison(
             self.engine, thread, self, recorder=ThreadRecorder.for_run(store, run)))
         # As the window looked after sending: a single prompt stays in the editor, a
