@@ -35,6 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --collection: only the prompt with this title")
     p.add_argument("--continue", dest="continue_run", metavar="RUN_ID",
                    help="send a follow-up to the models of a saved run (each its own thread)")
+    p.add_argument("-a", "--attach", action="append", default=[], metavar="FILE",
+                   help="send a file with the prompt: an image (PNG, JPEG, WebP, GIF) or a "
+                        "text file, inlined (repeat); also with --continue")
+    p.add_argument("--send-images-anyway", action="store_true",
+                   help="send images even to models whose preset says they take none")
     p.add_argument("--no-save", action="store_true", help="do not keep this run in history")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     defaults = Timeouts()
@@ -80,6 +85,8 @@ def result_json(run: ModelRun) -> dict[str, Any]:
         "total_s": _round(m.total_s) or 0.0,
         "cost_usd": m.cost_usd,
         "error": error,
+        # what was changed on the way out, e.g. an image scaled down to the provider's limit
+        "notes": list(run.notes),
     }
 
 
@@ -236,6 +243,8 @@ def _print_answers(plan: PlannedRun) -> None:
         if m.cost_usd is not None:
             facts.append(f"${m.cost_usd:.4f}")
         out.write(f"── {run.target.label} ({', '.join(facts)}) ──\n")
+        for note in run.notes:
+            out.write(f"[{note}]\n")
         if run.reasoning:
             out.write(f"[reasoning: {len(run.reasoning)} chars]\n")
         out.write(run.text)
