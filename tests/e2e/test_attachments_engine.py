@@ -153,7 +153,7 @@ def test_a_follow_up_carries_the_images_of_earlier_turns(protocol: str, fresh: S
     thread.ask(second, 0)
     (run2,) = run_requests([(thread.models[0], thread.request(0, second))], studio_home)
     assert run2.state is ModelState.DONE, run2.error
-    one, two = fresh.requests_for(model)
+    _first, two = fresh.requests_for(model)
     body = two.json
     users = (body["contents"] if protocol == "gemini" else
              [m for m in body["messages"] if m["role"] == "user"])
