@@ -193,8 +193,9 @@ def _plan_follow_up(store: Store, ref: str, prompt: str, only: list[str],
     try:
         run = store.run(store.resolve_run(ref))
         # every earlier prompt's files go along again: each model still sees them
-        earlier = {t.id: store.attachments(t.attachments) for t in run.branch()
-                   if t.attachments}
+        earlier = {(t.id, slot): store.attachments(t.files_for(slot))
+                   for t in run.branch() for slot in range(len(run.models))
+                   if t.files_for(slot)}
     except StoreError as exc:
         raise PlanError(str(exc)) from None
     reg = registry()
@@ -211,7 +212,7 @@ def _plan_follow_up(store: Store, ref: str, prompt: str, only: list[str],
         exchanges: list[Exchange] = []
         for turn in run.branch():
             response = turn.current(slot)
-            exchanges.append((turn.prompt, earlier.get(turn.id, ()),
+            exchanges.append((turn.prompt, earlier.get((turn.id, slot), ()),
                               response.text if response is not None else None))
         messages = thread_from_exchanges(exchanges, prompt, files)
         targets.append(target)

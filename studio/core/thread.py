@@ -121,6 +121,13 @@ class ThreadTurn:
     prompt: str
     attempts: dict[int, list[Answer]] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()  # the files sent with the prompt, in order
+    # Files for one model only (slot → files), after the shared ones: "show the model its
+    # page" sends each model a screenshot of its own page under one shared prompt.
+    own_attachments: dict[int, tuple[Attachment, ...]] = field(default_factory=dict)
+
+    def files_for(self, slot: int) -> tuple[Attachment, ...]:
+        """What `slot` was sent with this prompt: the shared files, then its own."""
+        return self.attachments + self.own_attachments.get(slot, ())
 
     def answer(self, slot: int) -> Answer | None:
         found = self.attempts.get(slot)
@@ -192,7 +199,9 @@ class Thread:
 
     def add_turn(self, prompt: str, parent: int | Literal["head"] | None = HEAD, *,
                  key: int | None = None,
-                 attachments: tuple[Attachment, ...] = ()) -> ThreadTurn:
+                 attachments: tuple[Attachment, ...] = (),
+                 own_attachments: dict[int, tuple[Attachment, ...]] | None = None
+                 ) -> ThreadTurn:
         """A user prompt after `parent` ("head": the branch on screen); becomes the head."""
         parent_key = self.head if parent == HEAD else parent
         if parent_key is not None and parent_key not in self.turns:
@@ -202,7 +211,9 @@ class Thread:
         elif key in self.turns:
             raise ValueError(f"turn {key} exists already")
         self._next_key = max(self._next_key, key + 1)
-        turn = ThreadTurn(key, parent_key, prompt, attachments=tuple(attachments))
+        turn = ThreadTurn(key, parent_key, prompt, attachments=tuple(attachments),
+                          own_attachments={k: tuple(v) for k, v in
+                                           (own_attachments or {}).items() if v})
         self.turns[key] = turn
         self.head = key
         return turn
@@ -281,7 +292,7 @@ class Thread:
         exchanges: list[Exchange] = []
         for turn in self.branch(upto):
             answer = turn.answer(slot)
-            exchanges.append((turn.prompt, turn.attachments,
+            exchanges.append((turn.prompt, turn.files_for(slot),
                               answer.text if answer is not None else None))
         return exchanges
 
@@ -291,7 +302,7 @@ class Thread:
         part of it."""
         target = self.models[slot]
         messages = thread_from_exchanges(self.history(slot, turn.parent), turn.prompt,
-                                         turn.attachments)
+                                         turn.files_for(slot))
         return ChatRequest(target.ref.model, messages, self.system, target.settings)
 
     def entries(self, slot: int, leaf: int | None = None) -> list[TurnEntry]:

@@ -8,7 +8,7 @@ sent or a file is exported.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from studio.core.attachments import Attachment
 from studio.store.common import now
@@ -25,24 +25,27 @@ def put(conn: sqlite3.Connection, attachment: Attachment) -> str:
     return attachment.sha256
 
 
-def _link(conn: sqlite3.Connection, table: str, column: str, owner: int,
-          attachments: Sequence[Attachment]) -> None:
-    conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (owner,))
-    for position, attachment in enumerate(attachments):
-        put(conn, attachment)
-        conn.execute(f"INSERT INTO {table} ({column}, position, name, sha256)"
-                     " VALUES (?, ?, ?, ?)", (owner, position, attachment.name,
-                                              attachment.sha256))
-
-
-def link_turn(conn: sqlite3.Connection, turn_id: TurnId,
-              attachments: Sequence[Attachment]) -> None:
-    _link(conn, "turn_attachments", "turn_id", turn_id, attachments)
+def link_turn(conn: sqlite3.Connection, turn_id: TurnId, attachments: Sequence[Attachment],
+              own: Mapping[int, Sequence[Attachment]] | None = None) -> None:
+    """A turn's shared files, and `own`: slot → the files for that model only."""
+    conn.execute("DELETE FROM turn_attachments WHERE turn_id = ?", (turn_id,))
+    groups = [(-1, attachments), *sorted((own or {}).items())]
+    for slot, files in groups:
+        for position, attachment in enumerate(files):
+            put(conn, attachment)
+            conn.execute("INSERT INTO turn_attachments (turn_id, slot, position, name, sha256)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                         (turn_id, slot, position, attachment.name, attachment.sha256))
 
 
 def link_prompt(conn: sqlite3.Connection, prompt_id: PromptId,
                 attachments: Sequence[Attachment]) -> None:
-    _link(conn, "prompt_attachments", "prompt_id", prompt_id, attachments)
+    conn.execute("DELETE FROM prompt_attachments WHERE prompt_id = ?", (prompt_id,))
+    for position, attachment in enumerate(attachments):
+        put(conn, attachment)
+        conn.execute("INSERT INTO prompt_attachments (prompt_id, position, name, sha256)"
+                     " VALUES (?, ?, ?, ?)",
+                     (prompt_id, position, attachment.name, attachment.sha256))
 
 
 _REF_COLUMNS = "a.name, b.media_type, a.sha256, b.size"
@@ -52,15 +55,17 @@ def _ref(row: tuple) -> AttachmentRef:
     return AttachmentRef(row[0], row[1], row[2], row[3])
 
 
-def turn_refs(conn: sqlite3.Connection, run_id: RunId) -> dict[int, tuple[AttachmentRef, ...]]:
-    """Every turn of a run that has files → its files in order."""
-    found: dict[int, list[AttachmentRef]] = {}
+def turn_refs(conn: sqlite3.Connection, run_id: RunId
+              ) -> dict[int, dict[int, tuple[AttachmentRef, ...]]]:
+    """Every turn of a run that has files → slot (-1: shared) → its files in order."""
+    found: dict[int, dict[int, list[AttachmentRef]]] = {}
     for row in conn.execute(
-            f"SELECT a.turn_id, {_REF_COLUMNS} FROM turn_attachments a"
+            f"SELECT a.turn_id, a.slot, {_REF_COLUMNS} FROM turn_attachments a"
             " JOIN blobs b ON b.sha256 = a.sha256 JOIN turns t ON t.id = a.turn_id"
-            " WHERE t.run_id = ? ORDER BY a.turn_id, a.position", (run_id,)):
-        found.setdefault(row[0], []).append(_ref(row[1:]))
-    return {k: tuple(v) for k, v in found.items()}
+            " WHERE t.run_id = ? ORDER BY a.turn_id, a.slot, a.position", (run_id,)):
+        found.setdefault(row[0], {}).setdefault(row[1], []).append(_ref(row[2:]))
+    return {turn: {slot: tuple(refs) for slot, refs in slots.items()}
+            for turn, slots in found.items()}
 
 
 def prompt_refs(conn: sqlite3.Connection,

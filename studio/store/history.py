@@ -83,7 +83,8 @@ def load_run(conn: sqlite3.Connection, run_id: RunId) -> Run:
     files = attachments.turn_refs(conn, run_id)
     turns = tuple(
         Turn(TurnId(t[0]), RunId(run_id), TurnId(t[1]) if t[1] is not None else None, t[2],
-             t[3], t[4], tuple(by_turn.get(t[0], ())), files.get(t[0], ()))
+             t[3], t[4], tuple(by_turn.get(t[0], ())), files.get(t[0], {}).get(-1, ()),
+             {slot: refs for slot, refs in files.get(t[0], {}).items() if slot >= 0})
         for t in conn.execute("SELECT id, parent_id, depth, prompt, created_at FROM turns"
                               " WHERE run_id = ? ORDER BY id", (run_id,)))
     return Run(

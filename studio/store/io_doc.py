@@ -83,6 +83,7 @@ class DocTurn:
     created: float | None
     responses: tuple[DocResponse, ...]
     attachments: tuple[AttachmentRef, ...] = ()
+    own_attachments: dict[int, tuple[AttachmentRef, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

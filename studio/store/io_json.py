@@ -88,7 +88,9 @@ def export_document(conn: sqlite3.Connection, roots: Sequence[CollectionId] | No
     if with_runs:
         document["runs"] = _runs_json(conn, exported)
         shas.extend(a["sha256"] for run in document["runs"] for turn in run["turns"]
-                    for a in turn["attachments"])
+                    for group in [turn["attachments"]] + [
+                        own["attachments"] for own in turn.get("model_attachments", [])]
+                    for a in group)
     document["votes"] = votes_json(conn, exported)
     if shas:
         document["files"] = files_json(conn, shas)

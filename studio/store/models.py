@@ -198,6 +198,11 @@ class Turn:
     created_at: float
     responses: tuple[Response, ...]  # every attempt, by slot then attempt
     attachments: tuple[AttachmentRef, ...] = ()  # the files sent with the prompt, in order
+    # files sent to one model only (slot → files), after the shared ones
+    own_attachments: Mapping[int, tuple[AttachmentRef, ...]] = field(default_factory=dict)
+
+    def files_for(self, slot: int) -> tuple[AttachmentRef, ...]:
+        return self.attachments + tuple(self.own_attachments.get(slot, ()))
 
     def current(self, slot: int) -> Response | None:
         """The latest attempt of one model (slot), or None if it was not asked."""

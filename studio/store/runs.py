@@ -66,7 +66,8 @@ def _slot_model(conn: sqlite3.Connection, run_id: int, slot: int) -> tuple[str, 
 def add_turn(conn: sqlite3.Connection, run_id: RunId, prompt: str, *,
              parent: TurnId | Literal["head"] | None = HEAD,
              slots: Sequence[int] | None = None, created_at: float | None = None,
-             attachments: Sequence[Attachment] = ()) -> TurnId:
+             attachments: Sequence[Attachment] = (),
+             own_attachments: Mapping[int, Sequence[Attachment]] | None = None) -> TurnId:
     """A user prompt in the thread. parent="head" continues the current branch; an earlier
     turn (or None for the very first level) starts a sibling branch. A waiting answer is
     created for each slot asked (default: every model of the run)."""
@@ -86,8 +87,8 @@ def add_turn(conn: sqlite3.Connection, run_id: RunId, prompt: str, *,
         "INSERT INTO turns (run_id, parent_id, depth, prompt, created_at) VALUES (?, ?, ?, ?, ?)",
         (run_id, parent_id, depth, prompt, stamp))
     turn_id = TurnId(int(cur.lastrowid or 0))
-    if attachments:
-        stored.link_turn(conn, turn_id, attachments)
+    if attachments or own_attachments:
+        stored.link_turn(conn, turn_id, attachments, own_attachments)
     conn.execute("UPDATE runs SET head_turn_id = ?, updated_at = ? WHERE id = ?",
                  (turn_id, stamp, run_id))
     if slots is None:

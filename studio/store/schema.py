@@ -320,7 +320,8 @@ ALTER TABLE responses ADD COLUMN cache_write_tokens INTEGER
 # Files attached to prompts. Each file's bytes are stored once, under their SHA-256
 # (content-addressed: the same screenshot sent in ten follow-ups is one row); turns and
 # library prompts list theirs in order. A blob no turn or prompt names any more is deleted
-# by the store after deletions (studio.store.attachments.collect_garbage).
+# by the store after deletions (studio.store.attachments.collect_garbage). A turn's file may
+# be for one model only (each model shown its own page).
 _V5_ATTACHMENTS = """
 CREATE TABLE blobs (
     sha256     TEXT PRIMARY KEY CHECK (length(sha256) = 64),
@@ -330,12 +331,14 @@ CREATE TABLE blobs (
     data       BLOB NOT NULL CHECK (length(data) = size)
 );
 
+-- slot -1: sent to every model asked; a slot number: sent to that model only.
 CREATE TABLE turn_attachments (
     turn_id  INTEGER NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+    slot     INTEGER NOT NULL DEFAULT -1 CHECK (slot >= -1),
     position INTEGER NOT NULL CHECK (position >= 0),
     name     TEXT NOT NULL CHECK (length(name) > 0),
     sha256   TEXT NOT NULL REFERENCES blobs(sha256),
-    PRIMARY KEY (turn_id, position)
+    PRIMARY KEY (turn_id, slot, position)
 ) WITHOUT ROWID;
 CREATE INDEX turn_attachments_blob ON turn_attachments(sha256);
 

@@ -316,13 +316,16 @@ class Store:
     def add_turn(self, run_id: RunId, prompt: str, *,
                  parent: TurnId | Literal["head"] | None = "head",
                  slots: Sequence[int] | None = None,
-                 attachments: Sequence[Attachment] = ()) -> TurnId:
-        """A user prompt (with the files sent with it): "head" follows the current branch;
-        an earlier turn's id (or None for the first level) branches. Waiting answers are
-        created for `slots` (default all)."""
+                 attachments: Sequence[Attachment] = (),
+                 own_attachments: Mapping[int, Sequence[Attachment]] | None = None
+                 ) -> TurnId:
+        """A user prompt (with the files sent with it, and `own_attachments`: slot → files
+        for that model only): "head" follows the current branch; an earlier turn's id (or
+        None for the first level) branches. Waiting answers are created for `slots`
+        (default all)."""
         with self._write() as conn:
             return runs.add_turn(conn, run_id, prompt, parent=parent, slots=slots,
-                                 attachments=attachments)
+                                 attachments=attachments, own_attachments=own_attachments)
 
     def set_head(self, run_id: RunId, turn_id: TurnId) -> None:
         with self._write() as conn:

@@ -110,8 +110,10 @@ def thread_from_run(run: Run, target_for: Callable[[ModelSetEntry], ModelTarget]
     thread = Thread(targets, run.system)
     for turn in run.turns:  # in creation order: a parent always comes before its children
         attached = files(turn.attachments) if files is not None and turn.attachments else ()
+        own = ({slot: files(tuple(refs)) for slot, refs in turn.own_attachments.items()}
+               if files is not None else {})
         new = thread.add_turn(turn.prompt, turn.parent_id, key=int(turn.id),
-                              attachments=attached)
+                              attachments=attached, own_attachments=own)
         for response in turn.responses:  # by slot, then attempt
             new.add(answer_of(response, targets[response.slot]))
     if run.head_turn_id is not None:
@@ -168,7 +170,7 @@ class ThreadRecorder:
                     variables=variables, collection_id=collection_id, prompt_id=prompt_id)
                 self.turn_ids[turn.key] = store.add_turn(
                     self.run_id, turn.prompt, parent=None, slots=sorted(turn.attempts),
-                    attachments=turn.attachments)
+                    attachments=turn.attachments, own_attachments=turn.own_attachments)
         except StoreError as exc:
             self.run_id = None
             self._fail(exc)
@@ -184,7 +186,8 @@ class ThreadRecorder:
         try:
             self.turn_ids[turn.key] = store.add_turn(run_id, turn.prompt, parent=parent,
                                                      slots=sorted(turn.attempts),
-                                                     attachments=turn.attachments)
+                                                     attachments=turn.attachments,
+                                                     own_attachments=turn.own_attachments)
         except StoreError as exc:
             self._fail(exc)
 

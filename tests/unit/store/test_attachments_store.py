@@ -196,3 +196,32 @@ def test_a_database_from_before_attachments_gains_the_tables(db_path: Path) -> N
         with pytest.raises(sqlite3.IntegrityError):  # bytes must match their stated size
             store.connection.execute(
                 "INSERT INTO blobs VALUES (?, 'image/png', 5, 0, x'00')", ("0" * 64,))
+
+
+def test_files_for_one_model_only_are_kept_apart_and_travel(store: Store,
+                                                             tmp_path: Path) -> None:
+    games = store.add_collection("Games")
+    run_id = store.start_run(body="Build", models=entries_from_refs(["o:m1", "a:m2"]),
+                             first_turn="Build", collection_id=games.id)
+    turn_id = store.add_turn(run_id, "Fix your page", attachments=(CSV,),
+                             own_attachments={0: (MOCKUP,), 1: (SHOT,)})
+    turn = store.run(run_id).turn(turn_id)
+    assert [a.name for a in turn.files_for(0)] == ["data.csv", "mockup.png"]
+    assert [a.name for a in turn.files_for(1)] == ["data.csv", "shot.jpg"]
+    config = ProviderConfig("o", "openai", "http://127.0.0.1:9/v1", needs_key=False)
+    thread = thread_from_run(store.run(run_id), lambda e: ModelTarget(e.ref, config),
+                             store.attachments)
+    fix = thread.turn(int(turn_id))
+    assert thread.request(1, fix).messages[-1].attachments == (CSV, SHOT)
+    doc = store.export([games.id], with_runs=True)
+    exported = doc["runs"][0]["turns"][1]
+    assert exported["model_attachments"] == [
+        {"slot": 0, "attachments": [{
+            "name": "mockup.png", "media_type": "image/png", "sha256": MOCKUP.sha256,
+            "bytes": MOCKUP.size}]},
+        {"slot": 1, "attachments": [{"name": "shot.jpg", "media_type": "image/jpeg",
+                                     "sha256": SHOT.sha256, "bytes": SHOT.size}]}]
+    with Store.open(tmp_path / "other.db") as other:
+        other.import_data(doc)
+        back = other.run(other.history()[0].id).turns[1]
+        assert other.attachments(back.files_for(1)) == (CSV, SHOT)
