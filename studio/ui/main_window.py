@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import APP_NAME
+from studio.core.attachments import Attachment
 from studio.core.catalog import CatalogError, ProviderRegistry
 from studio.core.model_sets import ModelSetEntry, ModelSetError, ModelSetStore
 from studio.core.paths import StudioPaths
@@ -35,6 +36,7 @@ from studio.core.thread import Answer, Thread
 from studio.core.variables import fill_variables, find_variables
 from studio.store import Store
 from studio.ui.app_icon import app_icon
+from studio.ui.attachments.fix_it import FixItLoop
 from studio.ui.workspace.actions import build_menus, create_actions
 from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.diff_dialog import DiffDialog
@@ -126,6 +128,8 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self._welcome: QWidget | None = None
 
         self._editing: int | None = None  # the turn whose prompt is being edited
+        self.fix_it = FixItLoop(self)  # "Show the model its page", and a prompt's files
+        self.fix_it.failed.connect(lambda message: self.statusBar().showMessage(message, 6000))
         self.actions_ = create_actions(self)
         self.toolbar = build_menus(self, self.actions_)
         self._connect_actions()
@@ -265,12 +269,15 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
                           targets: list[ModelTarget]) -> None:
         self.prompt_area.editor.remember(template)
         origin = self._origin_for(template)
+        tray = self.prompt_area.attachments
         self.send(prompt, targets, system=self.prompt_area.system_prompt(),
                   origin=SendOrigin(template, values, origin.title, origin.collection_id,
-                                    origin.prompt_id))
+                                    origin.prompt_id), attachments=tray.attachments())
+        tray.clear()
 
     def send(self, prompt: str, targets: list[ModelTarget] | None = None, *,
-             system: str | None = None, origin: SendOrigin | None = None) -> Comparison:
+             system: str | None = None, origin: SendOrigin | None = None,
+             attachments: tuple[Attachment, ...] = ()) -> Comparison:
         """Start a comparison of `prompt` across `targets` (default: the model bar's), saved
         to the history as a new run. `origin` says which template/prompt it came from."""
         if targets is None:
@@ -280,7 +287,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
             self.engine, Thread(targets, system), self, recorder=self._new_recorder()))
         comparison.start(prompt, template=origin.template, variables=dict(origin.variables),
                          title=origin.title, collection_id=origin.collection_id,
-                         prompt_id=origin.prompt_id)
+                         prompt_id=origin.prompt_id, attachments=attachments)
         self.previews.refresh()  # the tab was given the comparison before its first prompt
         self.statusBar().showMessage(f"Sent to {len(targets)} models", 3000)
         return comparison
@@ -295,6 +302,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         comparison.paneAdded.connect(self._on_pane_added)
         comparison.threadChanged.connect(self._on_thread_changed)
         comparison.editRequested.connect(self.edit_turn)
+        self.fix_it.watch(comparison)
         comparison.historyFailed.connect(self._on_history_failed)
         comparison.saved.connect(lambda answer, c=comparison: self._on_saved(c, answer))
         comparison.stateChanged.connect(self._refresh_ratings)

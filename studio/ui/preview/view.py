@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
+    QAction,
     QCloseEvent,
     QDesktopServices,
     QGuiApplication,
@@ -34,6 +35,7 @@ from studio.ui.preview.console import ConsoleLog
 from studio.ui.preview.export import png_bytes, temporary_html, write_html
 from studio.ui.preview.toolbar import DEVICE_WIDTHS, PreviewToolbar
 from studio.ui.preview.widgets import AwayNotice, ConsolePanel, PreviewWindow, StatusBanner
+from studio.ui.style import icon
 
 if TYPE_CHECKING:
     from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -85,6 +87,7 @@ class PreviewView(QWidget):
     loadFinished = Signal(bool)
     screenshotReady = Signal(bytes)
     editSourceRequested = Signal()  # the toolbar's "Edit source" (see set_source_editable)
+    fixItRequested = Signal()  # "Show the model its page" (the fix-it loop, see attachments)
 
     def __init__(
         self,
@@ -129,6 +132,13 @@ class PreviewView(QWidget):
         self.toolbar.reload_action.setShortcutContext(
             Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.addAction(self.toolbar.reload_action)
+        # The fix-it loop: shown where an owner sends the follow-up (set_fix_it_available).
+        self.fix_it_action = QAction(icon("fix-it"), "Show the model its page", self)
+        self.fix_it_action.setToolTip("Send the model a follow-up with this page's screenshot "
+                                      "and its console errors, asking it to fix the page")
+        self.fix_it_action.triggered.connect(self.fixItRequested)
+        self.fix_it_action.setVisible(False)
+        self.toolbar.addAction(self.fix_it_action)
         self.banner = StatusBanner(self)
         self.console_panel = ConsolePanel(self)
         self.console_panel.hide()
@@ -433,6 +443,9 @@ class PreviewView(QWidget):
     def _window_title(self) -> str:
         # Never the page's own title: a page must not be able to write into our chrome.
         return f"{self._label} — Preview" if self._label else "Preview"
+
+    def set_fix_it_available(self, available: bool) -> None:
+        self.fix_it_action.setVisible(available)
 
     def set_source_editable(self, editable: bool) -> None:
         """Offer "Edit source" in the toolbar; the owner opens an editor on

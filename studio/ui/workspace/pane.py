@@ -140,6 +140,7 @@ class AnswerPane(QFrame):
     turnActionRequested = Signal(int, str, int)  # pane, action, turn key (see turn_html)
     previewFinished = Signal(int)  # the final page of the last answer is on screen
     editSourceRequested = Signal(int)  # "Edit source" on this pane's preview
+    fixItRequested = Signal(int)  # "Show the model its page" on this pane's preview
 
     def __init__(self, index: int, target: ModelTarget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -496,6 +497,8 @@ class AnswerPane(QFrame):
             self._preview.set_source_editable(True)
             self._preview.editSourceRequested.connect(
                 lambda: self.editSourceRequested.emit(self.index))
+            self._preview.fixItRequested.connect(lambda: self.fixItRequested.emit(self.index))
+            self._preview.set_fix_it_available(True)
             self.body.addWidget(self._preview)
             self.body.setSizes([1, 1])
         if self._preview is not None:

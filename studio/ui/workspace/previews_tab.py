@@ -68,8 +68,15 @@ class PreviewsTab(QWidget):
             grid.remove_preview(stale)  # another branch on screen, or a model not asked
         for key, answer in zip(keys, answers, strict=True):
             target = answer.target
-            grid.add_preview(key, f"{target.ref.model} ({target.config.display_name})")
+            view = grid.add_preview(key, f"{target.ref.model} ({target.config.display_name})")
+            if not view.fix_it_action.isVisible():  # a new view: offer the fix-it loop
+                view.set_fix_it_available(True)
+                view.fixItRequested.connect(lambda s=answer.slot: self._fix_it(s))
             grid.set_document(key, comparison.page_of(answer), final=answer.finished)
+
+    def _fix_it(self, slot: int) -> None:
+        if self._comparison is not None:
+            self._comparison.fixItRequested.emit(slot)
 
     def _ensure_grid(self) -> PreviewGrid:
         if self._grid is None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from studio.core.attachments import Attachment
 from studio.core.catalog import CatalogError, ModelRef, ProviderConfig
 from studio.core.model_sets import ModelSetEntry
 from studio.core.runner import ModelTarget
@@ -62,8 +63,8 @@ class WindowHistory:
 
         def statusBar(self) -> QStatusBar: ...
         def send(self, prompt: str, targets: list[ModelTarget] | None = None, *,
-                 system: str | None = None, origin: SendOrigin | None = None
-                 ) -> Comparison: ...
+                 system: str | None = None, origin: SendOrigin | None = None,
+                 attachments: tuple[Attachment, ...] = ()) -> Comparison: ...
         def _show_comparison(self, comparison: Comparison) -> Comparison: ...
         def _keep(self, dialog: QDialog) -> None: ...
         def _targets_from(self, entries: tuple[ModelSetEntry, ...]) -> list[ModelTarget]: ...
@@ -183,7 +184,7 @@ class WindowHistory:
         loaded = self._load_run(run_id)
         if loaded is None:
             return None
-        _store, run = loaded
+        store, run = loaded
         branch = run.branch() or list(run.turns[:1])
         if not branch:
             self.statusBar().showMessage(f"Run {run_id} has no prompt to send.", 5000)
@@ -195,9 +196,14 @@ class WindowHistory:
             targets = [self._target_for(entry) for entry in run.models]
         self.prompt_area.set_prompt(template)
         self.prompt_area.set_system_prompt(run.system)
+        try:
+            files = store.attachments(first.attachments)
+        except StoreError as exc:
+            self.statusBar().showMessage(f"Cannot re-run {run_id}: {exc}", 8000)
+            return None
         return self.send(first.prompt, targets, system=run.system, origin=SendOrigin(
             template, dict(run.variables) if original else {}, run.title,
-            run.collection_id, run.prompt_id))
+            run.collection_id, run.prompt_id), attachments=files)
 
     def rerun_with_model_set(self, run_id: int, model_set: str | None) -> Comparison | None:
         """The library's "re-run": the same models (None) or a saved model set's."""
