@@ -121,6 +121,12 @@ class WindowHistory:
             self.prompt_area.set_system_prompt(prompt.system)
         if prompt.variables:
             self.state.variables = {**(self.state.variables or {}), **prompt.variables}
+        if prompt.attachments and self.store is not None:
+            try:  # the prompt's files go with it into the tray
+                self.prompt_area.attachments.set_attachments(
+                    self.store.attachments(prompt.attachments))
+            except StoreError as exc:
+                self.statusBar().showMessage(f"The prompt's files cannot be read: {exc}", 8000)
         self._loaded_prompt = prompt
         self.prompt_area.editor.setFocus()
 
@@ -166,7 +172,11 @@ class WindowHistory:
             return None
         store, run = loaded
         assert isinstance(self, QWidget)
-        thread = thread_from_run(run, self._target_for, store.attachments)
+        try:
+            thread = thread_from_run(run, self._target_for, store.attachments)
+        except StoreError as exc:
+            self.statusBar().showMessage(f"Cannot open run {run_id}: {exc}", 8000)
+            return None
         comparison = self._show_comparison(Comparison(
             self.engine, thread, self, recorder=ThreadRecorder.for_run(store, run)))
         # As the window looked after sending: a single prompt stays in the editor, a

@@ -172,3 +172,28 @@ def test_a_model_known_to_be_blind_says_so_and_can_be_sent_anyway(
     assert comparison.answers()[0].state is ModelState.DONE
     (seen,) = sim.requests_for("text-only")
     assert seen.json["messages"][-1]["content"][1]["type"] == "image_url"
+
+
+def test_a_library_prompt_brings_its_files_into_the_tray(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    from studio.core.attachments import attachment_from_bytes
+
+    store = window.store
+    assert store is not None
+    mockup = attachment_from_bytes("mockup.png", images.png(40, 30))
+    pages = store.add_collection("Pages")
+    prompt = store.add_prompt(pages.id, "From mockup", "Build this", attachments=(mockup,))
+    in_loop(loop, lambda: window.load_prompt(prompt))
+    assert window.prompt_area.attachments.attachments() == (mockup,)
+    sim.script("lib", Synthetic(["ok"]))
+    window.model_bar.set_targets([target(registry, "sim-gemini", "lib")])
+    in_loop(loop, window.submit)
+    assert window.comparison is not None
+    settle(loop, window.comparison)
+    (seen,) = sim.requests_for("lib")
+    part = seen.json["contents"][-1]["parts"][1]["inline_data"]
+    assert base64.b64decode(part["data"]) == mockup.data
+    run = store.run(window.comparison.run_id)  # type: ignore[arg-type]
+    assert run.prompt_id == prompt.id
+    assert [a.sha256 for a in run.turns[0].attachments] == [mockup.sha256]

@@ -15,10 +15,10 @@ from studio.core.catalog import ModelRef, ProviderConfig
 from studio.core.model_sets import entries_from_refs
 from studio.core.runner import ModelTarget
 from studio.store import ImportFormatError, Store
-from studio.store.schema import MIGRATIONS, SCHEMA_VERSION
+from studio.store.schema import SCHEMA_VERSION
 from studio.store.threads import thread_from_run
 from tests.support import images
-from tests.unit.store.conftest import dump
+from tests.unit.store.conftest import database_before, dump
 
 MOCKUP = attachment_from_bytes("mockup.png", images.png(70, 50))
 SHOT = attachment_from_bytes("shot.jpg", images.jpeg(40, 30))
@@ -170,12 +170,7 @@ def test_a_file_already_in_the_database_need_not_travel_again(store: Store) -> N
 
 
 def test_a_database_from_before_attachments_gains_the_tables(db_path: Path) -> None:
-    before = next(i for i, m in enumerate(MIGRATIONS) if "CREATE TABLE blobs" in m)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path)
-    for migration in MIGRATIONS[:before]:
-        conn.executescript(migration)
-    conn.execute(f"PRAGMA user_version = {before}")
+    conn = database_before(db_path, "CREATE TABLE blobs")
     conn.executescript("""
         INSERT INTO runs (id, uuid, title, body, created_at, updated_at)
             VALUES (1, 'r-1', 'Old', 'old prompt', 2, 2);
