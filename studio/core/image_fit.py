@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import PurePath
@@ -125,21 +126,27 @@ def _encode(image: object, media_type: str) -> bytes:
     return out.getvalue()
 
 
-# Several models of one protocol get the same image: fit it once.
+# Several models of one protocol get the same image: fit it once. Models are prepared in
+# worker threads, hence the lock; a few entries are enough for one comparison's images.
 _CACHE: OrderedDict[tuple[str, str, ImageLimits], Fitted] = OrderedDict()
-_CACHE_SIZE = 16
+_CACHE_SIZE = 4
+_CACHE_LOCK = threading.Lock()
 
 
 def fitted(attachment: Attachment, limits: ImageLimits) -> Fitted:
     key = (attachment.sha256, attachment.name, limits)
-    found = _CACHE.get(key)
-    if found is not None:
-        _CACHE.move_to_end(key)
-        return found
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+            return found
     result = fit_image(attachment, limits)
-    _CACHE[key] = result
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    if result.note is None:
+        return result  # nothing changed: nothing worth keeping
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return result
 
 
