@@ -3,7 +3,9 @@
 The answers come from the test suite's loopback simulator (providers cannot be reached from
 a build machine); everything else — window, panes, Markdown, previews — is the real app.
 
-    xvfb-run -a -s "-screen 0 1920x1080x24" python packaging/take_screenshots.py
+    xvfb-run -a -s "-screen 0 1920x1080x24" python packaging/take_screenshots.py [SCENE]
+
+SCENE is workspace or attachments (default: both).
 """
 
 from __future__ import annotations
@@ -146,6 +148,8 @@ box-shadow:0 1px 4px #0003}}
 <script>
 document.querySelector('header').textContent = title.toUpperCase();
 </script></body></html>"""
+FAULT = "textContent = title.toUpperCase()"
+FIX = "textContent += ': private by design'"
 
 
 def _mockup_png() -> bytes:
@@ -190,10 +194,9 @@ async def _shoot_attachments() -> None:
         for provider, model in (("anthropic", "claude-opus-4-1"), ("openai", "gpt-5")):
             registry.add(provider, provider, sim.url(provider), needs_key=False)
             first = f"Here is the page from your mockup:\n\n```html\n{pages[model]}\n```\n"
-            fixed = ("The console says `title` is not defined on line 11: I read the heading "
-                     "from a variable I never declared. Fixed by using the header's own text:"
-                     "\n\n```js\nconst h = document.querySelector('header');\n"
-                     "h.textContent = h.textContent.toUpperCase();\n```\n")
+            fixed = ("The console says `title` is not defined on line 11: the heading was "
+                     "read from a variable I never declared. The page now uses the header's "
+                     f"own text:\n\n```html\n{pages[model].replace(FAULT, FIX)}\n```\n")
             sim.script(model, Synthetic([first], usage=(1650, 260), chunks_per_second=60),
                        Synthetic([fixed], usage=(3420, 120), chunks_per_second=60))
             targets.append(ModelTarget(ModelRef(provider, model), registry.get(provider)))
@@ -230,6 +233,11 @@ async def _shoot_attachments() -> None:
 def main() -> int:
     from PySide6.QtWidgets import QApplication
 
+    # `take_screenshots.py attachments` retakes only that scene
+    only = sys.argv[1] if len(sys.argv) > 1 else None
+    if only not in (None, "workspace", "attachments"):
+        print("usage: take_screenshots.py [workspace | attachments]", file=sys.stderr)
+        return 2
     from studio.app import _register_preview_scheme
     from studio.ui.event_loop import StudioEventLoop
 
@@ -238,10 +246,12 @@ def main() -> int:
         os.environ["PROMPT_STUDIO_HOME"] = home
         os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
         _register_preview_scheme()
-        app = QApplication(sys.argv)
+        app = QApplication(sys.argv[:1])
         with asyncio.Runner(loop_factory=lambda: StudioEventLoop(app)) as runner:
-            runner.run(_shoot())
-            runner.run(_shoot_attachments())
+            if only in (None, "workspace"):
+                runner.run(_shoot())
+            if only in (None, "attachments"):
+                runner.run(_shoot_attachments())
     print(f"screenshots written to {OUT}")
     return 0
 

@@ -62,7 +62,7 @@ def files_line(entry: TurnEntry, colors: TurnColors) -> str:
     if not files:
         return ""
     names = ", ".join(html.escape(a.describe()) for a in files)
-    return (f'<p style="color:{colors.muted}; margin:0">📎 {names} · '
+    return (f'<p style="color:{colors.muted}; margin:0">Sent with {names} · '
             f'{_link("files", entry.turn.key, "view", colors)}</p>')
 
 

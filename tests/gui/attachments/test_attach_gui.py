@@ -113,7 +113,7 @@ def test_paste_and_drop_attach_files_and_sending_carries_them(
     assert base64.b64decode(content[1]["image_url"]["url"].split(",", 1)[1]) == (
         files["mockup.png"].read_bytes())
     pane = window.comparison.panes[0]
-    assert "📎 mockup.png (" in pane.view.toPlainText()
+    assert "Sent with mockup.png (" in pane.view.toPlainText()
 
     # reopened later, a follow-up still shows the model the mockup
     run_id = window.comparison.run_id

@@ -90,7 +90,7 @@ def test_show_the_model_its_page_sends_its_screenshot_and_console_error(
     turn = comparison.chat.head_turn
     assert turn is not None
     assert [a.name for a in turn.files_for(0)] == ["page.png", "console.txt"]
-    assert "📎 page.png (" in comparison.panes[0].view.toPlainText()
+    assert "Sent with page.png (" in comparison.panes[0].view.toPlainText()
     assert window.store is not None and comparison.run_id is not None
     saved = window.store.run(comparison.run_id).turns[-1]  # type: ignore[arg-type]
     assert [a.name for a in saved.files_for(0)] == ["page.png", "console.txt"]
