@@ -171,13 +171,6 @@ def test_a_file_already_in_the_database_need_not_travel_again(store: Store) -> N
 
 def test_a_database_from_before_attachments_gains_the_tables(db_path: Path) -> None:
     conn = database_before(db_path, "CREATE TABLE blobs")
-    conn.executescript("""
-        INSERT INTO runs (id, uuid, title, body, created_at, updated_at)
-            VALUES (1, 'r-1', 'Old', 'old prompt', 2, 2);
-        INSERT INTO run_models VALUES (1, 0, 'openai:gpt-4o', '{}');
-        INSERT INTO turns (id, run_id, depth, prompt, created_at)
-            VALUES (1, 1, 0, 'old prompt', 2);
-    """)
     conn.commit()
     conn.close()
     with Store.open(db_path) as store:

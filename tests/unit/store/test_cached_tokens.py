@@ -111,11 +111,6 @@ def test_a_database_from_before_the_columns_gains_them_and_keeps_its_answers(
     # the schema as it was just before the migration that adds the cache counts
     conn = database_before(db_path, "cached_input_tokens")
     conn.executescript("""
-        INSERT INTO runs (id, uuid, title, body, created_at, updated_at)
-            VALUES (1, 'r-1', 'Old', 'old prompt', 2, 2);
-        INSERT INTO run_models VALUES (1, 0, 'openai:gpt-4o', '{}');
-        INSERT INTO turns (id, run_id, depth, prompt, created_at)
-            VALUES (1, 1, 0, 'old prompt', 2);
         INSERT INTO responses (run_id, turn_id, slot, model, text, state, input_tokens,
             output_tokens, created_at, updated_at)
             VALUES (1, 1, 0, 'openai:gpt-4o', 'an old answer', 'done', 7, 3, 2, 2);
