@@ -1,10 +1,13 @@
-"""Screenshots of the real app for the README: four models answering one prompt, and the
-comparison exported as a report and a contact sheet.
+"""Screenshots of the real app for the README: four models answering one prompt, the
+comparison exported as a report and a contact sheet, and a mockup sent to two models with
+the fix-it follow-up.
 
 The answers come from the test suite's loopback simulator (providers cannot be reached from
 a build machine); everything else — window, panes, Markdown, previews — is the real app.
 
-    xvfb-run -a -s "-screen 0 1920x1080x24" python packaging/take_screenshots.py
+    xvfb-run -a -s "-screen 0 1920x1080x24" python packaging/take_screenshots.py [SCENE]
+
+SCENE is workspace (with the report and contact sheet) or attachments (default: both).
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from studio.core.catalog import ProviderRegistry
+    from studio.core.paths import StudioPaths
+    from studio.core.runner import Engine, ModelTarget
     from studio.store import Store
+    from studio.ui.main_window import MainWindow
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "packaging" / "screenshots"
@@ -54,6 +61,23 @@ frame();
 </script></body></html>"""
 
 
+def _window(paths: StudioPaths, registry: ProviderRegistry, targets: list[ModelTarget],
+            prompt: str) -> tuple[Engine, MainWindow]:
+    """The real main window at README size, with its models chosen and a prompt typed."""
+    from studio.core.prices import PriceTable
+    from studio.core.runner import Engine
+    from studio.core.secrets import KeyStore
+    from studio.ui.main_window import MainWindow
+
+    engine = Engine(keys=KeyStore(), prices=PriceTable.load(None))
+    window = MainWindow(engine, paths=paths, registry=registry, show_welcome=False)
+    window.resize(1760, 1000)
+    window.show()
+    window.model_bar.set_targets(targets)
+    window.prompt_area.set_prompt(prompt)
+    return engine, window
+
+
 def _answer(intro: str, page: str, outro: str) -> list[str]:
     text = f"{intro}\n\n```html\n{page}\n```\n\n{outro}\n"
     return [text[i:i + 24] for i in range(0, len(text), 24)]
@@ -80,13 +104,9 @@ MODELS = [
 
 
 async def _shoot() -> None:
-
     from studio.core.catalog import ModelRef, ProviderRegistry
     from studio.core.paths import studio_paths
-    from studio.core.prices import PriceTable
-    from studio.core.runner import Engine, ModelTarget
-    from studio.core.secrets import KeyStore
-    from studio.ui.main_window import MainWindow
+    from studio.core.runner import ModelTarget
     from tests.support.scenarios import Synthetic
     from tests.support.simulator import Simulator
 
@@ -100,12 +120,7 @@ async def _shoot() -> None:
             sim.script(model, Synthetic(chunks, usage=(38, len("".join(chunks)) // 4),
                                         chunks_per_second=60))
             targets.append(ModelTarget(ModelRef(provider, model), registry.get(provider)))
-        engine = Engine(keys=KeyStore(), prices=PriceTable.load(None))
-        window = MainWindow(engine, paths=paths, registry=registry, show_welcome=False)
-        window.resize(1760, 1000)
-        window.show()
-        window.model_bar.set_targets(targets)
-        window.prompt_area.set_prompt(PROMPT)
+        engine, window = _window(paths, registry, targets, PROMPT)
         window.submit()
         comparison = window.comparison
         assert comparison is not None
@@ -176,9 +191,109 @@ async def _report_shots(store: Store, run_id: int) -> None:
         await asyncio.sleep(0.2)
 
 
+MOCKUP_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><style>
+body{{margin:0;font-family:sans-serif;background:{bg};color:#222}}
+header{{background:{accent};color:white;padding:18px 24px;font-size:22px}}
+.cards{{display:flex;gap:14px;padding:18px}}
+.card{{flex:1;background:white;border-radius:8px;padding:14px;height:90px;
+box-shadow:0 1px 4px #0003}}
+</style></head><body><header>Launch</header>
+<div class="cards"><div class="card">Fast</div><div class="card">Private</div>
+<div class="card">Open</div></div>
+<script>
+document.querySelector('header').textContent = title.toUpperCase();
+</script></body></html>"""
+FAULT = "textContent = title.toUpperCase()"
+FIX = "textContent += ': private by design'"
+
+
+def _mockup_png() -> bytes:
+    """A hand-drawn-looking mockup of a landing page, as a user would attach it."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from studio.ui.preview.export import png_bytes
+
+    image = QImage(480, 300, QImage.Format.Format_RGB32)
+    image.fill(QColor("#fdfdf8"))
+    painter = QPainter(image)
+    painter.setPen(QColor("#333"))
+    painter.fillRect(QRect(0, 0, 480, 60), QColor("#1e88e5"))
+    painter.setPen(QColor("white"))
+    painter.drawText(QRect(20, 0, 300, 60), Qt.AlignmentFlag.AlignVCenter, "LAUNCH")
+    painter.setPen(QColor("#555"))
+    for i in range(3):
+        painter.drawRect(QRect(20 + i * 150, 90, 130, 110))
+        painter.drawText(QRect(20 + i * 150, 90, 130, 110), Qt.AlignmentFlag.AlignCenter,
+                         ("Fast", "Private", "Open")[i])
+    painter.end()
+    return png_bytes(image)
+
+
+async def _shoot_attachments() -> None:
+    """A prompt sent with a mockup; then "Show the model its page": each model gets its own
+    page's screenshot and console error; the turn lists what was sent."""
+    from studio.core.attachments import attachment_from_bytes
+    from studio.core.catalog import ModelRef, ProviderRegistry
+    from studio.core.paths import studio_paths
+    from studio.core.runner import ModelTarget
+    from tests.support.scenarios import Synthetic
+    from tests.support.simulator import Simulator
+
+    paths = studio_paths().ensure()
+    pages = {"claude-opus-4-1": MOCKUP_PAGE.format(bg="#f3f1ff", accent="#7e57c2"),
+             "gpt-5": MOCKUP_PAGE.format(bg="#eef6ff", accent="#1e88e5")}
+    with Simulator() as sim:
+        registry = ProviderRegistry(paths.providers_file)
+        targets = []
+        for provider, model in (("anthropic", "claude-opus-4-1"), ("openai", "gpt-5")):
+            registry.add(provider, provider, sim.url(provider), needs_key=False)
+            first = f"Here is the page from your mockup:\n\n```html\n{pages[model]}\n```\n"
+            fixed = ("The console says `title` is not defined on line 11: the heading was "
+                     "read from a variable I never declared. The page now uses the header's "
+                     f"own text:\n\n```html\n{pages[model].replace(FAULT, FIX)}\n```\n")
+            sim.script(model, Synthetic([first], usage=(1650, 260), chunks_per_second=60),
+                       Synthetic([fixed], usage=(3420, 120), chunks_per_second=60))
+            targets.append(ModelTarget(ModelRef(provider, model), registry.get(provider)))
+        engine, window = _window(paths, registry, targets,
+                                 "Turn this mockup into a single HTML page.")
+        mockup = attachment_from_bytes("mockup.png", _mockup_png())
+        notes = attachment_from_bytes("copy.md", b"# Launch\nThree cards: Fast, Private, Open.\n")
+        window.prompt_area.attachments.add([mockup, notes])
+        window.submit()
+        comparison = window.comparison
+        assert comparison is not None
+        await comparison.wait()
+        for pane in comparison.panes:
+            pane.set_preview_visible(True)
+        for _ in range(200):
+            if all(p.preview is not None and p.preview.error_count() for p in comparison.panes):
+                break
+            await asyncio.sleep(0.05)
+        window.fix_it.start(comparison, [0, 1])
+        for _ in range(400):
+            if len(comparison.chat.turns) == 2 and comparison.settled:
+                break
+            await asyncio.sleep(0.05)
+        await comparison.wait()
+        window.prompt_area.attachments.add([mockup])
+        window.prompt_area.set_prompt("Now make the cards wider on desktop.")
+        await asyncio.sleep(1.0)
+        window.grab().save(str(OUT / "attachments.png"))
+        await window.shutdown()
+        await engine.aclose()
+        window.close()
+
+
 def main() -> int:
     from PySide6.QtWidgets import QApplication
 
+    # `take_screenshots.py attachments` retakes only that scene
+    only = sys.argv[1] if len(sys.argv) > 1 else None
+    if only not in (None, "workspace", "attachments"):
+        print("usage: take_screenshots.py [workspace | attachments]", file=sys.stderr)
+        return 2
     from studio.app import _register_preview_scheme
     from studio.ui.event_loop import StudioEventLoop
 
@@ -187,9 +302,12 @@ def main() -> int:
         os.environ["PROMPT_STUDIO_HOME"] = home
         os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
         _register_preview_scheme()
-        app = QApplication(sys.argv)
+        app = QApplication(sys.argv[:1])
         with asyncio.Runner(loop_factory=lambda: StudioEventLoop(app)) as runner:
-            runner.run(_shoot())
+            if only in (None, "workspace"):
+                runner.run(_shoot())
+            if only in (None, "attachments"):
+                runner.run(_shoot_attachments())
     print(f"screenshots written to {OUT}")
     return 0
 

@@ -13,7 +13,8 @@ _NEW_ONLY = (("model", "-m"), ("prompt_text", "-p"), ("file", "-f"),
              ("collection", "--collection"), ("prompt_title", "--prompt"),
              ("continue_run", "--continue"), ("system", "--system"),
              ("temperature", "--temperature"), ("max_tokens", "--max-tokens"),
-             ("reasoning", "--reasoning"), ("seed", "--seed"), ("judge", "--judge"))
+             ("reasoning", "--reasoning"), ("seed", "--seed"), ("judge", "--judge"),
+             ("attach", "-a"))
 _BATCH_ONLY = (("concurrency", "--concurrency"), ("per_provider", "--per-provider"),
                ("judge", "--judge"), ("estimate", "--estimate"))
 

@@ -1,9 +1,10 @@
 """`prompt-studio run --collection NAME` and `run --resume ID`: a whole collection as a batch.
 
-Every prompt of the collection (× its variable rows) goes to every model, at most
-`--concurrency` streams at once. The first line on standard error is `batch <id>`, written
-before any request; `--json` prints the whole batch, and a resumed batch prints every cell
-(the finished ones from the store, the rest as they run now). Exit code 0 when every cell
+Every prompt of the collection (× its variable rows), with its own files and those given
+with `-a`, goes to every model, at most `--concurrency` streams at once. The first line on
+standard error is `batch <id>`, written before any request; `--json` prints the whole
+batch, and a resumed batch prints every cell (the finished ones from the store, the rest as
+they run now). Exit code 0 when every cell
 is done, 1 when any failed (or was stopped), 2 on a usage error.
 """
 
@@ -12,10 +13,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 from typing import Any, TextIO
 
 from studio.cli.batch_args import check_options
-from studio.cli.common import key_store, paths, print_json, redraw_while, registry
+from studio.cli.common import (
+    key_store,
+    load_attachments,
+    paths,
+    print_json,
+    redraw_while,
+    registry,
+)
 from studio.cli.results import print_result, result_json
 from studio.cli.run_plan import PlanError, parse_vars, resolve_targets, settings_from
 from studio.core.batch import (
@@ -67,14 +76,16 @@ def _plan(store: Store, args: argparse.Namespace) -> tuple[Batch, list[ModelTarg
         sources = store.batch_store().prompt_sources(collection.id, args.prompt_title)
         if args.judge is not None:
             _resolver()(args.judge)
-    except (PlanError, StoreError, CatalogError) as exc:
+        files = load_attachments(args.attach)  # sent with every prompt, after its own
+    except (PlanError, StoreError, CatalogError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     if not sources:
         what = (f"no prompt titled {args.prompt_title!r} in" if args.prompt_title is not None
                 else "no prompts in")
         raise UsageError(f"{what} collection {args.collection!r}")
     try:
-        rows = plan_rows(sources, given, args.system)
+        rows = [replace(row, attachments=row.attachments + files)
+                for row in plan_rows(sources, given, args.system)]
         for row in rows:
             # Stored prompts are checked as sent, like a prompt given on the command line.
             what = f"prompt {row.label!r} of collection {args.collection!r}"
@@ -167,7 +178,7 @@ async def _drive(batch: Batch, targets: list[ModelTarget], recorder: BackgroundB
         keys = {c.key_env for c in registry().all().values() if c.key_env}
         pages = WorkerPageRunner(network=args.page_network == "on", key_variables=keys)
     runner = BatchRunner(engine, batch, targets, recorder=recorder, pages=pages,
-                         resolve=_resolver())
+                         resolve=_resolver(), images_anyway=args.send_images_anyway)
     line = ProgressLine(sys.stderr, runner) if not args.json and sys.stderr.isatty() else None
     task = asyncio.ensure_future(run_batch(runner))
     try:
@@ -228,7 +239,8 @@ def _cell_result(batch: Batch, cell: Cell) -> dict[str, Any]:
         data = {"model": str(batch.columns[cell.col].ref), "text": "", "reasoning": "",
                 "html": None, "usage": {"input_tokens": None, "output_tokens": None},
                 "ttft_s": None, "total_s": 0.0, "cost_usd": None,
-                "error": {"kind": "cancelled", "status": None, "message": "not sent"}}
+                "error": {"kind": "cancelled", "status": None, "message": "not sent"},
+                "notes": []}
     else:
         data = result_json(result)
     data["checks"] = [c.to_json() for c in cell.checks]

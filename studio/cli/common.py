@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from studio.core.attachments import Attachment
 from studio.core.catalog import CatalogError, ProviderRegistry
 from studio.core.paths import StudioPaths, studio_paths
 from studio.core.secrets import KeyStore
@@ -53,6 +54,17 @@ def read_text_input(name: str) -> str:
     except UnicodeDecodeError as exc:
         raise ValueError(f"{where} is not UTF-8 text (byte {exc.start} cannot be "
                          "decoded; is it a binary file?)") from None
+
+
+def load_attachments(files: list[str] | None) -> tuple[Attachment, ...]:
+    """The files given with -a, checked before anything is sent; ValueError carries the
+    message for the user (naming the file)."""
+    from studio.core.attachments import AttachmentError, load_attachment
+
+    try:
+        return tuple(load_attachment(name) for name in files or ())
+    except AttachmentError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def parse_date(text: str | None, option: str) -> float | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from studio.cli.collections_cmd import USAGE, error, print_json, with_store
 from studio.cli.common import parse_date
+from studio.core.attachments import human_size
 from studio.store import HistoryFilter, Run, Store
 from studio.store.io_runs import iso
 from studio.store.models import SEARCH_KINDS
@@ -133,6 +134,9 @@ def _print_run(run: Run) -> None:
         mark = "" if turn.id in on_branch else "  (other branch)"
         branch = f" [branch of {siblings}]" if siblings > 1 else ""
         print(f"\n── turn {turn.depth + 1}{branch}{mark}: {first_line(turn.prompt, 70)}")
+        if turn.attachments:
+            print("  attached: " + ", ".join(
+                f"{a.name} ({a.media_type}, {human_size(a.size)})" for a in turn.attachments))
         for response in turn.current_responses():
             _print_response(response)
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from studio.cli.collections_cmd import USAGE, error, print_json, with_store
-from studio.cli.common import read_text_input
+from studio.cli.common import load_attachments, read_text_input
 from studio.core.validation import InputError, check_prompt
 from studio.core.variables import VARIABLE_NAME_RE
 from studio.core.variables import find_variables as variables_in
@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="a {{KEY}} variable and its default value (repeat)")
     add.add_argument("--tag", action="append", default=[], metavar="TAG", help="(repeat)")
     add.add_argument("--notes", default="", metavar="TEXT")
+    add.add_argument("-a", "--attach", action="append", default=[], metavar="FILE",
+                     help="a file sent with the prompt: an image or a text file (repeat)")
     add.add_argument("--json", action="store_true", help="print the new prompt as JSON")
     add.set_defaults(handler=with_store(_add))
 
@@ -75,12 +77,17 @@ def _add(store: Store, args: argparse.Namespace) -> int:
         return error(str(exc), USAGE)
     if not args.title.strip():
         return error("a prompt needs a title", USAGE)
+    try:
+        files = load_attachments(args.attach)
+    except ValueError as exc:
+        return error(str(exc), USAGE)
     # Every {{name}} in the text becomes a variable; --var gives defaults (and extra names).
     names = variables_in(body) + variables_in(args.system or "")
     merged = {name: "" for name in names} | variables
     collection = store.find_collection(args.collection)
     prompt = store.add_prompt(collection.id, args.title, body, system=args.system,
-                              variables=merged, tags=args.tag, notes=args.notes)
+                              variables=merged, tags=args.tag, notes=args.notes,
+                              attachments=files)
     if args.json:
         print_json(_prompt_json(store, prompt.id))
     else:
@@ -95,7 +102,8 @@ def _prompt_json(store: Store, prompt_id: int) -> dict[str, object]:
     p = store.prompt(PromptId(prompt_id))
     return {"id": p.id, "uuid": p.uuid, "collection": store.collection_path(p.collection_id),
             "title": p.title, "body": p.body, "system": p.system,
-            "variables": dict(p.variables), "tags": list(p.tags), "notes": p.notes}
+            "variables": dict(p.variables), "tags": list(p.tags), "notes": p.notes,
+            "attachments": [a.to_json() for a in p.attachments]}
 
 
 def _list(store: Store, args: argparse.Namespace) -> int:
@@ -107,7 +115,8 @@ def _list(store: Store, args: argparse.Namespace) -> int:
     if args.json:
         print_json([{"id": p.id, "uuid": p.uuid, "collection": paths.get(p.collection_id),
                      "title": p.title, "body": p.body, "system": p.system,
-                     "variables": dict(p.variables), "tags": list(p.tags), "notes": p.notes}
+                     "variables": dict(p.variables), "tags": list(p.tags), "notes": p.notes,
+            "attachments": [a.to_json() for a in p.attachments]}
                     for p in items])
         return 0
     if not items:

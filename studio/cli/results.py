@@ -31,6 +31,8 @@ def result_json(result: CellResult) -> dict[str, Any]:
         "total_s": _round(result.total_s) or 0.0,
         "cost_usd": result.cost_usd,
         "error": error,
+        # what was changed on the way out, e.g. an image scaled down to the provider's limit
+        "notes": list(result.notes),
     }
 
 
@@ -51,6 +53,8 @@ def print_result(out: TextIO, label: str, result: CellResult | None) -> None:
     if result.cost_usd is not None:
         facts.append(f"${result.cost_usd:.4f}")
     out.write(f"── {label} ({', '.join(facts)}) ──\n")
+    for note in result.notes:
+        out.write(f"[{note}]\n")
     if result.reasoning:
         out.write(f"[reasoning: {len(result.reasoning)} chars]\n")
     out.write(result.text)

@@ -40,6 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --collection: only the prompt with this title")
     p.add_argument("--continue", dest="continue_run", metavar="RUN_ID",
                    help="send a follow-up to the models of a saved run (each its own thread)")
+    p.add_argument("-a", "--attach", action="append", default=[], metavar="FILE",
+                   help="send a file with the prompt: an image (PNG, JPEG, WebP, GIF) or a "
+                        "text file, inlined (repeat); also with --continue and --collection")
+    p.add_argument("--send-images-anyway", action="store_true",
+                   help="send images even to models whose preset says they take none")
     p.add_argument("--no-save", action="store_true", help="do not keep this run in history")
     batch_args.add_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON document")

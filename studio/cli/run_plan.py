@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from studio.cli.common import read_text_input, registry
+from studio.cli.common import load_attachments, read_text_input, registry
+from studio.core.attachments import Attachment
 from studio.core.catalog import CatalogError, parse_model_ref
-from studio.core.conversation import thread_from_pairs
+from studio.core.conversation import Exchange, thread_from_exchanges
 from studio.core.request import ChatRequest, GenerationSettings, Message
 from studio.core.runner import ModelRun, ModelTarget
 from studio.core.validation import InputError, check_model_id, check_prompt
@@ -38,6 +39,7 @@ class PlannedRun:
     saved_run: RunId | None = None
     turn_id: TurnId | None = None
     runs: list[ModelRun] = field(default_factory=list)
+    attachments: tuple[Attachment, ...] = ()  # the files sent with this turn's prompt
 
 
 def parse_vars(pairs: list[str]) -> dict[str, str]:
@@ -102,17 +104,30 @@ def _filled(template: str, defaults: dict[str, str], given: dict[str, str]) -> s
 
 
 def plan_runs(args: argparse.Namespace, store: Store | None) -> list[PlannedRun]:
+    plans = _plan_runs(args, store)
+    if getattr(args, "send_images_anyway", False):
+        for plan in plans:
+            plan.requests = [replace(r, images_anyway=True) for r in plan.requests]
+    return plans
+
+
+def _plan_runs(args: argparse.Namespace, store: Store | None) -> list[PlannedRun]:
     settings = settings_from(args)
     given = parse_vars(args.var)
     text = read_prompt(args)
     if args.system is not None:
         _checked(args.system, "system prompt", allow_empty=True)
+    try:
+        files = load_attachments(getattr(args, "attach", None))
+    except ValueError as exc:
+        raise PlanError(str(exc)) from None
     if args.continue_run is not None:
         if store is None:
             raise PlanError("--continue needs the history store (drop --no-save)")
         if text is None:
             raise PlanError("give the follow-up prompt with -p TEXT or -f FILE")
-        return [_plan_follow_up(store, args.continue_run, _checked(text), args.model, settings)]
+        return [_plan_follow_up(store, args.continue_run, _checked(text), args.model, settings,
+                                files)]
     if not args.model:
         raise PlanError("name at least one model with -m PROVIDER:MODEL")
     targets = resolve_targets(args.model, settings)
@@ -122,22 +137,27 @@ def plan_runs(args: argparse.Namespace, store: Store | None) -> list[PlannedRun]
         raise PlanError("give the prompt with -p TEXT or -f FILE")
     # Checked again once filled: a variable can empty a prompt or bring a NUL into it.
     prompt = _checked(_filled(_checked(text), {}, given))
-    return [_single(text, prompt, args.system, given, targets)]
+    return [_single(text, prompt, args.system, given, targets, files=files)]
 
 
 def _single(template: str, prompt: str, system: str | None, variables: dict[str, str],
-            targets: list[ModelTarget], title: str = "") -> PlannedRun:
-    requests = [ChatRequest(t.ref.model, (Message("user", prompt),), system, t.settings)
+            targets: list[ModelTarget], title: str = "",
+            files: tuple[Attachment, ...] = ()) -> PlannedRun:
+    requests = [ChatRequest(t.ref.model, (Message("user", prompt, files),), system, t.settings)
                 for t in targets]
     first_line = title or next(iter(template.strip().splitlines()), "")[:80]
     return PlannedRun(first_line, template, prompt, system, variables, targets, requests,
-                      list(range(len(targets))))
+                      list(range(len(targets))), attachments=files)
 
 
 def _plan_follow_up(store: Store, ref: str, prompt: str, only: list[str],
-                    settings: GenerationSettings) -> PlannedRun:
+                    settings: GenerationSettings, files: tuple[Attachment, ...]) -> PlannedRun:
     try:
         run = store.run(store.resolve_run(ref))
+        # every earlier prompt's files go along again: each model still sees them
+        earlier = {(t.id, slot): store.attachments(t.files_for(slot))
+                   for t in run.branch() for slot in range(len(run.models))
+                   if t.files_for(slot)}
     except StoreError as exc:
         raise PlanError(str(exc)) from None
     reg = registry()
@@ -151,14 +171,20 @@ def _plan_follow_up(store: Store, ref: str, prompt: str, only: list[str],
         except CatalogError as exc:
             raise PlanError(str(exc)) from None
         target = ModelTarget(entry.ref, config, _merge(entry.settings, settings))
-        messages = thread_from_pairs(run.conversation(slot), prompt)
+        exchanges: list[Exchange] = []
+        for turn in run.branch():
+            response = turn.current(slot)
+            exchanges.append((turn.prompt, earlier.get((turn.id, slot), ()),
+                              response.text if response is not None else None))
+        messages = thread_from_exchanges(exchanges, prompt, files)
         targets.append(target)
         requests.append(ChatRequest(entry.ref.model, messages, run.system, target.settings))
         slots.append(slot)
     if not targets:
         raise PlanError(f"none of the models given with -m were in run {ref}")
     plan = PlannedRun(run.title, prompt, prompt, run.system, dict(run.variables), targets,
-                      requests, slots, run.collection_id, run.prompt_id, continue_run=run.id)
+                      requests, slots, run.collection_id, run.prompt_id, continue_run=run.id,
+                      attachments=files)
     plan.saved_run = run.id
     return plan
 
@@ -183,13 +209,15 @@ class HistoryRecorder:
             return
         try:
             if plan.continue_run is not None:
-                plan.turn_id = store.add_turn(plan.continue_run, plan.prompt, slots=plan.slots)
+                plan.turn_id = store.add_turn(plan.continue_run, plan.prompt, slots=plan.slots,
+                                              attachments=plan.attachments)
                 return
             entries = [entry_of(t) for t in plan.targets]
             plan.saved_run = store.start_run(
                 body=plan.template, models=entries, title=plan.title, system=plan.system,
                 variables=plan.variables, collection_id=plan.collection_id,
-                prompt_id=plan.prompt_id, first_turn=plan.prompt)
+                prompt_id=plan.prompt_id, first_turn=plan.prompt,
+                attachments=plan.attachments)
             plan.turn_id = store.run(plan.saved_run).turns[0].id
         except StoreError as exc:
             self._fail(exc)

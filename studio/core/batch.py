@@ -14,10 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from studio.core.attachments import Attachment
 from studio.core.checks import Check, CheckResult
 from studio.core.events import Failed
 from studio.core.model_sets import ModelSetEntry
-from studio.core.runner import ModelRun, ModelState
+from studio.core.request import ChatRequest, Message
+from studio.core.runner import ModelRun, ModelState, ModelTarget
 from studio.core.variables import fill_variables, find_variables
 
 DEFAULT_CONCURRENCY = 4
@@ -75,6 +77,9 @@ class CellResult:
     stop_reason: str | None = None
     cached_input_tokens: int | None = None  # parts of input_tokens, billed at their own rates
     cache_write_tokens: int | None = None
+    # What was changed on the way out (an image scaled down to the provider's limits);
+    # known while the run is in memory, not kept in the store.
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_run(cls, run: ModelRun) -> CellResult:
@@ -84,7 +89,7 @@ class CellResult:
                    output_tokens=m.output_tokens, ttft_s=m.ttft_s, total_s=m.total_s,
                    tokens_per_s=m.tokens_per_s, cost_usd=m.cost_usd, error=run.error,
                    stop_reason=run.stop_reason, cached_input_tokens=m.cached_input_tokens,
-                   cache_write_tokens=m.cache_write_tokens)
+                   cache_write_tokens=m.cache_write_tokens, notes=tuple(run.notes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,12 @@ class BatchRow:
     variable_row: int | None = None  # index into the prompt's variable rows, if it has any
     run_id: int | None = None  # the history run holding this row's answers
     turn_id: int | None = None
+    attachments: tuple[Attachment, ...] = ()  # the files sent with the prompt
+
+    def request(self, target: ModelTarget, images_anyway: bool = False) -> ChatRequest:
+        """What one column's model is sent for this row."""
+        return ChatRequest(target.ref.model, (Message("user", self.prompt, self.attachments),),
+                           self.system, target.settings, images_anyway=images_anyway)
 
     @property
     def label(self) -> str:
@@ -214,6 +225,7 @@ class PromptSource:
     variable_rows: tuple[Mapping[str, str], ...] = ()
     checks: tuple[Check, ...] = ()
     prompt_id: int | None = None
+    attachments: tuple[Attachment, ...] = ()  # the prompt's own files
 
 
 def plan_rows(prompts: Iterable[PromptSource], given: Mapping[str, str] | None = None,
@@ -242,7 +254,7 @@ def plan_rows(prompts: Iterable[PromptSource], given: Mapping[str, str] | None =
                 prompt=fill_variables(source.body, merged),
                 system=system if system is not None else source.system,
                 variables=merged, checks=checks, prompt_id=source.prompt_id,
-                variable_row=row_index))
+                variable_row=row_index, attachments=source.attachments))
     return rows
 
 

@@ -18,7 +18,6 @@ from studio.core.conversation import estimate_tokens
 from studio.core.judge import TargetResolver
 from studio.core.metrics import CHARS_PER_TOKEN
 from studio.core.prices import PriceTable
-from studio.core.request import ChatRequest, Message
 from studio.core.runner import ModelTarget
 
 # A page-writing answer (the studio's usual work) runs to a few thousand tokens.
@@ -113,9 +112,7 @@ def estimate_batch(rows: Sequence[BatchRow], targets: Sequence[ModelTarget],
     answers = judges = 0
     for r, c in cells:
         row, target = rows[r], targets[c]
-        request = ChatRequest(target.ref.model, (Message("user", row.prompt),), row.system,
-                              target.settings)
-        input_tokens = estimate_tokens(request)
+        input_tokens = estimate_tokens(row.request(target))
         output_tokens = target.settings.max_tokens or ASSUMED_OUTPUT_TOKENS
         tally(target).add(input_tokens, output_tokens)
         answers += 1

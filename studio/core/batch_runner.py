@@ -31,7 +31,6 @@ from studio.core.checks import (
 )
 from studio.core.events import ReasoningDelta, TextDelta
 from studio.core.judge import JudgeClient, TargetResolver
-from studio.core.request import ChatRequest, Message
 from studio.core.runner import Engine, ModelRun, ModelState, ModelTarget, RunSession
 
 log = logging.getLogger(__name__)
@@ -108,7 +107,7 @@ class BatchRunner:
     def __init__(self, engine: Engine, batch: Batch, targets: Sequence[ModelTarget], *,
                  recorder: BatchRecorder | None = None, listener: BatchListener | None = None,
                  pages: PageRunner | None = None, resolve: TargetResolver | None = None,
-                 screenshots: bool = False,
+                 screenshots: bool = False, images_anyway: bool = False,
                  clock: Callable[[], float] = time.monotonic) -> None:
         if len(targets) != len(batch.columns):
             raise BatchError("one model target per column is needed")
@@ -119,6 +118,8 @@ class BatchRunner:
         self.listener = listener
         self.pages = pages
         self.screenshots = screenshots
+        # Send the rows' images even to models whose preset says they take none.
+        self.images_anyway = images_anyway
         self.limiter = Limiter(batch.concurrency, batch.per_provider,
                                on_admitted=self._admitted)
         self.judge = (JudgeClient(engine, resolve, self.limiter, batch.judge)
@@ -268,9 +269,7 @@ class BatchRunner:
         for cell in cells:
             row = self.batch.rows[cell.row]
             target = self.targets[cell.col]
-            request = ChatRequest(target.ref.model, (Message("user", row.prompt),),
-                                  row.system, target.settings)
-            jobs.append((target, request))
+            jobs.append((target, row.request(target, self.images_anyway)))
             if cell.state is not CellState.WAITING:  # resumed after a stop or a crash
                 cell.state = CellState.WAITING
                 if self.recorder is not None:

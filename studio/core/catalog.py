@@ -41,6 +41,10 @@ class ProviderConfig:
     models: tuple[str, ...] = ()
     builtin: bool = False
     api_version: str = ""  # Azure only; empty: AZURE_DEFAULT_API_VERSION
+    # Which models take images, as glob patterns over model ids: the first list is checked
+    # first; a model in neither is tried (and a refusal read as "no images").
+    image_models: tuple[str, ...] = ()
+    text_only_models: tuple[str, ...] = ()
 
     @property
     def display_name(self) -> str:
@@ -62,6 +66,10 @@ class ProviderConfig:
             data["models"] = list(self.models)
         if self.api_version:
             data["api_version"] = self.api_version
+        if self.image_models:
+            data["image_models"] = list(self.image_models)
+        if self.text_only_models:
+            data["text_only_models"] = list(self.text_only_models)
         return data
 
 
@@ -94,6 +102,8 @@ def _config_from(name: str, data: dict[str, Any], *, builtin: bool) -> ProviderC
         models=tuple(str(m) for m in data.get("models", ())),
         builtin=builtin,
         api_version=api_version,
+        image_models=tuple(str(m) for m in data.get("image_models", ())),
+        text_only_models=tuple(str(m) for m in data.get("text_only_models", ())),
     )
 
 

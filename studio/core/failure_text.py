@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from studio.core.attachments import refuses_images
 from studio.core.events import ErrorKind
 
 # Where the next step is: the providers and keys dialog, running the model again, or none.
@@ -102,7 +103,11 @@ def explain(kind: ErrorKind, status: int | None, message: str, *, provider: str,
                            "and keys.", "retry")
     if kind is ErrorKind.CANCELLED:
         return FailureText(_sentence("Stopped", detail, status), "", "retry")
-    # A bad request: the request itself (model, settings, length) was refused.
+    # A bad request: the request itself (model, settings, length, images) was refused.
+    if refuses_images(message):
+        # The message names the model; refused before sending, it also says what to do.
+        step = "" if status is None else "Remove the images, or ask a model that takes them."
+        return FailureText(_sentence(detail, "", status), step)
     if status is None and message.startswith("not sent:"):
         return FailureText(_sentence("Not sent", message.removeprefix("not sent:").strip(),
                                      None), "")

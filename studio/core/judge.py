@@ -5,7 +5,8 @@ could be taken — the page's screenshot. It is asked for exactly
 `{"pass": true|false, "score": 0..1, "reason": "…"}`; the reply is read robustly (code
 fences, `<think>` blocks, text around the object, "yes"/"no" strings, scores out of 10 or
 100), and a reply that still is not that object is a failed check whose reason quotes it.
-A judge that refuses pictures (HTTP 400) is asked once more with the text alone.
+A judge whose preset says it takes no pictures gets the text alone; one that refuses them
+(HTTP 400) is asked once more with the text alone.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from studio.core.attachments import Attachment, accepts_images
 from studio.core.catalog import CatalogError
 from studio.core.checks import Check, CheckResult, Subject, not_run
 from studio.core.events import ErrorKind
-from studio.core.request import ChatRequest, GenerationSettings, Image, Message
+from studio.core.request import ChatRequest, GenerationSettings, Message
 from studio.core.runner import Admission, Engine, ModelRun, ModelState, ModelTarget
 
 JUDGE_SYSTEM = (
@@ -161,8 +163,8 @@ class JudgeClient:
         except (CatalogError, ValueError) as exc:
             return not_run(check, f"judge model {model}: {exc}")
         target = ModelTarget(target.ref, target.config, GenerationSettings(temperature=0.0))
-        image = (screenshot if check.images and screenshot and not target.config.local
-                 else None)
+        sees = accepts_images(target.config, target.ref.model) is not False  # never local
+        image = screenshot if check.images and screenshot and sees else None
         run = await self._ask(target, check, subject, image)
         if run.state is ModelState.FAILED and image is not None and run.error is not None \
                 and run.error.kind is ErrorKind.BAD_REQUEST:
@@ -182,7 +184,7 @@ class JudgeClient:
 
     async def _ask(self, target: ModelTarget, check: Check, subject: Subject,
                    image: bytes | None) -> ModelRun:
-        images = (Image("image/png", image),) if image is not None else ()
+        images = (Attachment("page.png", "image/png", image),) if image is not None else ()
         request = ChatRequest(target.ref.model, (Message(
             "user", judge_prompt(check, subject, image is not None), images),),
             JUDGE_SYSTEM, target.settings)

@@ -5,28 +5,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
+from studio.core.attachments import Attachment
+
 Role = Literal["user", "assistant"]
 ReasoningEffort = Literal["off", "low", "medium", "high"]
-
-
-@dataclass(frozen=True, slots=True)
-class Image:
-    """A picture sent with a message (a page's screenshot for a judge model)."""
-
-    media_type: str  # "image/png"
-    data: bytes
-
-    def base64(self) -> str:
-        import base64
-
-        return base64.b64encode(self.data).decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
     role: Role
     content: str
-    images: tuple[Image, ...] = ()
+    # Files sent with a user message, in the order they were attached (text files are
+    # inlined into the text on the wire; images travel in each protocol's own form).
+    attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def images(self) -> tuple[Attachment, ...]:
+        return tuple(a for a in self.attachments if a.is_image)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +65,12 @@ class ChatRequest:
     messages: tuple[Message, ...]
     system: str | None = None
     settings: GenerationSettings = field(default_factory=GenerationSettings)
+    # Send images even to a model whose preset says it does not take them ("Send anyway").
+    images_anyway: bool = False
+
+    @property
+    def has_images(self) -> bool:
+        return any(m.images for m in self.messages)
 
     @property
     def effective_system(self) -> str | None:
@@ -80,5 +81,7 @@ class ChatRequest:
 
 
 def single_turn(model: str, prompt: str, system: str | None = None,
-                settings: GenerationSettings | None = None) -> ChatRequest:
-    return ChatRequest(model, (Message("user", prompt),), system, settings or GenerationSettings())
+                settings: GenerationSettings | None = None,
+                attachments: tuple[Attachment, ...] = ()) -> ChatRequest:
+    return ChatRequest(model, (Message("user", prompt, attachments),), system,
+                       settings or GenerationSettings())

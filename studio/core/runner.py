@@ -17,6 +17,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, cast
 
+from studio.core.attachments import (
+    NO_VISION_LOCAL,
+    AttachmentError,
+    accepts_images,
+    image_rejection,
+    no_images_message,
+    rejected_images_message,
+)
 from studio.core.catalog import ModelRef, ProviderConfig
 from studio.core.conversation import context_overflow
 from studio.core.events import (
@@ -121,6 +129,8 @@ class ModelRun:
         self.stop_reason: str | None = None
         self.attempts = 0
         self.status_note = ""  # e.g. "retrying in 2 s after rate limit"
+        self.notes: list[str] = []  # what was changed on the way out (a downscaled image)
+        self.refused_images = False  # not sent: the model is known not to take images
         self.metrics = Metrics()
         self._text: list[str] = []
         self._reasoning: list[str] = []
@@ -175,6 +185,8 @@ class ModelRun:
         self.stop_reason = None
         self.attempts = 0
         self.status_note = ""
+        self.notes = []
+        self.refused_images = False
         self.metrics = Metrics()
         self._text, self._reasoning = [], []
         self._text_len = self._reasoning_len = 0
@@ -424,15 +436,20 @@ class Engine:
             self._finish(run, listener, ModelState.FAILED,
                          Failed(ErrorKind.BAD_REQUEST, None, redact(str(exc), secrets)))
             return
-        request = run.request
-        overflow = context_overflow(
-            request, self.prices.context_window(run.target.ref.provider, run.target.ref.model))
-        if overflow is not None:
-            self._finish(run, listener, ModelState.FAILED,
-                         Failed(ErrorKind.BAD_REQUEST, None, overflow))
-            return
         admission = session.admission
         try:
+            request = run.request
+            if request.has_images:
+                prepared = await self._prepare_images(run, listener, request, secrets)
+                if prepared is None:
+                    return
+                request = prepared
+            overflow = context_overflow(request, self.prices.context_window(
+                run.target.ref.provider, run.target.ref.model))
+            if overflow is not None:
+                self._finish(run, listener, ModelState.FAILED,
+                             Failed(ErrorKind.BAD_REQUEST, None, overflow))
+                return
             while True:
                 if admission is not None:
                     await admission.acquire(run)
@@ -450,7 +467,11 @@ class Engine:
                         admission.release(run, None, None)
                     self._finish(run, listener, ModelState.DONE)
                     return
-                error = ProviderError(error.kind, redact(error.message, secrets),
+                message = redact(error.message, secrets)
+                if (request.has_images and error.kind is ErrorKind.BAD_REQUEST
+                        and image_rejection(error.status, message)):
+                    message = rejected_images_message(run.target.label, message)
+                error = ProviderError(error.kind, message,
                                       status=error.status, retry_after=error.retry_after)
                 delay = None
                 if error.kind.retryable and run.state is ModelState.WAITING:
@@ -469,6 +490,37 @@ class Engine:
                          Failed(ErrorKind.CANCELLED, None, "stopped by the user"))
             if not session.was_cancelled_on_purpose(run.index):
                 raise
+
+    async def _prepare_images(self, run: ModelRun, listener: RunListener,
+                              request: ChatRequest, secrets: tuple[str, ...]
+                              ) -> ChatRequest | None:
+        """The request with its images fitted to the provider, or None when it must not be
+        sent (a model known to be blind to images; an image that cannot be read)."""
+        from studio.core.image_fit import fit_request
+
+        config = run.target.config
+        known = accepts_images(config, run.target.ref.model)
+        if config.kind == "local":
+            refusal: str | None = NO_VISION_LOCAL
+        elif known is False and not request.images_anyway:
+            run.refused_images = True
+            refusal = no_images_message(run.target.label)
+        else:
+            refusal = None
+        if refusal is not None:
+            self._finish(run, listener, ModelState.FAILED,
+                         Failed(ErrorKind.BAD_REQUEST, None, refusal))
+            return None
+        try:
+            # Decoding and scaling a large image takes a while: not on the event loop.
+            prepared, notes = await asyncio.to_thread(fit_request, request, config.kind)
+        except AttachmentError as exc:
+            self._finish(run, listener, ModelState.FAILED,
+                         Failed(ErrorKind.BAD_REQUEST, None,
+                                f"not sent: {redact(str(exc), secrets)}"))
+            return None
+        run.notes = notes
+        return prepared
 
     async def _attempt(self, run: ModelRun, listener: RunListener, provider: object,
                        request: ChatRequest) -> ProviderError | None:

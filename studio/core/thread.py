@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from studio.core.conversation import thread_from_pairs
+from studio.core.attachments import Attachment
+from studio.core.conversation import Exchange, thread_from_exchanges
 from studio.core.events import ErrorKind, Failed
 from studio.core.metrics import CHARS_PER_TOKEN, Metrics
 from studio.core.request import ChatRequest
@@ -53,6 +54,16 @@ class Answer:
         self.run = None
         self._state = ModelState.FAILED
         self._error = Failed(ErrorKind.BAD_REQUEST, None, message)
+
+    @property
+    def refused_images(self) -> bool:
+        """Not sent because the model is known not to take images ("Send anyway" may)."""
+        return self.run is not None and self.run.refused_images
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What was changed on the way out (an image scaled down to fit the provider)."""
+        return tuple(self.run.notes) if self.run is not None else ()
 
     @property
     def state(self) -> ModelState:
@@ -116,6 +127,14 @@ class ThreadTurn:
     parent: int | None
     prompt: str
     attempts: dict[int, list[Answer]] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()  # the files sent with the prompt, in order
+    # Files for one model only (slot → files), after the shared ones: "show the model its
+    # page" sends each model a screenshot of its own page under one shared prompt.
+    own_attachments: dict[int, tuple[Attachment, ...]] = field(default_factory=dict)
+
+    def files_for(self, slot: int) -> tuple[Attachment, ...]:
+        """What `slot` was sent with this prompt: the shared files, then its own."""
+        return self.attachments + self.own_attachments.get(slot, ())
 
     def answer(self, slot: int) -> Answer | None:
         found = self.attempts.get(slot)
@@ -189,7 +208,10 @@ class Thread:
     # -- structure -------------------------------------------------------------------
 
     def add_turn(self, prompt: str, parent: int | Literal["head"] | None = HEAD, *,
-                 key: int | None = None) -> ThreadTurn:
+                 key: int | None = None,
+                 attachments: tuple[Attachment, ...] = (),
+                 own_attachments: dict[int, tuple[Attachment, ...]] | None = None
+                 ) -> ThreadTurn:
         """A user prompt after `parent` ("head": the branch on screen); becomes the head."""
         parent_key = self.head if parent == HEAD else parent
         if parent_key is not None and parent_key not in self.turns:
@@ -199,7 +221,9 @@ class Thread:
         elif key in self.turns:
             raise ValueError(f"turn {key} exists already")
         self._next_key = max(self._next_key, key + 1)
-        turn = ThreadTurn(key, parent_key, prompt)
+        turn = ThreadTurn(key, parent_key, prompt, attachments=tuple(attachments),
+                          own_attachments={k: tuple(v) for k, v in
+                                           (own_attachments or {}).items() if v})
         self.turns[key] = turn
         self.head = key
         return turn
@@ -319,21 +343,25 @@ class Thread:
         found = (self.shown_answer(turn, slot) for slot in range(len(self.models)))
         return [a for a in found if a is not None]
 
-    def history(self, slot: int, upto: int | None) -> list[tuple[str, str | None]]:
-        """(prompt, this model's current answer or None) from the first turn to `upto`."""
+    def history(self, slot: int, upto: int | None) -> list[Exchange]:
+        """(prompt, its files, this model's current answer or None) from the first turn to
+        `upto`."""
         if upto is None:
             return []
-        pairs: list[tuple[str, str | None]] = []
+        exchanges: list[Exchange] = []
         for turn in self.branch(upto):
             answer = turn.answer(slot)
-            pairs.append((turn.prompt, answer.text if answer is not None else None))
-        return pairs
+            exchanges.append((turn.prompt, turn.files_for(slot),
+                              answer.text if answer is not None else None))
+        return exchanges
 
     def request(self, slot: int, turn: ThreadTurn) -> ChatRequest:
-        """What `slot` is sent for `turn`: its own thread up to the turn's parent, then the
-        turn's prompt. Reasoning is never part of it."""
+        """What `slot` is sent for `turn`: its own thread up to the turn's parent (with the
+        files of every earlier prompt), then the turn's prompt and files. Reasoning is never
+        part of it."""
         target = self.models[slot]
-        messages = thread_from_pairs(self.history(slot, turn.parent), turn.prompt)
+        messages = thread_from_exchanges(self.history(slot, turn.parent), turn.prompt,
+                                         turn.files_for(slot))
         return ChatRequest(target.ref.model, messages, self.system, target.settings)
 
     def entries(self, slot: int, leaf: int | None = None) -> list[TurnEntry]:

@@ -85,6 +85,8 @@ class _Writer:
         if turn.branches > 1:
             heading += f" — branch {turn.branch} of {turn.branches}"
         self.add(heading, _quote(turn.prompt))
+        if turn.files:
+            self.add("Sent with: " + ", ".join(_cell(f) for f in turn.files))
         header = ("| Model | State | TTFT | tok/s | Total | Tokens in | Tokens out | Cost "
                   "| Rating |\n|---|---|---|---|---|---|---|---|---|")
         rows = []

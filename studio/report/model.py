@@ -108,6 +108,9 @@ class TurnView:
     branch: int  # this prompt is branch `branch` of `branches` at its place in the thread
     branches: int
     answers: tuple[AnswerView, ...]
+    # The files sent with the prompt, "mockup.png (image/png, 12 KB)"; one sent to a single
+    # model only ends with whom it went to.
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

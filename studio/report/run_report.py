@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from studio import APP_NAME, __version__
+from studio.core.attachments import human_size
 from studio.core.highlight import Theme
 from studio.core.markdown_render import render_full
 from studio.core.metrics import Metrics
@@ -44,7 +45,7 @@ from studio.report.model import (
     TurnView,
 )
 from studio.report.scrub import Scrubber
-from studio.store import Response, Run, Turn
+from studio.store import AttachmentRef, Response, Run, Turn
 from studio.store.search import first_line
 
 PageKey = tuple[int, int]  # (response id, page revision)
@@ -197,7 +198,19 @@ class _RunBuilder:
                                         badges.get(slot, set())))
         return TurnView(number=number, prompt=self.scrub.content(turn.prompt),
                         branch=[t.id for t in siblings].index(turn.id) + 1,
-                        branches=len(siblings), answers=tuple(answers))
+                        branches=len(siblings), answers=tuple(answers),
+                        files=self._files(turn))
+
+    def _files(self, turn: Turn) -> tuple[str, ...]:
+        def described(ref: AttachmentRef) -> str:
+            return (f"{self.scrub.content(ref.name)} ({ref.media_type}, "
+                    f"{human_size(ref.size)})")
+
+        files = [described(ref) for ref in turn.attachments]
+        for slot in self.order:
+            files += [f"{described(ref)} to {self.labels[slot]} only"
+                      for ref in turn.own_attachments.get(slot, ())]
+        return tuple(files)
 
     def _answer(self, number: int, response: Response, attempts: int,
                 badges: set[Badge]) -> AnswerView:

@@ -9,6 +9,7 @@ from studio.store.errors import (
     StoreError,
 )
 from studio.store.models import (
+    AttachmentRef,
     Collection,
     CollectionId,
     ErrorInfo,
@@ -34,6 +35,7 @@ from studio.store.models import (
 from studio.store.store import Store, StoreModelSets
 
 __all__ = [
+    "AttachmentRef",
     "Collection",
     "CollectionId",
     "ConflictError",

@@ -26,7 +26,7 @@ from studio.core.checks import CheckResult, checks_from_json
 from studio.core.events import ErrorKind, Failed
 from studio.core.model_sets import ModelSetEntry
 from studio.core.runner import ModelState
-from studio.store import model_sets, runs
+from studio.store import attachments, model_sets, runs
 from studio.store.common import dumps, loads_object, new_uuid, now
 from studio.store.errors import ConflictError, NotFoundError
 from studio.store.models import ResponseData, ResponseId, RunId, TurnId
@@ -75,7 +75,8 @@ def _new_row_run(conn: sqlite3.Connection, row: BatchRow, models: tuple[ModelSet
                         system=row.system, variables=row.variables,
                         collection_id=collection_id,  # type: ignore[arg-type]
                         prompt_id=row.prompt_id)  # type: ignore[arg-type]
-    turn_id = runs.add_turn(conn, run_id, row.prompt, slots=slots)
+    turn_id = runs.add_turn(conn, run_id, row.prompt, slots=slots,
+                            attachments=row.attachments)
     return run_id, turn_id
 
 
@@ -159,15 +160,19 @@ def load(conn: sqlite3.Connection, batch_id: int) -> Batch:
     if head is None:
         raise NotFoundError(f"no batch with id {batch_id}")
     columns = model_sets.entries_from_json(head[8])
+    found = conn.execute(
+        "SELECT title, template, prompt, system, variables, checks, prompt_id,"
+        " variable_row, run_id, turn_id FROM batch_rows WHERE batch_id = ?"
+        " ORDER BY position", (batch_id,)).fetchall()
+    # A row's files are its history turn's (a row whose run was deleted has none left).
+    files = attachments.shared_files(conn, (r[9] for r in found if r[9] is not None))
     rows = tuple(
         BatchRow(title=r[0], template=r[1], prompt=r[2], system=r[3],
                  variables={k: str(v) for k, v in loads_object(r[4]).items()},
                  checks=checks_from_json(json.loads(r[5])), prompt_id=r[6],
-                 variable_row=r[7], run_id=r[8], turn_id=r[9])
-        for r in conn.execute(
-            "SELECT title, template, prompt, system, variables, checks, prompt_id,"
-            " variable_row, run_id, turn_id FROM batch_rows WHERE batch_id = ?"
-            " ORDER BY position", (batch_id,)))
+                 variable_row=r[7], run_id=r[8], turn_id=r[9],
+                 attachments=files.get(r[9], ()))
+        for r in found)
     cells = []
     for row in conn.execute(_CELL_SQL, (batch_id,)):
         cells.append(Cell(

@@ -8,7 +8,7 @@ from typing import Any
 from studio.core.catalog import CatalogError, parse_model_ref
 from studio.core.model_sets import ModelSetEntry
 from studio.core.request import GenerationSettings
-from studio.store import collections
+from studio.store import attachments, collections
 from studio.store.common import loads_object
 from studio.store.errors import NotFoundError, StoreError
 from studio.store.models import (
@@ -80,9 +80,11 @@ def load_run(conn: sqlite3.Connection, run_id: RunId) -> Run:
                           " ORDER BY turn_id, slot, attempt", (run_id,)):
         by_turn.setdefault(r[2], []).append(
             _response(r, tuple(pages.get(r[0], ())), tuple(shots.get(r[0], ()))))
+    files = attachments.turn_refs(conn, run_id)
     turns = tuple(
         Turn(TurnId(t[0]), RunId(run_id), TurnId(t[1]) if t[1] is not None else None, t[2],
-             t[3], t[4], tuple(by_turn.get(t[0], ())))
+             t[3], t[4], tuple(by_turn.get(t[0], ())), files.get(t[0], {}).get(-1, ()),
+             {slot: refs for slot, refs in files.get(t[0], {}).items() if slot >= 0})
         for t in conn.execute("SELECT id, parent_id, depth, prompt, created_at FROM turns"
                               " WHERE run_id = ? ORDER BY id", (run_id,)))
     return Run(

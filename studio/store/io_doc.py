@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from studio.core.checks import Check
 from studio.core.model_sets import ModelSetEntry
-from studio.store.models import ResponseState
+from studio.store.models import AttachmentRef, ResponseState
 
 if TYPE_CHECKING:
+    from studio.store.io_attachments import DocFile
     from studio.store.io_votes import DocVote
 
 
@@ -29,6 +30,7 @@ class DocPrompt:
     # None: the file does not say (an older file), and an existing prompt keeps its own.
     variable_rows: tuple[dict[str, str], ...] | None = None
     checks: tuple[Check, ...] | None = None
+    attachments: tuple[AttachmentRef, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,8 @@ class DocTurn:
     prompt: str
     created: float | None
     responses: tuple[DocResponse, ...]
+    attachments: tuple[AttachmentRef, ...] = ()
+    own_attachments: dict[int, tuple[AttachmentRef, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +115,4 @@ class Document:
     prompt_count: int = field(default=0)
     votes: tuple[DocVote, ...] = ()
     notes: tuple[str, ...] = ()  # what was read but not imported, to tell the user
+    files: dict[str, DocFile] = field(default_factory=dict)  # sha256 → attached file's bytes

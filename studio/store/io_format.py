@@ -13,6 +13,7 @@ import json
 from studio.core.checks import Check, CheckError, checks_from_json
 from studio.store.common import MAX_NAME, MAX_TAG
 from studio.store.errors import ImportFormatError
+from studio.store.io_attachments import parse_files, parse_refs
 from studio.store.io_checks import (
     Reader,
     check_entry,
@@ -91,7 +92,7 @@ class _Parser:
             notes=r.string("notes"), tags=_tags(r.array("tags"), r.at("tags")),
             model_set=r.optional_string("model_set"), created=r.time("created"),
             updated=r.time("updated"), variable_rows=_variable_rows(r),
-            checks=_checks(r))
+            checks=_checks(r), attachments=parse_refs(r))
 
     def collection(self, value: object, where: str, depth: int = 0) -> DocCollection:
         if depth > MAX_DEPTH:
@@ -169,7 +170,8 @@ def parse_document(value: object) -> Document:
     seen_votes: dict[str, str] = {}
     for vote in votes:
         parser.unique(seen_votes, vote.vote.key, f"{vote.where}.id")
-    return Document(collections, model_sets, runs, parser.prompt_count, votes)
+    return Document(collections, model_sets, runs, parser.prompt_count, votes,
+                    files=parse_files(root))
 
 
 def decode_json(text: str, where: str = "file") -> object:

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from studio import __version__
+from studio.store import attachments as stored_files
 from studio.store import collections, history, model_sets, prompt_extras, prompts
 from studio.store.common import now
 from studio.store.errors import ImportFormatError
+from studio.store.io_attachments import DocFile, files_json, refs_json, resolve
 from studio.store.io_doc import DocCollection, DocPrompt, Document
 from studio.store.io_format import FORMAT_NAME, FORMAT_VERSION
 from studio.store.io_runs import insert_run, iso, run_json
@@ -34,7 +36,7 @@ from studio.store.models import (
 
 def _prompt_json(conn: sqlite3.Connection, p: Prompt, set_names: dict[int, str]
                  ) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "id": p.uuid, "title": p.title, "body": p.body, "system": p.system,
         "variables": dict(p.variables), "notes": p.notes, "tags": list(p.tags),
         "model_set": set_names.get(p.model_set_id) if p.model_set_id is not None else None,
@@ -42,6 +44,9 @@ def _prompt_json(conn: sqlite3.Connection, p: Prompt, set_names: dict[int, str]
         "variable_rows": list(prompt_extras.variable_rows(conn, p.id)),
         "checks": [c.to_json() for c in prompt_extras.checks(conn, p.id)],
     }
+    if p.attachments:
+        data["attachments"] = refs_json(p.attachments)
+    return data
 
 
 def export_document(conn: sqlite3.Connection, roots: Sequence[CollectionId] | None = None, *,
@@ -62,12 +67,14 @@ def export_document(conn: sqlite3.Connection, roots: Sequence[CollectionId] | No
     by_id = {c.id: c for c in tree}
     used_sets: set[str] = set()
     exported: set[CollectionId] = set()
+    shas: list[str] = []  # every attached file named by what is exported
 
     def collection_json(cid: CollectionId) -> dict[str, Any]:
         exported.add(cid)
         items = prompts.list_prompts(conn, [cid])
         used_sets.update(set_names[p.model_set_id] for p in items
                          if p.model_set_id is not None and p.model_set_id in set_names)
+        shas.extend(a.sha256 for p in items for a in p.attachments)
         return {"id": by_id[cid].uuid, "name": by_id[cid].name,
                 "prompts": [_prompt_json(conn, p, set_names) for p in items],
                 "collections": [collection_json(ch.id) for ch in children.get(cid, [])]}
@@ -83,7 +90,13 @@ def export_document(conn: sqlite3.Connection, roots: Sequence[CollectionId] | No
         for s in wanted_sets]
     if with_runs:
         document["runs"] = _runs_json(conn, exported)
+        shas.extend(a["sha256"] for run in document["runs"] for turn in run["turns"]
+                    for group in [turn["attachments"]] + [
+                        own["attachments"] for own in turn.get("model_attachments", [])]
+                    for a in group)
     document["votes"] = votes_json(conn, exported)
+    if shas:
+        document["files"] = files_json(conn, shas)
     return document
 
 
@@ -123,7 +136,8 @@ class _Importer:
             self.set_ids[name] = found.id
         return self.set_ids[name]
 
-    def collection(self, doc: DocCollection, parent: CollectionId | None) -> CollectionId:
+    def collection(self, doc: DocCollection, parent: CollectionId | None,
+                   files: dict[str, DocFile]) -> CollectionId:
         cid: CollectionId | None = None
         taken = False
         if doc.uuid is not None:
@@ -142,9 +156,9 @@ class _Importer:
         if doc.uuid is not None:
             self.collection_by_uuid[doc.uuid] = cid
         for prompt in doc.prompts:
-            self.prompt(prompt, cid)
+            self.prompt(prompt, cid, files)
         for child in doc.children:
-            self.collection(child, cid)
+            self.collection(child, cid, files)
         return cid
 
     def _match_prompt(self, doc: DocPrompt, cid: CollectionId) -> PromptId | None:
@@ -161,7 +175,7 @@ class _Importer:
                 if p.body == doc.body and p.id not in self.claimed]
         return same[0] if same else None
 
-    def prompt(self, doc: DocPrompt, cid: CollectionId) -> None:
+    def prompt(self, doc: DocPrompt, cid: CollectionId, files: dict[str, DocFile]) -> None:
         set_id = self.model_set_id(doc.model_set, f"{doc.where}.model_set")
         existing = self._match_prompt(doc, cid)
         added = changed = False
@@ -171,12 +185,15 @@ class _Importer:
                 self.conn, cid, doc.title, doc.body, system=doc.system,
                 variables=doc.variables, notes=doc.notes, tags=doc.tags, model_set_id=set_id,
                 uuid=doc.uuid, created_at=doc.created, updated_at=doc.updated)
+            self._attach(doc, existing, files)
             self.report.prompts_added += 1
         else:
             changed = prompts.update(
                 self.conn, existing, title=doc.title, body=doc.body, system=doc.system or "",
                 variables=doc.variables, notes=doc.notes, tags=doc.tags,
                 model_set_id=set_id, clear_model_set=set_id is None)
+            if self._attach(doc, existing, files):
+                changed = True
             if changed:
                 self.report.prompts_updated += 1
             else:
@@ -192,6 +209,19 @@ class _Importer:
         self.claimed.add(existing)
         if doc.uuid is not None:
             self.prompt_by_uuid[doc.uuid] = existing
+
+    def _attach(self, doc: DocPrompt, prompt_id: PromptId, files: dict[str, DocFile]) -> bool:
+        """Give the prompt the file's attachments; True when that changed them. A file
+        that does not list any (an older writer) leaves the stored ones alone."""
+        if doc.attachments is None:
+            return False
+        current = prompts.get(self.conn, prompt_id).attachments
+        if [(a.name, a.sha256) for a in current] == [(a.name, a.sha256)
+                                                     for a in doc.attachments]:
+            return False
+        attached = resolve(self.conn, doc.attachments, files, f"{doc.where}.attachments")
+        stored_files.link_prompt(self.conn, prompt_id, attached)
+        return True
 
     def reference(self, table: str, uuid: str | None, known: dict[str, Any],
                   where: str) -> Any:
@@ -221,7 +251,7 @@ def apply_document(conn: sqlite3.Connection, doc: Document,
         elif changed:
             importer.report.model_sets_updated += 1
     for collection in doc.collections:
-        importer.report.collection_ids.append(importer.collection(collection, into))
+        importer.report.collection_ids.append(importer.collection(collection, into, doc.files))
     for run in doc.runs:
         if conn.execute("SELECT 1 FROM runs WHERE uuid = ?", (run.uuid,)).fetchone():
             importer.report.runs_skipped += 1
@@ -230,7 +260,7 @@ def apply_document(conn: sqlite3.Connection, doc: Document,
                                  f"{run.where}.collection")
         pid = importer.reference("prompts", run.prompt, importer.prompt_by_uuid,
                                  f"{run.where}.prompt")
-        insert_run(conn, run, cid, pid)
+        insert_run(conn, run, cid, pid, doc.files)
         importer.report.runs_added += 1
     for vote in doc.votes:
         if insert_vote(conn, vote, prompt_ids=importer.prompt_by_uuid,
@@ -238,6 +268,7 @@ def apply_document(conn: sqlite3.Connection, doc: Document,
             importer.report.votes_added += 1
         else:
             importer.report.votes_skipped += 1
+    stored_files.collect_garbage(conn)
     return importer.report
 
 

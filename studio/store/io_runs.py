@@ -12,10 +12,12 @@ from studio.core.redact import redact
 from studio.core.request import GenerationSettings
 from studio.store.common import dumps, now
 from studio.store.errors import ImportFormatError
+from studio.store.io_attachments import DocFile, parse_refs, refs_json, resolve
 from studio.store.io_checks import Reader, check_entry, check_settings, check_variables
 from studio.store.io_doc import DocPage, DocResponse, DocRun, DocTurn
 from studio.store.models import (
     RESPONSE_STATES,
+    AttachmentRef,
     CollectionId,
     PromptId,
     Response,
@@ -100,7 +102,15 @@ def _turn(r: Reader, index: int, slots: int) -> DocTurn:
     keys = [(x.slot, x.attempt) for x in responses]
     if len(set(keys)) != len(keys):
         raise ImportFormatError(r.at("responses"), "two answers have the same slot and attempt")
-    return DocTurn(parent, r.string("prompt", required=True), r.time("created"), responses)
+    own: dict[int, tuple[AttachmentRef, ...]] = {}
+    for i, item in enumerate(r.array("model_attachments")):
+        e = Reader(item, f"{r.at('model_attachments')}[{i}]")
+        slot = e.integer("slot", low=0, high=max(slots - 1, 0))
+        if slot is None or not slots:
+            raise ImportFormatError(e.at("slot"), "missing (the slot of a model of the run)")
+        own[slot] = parse_refs(e) or ()
+    return DocTurn(parent, r.string("prompt", required=True), r.time("created"), responses,
+                   parse_refs(r) or (), own)
 
 
 def parse_run(r: Reader) -> DocRun:
@@ -166,9 +176,16 @@ def run_json(conn: sqlite3.Connection, run: Run, *, collection_uuid: str | None,
                     shots.append({"revision": rev,
                                   "png_base64": base64.b64encode(png).decode("ascii")})
             responses.append(_response_json(x, shots))
-        turns.append({"parent": index[turn.parent_id] if turn.parent_id is not None else None,
-                      "prompt": turn.prompt, "created": iso(turn.created_at),
-                      "responses": responses})
+        entry: dict[str, Any] = {
+            "parent": index[turn.parent_id] if turn.parent_id is not None else None,
+            "prompt": turn.prompt, "created": iso(turn.created_at),
+            "attachments": refs_json(turn.attachments)}
+        if turn.own_attachments:
+            entry["model_attachments"] = [
+                {"slot": slot, "attachments": refs_json(refs)}
+                for slot, refs in sorted(turn.own_attachments.items())]
+        entry["responses"] = responses
+        turns.append(entry)
     return {
         "id": run.uuid, "created": iso(run.created_at), "collection": collection_uuid,
         "prompt": prompt_uuid, "title": run.title, "body": run.body, "system": run.system,
@@ -180,7 +197,7 @@ def run_json(conn: sqlite3.Connection, run: Run, *, collection_uuid: str | None,
 
 
 def insert_run(conn: sqlite3.Connection, run: DocRun, collection_id: CollectionId | None,
-               prompt_id: PromptId | None) -> RunId:
+               prompt_id: PromptId | None, files: dict[str, DocFile] | None = None) -> RunId:
     from studio.store import runs
 
     run_id = runs.start(conn, body=run.body, models=run.models, title=run.title,
@@ -188,10 +205,15 @@ def insert_run(conn: sqlite3.Connection, run: DocRun, collection_id: CollectionI
                         collection_id=collection_id, prompt_id=prompt_id,
                         model_set_name=run.model_set, uuid=run.uuid, created_at=run.created)
     turn_ids: list[int] = []
-    for turn in run.turns:
+    for i, turn in enumerate(run.turns):
         parent = turn_ids[turn.parent] if turn.parent is not None else None
+        where = f"{run.where}.turns[{i}]"
+        attached = resolve(conn, turn.attachments, files or {}, f"{where}.attachments")
+        own = {slot: resolve(conn, refs, files or {}, f"{where}.model_attachments")
+               for slot, refs in turn.own_attachments.items()}
         turn_id = runs.add_turn(conn, run_id, turn.prompt, parent=parent,  # type: ignore[arg-type]
-                                slots=(), created_at=turn.created)
+                                slots=(), created_at=turn.created, attachments=attached,
+                                own_attachments=own)
         turn_ids.append(turn_id)
         for x in turn.responses:
             _insert_response(conn, run_id, turn_id, x)

@@ -51,6 +51,7 @@ class Prompt:
     position: int
     created_at: float
     updated_at: float
+    attachments: tuple[AttachmentRef, ...] = ()  # files that go with the prompt when run
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +175,20 @@ class Response:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentRef:
+    """A stored attachment without its bytes (Store.attachments() loads them)."""
+
+    name: str
+    media_type: str
+    sha256: str
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "media_type": self.media_type, "sha256": self.sha256,
+                "bytes": self.size}
+
+
+@dataclass(frozen=True, slots=True)
 class Turn:
     id: TurnId
     run_id: RunId
@@ -182,6 +197,12 @@ class Turn:
     prompt: str
     created_at: float
     responses: tuple[Response, ...]  # every attempt, by slot then attempt
+    attachments: tuple[AttachmentRef, ...] = ()  # the files sent with the prompt, in order
+    # files sent to one model only (slot → files), after the shared ones
+    own_attachments: Mapping[int, tuple[AttachmentRef, ...]] = field(default_factory=dict)
+
+    def files_for(self, slot: int) -> tuple[AttachmentRef, ...]:
+        return self.attachments + tuple(self.own_attachments.get(slot, ()))
 
     def current(self, slot: int) -> Response | None:
         """The latest attempt of one model (slot), or None if it was not asked."""

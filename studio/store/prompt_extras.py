@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from studio.core.checks import Check, CheckError
-from studio.store import prompts
+from studio.store import attachments, prompts
 from studio.store.common import clean_variables, dumps, loads_object
 from studio.store.errors import StoreError
 from studio.store.models import Prompt, PromptId
@@ -81,4 +81,5 @@ def source(conn: sqlite3.Connection, prompt: Prompt) -> PromptSource:
     return PromptSource(title=prompt.title, body=prompt.body, system=prompt.system,
                         variables=dict(prompt.variables),
                         variable_rows=variable_rows(conn, prompt.id),
-                        checks=checks(conn, prompt.id), prompt_id=int(prompt.id))
+                        checks=checks(conn, prompt.id), prompt_id=int(prompt.id),
+                        attachments=attachments.load(conn, prompt.attachments))

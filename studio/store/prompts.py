@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from studio.store import collections
+from studio.store import attachments, collections
 from studio.store.common import clean_tags, clean_variables, dumps, loads_object, new_uuid, now
 from studio.store.errors import NotFoundError, StoreError
 from studio.store.models import CollectionId, ModelSetId, Prompt, PromptId
@@ -66,12 +67,19 @@ def add(conn: sqlite3.Connection, collection_id: CollectionId, title: str, body:
     return prompt_id
 
 
+def _with_files(conn: sqlite3.Connection, found: list[Prompt]) -> list[Prompt]:
+    if not found or not attachments.has_prompt_attachments(conn):
+        return found
+    files = attachments.prompt_refs(conn, (p.id for p in found))
+    return [replace(p, attachments=files[p.id]) if p.id in files else p for p in found]
+
+
 def get(conn: sqlite3.Connection, prompt_id: PromptId) -> Prompt:
     row = conn.execute(f"SELECT {_COLUMNS} FROM prompts WHERE id = ? AND trash_id IS NULL",
                        (prompt_id,)).fetchone()
     if row is None:
         raise NotFoundError(f"no prompt with id {prompt_id}")
-    return _row(row)
+    return _with_files(conn, [_row(row)])[0]
 
 
 def list_prompts(conn: sqlite3.Connection, collection_ids: list[CollectionId] | None = None, *,
@@ -90,14 +98,15 @@ def list_prompts(conn: sqlite3.Connection, collection_ids: list[CollectionId] | 
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params.extend((limit, offset))
-    return [_row(r) for r in conn.execute(sql, params)]
+    return _with_files(conn, [_row(r) for r in conn.execute(sql, params)])
 
 
 def find_by_title(conn: sqlite3.Connection, collection_id: CollectionId,
                   title: str) -> list[Prompt]:
-    return [_row(r) for r in conn.execute(
+    return _with_files(conn, [_row(r) for r in conn.execute(
         f"SELECT {_COLUMNS} FROM prompts WHERE collection_id = ? AND title = ?"
-        " AND trash_id IS NULL ORDER BY position, id", (collection_id, " ".join(title.split())))]
+        " AND trash_id IS NULL ORDER BY position, id",
+        (collection_id, " ".join(title.split())))])
 
 
 def update(conn: sqlite3.Connection, prompt_id: PromptId, *, title: str | None = None,

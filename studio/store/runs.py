@@ -10,8 +10,10 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from studio.core.attachments import Attachment
 from studio.core.model_sets import ModelSetEntry
 from studio.core.redact import redact
+from studio.store import attachments as stored
 from studio.store.common import clean_variables, dumps, loads_object, new_uuid, now
 from studio.store.errors import NotFoundError, StoreError
 from studio.store.models import (
@@ -63,7 +65,9 @@ def _slot_model(conn: sqlite3.Connection, run_id: int, slot: int) -> tuple[str, 
 
 def add_turn(conn: sqlite3.Connection, run_id: RunId, prompt: str, *,
              parent: TurnId | Literal["head"] | None = HEAD,
-             slots: Sequence[int] | None = None, created_at: float | None = None) -> TurnId:
+             slots: Sequence[int] | None = None, created_at: float | None = None,
+             attachments: Sequence[Attachment] = (),
+             own_attachments: Mapping[int, Sequence[Attachment]] | None = None) -> TurnId:
     """A user prompt in the thread. parent="head" continues the current branch; an earlier
     turn (or None for the very first level) starts a sibling branch. A waiting answer is
     created for each slot asked (default: every model of the run)."""
@@ -83,6 +87,8 @@ def add_turn(conn: sqlite3.Connection, run_id: RunId, prompt: str, *,
         "INSERT INTO turns (run_id, parent_id, depth, prompt, created_at) VALUES (?, ?, ?, ?, ?)",
         (run_id, parent_id, depth, prompt, stamp))
     turn_id = TurnId(int(cur.lastrowid or 0))
+    if attachments or own_attachments:
+        stored.link_turn(conn, turn_id, attachments, own_attachments)
     conn.execute("UPDATE runs SET head_turn_id = ?, updated_at = ? WHERE id = ?",
                  (turn_id, stamp, run_id))
     if slots is None:
@@ -240,3 +246,4 @@ def delete_run(conn: sqlite3.Connection, run_id: RunId) -> None:
     conn.execute("UPDATE runs SET head_turn_id = NULL WHERE id = ?", (run_id,))
     if conn.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount == 0:
         raise NotFoundError(f"no run with id {run_id}")
+    stored.collect_garbage(conn)

@@ -423,6 +423,41 @@ CREATE TABLE batch_cells (
 CREATE INDEX batch_cells_response ON batch_cells(response_id) WHERE response_id IS NOT NULL;
 """
 
+# Files attached to prompts. Each file's bytes are stored once, under their SHA-256
+# (content-addressed: the same screenshot sent in ten follow-ups is one row); turns and
+# library prompts list theirs in order. A blob no turn or prompt names any more is deleted
+# by the store after deletions (studio.store.attachments.collect_garbage). A turn's file may
+# be for one model only (each model shown its own page).
+_V7_ATTACHMENTS = """
+CREATE TABLE blobs (
+    sha256     TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+    media_type TEXT NOT NULL CHECK (length(media_type) > 0),
+    size       INTEGER NOT NULL CHECK (size >= 0),
+    created_at REAL NOT NULL,
+    data       BLOB NOT NULL CHECK (length(data) = size)
+);
+
+-- slot -1: sent to every model asked; a slot number: sent to that model only.
+CREATE TABLE turn_attachments (
+    turn_id  INTEGER NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+    slot     INTEGER NOT NULL DEFAULT -1 CHECK (slot >= -1),
+    position INTEGER NOT NULL CHECK (position >= 0),
+    name     TEXT NOT NULL CHECK (length(name) > 0),
+    sha256   TEXT NOT NULL REFERENCES blobs(sha256),
+    PRIMARY KEY (turn_id, slot, position)
+) WITHOUT ROWID;
+CREATE INDEX turn_attachments_blob ON turn_attachments(sha256);
+
+CREATE TABLE prompt_attachments (
+    prompt_id INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL CHECK (position >= 0),
+    name      TEXT NOT NULL CHECK (length(name) > 0),
+    sha256    TEXT NOT NULL REFERENCES blobs(sha256),
+    PRIMARY KEY (prompt_id, position)
+) WITHOUT ROWID;
+CREATE INDEX prompt_attachments_blob ON prompt_attachments(sha256);
+"""
+
 MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH, _V3_VOTES, _V4_CACHED_TOKENS,
-                                 _V5_SEARCH_SENT_PROMPTS, _V6_BATCHES)
+                               _V5_SEARCH_SENT_PROMPTS, _V6_BATCHES, _V7_ATTACHMENTS)
 SCHEMA_VERSION = len(MIGRATIONS)

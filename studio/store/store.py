@@ -13,8 +13,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from studio.core.attachments import Attachment
 from studio.core.model_sets import ModelSetEntry
 from studio.core.paths import StudioPaths, studio_paths
+from studio.store import attachments as stored_files
 from studio.store import (
     collections,
     db,
@@ -33,6 +35,7 @@ from studio.store.io_doc import Document
 from studio.store.io_files import load_document, to_document
 from studio.store.models import (
     SEARCH_KINDS,
+    AttachmentRef,
     Collection,
     CollectionId,
     HistoryFilter,
@@ -194,18 +197,24 @@ class Store:
 
     def purge_trash(self, older_than: float | None = None) -> int:
         with self._write() as conn:
-            return trash.purge(conn, older_than)
+            purged = trash.purge(conn, older_than)
+            stored_files.collect_garbage(conn)
+            return purged
 
     # ------------------------------------------------------------------ prompts
 
     def add_prompt(self, collection_id: CollectionId, title: str, body: str, *,
                    system: str | None = None, variables: Mapping[str, str] | None = None,
                    notes: str = "", tags: Iterable[str] = (),
-                   model_set_id: ModelSetId | None = None) -> Prompt:
+                   model_set_id: ModelSetId | None = None,
+                   attachments: Sequence[Attachment] = ()) -> Prompt:
         with self._write() as conn:
-            return prompts.get(conn, prompts.add(
+            prompt_id = prompts.add(
                 conn, collection_id, title, body, system=system, variables=variables,
-                notes=notes, tags=tags, model_set_id=model_set_id))
+                notes=notes, tags=tags, model_set_id=model_set_id)
+            if attachments:
+                stored_files.link_prompt(conn, prompt_id, attachments)
+            return prompts.get(conn, prompt_id)
 
     def prompt(self, prompt_id: PromptId) -> Prompt:
         with self._read() as conn:
@@ -230,12 +239,16 @@ class Store:
                       variables: Mapping[str, str] | None = None, notes: str | None = None,
                       tags: Iterable[str] | None = None,
                       model_set_id: ModelSetId | None = None,
-                      clear_model_set: bool = False) -> Prompt:
+                      clear_model_set: bool = False,
+                      attachments: Sequence[Attachment] | None = None) -> Prompt:
         """Change the given fields; None keeps a field, system="" removes the system prompt."""
         with self._write() as conn:
             prompts.update(conn, prompt_id, title=title, body=body, system=system,
                            variables=variables, notes=notes, tags=tags,
                            model_set_id=model_set_id, clear_model_set=clear_model_set)
+            if attachments is not None:
+                stored_files.link_prompt(conn, prompt_id, attachments)
+                stored_files.collect_garbage(conn)
             return prompts.get(conn, prompt_id)
 
     def move_prompt(self, prompt_id: PromptId, collection_id: CollectionId,
@@ -310,15 +323,17 @@ class Store:
                   system: str | None = None, variables: Mapping[str, str] | None = None,
                   collection_id: CollectionId | None = None,
                   prompt_id: PromptId | None = None, model_set_name: str | None = None,
-                  first_turn: str | None = None) -> RunId:
+                  first_turn: str | None = None,
+                  attachments: Sequence[Attachment] = ()) -> RunId:
         """Record a new comparison; `body` is the prompt as written (with {{variables}}).
-        With `first_turn` (the prompt as sent) the first turn is added in the same commit."""
+        With `first_turn` (the prompt as sent, with its `attachments`) the first turn is
+        added in the same commit."""
         with self._write() as conn:
             run_id = runs.start(conn, body=body, models=models, title=title, system=system,
                                 variables=variables, collection_id=collection_id,
                                 prompt_id=prompt_id, model_set_name=model_set_name)
             if first_turn is not None:
-                runs.add_turn(conn, run_id, first_turn)
+                runs.add_turn(conn, run_id, first_turn, attachments=attachments)
             return run_id
 
     def add_model(self, run_id: RunId, entry: ModelSetEntry) -> int:
@@ -328,11 +343,17 @@ class Store:
 
     def add_turn(self, run_id: RunId, prompt: str, *,
                  parent: TurnId | Literal["head"] | None = "head",
-                 slots: Sequence[int] | None = None) -> TurnId:
-        """A user prompt: "head" follows the current branch; an earlier turn's id (or None
-        for the first level) branches. Waiting answers are created for `slots` (default all)."""
+                 slots: Sequence[int] | None = None,
+                 attachments: Sequence[Attachment] = (),
+                 own_attachments: Mapping[int, Sequence[Attachment]] | None = None
+                 ) -> TurnId:
+        """A user prompt (with the files sent with it, and `own_attachments`: slot → files
+        for that model only): "head" follows the current branch; an earlier turn's id (or
+        None for the first level) branches. Waiting answers are created for `slots`
+        (default all)."""
         with self._write() as conn:
-            return runs.add_turn(conn, run_id, prompt, parent=parent, slots=slots)
+            return runs.add_turn(conn, run_id, prompt, parent=parent, slots=slots,
+                                 attachments=attachments, own_attachments=own_attachments)
 
     def set_head(self, run_id: RunId, turn_id: TurnId) -> None:
         with self._write() as conn:
@@ -380,6 +401,15 @@ class Store:
         """The whole thread: models, every turn and branch, answers, page revisions."""
         with self._read() as conn:
             return history.load_run(conn, run_id)
+
+    def attachments(self, refs: Iterable[AttachmentRef]) -> tuple[Attachment, ...]:
+        """The stored files (bytes included) of a turn's or prompt's attachment list."""
+        with self._read() as conn:
+            return stored_files.load(conn, refs)
+
+    def blob(self, sha256: str) -> bytes | None:
+        with self._read() as conn:
+            return stored_files.blob(conn, sha256)
 
     def resolve_run(self, ref: str | int) -> RunId:
         with self._read() as conn:

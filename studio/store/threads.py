@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from studio.core.attachments import Attachment
 from studio.core.events import ErrorKind, Failed
 from studio.core.metrics import Metrics
 from studio.core.model_sets import ModelSetEntry
@@ -19,6 +20,7 @@ from studio.core.runner import ModelState, ModelTarget
 from studio.core.thread import Answer, Thread, ThreadTurn, estimated_metrics
 from studio.store.errors import StoreError
 from studio.store.models import (
+    AttachmentRef,
     CollectionId,
     PromptId,
     Response,
@@ -99,12 +101,19 @@ def answer_of(response: Response, target: ModelTarget) -> Answer:
                   error=_error_of(response, state), stop_reason=response.stop_reason)
 
 
-def thread_from_run(run: Run, target_for: Callable[[ModelSetEntry], ModelTarget]) -> Thread:
-    """The run's models, turns (keyed by their TurnId), attempts and head."""
+def thread_from_run(run: Run, target_for: Callable[[ModelSetEntry], ModelTarget],
+                    files: Callable[[tuple[AttachmentRef, ...]], tuple[Attachment, ...]]
+                    | None = None) -> Thread:
+    """The run's models, turns (keyed by their TurnId) with their files (read through
+    `files`, e.g. Store.attachments; None leaves them out), attempts and head."""
     targets = [target_for(entry) for entry in run.models]
     thread = Thread(targets, run.system)
     for turn in run.turns:  # in creation order: a parent always comes before its children
-        new = thread.add_turn(turn.prompt, turn.parent_id, key=int(turn.id))
+        attached = files(turn.attachments) if files is not None and turn.attachments else ()
+        own = ({slot: files(tuple(refs)) for slot, refs in turn.own_attachments.items()}
+               if files is not None else {})
+        new = thread.add_turn(turn.prompt, turn.parent_id, key=int(turn.id),
+                              attachments=attached, own_attachments=own)
         for response in turn.responses:  # by slot, then attempt
             new.add(answer_of(response, targets[response.slot]))
     if run.head_turn_id is not None:
@@ -159,8 +168,9 @@ class ThreadRecorder:
                     body=template, models=[entry_of(t) for t in thread.models],
                     title=title or default_title(template), system=thread.system,
                     variables=variables, collection_id=collection_id, prompt_id=prompt_id)
-                self.turn_ids[turn.key] = store.add_turn(self.run_id, turn.prompt, parent=None,
-                                                         slots=sorted(turn.attempts))
+                self.turn_ids[turn.key] = store.add_turn(
+                    self.run_id, turn.prompt, parent=None, slots=sorted(turn.attempts),
+                    attachments=turn.attachments, own_attachments=turn.own_attachments)
         except StoreError as exc:
             self.run_id = None
             self._fail(exc)
@@ -175,7 +185,9 @@ class ThreadRecorder:
             return  # the parent was never saved: nothing below it can be
         try:
             self.turn_ids[turn.key] = store.add_turn(run_id, turn.prompt, parent=parent,
-                                                     slots=sorted(turn.attempts))
+                                                     slots=sorted(turn.attempts),
+                                                     attachments=turn.attachments,
+                                                     own_attachments=turn.own_attachments)
         except StoreError as exc:
             self._fail(exc)
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import APP_NAME
+from studio.core.attachments import Attachment
 from studio.core.catalog import CatalogError, ProviderRegistry
 from studio.core.model_sets import ModelSetEntry, ModelSetError, ModelSetStore
 from studio.core.paths import StudioPaths
@@ -35,6 +36,7 @@ from studio.core.thread import Answer, Thread
 from studio.core.variables import fill_variables, find_variables
 from studio.store import Store
 from studio.ui.app_icon import app_icon
+from studio.ui.attachments.fix_it import FixItLoop
 from studio.ui.report import ReportExports
 from studio.ui.workspace.actions import build_menus, create_actions
 from studio.ui.workspace.comparison import Comparison
@@ -129,6 +131,8 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self._welcome: QWidget | None = None
 
         self._editing: int | None = None  # the turn whose prompt is being edited
+        self.fix_it = FixItLoop(self)  # "Show the model its page", and a prompt's files
+        self.fix_it.failed.connect(lambda message: self.statusBar().showMessage(message, 6000))
         self.actions_ = create_actions(self)
         self.toolbar = build_menus(self, self.actions_)
         self.reports = ReportExports(self, lambda: self.store,
@@ -280,13 +284,16 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
                           targets: list[ModelTarget]) -> None:
         self.prompt_area.editor.remember(template)
         origin = self._origin_for(template)
+        tray = self.prompt_area.attachments
         self.send(prompt, targets, system=self.prompt_area.system_prompt(),
                   origin=SendOrigin(template, values, origin.title, origin.collection_id,
-                                    origin.prompt_id))
+                                    origin.prompt_id), attachments=tray.attachments())
+        tray.clear()
         self.prompt_area.mark_sent()
 
     def send(self, prompt: str, targets: list[ModelTarget] | None = None, *,
-             system: str | None = None, origin: SendOrigin | None = None) -> Comparison:
+             system: str | None = None, origin: SendOrigin | None = None,
+             attachments: tuple[Attachment, ...] = ()) -> Comparison:
         """Start a comparison of `prompt` across `targets` (default: the model bar's), saved
         to the history as a new run. `origin` says which template/prompt it came from."""
         if targets is None:
@@ -296,7 +303,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
             self.engine, Thread(targets, system), self, recorder=self._new_recorder()))
         comparison.start(prompt, template=origin.template, variables=dict(origin.variables),
                          title=origin.title, collection_id=origin.collection_id,
-                         prompt_id=origin.prompt_id)
+                         prompt_id=origin.prompt_id, attachments=attachments)
         self.previews.refresh()  # the tab was given the comparison before its first prompt
         self.statusBar().showMessage(f"Sent to {len(targets)} models", 3000)
         return comparison
@@ -312,6 +319,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         comparison.threadChanged.connect(self._on_thread_changed)
         comparison.editRequested.connect(self.edit_turn)
         comparison.attemptsCompareRequested.connect(self.compare_attempts)
+        self.fix_it.watch(comparison)
         comparison.historyFailed.connect(self._on_history_failed)
         comparison.saved.connect(lambda answer, c=comparison: self._on_saved(c, answer))
         comparison.stateChanged.connect(self._refresh_ratings)
@@ -381,6 +389,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
             old.deleteLater()
         self.previews.set_comparison(None)
         self.prompt_area.set_prompt("")
+        self.prompt_area.attachments.clear()
         self._update_running()
 
     def stop_all(self) -> None:

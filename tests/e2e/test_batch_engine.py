@@ -1,24 +1,29 @@
 """Batches through the real engine, store and loopback simulator: faults in some cells, the
 concurrency bound counted at the server, one provider slowed down by a 429 while another
-goes on, pause / resume / cancel, re-runs kept as new attempts, and checks with a judge
-model served by the simulator."""
+goes on, pause / resume / cancel, re-runs kept as new attempts, checks with a judge model
+served by the simulator (with and without the page's screenshot), and a prompt's files
+sent with every row."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from studio.core.attachments import attachment_from_bytes
 from studio.core.batch import Batch, BatchError, BatchState, CellState, PromptSource, plan_rows
 from studio.core.batch_runner import BatchRunner, SilentBatchListener, run_batch
 from studio.core.catalog import ModelRef, ProviderConfig, parse_model_ref
-from studio.core.checks import Check
+from studio.core.checks import Check, CheckResult, Subject
 from studio.core.events import ErrorKind
+from studio.core.judge import JudgeClient
 from studio.core.prices import PriceTable
 from studio.core.request import single_turn
 from studio.core.retry import RetryPolicy
@@ -27,6 +32,7 @@ from studio.core.secrets import KeyStore
 from studio.store import Store
 from studio.store.batch_recorders import BackgroundBatchRecorder, StoreBatchRecorder
 from studio.store.threads import entry_of
+from tests.support import images
 from tests.support.scenarios import Status, Synthetic
 from tests.support.simulator import Simulator, peak_concurrency
 
@@ -367,6 +373,87 @@ def test_checks_and_a_judge_model_served_by_the_simulator(sim: Simulator,
     saved = harness.saved().cells[0]
     assert [c.to_json() for c in saved.checks] == [c.to_json() for c in cell.checks]
     assert json.loads(json.dumps([c.to_json() for c in saved.checks]))[2]["pass"] is True
+
+
+def _judge_target(sim: Simulator, ref: str) -> ModelTarget:
+    """A judge model; those named "blind…" are text-only by their provider's preset."""
+    found = target(sim, ref)
+    config = replace(found.config, text_only_models=("blind*",))
+    return ModelTarget(found.ref, config)
+
+
+def test_a_judge_that_takes_no_images_judges_the_text_alone(sim: Simulator) -> None:
+    picture = images.png(32, 24)
+    sim.script("picky", Status(400, message="image_url is only supported by certain models"),
+               Synthetic([JUDGE_OK]))
+    sim.script("blind-judge", Synthetic([JUDGE_OK]))
+    sim.script("sighted", Synthetic([JUDGE_OK]))
+    subject = Subject(prompt="Make a page", system=None, model="o:coder", text="<p>hi</p>",
+                      html="<p>hi</p>", ok=True)
+
+    async def main() -> list[CheckResult]:
+        eng = engine()
+        try:
+            judge = JudgeClient(eng, lambda text: _judge_target(sim, text))
+            return [await judge.judge(Check("judge", "Is it a page?", model=f"j:{name}"),
+                                      subject, picture)
+                    for name in ("picky", "blind-judge", "sighted")]
+        finally:
+            await eng.aclose()
+
+    picky, blind, sighted = asyncio.run(main())
+
+    def content(name: str) -> list[Any]:
+        return [r.json["messages"][1]["content"] for r in sim.requests_for(name)]
+
+    # refused with the picture: asked once more with the text alone
+    with_image, text_only = content("picky")
+    assert with_image[1]["image_url"]["url"].endswith(
+        base64.b64encode(picture).decode("ascii"))
+    assert isinstance(text_only, str) and "no screenshot of it is available" in text_only
+    assert (picky.passed, picky.reason) == (True, "The ball bounces off every wall.")
+    # known not to take images: never sent one
+    (only,) = content("blind-judge")
+    assert isinstance(only, str) and blind.passed is True
+    assert "screenshot" not in blind.reason
+    # a judge that takes it sees the page's screenshot
+    (seen,) = content("sighted")
+    assert base64.b64decode(seen[1]["image_url"]["url"].split(",", 1)[1]) == picture
+    assert sighted.reason.endswith("(judged with the page's screenshot)")
+
+
+def test_a_prompts_files_go_with_every_row_and_stay_with_the_batch(sim: Simulator,
+                                                                  store: Store) -> None:
+    mockup = attachment_from_bytes("mockup.png", images.png(40, 30))
+    data = attachment_from_bytes("data.csv", b"x,y\n1,2\n")
+    sim.script("gpt", Synthetic(["ok"]))
+    sim.script("claude", Synthetic(["ok"]))
+    source = PromptSource(title="From mockup", body="Build {{what}}", variables={"what": "it"},
+                          variable_rows=({"what": "a page"}, {"what": "a card"}),
+                          attachments=(mockup, data))
+    harness = Harness(sim, store, ["o:gpt", "a:claude"], [source])
+
+    async def body(runner: BatchRunner) -> None:
+        await run_batch(runner)
+
+    run(harness, body)
+    assert all(c.state is CellState.DONE for c in harness.batch.cells)
+    sent = base64.b64encode(mockup.data).decode("ascii")
+    for request in sim.requests_for("gpt"):
+        text, image = request.json["messages"][-1]["content"]
+        assert text["text"].startswith("Build a ") and "data.csv\n```csv\nx,y" in text["text"]
+        assert image["image_url"]["url"] == f"data:image/png;base64,{sent}"
+    for request in sim.requests_for("claude"):
+        image, text = request.json["messages"][-1]["content"]
+        assert image["source"]["data"] == sent and "data.csv" in text["text"]
+    assert len(sim.requests_for("gpt")) == len(sim.requests_for("claude")) == 2
+    saved = harness.saved()
+    assert [row.attachments for row in saved.rows] == [(mockup, data)] * 2
+    for row in saved.rows:  # each row's run in history lists the files of its prompt
+        (turn,) = store.run(row.run_id).turns  # type: ignore[arg-type]
+        assert [(a.name, a.sha256) for a in turn.attachments] == [
+            ("mockup.png", mockup.sha256), ("data.csv", data.sha256)]
+    assert store.connection.execute("SELECT count(*) FROM blobs").fetchone()[0] == 2
 
 
 def test_progress_counts_and_listener_callbacks(sim: Simulator, store: Store) -> None:

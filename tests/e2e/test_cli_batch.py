@@ -91,7 +91,7 @@ def test_the_batch_contract_with_variable_rows_checks_and_a_failing_cell(
     snake, pong, pagoda = doc["runs"]
     coder, broken = snake["results"]
     assert set(coder) == {"model", "text", "reasoning", "html", "usage", "ttft_s", "total_s",
-                          "cost_usd", "error", "checks"}
+                          "cost_usd", "error", "notes", "checks"}
     assert coder["model"] == "o:coder" and coder["text"] == "<html>A SNAKE game</html>"
     assert coder["html"] == "<html>A SNAKE game</html>" and coder["error"] is None
     assert coder["checks"] == [

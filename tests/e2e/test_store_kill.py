@@ -69,7 +69,9 @@ def _spawn(db: Path, seed: int) -> subprocess.Popen[str]:
 
 
 def _check(db: Path, runs: dict[int, str], imports: dict[str, int]) -> None:
-    if not db.exists():  # killed before it got to open the database (a busy machine)
+    if not db.exists():
+        # killed before it opened the database (a loaded machine starts Python slowly):
+        # nothing was committed, so nothing can be missing
         assert not runs and not imports
         return
     conn = sqlite3.connect(db)

@@ -72,3 +72,24 @@ def test_the_detail_drops_only_what_repeats_the_status() -> None:
     assert provider_detail("HTTP 502: Bad Gateway", 502) == ""
     assert provider_detail("HTTP 401: bad key", None) == "HTTP 401: bad key"
     assert provider_detail("the HTTP 500 page said hi", 500) == "the HTTP 500 page said hi"
+
+
+def test_a_model_that_takes_no_images_is_said_so_not_sent_to_its_settings() -> None:
+    from studio.core.attachments import (
+        NO_VISION_LOCAL,
+        no_images_message,
+        rejected_images_message,
+    )
+
+    known = explain(ErrorKind.BAD_REQUEST, None, no_images_message("o:blind"), provider="P")
+    assert known.summary.startswith("o:blind does not take images")
+    assert "Send anyway" in known.summary and known.next_step == "" and known.action is None
+    local = explain(ErrorKind.BAD_REQUEST, None, NO_VISION_LOCAL, provider="Local")
+    assert local.summary.startswith("the bundled local model has no vision")
+    assert "Providers and keys" not in str(local)
+    refused = explain(ErrorKind.BAD_REQUEST, 400,
+                      rejected_images_message("o:x", "image_url is not supported"),
+                      provider="P")
+    assert refused.summary == ("o:x does not take images: the provider refused the request "
+                               "with its images (image_url is not supported) (HTTP 400).")
+    assert refused.next_step == "Remove the images, or ask a model that takes them."

@@ -4,6 +4,7 @@ answers that are not the expected stream, reading JSON lines, and listing models
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import aclosing, asynccontextmanager
@@ -11,6 +12,7 @@ from typing import Any, Protocol, cast
 
 import httpx
 
+from studio.core.attachments import Attachment, with_text_files
 from studio.core.events import ErrorKind, Event, Finished, ProviderError
 from studio.core.providers.errors import (
     describe_body,
@@ -298,18 +300,32 @@ def normalize_thread(messages: Iterable[Message]) -> list[Message]:
 
     A failed answer can leave an empty assistant turn; Anthropic, Gemini and DeepSeek's
     reasoner reject empty or consecutive same-role messages, so every protocol gets
-    the same clean alternating thread.
+    the same clean alternating thread. A prompt that is only files is not empty.
     """
     result: list[Message] = []
     for message in messages:
-        if not message.content.strip() and not message.images:
+        if not message.content.strip() and not message.attachments:
             continue
         if result and result[-1].role == message.role:
-            merged = f"{result[-1].content}\n\n{message.content}"
-            result[-1] = Message(message.role, merged, result[-1].images + message.images)
+            last = result[-1]
+            merged = "\n\n".join(t for t in (last.content, message.content) if t.strip())
+            result[-1] = Message(message.role, merged, last.attachments + message.attachments)
         else:
             result.append(message)
     return result
+
+
+def message_text(message: Message) -> str:
+    """A message's text with its attached text files inlined (images travel apart)."""
+    return with_text_files(message.content, message.attachments)
+
+
+def base64_of(attachment: Attachment) -> str:
+    return base64.b64encode(attachment.data).decode("ascii")
+
+
+def data_url(attachment: Attachment) -> str:
+    return f"data:{attachment.media_type};base64,{base64_of(attachment)}"
 
 
 def int_or_none(value: Any) -> int | None:

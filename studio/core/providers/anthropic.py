@@ -10,7 +10,9 @@ import httpx
 from studio.core.events import Event, Finished, ReasoningDelta, TextDelta, Usage
 from studio.core.providers._wire import (
     THINKING_BUDGETS,
+    base64_of,
     int_or_none,
+    message_text,
     normalize_thread,
     parse_json_object,
     sse_batches,
@@ -18,8 +20,7 @@ from studio.core.providers._wire import (
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import anthropic_stream_error, incomplete_stream_error
 from studio.core.providers.http_provider import HttpProvider
-from studio.core.providers.images import anthropic_message
-from studio.core.request import ChatRequest
+from studio.core.request import ChatRequest, Message
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 8192  # the API requires max_tokens; this fits every current model
@@ -33,7 +34,7 @@ def build_body(request: ChatRequest) -> dict[str, Any]:
     system = request.effective_system
     if system:
         body["system"] = system
-    body["messages"] = [anthropic_message(m) for m in thread]
+    body["messages"] = [_message(m) for m in thread]
     body["stream"] = True
     effort = settings.reasoning
     if effort is not None and effort != "off":
@@ -47,6 +48,22 @@ def build_body(request: ChatRequest) -> dict[str, Any]:
         # with thinking on, the API only accepts the default temperature
         body["temperature"] = settings.temperature
     return body
+
+
+def _message(message: Message) -> dict[str, Any]:
+    """With images, the content is a list of blocks: each image as an `image` block with a
+    base64 source, then the text (Anthropic reads images best before the question)."""
+    text = message_text(message)
+    images = message.images
+    if not images:
+        return {"role": message.role, "content": text}
+    blocks: list[dict[str, Any]] = [
+        {"type": "image", "source": {"type": "base64", "media_type": image.media_type,
+                                     "data": base64_of(image)}}
+        for image in images]
+    if text:
+        blocks.append({"type": "text", "text": text})
+    return {"role": message.role, "content": blocks}
 
 
 def _input_tokens(usage: dict[str, Any]) -> int | None:

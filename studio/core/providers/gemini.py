@@ -12,7 +12,9 @@ from studio.core.events import ErrorKind, Event, Finished, ProviderError, Reason
 from studio.core.events import Usage as UsageEvent
 from studio.core.providers._wire import (
     THINKING_BUDGETS,
+    base64_of,
     int_or_none,
+    message_text,
     normalize_thread,
     parse_json_object,
     sse_batches,
@@ -20,8 +22,7 @@ from studio.core.providers._wire import (
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import google_error, incomplete_stream_error
 from studio.core.providers.http_provider import HttpProvider
-from studio.core.providers.images import gemini_parts
-from studio.core.request import ChatRequest, ReasoningEffort
+from studio.core.request import ChatRequest, Message, ReasoningEffort
 
 
 def thinking_config(model: str, effort: ReasoningEffort | None) -> dict[str, Any] | None:
@@ -45,9 +46,18 @@ def thinking_config(model: str, effort: ReasoningEffort | None) -> dict[str, Any
     return {"includeThoughts": True, "thinkingBudget": THINKING_BUDGETS[effort]}
 
 
+def _parts(message: Message) -> list[dict[str, Any]]:
+    """The text part, then each image as an `inline_data` part (base64 bytes)."""
+    text = message_text(message)
+    parts: list[dict[str, Any]] = [{"text": text}] if text or not message.images else []
+    parts += [{"inline_data": {"mime_type": image.media_type, "data": base64_of(image)}}
+              for image in message.images]
+    return parts
+
+
 def build_body(request: ChatRequest) -> dict[str, Any]:
     contents = [
-        {"role": "model" if m.role == "assistant" else "user", "parts": gemini_parts(m)}
+        {"role": "model" if m.role == "assistant" else "user", "parts": _parts(m)}
         for m in normalize_thread(request.messages)
     ]
     body: dict[str, Any] = {"contents": contents}

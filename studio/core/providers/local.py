@@ -43,7 +43,7 @@ from studio.core.local_models import (
     read_gguf_info,
     validate_gguf,
 )
-from studio.core.providers._wire import normalize_thread
+from studio.core.providers._wire import message_text, normalize_thread
 from studio.core.providers.base import ModelInfo
 from studio.core.request import ChatRequest
 
@@ -213,7 +213,9 @@ def chat_messages(request: ChatRequest) -> list[dict[str, str]]:
     system = request.effective_system
     if system:
         messages.append({"role": "system", "content": system})
-    messages += [{"role": m.role, "content": m.content} for m in normalize_thread(request.messages)]
+    # Text files are inlined; images never reach here (the runner refuses them: no vision).
+    messages += [{"role": m.role, "content": message_text(m)}
+                 for m in normalize_thread(request.messages)]
     return messages
 
 

@@ -10,8 +10,10 @@ import httpx
 from studio.core.events import Event, Finished, ReasoningDelta, TextDelta, Usage
 from studio.core.inline_reasoning import InlineReasoning
 from studio.core.providers._wire import (
+    base64_of,
     get_json,
     int_or_none,
+    message_text,
     normalize_thread,
     open_json_lines,
     parse_json_object,
@@ -19,7 +21,6 @@ from studio.core.providers._wire import (
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import incomplete_stream_error, stream_error
 from studio.core.providers.http_provider import HttpProvider
-from studio.core.providers.images import ollama_message
 from studio.core.request import ChatRequest, ReasoningEffort
 
 
@@ -43,7 +44,11 @@ def build_body(request: ChatRequest) -> dict[str, Any]:
     system = request.effective_system
     if system:
         messages.append({"role": "system", "content": system})
-    messages += [ollama_message(m) for m in normalize_thread(request.messages)]
+    for m in normalize_thread(request.messages):
+        message: dict[str, Any] = {"role": m.role, "content": message_text(m)}
+        if m.images:  # Ollama's native form: the message's images as bare base64
+            message["images"] = [base64_of(image) for image in m.images]
+        messages.append(message)
     body: dict[str, Any] = {"model": request.model, "messages": messages, "stream": True}
     settings = request.settings
     options: dict[str, Any] = {}

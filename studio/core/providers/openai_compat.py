@@ -23,9 +23,11 @@ from studio.core.events import (
 from studio.core.inline_reasoning import InlineReasoning
 from studio.core.providers._wire import (
     THINKING_BUDGETS,
+    data_url,
     float_or_none,
     get_json,
     int_or_none,
+    message_text,
     normalize_thread,
     parse_json_object,
     sse_batches,
@@ -33,8 +35,7 @@ from studio.core.providers._wire import (
 from studio.core.providers.base import ModelInfo
 from studio.core.providers.errors import incomplete_stream_error, stream_error
 from studio.core.providers.http_provider import HttpProvider
-from studio.core.providers.images import openai_message
-from studio.core.request import ChatRequest, ReasoningEffort
+from studio.core.request import ChatRequest, Message, ReasoningEffort
 
 ReasoningMapper = Callable[[ReasoningEffort, str], dict[str, Any]]
 
@@ -150,12 +151,26 @@ def dialect_for(config: ProviderConfig) -> Dialect:
     return DIALECTS[_NAME_DIALECTS.get(config.name, "generic")]
 
 
+def chat_message(message: Message) -> dict[str, Any]:
+    """One Chat Completions message. With images, the content becomes a list of parts: the
+    text, then each image as an `image_url` part holding a data URL (the bytes inline)."""
+    text = message_text(message)
+    images = message.images
+    if not images:
+        return {"role": message.role, "content": text}
+    parts: list[dict[str, Any]] = []
+    if text:
+        parts.append({"type": "text", "text": text})
+    parts += [{"type": "image_url", "image_url": {"url": data_url(image)}} for image in images]
+    return {"role": message.role, "content": parts}
+
+
 def build_body(request: ChatRequest, dialect: Dialect) -> dict[str, Any]:
     messages: list[dict[str, Any]] = []
     system = request.effective_system
     if system:
         messages.append({"role": "system", "content": system})
-    messages += [openai_message(m) for m in normalize_thread(request.messages)]
+    messages += [chat_message(m) for m in normalize_thread(request.messages)]
     body: dict[str, Any] = {"model": request.model, "messages": messages, "stream": True}
     if dialect.stream_options:
         body["stream_options"] = {"include_usage": True}

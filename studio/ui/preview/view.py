@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QAction,
     QCloseEvent,
     QKeyEvent,
     QShowEvent,
@@ -33,6 +34,7 @@ from studio.ui.preview.export import png_bytes
 from studio.ui.preview.outputs import PageOutputs, UrlOpener
 from studio.ui.preview.toolbar import DEVICE_WIDTHS, PreviewToolbar
 from studio.ui.preview.widgets import AwayNotice, ConsolePanel, PreviewWindow, StatusBanner
+from studio.ui.style import icon
 
 if TYPE_CHECKING:
     from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -84,6 +86,7 @@ class PreviewView(QWidget):
     # How an action turned out (saved, copied, opened, or why not), also shown in the
     # status bar of the window around the preview; True when it failed.
     reported = Signal(str, bool)
+    fixItRequested = Signal()  # "Show the model its page" (the fix-it loop, see attachments)
 
     def __init__(
         self,
@@ -130,6 +133,13 @@ class PreviewView(QWidget):
         self.toolbar.reload_action.setShortcutContext(
             Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.addAction(self.toolbar.reload_action)
+        # The fix-it loop: shown where an owner sends the follow-up (set_fix_it_available).
+        self.fix_it_action = QAction(icon("fix-it"), "Show the model its page", self)
+        self.fix_it_action.setToolTip("Send the model a follow-up with this page's screenshot "
+                                      "and its console errors, asking it to fix the page")
+        self.fix_it_action.triggered.connect(self.fixItRequested)
+        self.fix_it_action.setVisible(False)
+        self.toolbar.addAction(self.fix_it_action)
         self.banner = StatusBanner(self)
         self.cut_off_badge = CutOffBadge(self)
         self.console_panel = ConsolePanel(self)
@@ -348,6 +358,9 @@ class PreviewView(QWidget):
         if web is None:
             return None
         menu = self.toolbar.context_menu(self)
+        if self.fix_it_action.isVisible():
+            menu.addSeparator()
+            menu.addAction(self.fix_it_action)
         menu.setObjectName("previewContextMenu")
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(web.mapToGlobal(pos))
@@ -453,6 +466,9 @@ class PreviewView(QWidget):
     def _window_title(self) -> str:
         # Never the page's own title: a page must not be able to write into our chrome.
         return f"{self._label} — Preview" if self._label else "Preview"
+
+    def set_fix_it_available(self, available: bool) -> None:
+        self.fix_it_action.setVisible(available)
 
     def set_source_editable(self, editable: bool) -> None:
         """Offer "Edit source" in the toolbar; the owner opens an editor on

@@ -10,10 +10,12 @@ every couple of seconds while it streams.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Literal
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from studio.core.attachments import Attachment
 from studio.core.conversation import context_overflow
 from studio.core.events import ReasoningDelta, TextDelta
 from studio.core.file_names import answer_file_stem
@@ -60,6 +62,8 @@ class Comparison(QObject):
     paneAdded = Signal(object)  # AnswerPane of a model that joined the thread
     editRequested = Signal(int)  # the user wants to edit an earlier prompt (turn key)
     attemptsCompareRequested = Signal(int, int)  # compare the attempts of (slot, turn key)
+    filesRequested = Signal(int, int)  # the user wants to see a prompt's files (slot, turn key)
+    fixItRequested = Signal(int)  # "Show the model its page" on a pane's preview (slot)
     historyFailed = Signal(str)  # saving stopped; the message says why
     # The run changed in the history: an answer was saved (the Answer), or a prompt, an
     # attempt, a model or the branch shown (None).
@@ -90,6 +94,7 @@ class Comparison(QObject):
         # Pages run from the page editor: shown instead of what the answer's text holds.
         self._edited_pages: dict[Answer, str] = {}
         self._shots: set[tuple[int, int, int]] = set()
+        self._images_anyway: set[int] = set()  # slots whose next request sends images anyway
         self._closed = False
         self._history_warned = False
         # Cancelling a task again while it closes its connection would cut that short.
@@ -104,6 +109,7 @@ class Comparison(QObject):
         pane.retryRequested.connect(self.retry)
         pane.turnActionRequested.connect(self._on_turn_action)
         pane.previewFinished.connect(self._on_preview_finished)
+        pane.fixItRequested.connect(self.fixItRequested)
         pane.set_page_source(self.page_of)
         if self.chat.turns and not self.chat.asked_in_head(slot):
             pane.set_included(False)  # it had left the thread (or was not asked) last time
@@ -177,9 +183,11 @@ class Comparison(QObject):
 
     def start(self, prompt: str, *, template: str | None = None,
               variables: dict[str, str] | None = None, title: str = "",
-              collection_id: int | None = None, prompt_id: int | None = None) -> RunSession | None:
-        """Send the first prompt to every model (and start its run in the history)."""
-        turn = self.chat.add_turn(prompt, None)
+              collection_id: int | None = None, prompt_id: int | None = None,
+              attachments: tuple[Attachment, ...] = ()) -> RunSession | None:
+        """Send the first prompt (with its files) to every model (and start its run in the
+        history)."""
+        turn = self.chat.add_turn(prompt, None, attachments=attachments)
         self.title = title or default_title(template if template is not None else prompt)
         answers = [self.chat.ask(turn, slot) for slot in range(len(self.chat.models))]
         if self.recorder is not None:
@@ -194,15 +202,21 @@ class Comparison(QObject):
         return self._send(turn, answers, range(len(self.panes)))
 
     def follow_up(self, prompt: str, slots: Iterable[int] | None = None, *,
-                  after: int | Literal["head"] | None = HEAD) -> list[int]:
+                  after: int | Literal["head"] | None = HEAD,
+                  attachments: tuple[Attachment, ...] = (),
+                  own_attachments: dict[int, tuple[Attachment, ...]] | None = None
+                  ) -> list[int]:
         """Send `prompt` after turn `after` (default: the last one on screen) to `slots`
-        (default: the included panes). Returns the slots asked; [] when nothing was sent."""
+        (default: the included panes), with `attachments` for all of them and
+        `own_attachments` (slot → files) for one each. Returns the slots asked; [] when
+        nothing was sent."""
         if self.running or self._closed:
             return []
         asked = sorted(set(self.included_slots() if slots is None else slots))
         if not asked:
             return []
-        turn = self.chat.add_turn(prompt, after)
+        turn = self.chat.add_turn(prompt, after, attachments=attachments,
+                                  own_attachments=own_attachments)
         answers = [self.chat.ask(turn, slot) for slot in asked]
         if self.recorder is not None:
             self.recorder.add_turn(turn)
@@ -211,9 +225,20 @@ class Comparison(QObject):
         self.threadChanged.emit()
         return asked
 
-    def branch_from(self, key: int, prompt: str, slots: Iterable[int] | None = None) -> list[int]:
+    def branch_from(self, key: int, prompt: str, slots: Iterable[int] | None = None, *,
+                    attachments: tuple[Attachment, ...] = ()) -> list[int]:
         """Edit the prompt of turn `key`: the new prompt starts a sibling branch."""
-        return self.follow_up(prompt, slots, after=self.chat.turn(key).parent)
+        return self.follow_up(prompt, slots, after=self.chat.turn(key).parent,
+                              attachments=attachments)
+
+    def send_images_anyway(self, slot: int) -> bool:
+        """Ask a model its preset says takes no images once more, with the images."""
+        turn = self.chat.head_turn
+        answer = turn.answer(slot) if turn is not None else None
+        if answer is None or not answer.refused_images:
+            return False
+        self._images_anyway.add(slot)
+        return bool(self.regenerate([slot]))
 
     def retry(self, index: int) -> None:
         """Run one model's last prompt again: a new attempt; the earlier one is kept."""
@@ -300,6 +325,9 @@ class Comparison(QObject):
         sent: list[Answer] = []
         for answer in answers:
             request = self.chat.request(answer.slot, turn)
+            if answer.slot in self._images_anyway:
+                self._images_anyway.discard(answer.slot)
+                request = replace(request, images_anyway=True)
             ref = answer.target.ref
             overflow = context_overflow(request, prices.context_window(ref.provider, ref.model))
             if overflow is not None:
@@ -335,7 +363,9 @@ class Comparison(QObject):
         return session
 
     def _render(self, slots: Iterable[int]) -> None:
-        conversation = self.chat.conversation
+        # A prompt sent with files is shown above its answers, with them, even when alone.
+        conversation = self.chat.conversation or any(
+            t.attachments or t.own_attachments for t in self.chat.turns.values())
         for slot in slots:
             self.coalescer.forget(slot)
             pane = self.panes[slot]
@@ -474,6 +504,10 @@ class Comparison(QObject):
             self.attemptsCompareRequested.emit(slot, key)
         elif action == "edit":
             self.editRequested.emit(key)
+        elif action == "files":
+            self.filesRequested.emit(slot, key)
+        elif action == "anyway":
+            self.send_images_anyway(slot)
 
     # -- delivery ----------------------------------------------------------------------
 

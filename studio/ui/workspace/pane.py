@@ -98,6 +98,7 @@ class AnswerPane(QFrame):
     previewFinished = Signal(int)  # the final page of the last answer is on screen
     editSourceRequested = Signal(int)  # "Edit source" on this pane's preview
     providersRequested = Signal()  # the error's next step is in Providers and keys
+    fixItRequested = Signal(int)  # "Show the model its page" on this pane's preview
 
     def __init__(self, index: int, target: ModelTarget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -466,6 +467,8 @@ class AnswerPane(QFrame):
                 lambda: self.editSourceRequested.emit(self.index))
             # Never squeezed to a sliver (a grid cell is small): the grid scrolls instead.
             self._preview.setMinimumHeight(PREVIEW_MIN_HEIGHT)
+            self._preview.fixItRequested.connect(lambda: self.fixItRequested.emit(self.index))
+            self._preview.set_fix_it_available(True)
             self.body.addWidget(self._preview)
             self.body.setSizes([1, 1])
         if self._preview is not None:

@@ -78,7 +78,13 @@ class PreviewsTab(QWidget):
                 view.set_file_stem(answer_file_stem(comparison.title, answer.target))
                 view.editSourceRequested.connect(
                     lambda slot=answer.slot, v=view: self.editSourceRequested.emit(slot, v))
+                view.set_fix_it_available(True)  # the fix-it loop
+                view.fixItRequested.connect(lambda s=answer.slot: self._fix_it(s))
             grid.set_document(key, comparison.page_of(answer), final=answer.finished)
+
+    def _fix_it(self, slot: int) -> None:
+        if self._comparison is not None:
+            self._comparison.fixItRequested.emit(slot)
 
     def _ensure_grid(self) -> PreviewGrid:
         if self._grid is None:

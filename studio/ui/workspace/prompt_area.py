@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ui.attachments.tray import AttachmentTray, PasteDropCatcher
 from studio.ui.style import icon
 from studio.ui.workspace.history import PromptHistory
 from studio.ui.workspace.model_bar import ModelBar
@@ -72,8 +73,13 @@ class PromptArea(QWidget):
         self.edit_bar.hide()
         layout.addWidget(self.edit_bar)
 
-        row = QHBoxLayout()
         self.editor = PromptEditor(history)
+        # files for the next prompt: paste or drop them on the editor, or "Attach"
+        self.attachments = AttachmentTray()
+        PasteDropCatcher(self.attachments, (self.editor, self.editor.viewport()))
+        layout.addWidget(self.attachments)
+
+        row = QHBoxLayout()
         self.editor.submitted.connect(self.sendRequested)
         self.editor.followUpSubmitted.connect(self.followUpRequested)
         row.addWidget(self.editor, 1)

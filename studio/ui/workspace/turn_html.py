@@ -17,7 +17,8 @@ from studio.core.metrics_text import fmt_cost, fmt_tokens, metric_texts
 from studio.core.thread import Totals, TurnEntry
 
 TURN_SCHEME = "turn"
-ACTIONS = ("prev", "next", "edit", "reasoning", "attempt-prev", "attempt-next", "attempts")
+ACTIONS = ("prev", "next", "edit", "reasoning", "attempt-prev", "attempt-next", "attempts",
+           "files", "anyway")
 _LINK_RE = re.compile(rf"^{TURN_SCHEME}:({'|'.join(ACTIONS)})/(\d+)$")
 
 
@@ -54,7 +55,18 @@ def prompt_header(entry: TurnEntry, colors: TurnColors) -> str:
     return (f'<table width="100%" cellpadding="4" style="margin-top:8px; '
             f'background-color:{colors.quote}"><tr><td>'
             f'<p style="color:{colors.muted}; margin:0">{" · ".join(parts)}</p>'
-            f'<p style="margin:0">{body}</p></td></tr></table>')
+            f'<p style="margin:0">{body}</p>{files_line(entry, colors)}</td></tr></table>')
+
+
+def files_line(entry: TurnEntry, colors: TurnColors) -> str:
+    """What was sent with this prompt to this model: its files, by name and size."""
+    answer = entry.answer
+    files = entry.turn.files_for(answer.slot) if answer is not None else entry.turn.attachments
+    if not files:
+        return ""
+    names = ", ".join(html.escape(a.describe()) for a in files)
+    return (f'<p style="color:{colors.muted}; margin:0">Sent with {names} · '
+            f'{_link("files", entry.turn.key, "view", colors)}</p>')
 
 
 def not_asked(colors: TurnColors) -> str:
@@ -73,6 +85,12 @@ def turn_footer(entry: TurnEntry, colors: TurnColors) -> str:
     if answer.reasoning:
         figures.append(_link("reasoning", entry.turn.key, "reasoning", colors))
     line = f'<p style="color:{colors.muted}; margin-top:2px">{" · ".join(figures)}</p>'
+    for note in answer.notes:  # e.g. an image scaled down to fit the provider's limits
+        line = f'<p style="color:{colors.muted}; margin-top:2px">{html.escape(note)}</p>' + line
+    if answer.refused_images:
+        line += (f'<p style="margin-top:2px">'
+                 f'{_link("anyway", entry.turn.key, "Send anyway (with the images)", colors)}'
+                 f'</p>')
     error = answer.error
     if error is not None:
         config = answer.target.config

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from studio.core.attachments import Attachment
 from studio.core.catalog import CatalogError, ModelRef, ProviderConfig
 from studio.core.model_sets import ModelSetEntry
 from studio.core.runner import ModelTarget
@@ -64,8 +65,8 @@ class WindowHistory:
 
         def statusBar(self) -> QStatusBar: ...
         def send(self, prompt: str, targets: list[ModelTarget] | None = None, *,
-                 system: str | None = None, origin: SendOrigin | None = None
-                 ) -> Comparison: ...
+                 system: str | None = None, origin: SendOrigin | None = None,
+                 attachments: tuple[Attachment, ...] = ()) -> Comparison: ...
         def _show_comparison(self, comparison: Comparison) -> Comparison: ...
         def _keep(self, dialog: QDialog) -> None: ...
         def _targets_from(self, entries: tuple[ModelSetEntry, ...]) -> list[ModelTarget]: ...
@@ -116,12 +117,19 @@ class WindowHistory:
     # -- prompts from the library -----------------------------------------------------
 
     def load_prompt(self, prompt: Prompt) -> None:
-        """Put a saved prompt in the editor; a run sent from it is linked to it. Undo brings
-        back what the editor held."""
+        """Put a saved prompt (and its files) in the editor; a run sent from it is linked to
+        it. Undo brings back what the editor held."""
         with self.workspace_undo.change(f"Load prompt “{prompt.title}”"):
             self.prompt_area.set_prompt(prompt.body)
             if prompt.system is not None:
                 self.prompt_area.set_system_prompt(prompt.system)
+            if prompt.attachments and self.store is not None:
+                try:  # the prompt's files go with it into the tray
+                    self.prompt_area.attachments.set_attachments(
+                        self.store.attachments(prompt.attachments))
+                except StoreError as exc:
+                    self.statusBar().showMessage(f"The prompt's files cannot be read: {exc}",
+                                                 8000)
         if prompt.variables:
             self.state.variables = {**(self.state.variables or {}), **prompt.variables}
         self._loaded_prompt = prompt
@@ -202,7 +210,11 @@ class WindowHistory:
             return None
         store, run = loaded
         assert isinstance(self, QWidget)
-        thread = thread_from_run(run, self._target_for)
+        try:
+            thread = thread_from_run(run, self._target_for, store.attachments)
+        except StoreError as exc:
+            self.statusBar().showMessage(f"Cannot open run {run_id}: {exc}", 8000)
+            return None
         comparison = self._show_comparison(Comparison(
             self.engine, thread, self, recorder=ThreadRecorder.for_run(store, run),
             title=run.title or default_title(run.body)))
@@ -238,7 +250,7 @@ class WindowHistory:
         loaded = self._load_run(run_id)
         if loaded is None:
             return None
-        _store, run = loaded
+        store, run = loaded
         branch = run.branch() or list(run.turns[:1])
         if not branch:
             self.statusBar().showMessage(f"Run {run_id} has no prompt to send.", 5000)
@@ -250,9 +262,14 @@ class WindowHistory:
             targets = [self._target_for(entry) for entry in run.models]
         self.prompt_area.set_prompt(template)
         self.prompt_area.set_system_prompt(run.system)
+        try:
+            files = store.attachments(first.attachments)
+        except StoreError as exc:
+            self.statusBar().showMessage(f"Cannot re-run {run_id}: {exc}", 8000)
+            return None
         return self.send(first.prompt, targets, system=run.system, origin=SendOrigin(
             template, dict(run.variables) if original else {}, run.title,
-            run.collection_id, run.prompt_id))
+            run.collection_id, run.prompt_id), attachments=files)
 
     def rerun_with_model_set(self, run_id: int, model_set: str | None) -> Comparison | None:
         """The library's "re-run": the same models (None) or a saved model set's."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
+from studio.core.attachments import Attachment
 from studio.core.model_sets import ModelSetEntry, ModelSetStore
 from studio.core.runner import ModelTarget
 from studio.ui.workspace.diff_dialog import DiffDialog, attempts_dialog
@@ -86,11 +87,14 @@ class WindowThreads:
             template, prompt))
 
     def _follow_up_from_editor(self, template: str, prompt: str) -> None:
-        if self.follow_up(prompt):
+        tray = self.prompt_area.attachments
+        if self.follow_up(prompt, attachments=tray.attachments()):
             self.prompt_area.editor.remember(template)
             self.prompt_area.set_prompt("")
+            tray.clear()
 
-    def follow_up(self, prompt: str, slots: list[int] | None = None) -> list[int]:
+    def follow_up(self, prompt: str, slots: list[int] | None = None, *,
+                  attachments: tuple[Attachment, ...] = ()) -> list[int]:
         """Send `prompt` as the next turn to `slots` (default: the included panes), or as a
         new branch when an earlier prompt is being edited. Returns the panes asked."""
         comparison = self.comparison
@@ -102,9 +106,10 @@ class WindowThreads:
                 "Wait for the answers (or stop them) before sending a follow-up.", 4000)
             return []
         if self._editing is not None and self._editing in comparison.chat.turns:
-            asked = comparison.branch_from(self._editing, prompt, slots)
+            asked = comparison.branch_from(self._editing, prompt, slots,
+                                           attachments=attachments)
         else:
-            asked = comparison.follow_up(prompt, slots)
+            asked = comparison.follow_up(prompt, slots, attachments=attachments)
         if not asked:
             self.statusBar().showMessage(
                 "Check \"Follow-ups\" on at least one pane to send a follow-up.", 4000)

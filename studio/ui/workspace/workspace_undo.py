@@ -1,8 +1,9 @@
 """Undoing what replaced the workspace: a reopened run, a loaded prompt, a new comparison.
 
-Each of those puts other text in the prompt editor, another model set in the model bar and
-another run on screen. A `WorkspaceChange` on the window's undo stack remembers what was
-there before and after: Undo brings back the prompt, the system prompt and the models (and
+Each of those puts other text in the prompt editor, other files in its tray, another model
+set in the model bar and another run on screen. A `WorkspaceChange` on the window's undo
+stack remembers what was there before and after: Undo brings back the prompt, the system
+prompt, the files and the models (and
 the run that was on screen, as long as the one the change showed is still there and nothing
 is running: undo never stops an answer), Redo does the change again.
 """
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from studio.core.attachments import Attachment
 from studio.core.runner import ModelTarget
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ class WorkspaceSnapshot:
     prompt: str
     settled: str  # what the window itself last put in the editor (see PromptArea)
     system: str
+    files: tuple[Attachment, ...]  # in the prompt's tray
     targets: tuple[ModelTarget, ...]
     run_id: int | None  # the saved run on screen; None: none (an empty workspace)
     head: int | None  # the last prompt of the branch on screen
@@ -84,7 +87,8 @@ class WorkspaceUndo:
         run_id = comparison.run_id if comparison is not None else None
         return WorkspaceSnapshot(
             prompt=area.prompt(), settled=area.settled_prompt,
-            system=area.system_edit.toPlainText(), targets=tuple(host.model_bar.targets()),
+            system=area.system_edit.toPlainText(), files=area.attachments.attachments(),
+            targets=tuple(host.model_bar.targets()),
             run_id=int(run_id) if run_id is not None else None,
             head=comparison.chat.head if comparison is not None else None,
             editing=host._editing)
@@ -130,6 +134,8 @@ class WorkspaceUndo:
             host.prompt_area.set_prompt(target.prompt)
             host.prompt_area.settled_prompt = target.settled
             host.prompt_area.set_system_prompt(target.system)
+            if host.prompt_area.attachments.attachments() != target.files:
+                host.prompt_area.attachments.set_attachments(target.files)
             host.model_bar.set_targets(list(target.targets))
         finally:
             self._restoring = False

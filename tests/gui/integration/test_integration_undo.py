@@ -1,6 +1,6 @@
 """Reopening a run keeps a prompt being written, and Undo brings back what a reopened run,
-a loaded prompt or a new comparison replaced (the prompt, the system prompt, the models and
-the run on screen)."""
+a loaded prompt or a new comparison replaced (the prompt, the system prompt, the files, the
+models and the run on screen)."""
 
 from __future__ import annotations
 
@@ -137,3 +137,31 @@ def test_a_loaded_prompt_and_a_new_comparison_can_be_undone_too(
     assert _run_on_screen(window) == new
     assert window.prompt_area.prompt() == "My draft"
     assert window.model_bar.targets() == mine
+
+
+def test_undo_brings_back_the_files_a_loaded_prompt_or_a_new_comparison_replaced(
+        window: MainWindow) -> None:
+    from studio.core.attachments import attachment_from_bytes
+    from tests.support import images
+
+    store = window.store
+    assert isinstance(store, Store)
+    mine = attachment_from_bytes("notes.md", b"# My notes\n")
+    mockup = attachment_from_bytes("mockup.png", images.png(40, 30))
+    saved = store.add_prompt(store.add_collection("Pages").id, "From mockup", "Build this",
+                             attachments=(mockup,))
+    tray = window.prompt_area.attachments
+    tray.add([mine])
+
+    window.load_prompt(saved)
+    assert tray.attachments() == (mockup,)
+    window.actions_.undo.trigger()
+    assert tray.attachments() == (mine,) and window.prompt_area.prompt() == ""
+    window.actions_.redo.trigger()
+    assert tray.attachments() == (mockup,)
+    assert window.prompt_area.prompt() == "Build this"
+
+    window.new_comparison()  # an empty prompt, and no files
+    assert tray.attachments() == () and tray.chips() == []
+    window.actions_.undo.trigger()
+    assert tray.attachments() == (mockup,) and len(tray.chips()) == 1

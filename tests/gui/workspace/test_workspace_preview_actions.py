@@ -70,7 +70,7 @@ EVERY_ACTION = {"Reload", "Stop", "Network: off", "Console", "Edit source",
                 "Pop out into a window", "Full screen",
                 "Open in system browser (outside the sandbox)", "Save as .html…",
                 "Copy screenshot", "Save screenshot as PNG…", "Desktop", "Tablet (768 px)",
-                "Phone (390 px)"}
+                "Phone (390 px)", "Show the model its page"}
 
 
 def test_every_preview_action_is_reachable_in_the_previews_tab_at_any_width(

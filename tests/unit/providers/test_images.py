@@ -1,16 +1,18 @@
-"""Messages with a picture (a judge's screenshot), in each protocol's own request shape."""
+"""A message with a picture (a judge's screenshot), in each protocol's own request shape;
+without one, the plain shape every protocol has always been sent."""
 
 from __future__ import annotations
 
 import base64
 
+from studio.core.attachments import Attachment
 from studio.core.providers import anthropic, gemini, ollama, openai_compat
-from studio.core.request import ChatRequest, Image, Message
+from studio.core.request import ChatRequest, Message
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x01" * 8
 B64 = base64.b64encode(PNG).decode()
-WITH_IMAGE = ChatRequest("m", (Message("user", "Judge this", (Image("image/png", PNG),)),),
-                         "Be strict")
+SCREENSHOT = Attachment("page.png", "image/png", PNG)
+WITH_IMAGE = ChatRequest("m", (Message("user", "Judge this", (SCREENSHOT,)),), "Be strict")
 PLAIN = ChatRequest("m", (Message("user", "Judge this"),), "Be strict")
 
 
@@ -34,10 +36,10 @@ def test_anthropic_sends_an_image_block_before_the_text() -> None:
                                                         "content": "Judge this"}]
 
 
-def test_gemini_sends_inline_data() -> None:
+def test_gemini_sends_the_text_then_inline_data() -> None:
     body = gemini.build_body(WITH_IMAGE)
     assert body["contents"] == [{"role": "user", "parts": [
-        {"inlineData": {"mimeType": "image/png", "data": B64}}, {"text": "Judge this"}]}]
+        {"text": "Judge this"}, {"inline_data": {"mime_type": "image/png", "data": B64}}]}]
     assert gemini.build_body(PLAIN)["contents"] == [{"role": "user",
                                                      "parts": [{"text": "Judge this"}]}]
 
@@ -47,10 +49,3 @@ def test_ollama_sends_an_images_list() -> None:
     assert body["messages"][1] == {"role": "user", "content": "Judge this", "images": [B64]}
     assert "images" not in ollama.build_body(PLAIN)["messages"][1]
 
-
-def test_merged_turns_keep_their_pictures() -> None:
-    from studio.core.providers._wire import normalize_thread
-
-    merged = normalize_thread([Message("user", "a", (Image("image/png", PNG),)),
-                               Message("user", "", (Image("image/png", PNG + b"2"),))])
-    assert len(merged) == 1 and len(merged[0].images) == 2

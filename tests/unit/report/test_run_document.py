@@ -138,3 +138,31 @@ def test_blind_orders_are_shuffled(run: Run) -> None:
                                               (51, "AZ"), (52, "BA")])
 def test_blind_labels_go_on_past_z(index: int, label: str) -> None:
     assert blind_label(index) == label
+
+
+def test_the_files_sent_with_each_prompt_are_listed(store: Store) -> None:
+    from studio.core.attachments import Attachment
+    from studio.core.model_sets import entries_from_refs
+    from studio.report.html_report import render_html
+    from studio.report.markdown_report import render_markdown
+
+    mockup = Attachment("<b>mockup</b>.png", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(2038))
+    notes = Attachment("copy.md", "text/markdown", b"# Launch\n")
+    shot = Attachment("page.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"shot")
+    run_id = store.start_run(body="Build this", title="Mockup",
+                             models=entries_from_refs(["o:gpt-x", "a:claude-x"]),
+                             first_turn="Build this", attachments=(mockup, notes))
+    store.add_turn(run_id, "Fix it", own_attachments={1: (shot,)})
+    doc = run_document(store.run(run_id), scrub=SCRUB)
+    first, second = doc.sections[0].turns
+    assert first.files == ("<b>mockup</b>.png (image/png, 2.0 KB)",
+                           "copy.md (text/markdown, 9 B)")
+    assert second.files == ("page.png (image/png, 12 B) to a:claude-x only",)
+    html = render_html(doc)
+    assert "Sent with: &lt;b&gt;mockup&lt;/b&gt;.png (image/png, 2.0 KB), copy.md" in html
+    assert "<b>mockup" not in html
+    text = render_markdown(doc, image_dir="shots").text
+    assert "> Fix it\n\nSent with: page.png (image/png, 12 B) to a:claude-x only" in text
+    blind = run_document(store.run(run_id), scrub=SCRUB, blind=True)
+    (own,) = blind.sections[0].turns[1].files
+    assert own.endswith(("to A only", "to B only")) and "claude" not in own

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,29 @@ def store(db_path: Path) -> Iterator[Store]:
     opened = Store.open(studio_paths())
     yield opened
     opened.close()
+
+
+def database_before(db_path: Path, marker: str) -> sqlite3.Connection:
+    """A new database file with the schema as it was just before the first migration whose
+    text holds `marker` (numbers are not written down: migrations may be renumbered), and
+    run 1 with turn 1 in it."""
+    from studio.store.schema import MIGRATIONS
+
+    before = next(i for i, m in enumerate(MIGRATIONS) if marker in m)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path)
+    for migration in MIGRATIONS[:before]:
+        conn.executescript(migration)
+    conn.execute(f"PRAGMA user_version = {before}")
+    # one run of one model with one prompt, as every schema since the first can hold it
+    conn.executescript("""
+        INSERT INTO runs (id, uuid, title, body, created_at, updated_at)
+            VALUES (1, 'r-1', 'Old', 'old prompt', 2, 2);
+        INSERT INTO run_models VALUES (1, 0, 'openai:gpt-4o', '{}');
+        INSERT INTO turns (id, run_id, depth, prompt, created_at)
+            VALUES (1, 1, 0, 'old prompt', 2);
+    """)
+    return conn
 
 
 def dump(store: Store) -> list[str]:

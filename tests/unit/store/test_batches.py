@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,11 @@ from studio.core.checks import Check, CheckResult
 from studio.core.model_sets import entries_from_refs
 from studio.store import ConflictError, ImportFormatError, NotFoundError, ResponseData, Store
 from studio.store import batches as batch_sql
-from studio.store.schema import MIGRATIONS, SCHEMA_VERSION
+from studio.store.schema import SCHEMA_VERSION
+
+from .conftest import database_before
 
 MODELS = entries_from_refs(["o:gpt-x", "a:claude-x", "g:gem-x"])
-
-
-def _batch_migration() -> int:
-    return next(i for i, script in enumerate(MIGRATIONS) if "CREATE TABLE batches" in script)
 
 
 def _planned(store: Store) -> Batch:
@@ -40,13 +37,8 @@ def _planned(store: Store) -> Batch:
 
 
 def test_a_database_from_before_batches_migrates_and_keeps_its_data(db_path: Path) -> None:
-    upto = _batch_migration()
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path)
-    for script in MIGRATIONS[:upto]:
-        conn.executescript(script)
-    conn.executescript(f"""
-        PRAGMA user_version = {upto};
+    conn = database_before(db_path, "CREATE TABLE batches")
+    conn.executescript("""
         INSERT INTO collections (id, uuid, name, created_at, updated_at)
             VALUES (1, 'c-1', 'Games', 1, 1);
         INSERT INTO prompts (id, uuid, collection_id, title, body, created_at, updated_at)
@@ -123,8 +115,11 @@ def test_cells_answers_and_checks_are_saved_and_loaded(store: Store) -> None:
     assert failed.result.error is not None and failed.result.error.kind.value == "rate_limit"
     assert failed.error_kind == "rate_limit"
     assert waiting.state is CellState.WAITING and waiting.result is None
-    # The answers are ordinary history answers, searchable like any other.
-    assert [h.response_id for h in store.search("square")] == [done.response_id]
+    # The answers are ordinary history answers, searchable like any other (and so is the
+    # row's prompt as sent, like any sent prompt).
+    hits = store.search("square")
+    assert [h.response_id for h in hits if h.kind == "response"] == [done.response_id]
+    assert [h.run_id for h in hits if h.kind == "turn"] == [batch.rows[0].run_id]
     (summary,) = batches.summaries()
     assert summary.counts[CellState.DONE] == 1 and summary.counts[CellState.FAILED] == 1
     assert summary.counts[CellState.WAITING] == 7 and (summary.rows, summary.columns) == (3, 3)

@@ -16,10 +16,10 @@ from studio.core.request import single_turn
 from studio.core.runner import ModelRun, ModelState, ModelTarget
 from studio.store import ImportFormatError, ResponseData, Store
 from studio.store.io_format import FORMAT_NAME
-from studio.store.schema import MIGRATIONS, SCHEMA_VERSION
+from studio.store.schema import SCHEMA_VERSION
 from studio.store.threads import answer_of
 
-from .conftest import dump
+from .conftest import database_before, dump
 
 CACHED = ResponseData(model="anthropic:claude-sonnet-4-5", text="ok", input_tokens=1_112,
                       output_tokens=10, cached_input_tokens=1_000, cache_write_tokens=100,
@@ -109,18 +109,8 @@ def test_bad_cache_counts_are_refused(store: Store, usage: dict[str, Any], where
 def test_a_database_from_before_the_columns_gains_them_and_keeps_its_answers(
         db_path: Path) -> None:
     # the schema as it was just before the migration that adds the cache counts
-    before = next(i for i, m in enumerate(MIGRATIONS) if "cached_input_tokens" in m)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path)
-    for migration in MIGRATIONS[:before]:
-        conn.executescript(migration)
-    conn.execute(f"PRAGMA user_version = {before}")
+    conn = database_before(db_path, "cached_input_tokens")
     conn.executescript("""
-        INSERT INTO runs (id, uuid, title, body, created_at, updated_at)
-            VALUES (1, 'r-1', 'Old', 'old prompt', 2, 2);
-        INSERT INTO run_models VALUES (1, 0, 'openai:gpt-4o', '{}');
-        INSERT INTO turns (id, run_id, depth, prompt, created_at)
-            VALUES (1, 1, 0, 'old prompt', 2);
         INSERT INTO responses (run_id, turn_id, slot, model, text, state, input_tokens,
             output_tokens, created_at, updated_at)
             VALUES (1, 1, 0, 'openai:gpt-4o', 'an old answer', 'done', 7, 3, 2, 2);
