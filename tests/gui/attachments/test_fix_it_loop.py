@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import base64
 
-import pytest
 import qasync
 
 from studio.core.catalog import ProviderRegistry
 from studio.core.fix_it import FIX_IT_PROMPT
 from studio.ui.main_window import MainWindow
-from studio.ui.preview.scheme import is_registered
 from tests.gui.threads.threads_support import send, settle
 from tests.gui.workspace.workspace_support import (
-    ENGINE_NOISE,
-    OFFSCREEN_SIZE_HINTS,
     in_loop,
+    live_page_marks,
     target,
     wait_until,
 )
@@ -25,12 +22,7 @@ from tests.support import images
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 
-pytestmark = [
-    pytest.mark.gui, pytest.mark.webengine, pytest.mark.slow,
-    pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS, *ENGINE_NOISE),
-    pytest.mark.skipif(not is_registered(),
-                       reason="a QApplication existed before the preview scheme"),
-]
+pytestmark = live_page_marks()
 
 # The call to a missing function is on line 4 of the page.
 BROKEN = ("```html\n<!doctype html>\n<html><body style='background:#c00'>\n"

@@ -18,7 +18,6 @@ from studio.core.thread import Answer
 from studio.store import RunId, Store
 from studio.ui.main_window import MainWindow
 from studio.ui.preview.editor import PageEditor
-from studio.ui.preview.scheme import is_registered
 from studio.ui.preview.view import PreviewView
 from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.pane import AnswerPane
@@ -26,9 +25,8 @@ from studio.ui.workspace.previews_tab import preview_key
 from tests.gui.integration.integration_support import page_text, wait_for_page_text
 from tests.gui.threads.threads_support import reopened_store, send, sent_thread, settle
 from tests.gui.workspace.workspace_support import (
-    ENGINE_NOISE,
-    OFFSCREEN_SIZE_HINTS,
     in_loop,
+    live_page_marks,
     spin,
     target,
     wait_until,
@@ -37,12 +35,9 @@ from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 
 pytestmark = [
-    pytest.mark.gui, pytest.mark.webengine, pytest.mark.slow,
-    pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS, *ENGINE_NOISE),
+    *live_page_marks(),
     pytest.mark.skipif(not os.environ.get("DISPLAY"),
                        reason="real QtWebEngine pages need an X server (run under xvfb-run)"),
-    pytest.mark.skipif(not is_registered(),
-                       reason="a QApplication existed before the preview scheme"),
 ]
 
 ORIGINAL = ("<!doctype html>\n<html><body><h1 id='t'>Original</h1>"

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-import pytest
 import qasync
 
 from studio.core.catalog import ProviderRegistry
 from studio.ui.main_window import MainWindow
-from studio.ui.preview.scheme import is_registered
 from tests.gui.threads.threads_support import reopened_store, send
 from tests.gui.workspace.workspace_support import (
-    ENGINE_NOISE,
-    OFFSCREEN_SIZE_HINTS,
     in_loop,
+    live_page_marks,
     target,
     wait_until,
 )
@@ -27,12 +24,7 @@ if TYPE_CHECKING:
 PAGE = ("Here it is:\n\n```html\n<!doctype html>\n<html><body><h1 id='t'>{title}</h1>"
         "</body></html>\n```\n")
 
-pytestmark = [
-    pytest.mark.gui, pytest.mark.webengine, pytest.mark.slow,
-    pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS, *ENGINE_NOISE),
-    pytest.mark.skipif(not is_registered(),
-                       reason="a QApplication existed before the preview scheme"),
-]
+pytestmark = live_page_marks()
 
 
 def test_a_shown_page_is_saved_as_a_screenshot_and_reopens_in_the_preview(

@@ -17,25 +17,18 @@ from pytestqt.qtbot import QtBot
 from studio.core.catalog import ProviderRegistry
 from studio.ui.main_window import MainWindow
 from studio.ui.preview.editor import PageEditor
-from studio.ui.preview.scheme import is_registered
 from studio.ui.preview.toolbar import PreviewToolbar
 from studio.ui.preview.view import PreviewView
 from tests.gui.workspace.workspace_support import (
-    ENGINE_NOISE,
-    OFFSCREEN_SIZE_HINTS,
     in_loop,
+    live_page_marks,
     target,
     wait_until,
 )
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 
-pytestmark = [
-    pytest.mark.gui, pytest.mark.webengine, pytest.mark.slow,
-    pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS, *ENGINE_NOISE),
-    pytest.mark.skipif(not is_registered(),
-                       reason="a QApplication existed before the preview scheme"),
-]
+pytestmark = live_page_marks()
 
 PAGE = ("Here it is:\n\n```html\n<!doctype html>\n<html><body><h1 id='t'>{title}</h1>"
         "</body></html>\n```\n")

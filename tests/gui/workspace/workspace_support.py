@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import pytest
 import qasync
 import shiboken6
 from PySide6.QtWidgets import QApplication
@@ -40,6 +41,18 @@ ENGINE_NOISE = (r"^Failed to load vulkan", r"^initInstance: No Vulkan library av
 # harmless there, and never printed on a real display.
 OFFSCREEN_SIZE_HINTS = (r"This plugin does not support "
                         r"(propagateSizeHints\(\)|raise\(\)|grabbing the (keyboard|mouse))")
+
+
+def live_page_marks() -> list[pytest.MarkDecorator]:
+    """The marks of a GUI test that runs pages in real QtWebEngine previews."""
+    from studio.ui.preview.scheme import is_registered
+
+    return [
+        pytest.mark.gui, pytest.mark.webengine, pytest.mark.slow,
+        pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS, *ENGINE_NOISE),
+        pytest.mark.skipif(not is_registered(),
+                           reason="a QApplication existed before the preview scheme"),
+    ]
 
 
 class StopStartLoop(StudioEventLoop):
