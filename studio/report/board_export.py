@@ -34,6 +34,12 @@ from studio.report.scrub import Scrubber
 from studio.store import Store
 
 IMAGES = "images"  # the Markdown's picture goes to NAME-images/ (images/ in a zip)
+FORMAT_NAMES = {
+    ReportFormat.HTML: "HTML report (one file: the table, its intervals, the win rates)",
+    ReportFormat.MARKDOWN: "Markdown tables, with a picture of the table next to it",
+    ReportFormat.ZIP: "Markdown and its picture in one .zip",
+    ReportFormat.SHEET: "PNG picture of the table and its intervals",
+}
 
 
 class NothingToReport(ReportError):
@@ -102,4 +108,4 @@ def leaderboard_request(store: Store, query: BoardQuery | None = None, *,
     """The leaderboard of `query`'s votes as the export dialog takes it: no blind report
     (the board names the models) and no layouts (there are no answers to lay out)."""
     return ReportRequest(title, lambda: BoardSource.load(store, query), subject="The votes",
-                         blind=False, layouts=False)
+                         blind=False, layouts=False, format_names=FORMAT_NAMES)

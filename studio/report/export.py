@@ -171,6 +171,7 @@ class ReportRequest:
     subject: str = "The run"  # what could not be read, when `load` fails on the store
     blind: bool = True  # a blind report of it makes sense
     layouts: bool = True  # the columns / stacked choice applies
+    format_names: Mapping[ReportFormat, str] = field(default_factory=lambda: FORMAT_NAMES)
 
 
 def run_request(store: Store, run_id: int, title: str) -> ReportRequest:
