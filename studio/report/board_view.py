@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from studio import APP_NAME, __version__
 from studio.core.arena_agreement import Agreement
 from studio.core.arena_board import Leaderboard, ModelRow
-from studio.core.arena_fit import SCALE
+from studio.core.arena_fit import CENTER, SCALE
 from studio.report.board_data import BoardData
 from studio.report.model import (
     AgreementRow,
@@ -48,8 +48,8 @@ def rating_axis(rows: Sequence[ModelRow]) -> RatingAxis:
     """An axis holding every rating and every interval, except the intervals of models
     that rest on the prior: those can be far wider than everyone else's, and are cut."""
     firm = [r for r in rows if not r.separated] or list(rows)
-    low = min(min(r.ci_low for r in firm), min(r.rating for r in rows))
-    high = max(max(r.ci_high for r in firm), max(r.rating for r in rows))
+    low = min([r.ci_low for r in firm] + [r.rating for r in rows], default=CENTER - 100)
+    high = max([r.ci_high for r in firm] + [r.rating for r in rows], default=CENTER + 100)
     step = _step(max(high - low, 1.0))
     start = math.floor(low / step) * step
     end = math.ceil(high / step) * step
