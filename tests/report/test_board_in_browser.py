@@ -1,13 +1,14 @@
 """A leaderboard report of LMArena battles with a known answer, served from loopback and
 opened in a real browser engine: the table and its numbers, every interval bar where the
 common axis puts it, the win-rate matrix as a heat map, position bias, the theme switch,
-and nothing the report does refused by its own policy."""
+printing, and nothing the report does refused by its own policy."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from studio.report.board_data import BoardQuery
@@ -149,3 +150,38 @@ def test_position_bias_and_the_filters_are_shown(
     assert "2 groups of models never met each other" in browser.js("document.body.innerText")
     # Nothing to switch between for a leaderboard: no layout control.
     assert browser.js("document.querySelectorAll('input[name=layout]').length") == 0
+
+
+def test_printed_it_is_on_white_with_its_bars_and_heat_map_in_colour(
+        qapp: Any, store: Store, tmp_path: Path, report_server: ReportServer,
+        browser: Browser) -> None:
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QImage
+    from PySide6.QtPdf import QPdfDocument
+
+    _, url = _served(store, tmp_path, report_server, theme="dark")
+    browser.open(url)
+    assert browser.js("getComputedStyle(document.body).backgroundColor") == "rgb(13, 17, 23)"
+    pdf = tmp_path / "printed.pdf"
+    with browser.qtbot.waitSignal(browser.page.pdfPrintingFinished, timeout=30_000) as done:
+        browser.page.printToPdf(str(pdf))
+    assert done.args[1] is True
+    document = QPdfDocument()
+    document.load(str(pdf))
+    try:
+        assert document.pageCount() >= 1
+        size = document.pagePointSize(0)
+        image = document.render(0, QSize(2 * int(size.width()), 2 * int(size.height())))
+    finally:
+        document.close()
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    pixels = np.frombuffer(rgb.constBits(), np.uint8).reshape(
+        rgb.height(), rgb.bytesPerLine())[:, :3 * rgb.width()].reshape(-1, 3).astype(int)
+    red, green, blue = pixels[:, 0], pixels[:, 1], pixels[:, 2]
+    # The light palette whatever the reader chose on screen: a white page …
+    assert tuple(pixels[0]) == (255, 255, 255)
+    assert not np.any((red == 13) & (green == 17) & (blue == 23))
+    # … with the bars' marks (the light accent blue) and the heat map's losing cells (its
+    # red, 42 % over white) in colour.
+    assert np.any((blue > 200) & (red < 60))
+    assert np.any((red > 220) & (red - blue > 50) & (green < 180))
