@@ -190,6 +190,13 @@ def test_style_effects_are_shown_when_style_control_found_lengths(store: Store) 
     assert effect.name == "answer length" and effect.points.startswith("+")
     assert re.fullmatch(r"[+-]\d+ to [+-]\d+", effect.interval)
     assert {f.label: f.value for f in styled.filters}["Style control"] == "on: answer length"
+    html = render_html(leaderboard_document(fit_board(store, BoardQuery(
+        options=BoardOptions(style_control=True)))))
+    assert 'id="style-control"' in html
+    assert (f'<tr><td>answer length</td><td class="num">{effect.points}</td>'
+            f"<td>{effect.interval}</td></tr>") in html
+    assert 'id="style-control"' not in render_html(leaderboard_document(
+        fit_board(store, BoardQuery())))
 
 
 def test_judge_agreement_is_shown_only_with_the_judges_votes(known: BoardData) -> None:
@@ -208,6 +215,11 @@ def test_judge_agreement_is_shown_only_with_the_judges_votes(known: BoardData) -
     nobody = render_markdown(leaderboard_document(replace(both, agreement=())),
                              image_dir="x").text
     assert "No pair was judged both by you and by a judge model." in nobody
+    html = render_html(leaderboard_document(both))
+    assert ('<tr><td>anthropic:claude-opus-4-1</td><td class="num">12</td><td class="num">9'
+            '</td><td class="num">75 %</td><td>8 of 10 (80 %)</td><td class="num">0.51</td>'
+            "</tr>") in html
+    assert 'id="judge-agreement"' not in render_html(leaderboard_document(mine))
 
 
 def test_markdown_has_the_table_and_the_matrix_as_tables(known: BoardData) -> None:
