@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio.cli.collections_cmd import REFUSED, USAGE, error
 from studio.cli.leaderboard_cmd import add_board_options
@@ -26,8 +27,12 @@ from studio.cli.votes_cmd import add_filters
 from studio.report.model import LAYOUTS, THEMES
 
 if TYPE_CHECKING:
+    from studio.report.board_export import BoardSource
     from studio.report.export import ReportOptions, RunSource, Shot
     from studio.report.run_report import PageKey
+    from studio.store import Store
+
+T = TypeVar("T")
 
 # The options only a comparison takes: given with --leaderboard, they are a usage error.
 _RUN_ONLY = (("blind", "--blind"), ("layout", "--layout"), ("network", "--network"))
@@ -97,48 +102,51 @@ def handle(args: argparse.Namespace) -> int:
     return _run(args, output)
 
 
-def _run(args: argparse.Namespace, output: Path) -> int:
+def _from_store(read: Callable[[Store], T]) -> T:
+    """What `read` reads from the store, opened for it and closed after; StoreError passes."""
     from studio.core.paths import studio_paths
-    from studio.report.export import ReportOptions, load_run
-    from studio.store import Store, StoreError
+    from studio.store import Store
 
+    store = Store.open(studio_paths().ensure())
     try:
-        store = Store.open(studio_paths().ensure())
-    except StoreError as exc:
-        return error(str(exc), REFUSED)
-    try:
-        source = load_run(store, args.run)
-    except StoreError as exc:
-        return error(str(exc), REFUSED)
+        return read(store)
     finally:
         store.close()
+
+
+def _run(args: argparse.Namespace, output: Path) -> int:
+    from studio.report.export import ReportOptions, load_run
+    from studio.store import StoreError
+
+    try:
+        source = _from_store(lambda store: load_run(store, args.run))
+    except StoreError as exc:
+        return error(str(exc), REFUSED)
     options = ReportOptions(blind=bool(args.blind), layout=args.layout or "columns",
                             theme=args.theme)
     return _write(source, output, options, network=args.network == "on")
 
 
 def _leaderboard(args: argparse.Namespace, output: Path) -> int:
+    from studio.cli import UsageError
     from studio.cli.leaderboard_cmd import board_query
     from studio.core.paths import studio_paths
     from studio.report.board_export import BoardSource, write_leaderboard_report
     from studio.report.export import ReportError, ReportFormat, ReportOptions, report_format
     from studio.report.scrub import Scrubber, known_keys
-    from studio.store import Store, StoreError
+    from studio.store import StoreError
 
-    try:
-        store = Store.open(studio_paths().ensure())
-    except StoreError as exc:
-        return error(str(exc), REFUSED)
-    try:
+    def read(store: Store) -> BoardSource:
         try:
             query = board_query(store, args)
         except ValueError as exc:
-            return error(str(exc), USAGE)
-        source = BoardSource.load(store, query)
+            raise UsageError(str(exc)) from None
+        return BoardSource.load(store, query)
+
+    try:
+        source = _from_store(read)
     except (StoreError, ReportError) as exc:
         return error(str(exc), REFUSED)
-    finally:
-        store.close()
     imaging = None
     if report_format(output) is not ReportFormat.HTML:
         # The picture of the table is painted with Qt, which needs no screen for that.
