@@ -113,13 +113,14 @@ def test_the_export_dialog_takes_the_leaderboard(qtbot: Any, source: BoardSource
     assert not dialog.layout_combo.isVisibleTo(dialog)
     assert dialog.theme_combo.isVisibleTo(dialog)
     assert dialog.path().name == "leaderboard.html"
-    for name in ("board.html", "board.png"):
+    for name, beside in (("board.html", ""), ("board.md", " and 1 picture beside it"),
+                         ("board.png", "")):
         dialog.path_edit.setText(str(tmp_path / name))
         dialog.export_button.click()
         qtbot.waitUntil(lambda: dialog.saved_result is not None
                         or "Not saved" in dialog.status.text(), timeout=30_000)
         assert dialog.saved_result is not None, dialog.status.text()
-        assert dialog.status.text() == (f"Saved to {tmp_path / name} "
+        assert dialog.status.text() == (f"Saved to {tmp_path / name}{beside} "
                                         f"({dialog.saved_result.summary()}).")
         assert dialog.saved_result.summary().endswith("; 5 models, 88 battles")
     html = (tmp_path / "board.html").read_text()

@@ -233,7 +233,8 @@ class ReportDialog(QDialog):
     def _saved(self, result: ExportResult) -> None:
         self.saved_result = result
         extra = len(result.files) - 1
-        files = f" and {extra} screenshot{'s' if extra != 1 else ''} beside it" if extra else ""
+        noun = "screenshot" if result.pages else "picture"  # a leaderboard's table
+        files = f" and {extra} {noun}{'s' if extra != 1 else ''} beside it" if extra else ""
         self._show_status(f"Saved to {result.path}{files} ({result.summary()}).")
         self.open_button.show()
         self.folder_button.show()
