@@ -3,7 +3,8 @@
 Start-up shows the window first: the QApplication and an `AppWindow` at its remembered
 place need QtWidgets alone, and Qt's event loop runs until that window has painted. Only
 then are asyncio, QtWebEngine (the preview scheme must exist before the first preview, and
-QtWebEngine must be prepared before the QApplication: `prepare_web_engine`), the engine (one
+QtWebEngine must be prepared before the QApplication: `prepare_web_engine`, which also
+decides Chromium's sandbox: off only as root, and then said on the status bar), the engine (one
 httpx client, created inside the running loop) and the workspace loaded, and the workspace
 moved into the window. On close every model task is cancelled and awaited before the client
 is closed and the loop ends, so nothing is left pending.
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QMainWindow
 
     from studio.core.paths import StudioPaths
     from studio.ui.app_window import AppWindow
@@ -48,6 +49,16 @@ def _prepare_web_engine() -> None:
         log.warning("previews unavailable: %s", exc)
         return
     prepare_web_engine()
+
+
+def _note_sandbox(window: QMainWindow) -> None:
+    # As root the studio runs Chromium without its own sandbox: the status bar says so for
+    # as long as the window is open (the previews carry a badge too).
+    from studio.ui.preview.engine_notices import root_status_label
+
+    label = root_status_label(window)
+    if label is not None:
+        window.statusBar().addPermanentWidget(label)
 
 
 def _freeze_long_lived() -> None:
@@ -90,6 +101,7 @@ async def _run_window(frame: AppWindow, paths: StudioPaths, state: WorkspaceStat
         await asyncio.sleep(0)
         if not closed.done():  # closed while loading: nothing more to build
             window = MainWindow(engine, paths=paths, state=state, parent=frame)
+            _note_sandbox(window)
             frame.set_workspace(window)
             window.prompt_area.editor.setFocus()
             # Everything built so far lives as long as the app: keep it out of the

@@ -148,7 +148,7 @@ class PreviewView(QWidget):
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self._placeholder)
         self._stack.addWidget(self._web_host)
-        self._unavailable: EngineUnavailableNotice | None = None
+        self.engine_notice: EngineUnavailableNotice | None = None
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self._stack)
         splitter.addWidget(self.console_panel)
@@ -260,9 +260,9 @@ class PreviewView(QWidget):
             return
         self._shown = None
         self._close_session()
-        notice = self._unavailable
+        notice = self.engine_notice
         if notice is None:
-            notice = self._unavailable = EngineUnavailableNotice(self._stack)
+            notice = self.engine_notice = EngineUnavailableNotice(self._stack)
             notice.retryRequested.connect(engine_status().retry)
             self._stack.addWidget(notice)
         notice.set_problem(problem)
@@ -271,15 +271,15 @@ class PreviewView(QWidget):
 
     def _on_engine_status(self) -> None:
         if engine_status().problem() is not None:
-            if self._session is not None or self._stack.currentWidget() is self._unavailable:
+            if self._session is not None or self._stack.currentWidget() is self.engine_notice:
                 self._show_unavailable()
-        elif self._document is not None and self._stack.currentWidget() is self._unavailable:
+        elif self._document is not None and self._stack.currentWidget() is self.engine_notice:
             self._dirty = True  # the engine works again: run the page
             self._flush()
 
     def unavailable_message(self) -> str:
         """What the pane says instead of the page ("" when the page can run)."""
-        notice = self._unavailable
+        notice = self.engine_notice
         if notice is None or self._stack.currentWidget() is not notice:
             return ""
         return notice.text()
