@@ -114,8 +114,7 @@ def test_the_coalescer_paints_once_per_frame_not_once_per_delta(
         assert pane.view.answer_text() == scenario.text
         assert pane.state is ModelState.DONE
     # Once everything is delivered the frame timer sleeps.
-    spin(loop, 0.05)
-    assert not coalescer.active
+    wait_until(loop, lambda: not coalescer.active, what="the frame timer to stop")
 
 
 def test_a_failing_model_shows_the_providers_message_and_retry_works(
