@@ -95,7 +95,9 @@ def load(qtbot: Any, view: Any, html: str, timeout: int = 20_000) -> None:
         view.set_document(html, final=True)
 
 
-def run_js(qtbot: Any, view: Any, script: str, world: int = APP_WORLD, timeout: int = 5000) -> Any:
+def run_js(
+    qtbot: Any, view: Any, script: str, world: int = APP_WORLD, timeout: int = 20_000
+) -> Any:
     box: list[Any] = []
     view.page().runJavaScript(script, world, box.append)
     qtbot.waitUntil(lambda: bool(box), timeout=timeout)

@@ -1,14 +1,16 @@
 """What the simulator answers: scenarios, each turned into a `Reply` for one protocol.
 
 A `Reply` is a status, headers and a list of body steps. Plain `bytes` steps are written
-as one HTTP chunk each; the other steps pause, drip, pace, stall, reset or close the
-connection. Every scenario also says what a correct client ends up with (`text`,
-`reasoning`), so tests can assert against it without decoding anything themselves.
+as one HTTP chunk each; the other steps pause, drip, pace, stall, hold (until the test
+releases them), reset or close the connection. Every scenario also says what a correct
+client ends up with (`text`, `reasoning`), so tests can assert against it without decoding
+anything themselves.
 """
 
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -74,7 +76,19 @@ class Close:
     """Close the socket (FIN) without ending the chunked body: an HTTP-level truncation."""
 
 
-Step = bytes | Pause | Drip | Paced | Split | Reset | Stall | Close
+class Hold:
+    """Send nothing more until the test calls `release()`; `reached` is set once the
+    simulator got here. What a slow server does, without guessing how slow to be."""
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+
+Step = bytes | Pause | Drip | Paced | Split | Reset | Stall | Close | Hold
 
 
 @dataclass(slots=True)

@@ -69,6 +69,7 @@ from tests.support.scenarios import (
     CutOff,
     Drip,
     ErrorEvent,
+    Hold,
     HtmlPage,
     HugeChunk,
     InvalidUtf8,
@@ -91,7 +92,7 @@ from tests.support.scenarios import (
 
 # One import for tests: the server and every scenario.
 __all__ = [
-    "ConnectionReset", "CutOff", "ErrorEvent", "HtmlPage", "HugeChunk", "InvalidUtf8",
+    "ConnectionReset", "CutOff", "ErrorEvent", "Hold", "HtmlPage", "HugeChunk", "InvalidUtf8",
     "MalformedJson", "ModelList", "Replay", "Scenario", "SeenRequest", "Simulator", "SlowDrip",
     "Stalled", "Status", "Synthetic", "TinyChunks",
 ]
@@ -543,6 +544,17 @@ class Simulator:
                     await asyncio.sleep(0)  # let the other connections have their turn
             elif isinstance(step, Pause):
                 await asyncio.sleep(step.seconds)
+            elif isinstance(step, Hold):
+                await writer.drain()
+                step.reached.set()
+                # Released from the test's thread: polled, so stop() can still cancel it.
+                # A client that leaves meanwhile ends the connection, as with Stall.
+                while True:
+                    if step.released.is_set():
+                        break
+                    if reader.at_eof() or writer.transport.is_closing():
+                        return False
+                    await asyncio.sleep(0.005)
             elif isinstance(step, Drip):
                 for start in range(0, len(step.data), step.size):
                     if start:
