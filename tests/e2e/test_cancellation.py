@@ -266,7 +266,7 @@ def test_stop_while_waiting_for_headers(sim: Simulator, studio_home: Path) -> No
 
     try:
         _run(main)
-        assert server.client_left.wait(2), "the server never saw the connection close"
+        assert server.client_left.wait(20), "the server never saw the connection close"
     finally:
         server.close()
     assert sim.wait_idle()

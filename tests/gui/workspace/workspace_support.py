@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import qasync
 import shiboken6
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from studio.core.catalog import ModelRef, ProviderRegistry
@@ -91,6 +92,39 @@ def wait_until(loop: qasync.QEventLoop, predicate: Callable[[], bool],
 
     loop.run_until_complete(poll())
     return time.perf_counter() - start
+
+
+# "Within 100 ms" of a stop, measured on the machine as it is: 100 ms of wall time, or no
+# more than the frames those 100 ms hold (16 ms each) when the machine is so loaded that the
+# window's frames themselves come late. A stop that waits for anything (the stream's next
+# chunk, a timeout) takes more of both.
+PROMPT_S = 0.1
+PROMPT_FRAMES = 6
+
+
+def wait_promptly(loop: qasync.QEventLoop, predicate: Callable[[], bool],
+                  what: str) -> tuple[float, int]:
+    """Wait for `predicate()` (up to 10 s); returns the seconds and the 16 ms frames it took."""
+    frames = 0
+
+    def frame() -> None:
+        nonlocal frames
+        frames += 1
+
+    timer = QTimer()
+    timer.setInterval(16)
+    timer.timeout.connect(frame)
+    timer.start()
+    try:
+        took = wait_until(loop, predicate, timeout=10.0, what=what)
+    finally:
+        timer.stop()
+    return took, frames
+
+
+def assert_prompt(took: float, frames: int, what: str) -> None:
+    assert took < PROMPT_S or frames <= PROMPT_FRAMES, (
+        f"{what} took {took * 1000:.0f} ms and {frames} frames")
 
 
 def spin(loop: qasync.QEventLoop, seconds: float) -> None:
