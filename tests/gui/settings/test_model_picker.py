@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 import qasync
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from studio.core.catalog import ModelRef, ProviderRegistry
@@ -21,7 +21,7 @@ from studio.ui.settings.model_lists import (
     model_cache_file,
 )
 from tests.gui.settings.settings_support import OFFSCREEN_SIZE_HINTS, SlowModelList
-from tests.gui.workspace.workspace_support import wait_until
+from tests.gui.workspace.workspace_support import TickCount, wait_until
 from tests.support.scenarios import Hold
 from tests.support.simulator import Simulator
 
@@ -214,27 +214,16 @@ def test_model_lists_are_fetched_in_the_background_and_cached(
     picker = make_picker(qtbot, registry, keys, model_cache, model_sets, show=True,
                          auto_fetch=True)
     assert "fetching" in picker.tree.note("sim")
-    ticks = 0
-
-    def tick() -> None:
-        nonlocal ticks
-        ticks += 1
-
-    timer = QTimer()
-    timer.setInterval(20)
-    timer.timeout.connect(tick)
-    timer.start()
     try:
         wait_until(loop, hold.reached.is_set, timeout=20, what="the listing request")
         # The server has the request and does not answer: the window keeps running.
-        ticks_then = ticks
-        wait_until(loop, lambda: ticks >= ticks_then + 10, timeout=20,
-                   what="the window's timers while the server holds its answer")
+        with TickCount(20) as timer:
+            wait_until(loop, lambda: timer.ticks >= 10, timeout=20,
+                       what="the window's timers while the server holds its answer")
         assert "fetching" in picker.tree.note("sim")
     finally:
         hold.release()
     loop.run_until_complete(picker.wait_idle())
-    timer.stop()
 
     sim_refs = [r for r in picker.visible_refs() if r.startswith("sim:")]
     assert sim_refs == ["sim:sim-preset", *(f"sim:{m}" for m in server_models)]

@@ -102,24 +102,33 @@ PROMPT_S = 0.1
 PROMPT_FRAMES = 6
 
 
+class TickCount:
+    """Counts the ticks of a repeating timer while in its `with` block: what the GUI thread
+    ran meanwhile, whatever the wall clock says."""
+
+    def __init__(self, interval_ms: int) -> None:
+        self.ticks = 0
+        self._timer = QTimer()
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        self.ticks += 1
+
+    def __enter__(self) -> TickCount:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.stop()
+
+
 def wait_promptly(loop: qasync.QEventLoop, predicate: Callable[[], bool],
                   what: str) -> tuple[float, int]:
     """Wait for `predicate()` (up to 10 s); returns the seconds and the 16 ms frames it took."""
-    frames = 0
-
-    def frame() -> None:
-        nonlocal frames
-        frames += 1
-
-    timer = QTimer()
-    timer.setInterval(16)
-    timer.timeout.connect(frame)
-    timer.start()
-    try:
+    with TickCount(16) as frames:
         took = wait_until(loop, predicate, timeout=10.0, what=what)
-    finally:
-        timer.stop()
-    return took, frames
+    return took, frames.ticks
 
 
 def assert_prompt(took: float, frames: int, what: str) -> None:
