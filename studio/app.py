@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import asyncio
+
     from PySide6.QtWidgets import QApplication, QMainWindow
 
     from studio.core.paths import StudioPaths
@@ -61,6 +63,19 @@ def _note_sandbox(window: QMainWindow) -> None:
         window.statusBar().addPermanentWidget(label)
 
 
+def _check_web_engine_soon(loop: asyncio.AbstractEventLoop) -> asyncio.TimerHandle:
+    # The first preview needs the web engine checked (its helper is run once, ~80 ms): done
+    # on a thread of its own once the window is up, not on the GUI thread at that moment.
+    def start() -> None:
+        try:
+            from studio.ui.preview.engine_check import engine_status
+        except ImportError:
+            return
+        engine_status().start_check()
+
+    return loop.call_later(1.0, start)
+
+
 def _freeze_long_lived() -> None:
     gc.collect()
     gc.freeze()
@@ -94,6 +109,7 @@ async def _run_window(frame: AppWindow, paths: StudioPaths, state: WorkspaceStat
     engine = Engine(keys=KeyStore(), prices=prices)
     window = None
     freeze = None
+    check = None
     try:
         await asyncio.sleep(0)
         from studio.ui.main_window import MainWindow
@@ -103,6 +119,7 @@ async def _run_window(frame: AppWindow, paths: StudioPaths, state: WorkspaceStat
             window = MainWindow(engine, paths=paths, state=state, parent=frame)
             _note_sandbox(window)
             frame.set_workspace(window)
+            check = _check_web_engine_soon(loop)
             window.prompt_area.editor.setFocus()
             # Everything built so far lives as long as the app: keep it out of the
             # collector's full passes, which would otherwise pause streaming for tens of
@@ -110,8 +127,9 @@ async def _run_window(frame: AppWindow, paths: StudioPaths, state: WorkspaceStat
             freeze = loop.call_later(0.5, _freeze_long_lived)
         await closed
     finally:
-        if freeze is not None:
-            freeze.cancel()
+        for handle in (freeze, check):
+            if handle is not None:
+                handle.cancel()
         if window is not None:
             await window.shutdown()
         await engine.aclose()

@@ -97,6 +97,32 @@ def test_the_default_helper_search_is_the_one_qt_makes() -> None:
     assert any(os.access(c, os.X_OK) for c in candidates)
 
 
+def test_a_helper_that_does_not_run_is_found_by_running_it_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    helper = tmp_path / "QtWebEngineProcess"
+    seen_env = tmp_path / "env.txt"
+    helper.write_text(f"#!/bin/sh\nenv > {seen_env}\necho 'libnss3.so: cannot open' >&2\n"
+                      "exit 3\n", encoding="utf-8")
+    helper.chmod(stat.S_IRWXU)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-reach-the-helper")
+    problem = static_problem({**os.environ, PROCESS_ENV: str(helper)})
+    assert problem is not None
+    assert problem.reason == (f"QtWebEngine's helper program {helper} does not run "
+                              "(exit code 3: libnss3.so: cannot open)")
+    assert PROCESS_ENV in problem.fix
+    # It ran with what it needs to load, and no key.
+    ran_with = seen_env.read_text(encoding="utf-8")
+    assert "PATH=" in ran_with and "sk-must-not" not in ran_with
+
+
+def test_the_check_can_run_ahead_on_its_own_thread() -> None:
+    status = EngineStatus()
+    status.start_check()
+    assert status.problem() is None
+    status.start_check()  # already checked: nothing more runs
+    assert status.problem() is None
+
+
 def test_missing_resources_are_found(tmp_path: Path) -> None:
     problem = static_problem({**os.environ, RESOURCES_ENV: str(tmp_path)})
     assert problem is not None

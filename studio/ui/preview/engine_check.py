@@ -13,7 +13,9 @@ Nothing here imports QtWebEngine at module level: the check must work where it i
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,9 @@ RESOURCES_ENV = "QTWEBENGINE_RESOURCES_PATH"
 HELPER_NAME = "QtWebEngineProcess.exe" if sys.platform == "win32" else "QtWebEngineProcess"
 RESOURCES_FILE = "qtwebengine_resources.pak"
 _MODULES = ("PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets")
+# Run with no arguments the helper answers at once (~80 ms); the limit is for a hung one.
+HELPER_PROBE_TIMEOUT_S = 20.0
+_PROBE_ENV_PREFIXES = ("QT", "LD_", "LC_", "LANG", "PATH", "HOME", "TMPDIR", "XDG_RUNTIME_DIR")
 _REINSTALL = "reinstall the studio's Qt (pip install --force-reinstall PySide6)"
 
 
@@ -97,6 +102,37 @@ def _helper_problem(env: Mapping[str, str]) -> EngineProblem | None:
             f"QtWebEngine's helper program {found} is not an executable file",
             f"make it executable (chmod +x {found}) or {_REINSTALL}",
         )
+    return _helper_run_problem(found, env)
+
+
+def _probe_env(env: Mapping[str, str]) -> dict[str, str]:
+    # What the helper needs to load, and nothing else (no API key reaches it this way).
+    return {k: v for k, v in env.items() if k.startswith(_PROBE_ENV_PREFIXES)}
+
+
+def _helper_run_problem(helper: str, env: Mapping[str, str]) -> EngineProblem | None:
+    """Run the helper once with no arguments (it prints its versions and exits): a helper
+    that cannot run makes Chromium abort the whole process ("Cannot communicate with
+    zygote") as often as it fails the first page gently."""
+    fix = (f"point {PROCESS_ENV} to the QtWebEngineProcess that came with Qt"
+           if env.get(PROCESS_ENV) else _REINSTALL)
+    try:
+        result = subprocess.run([helper], env=_probe_env(env), stdin=subprocess.DEVNULL,
+                                capture_output=True, timeout=HELPER_PROBE_TIMEOUT_S,
+                                check=False)
+    except subprocess.TimeoutExpired:
+        return EngineProblem(
+            f"QtWebEngine's helper program {helper} did not answer within "
+            f"{HELPER_PROBE_TIMEOUT_S:g} s", fix)
+    except OSError as exc:
+        return EngineProblem(
+            f"QtWebEngine's helper program {helper} cannot be run: {exc.strerror or exc}", fix)
+    if result.returncode != 0:
+        said = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = f": {said[-1][:200]}" if said else ""
+        return EngineProblem(
+            f"QtWebEngine's helper program {helper} does not run "
+            f"(exit code {result.returncode}{detail})", fix)
     return None
 
 
@@ -132,10 +168,15 @@ def _module_problem() -> EngineProblem | None:
     return None
 
 
+def files_problem(env: Mapping[str, str] | None = None) -> EngineProblem | None:
+    """The helper program (run once) and the resources; safe off the GUI thread."""
+    env = os.environ if env is None else env
+    return _helper_problem(env) or _resources_problem(env)
+
+
 def static_problem(env: Mapping[str, str] | None = None) -> EngineProblem | None:
     """What stops QtWebEngine from starting here, found without starting it."""
-    env = os.environ if env is None else env
-    return _module_problem() or _helper_problem(env) or _resources_problem(env)
+    return _module_problem() or files_problem(env)
 
 
 class EngineStatus(QObject):
@@ -148,6 +189,8 @@ class EngineStatus(QObject):
         self._checked = False
         self._problem: EngineProblem | None = None
         self._renderer_ran = False
+        self._files_check: threading.Thread | None = None
+        self._files_result: list[EngineProblem | None] = []
 
     @property
     def renderer_ran(self) -> bool:
@@ -157,11 +200,26 @@ class EngineStatus(QObject):
     def note_renderer_ran(self) -> None:
         self._renderer_ran = True
 
+    def start_check(self) -> None:
+        """Check the helper and resources on a thread of their own now, so the first
+        preview does not wait for the helper's trial run (problem() collects the answer)."""
+        if self._checked or self._files_check is not None:
+            return
+        self._files_check = threading.Thread(
+            target=lambda: self._files_result.append(files_problem()),
+            name="web-engine-check", daemon=True)
+        self._files_check.start()
+
     def problem(self) -> EngineProblem | None:
         """Checked once, before the first web view; None when previews can run."""
         if not self._checked:
             self._checked = True
-            self._problem = static_problem()
+            problem = _module_problem()
+            check, self._files_check = self._files_check, None
+            if check is not None:
+                check.join()
+            files = self._files_result.pop() if self._files_result else files_problem()
+            self._problem = problem or files
         return self._problem
 
     def note_start_failure(self, detail: str) -> None:

@@ -1,6 +1,6 @@
 """The real app, started as `prompt-studio` starts it, where Chromium cannot start its usual
 way: as root without the suite's QTWEBENGINE_DISABLE_SANDBOX, with its helper program
-missing, and with a helper that dies at once. Each runs in a process of its own with the
+missing, and with a helper that cannot run. Each runs in a process of its own with the
 environment it needs; the answer streams from the loopback simulator in this process.
 """
 
@@ -161,8 +161,10 @@ def test_with_its_helper_missing_previews_say_why_and_the_app_carries_on(
         assert str(nowhere) in view["notice"] and "QTWEBENGINEPROCESS_PATH" in view["notice"]
 
 
-def test_with_a_helper_that_dies_at_start_previews_say_why_and_the_app_carries_on(
+def test_with_a_helper_that_cannot_run_previews_say_why_and_the_app_carries_on(
         sim: Simulator, studio_home: Path, tmp_path: Path) -> None:
+    # Handed to Chromium, this helper made the app abort now and then ("Cannot communicate
+    # with zygote", seen on a loaded machine): it is tried once before any view exists.
     helper = tmp_path / "QtWebEngineProcess"
     helper.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
     helper.chmod(stat.S_IRWXU)
@@ -171,4 +173,4 @@ def test_with_a_helper_that_dies_at_start_previews_say_why_and_the_app_carries_o
         view = report[where]
         assert view["state"] == "unavailable", report
         assert not view["has_web_view"]
-        assert "could not start its page process" in view["notice"], report
+        assert f"{helper} does not run (exit code 1)" in view["notice"], report
