@@ -148,18 +148,23 @@ class Synthetic:
     """A protocol-correct stream of the given deltas, ending with usage and end marker.
 
     `chunks_per_second` paces the deltas (benchmarks of steady streams); `per_write`
-    packs several frames into one HTTP chunk (high-volume ingest benchmarks). Frames are
-    rendered once per (protocol, model) and cached; call `prerender` to pay that early.
+    packs several frames into one HTTP chunk (high-volume ingest benchmarks); `hold` stops
+    the stream after `hold_after` deltas until the test releases it (an answer that is
+    surely still streaming, however slow the machine). Frames are rendered once per
+    (protocol, model) and cached; call `prerender` to pay that early.
     """
 
     def __init__(self, text_chunks: Sequence[str], reasoning_chunks: Sequence[str] = (),
                  usage: tuple[int, int] | None = (12, 34),
-                 chunks_per_second: float | None = None, per_write: int = 1) -> None:
+                 chunks_per_second: float | None = None, per_write: int = 1, *,
+                 hold: Hold | None = None, hold_after: int = 0) -> None:
         self.text_chunks = tuple(text_chunks)
         self.reasoning_chunks = tuple(reasoning_chunks)
         self.usage = usage
         self.chunks_per_second = chunks_per_second
         self.per_write = max(1, per_write)
+        self.hold = hold
+        self.hold_after = hold_after
         self._cache: dict[tuple[str, str], Rendered] = {}
 
     @property
@@ -181,14 +186,21 @@ class Synthetic:
 
     def reply(self, protocol: str, model: str) -> Reply:
         r = self.prerender(protocol, model)
-        middle: list[Step]
-        if self.chunks_per_second:
-            middle = [Paced(r.deltas, self.chunks_per_second)]
-        elif self.per_write > 1:
-            middle = [Split(r.deltas, self.per_write)]
+        if self.hold is None:
+            middle = self._sent(r.deltas)
         else:
-            middle = list(r.deltas)
+            cut = self.hold_after
+            middle = [*self._sent(r.deltas[:cut]), self.hold, *self._sent(r.deltas[cut:])]
         return _stream_reply(protocol, [*r.head, *middle, *r.tail])
+
+    def _sent(self, deltas: list[bytes]) -> list[Step]:
+        if not deltas:
+            return []
+        if self.chunks_per_second:
+            return [Paced(deltas, self.chunks_per_second)]
+        if self.per_write > 1:
+            return [Split(deltas, self.per_write)]
+        return list(deltas)
 
 
 class TinyChunks(Synthetic):
