@@ -1,19 +1,23 @@
 """Screenshots of the real app for the README: four models answering one prompt, the
-comparison exported as a report and a contact sheet, and a mockup sent to two models with
-the fix-it follow-up.
+comparison exported as a report and a contact sheet, a mockup sent to two models with the
+fix-it follow-up, and the arena's leaderboard exported as a report.
 
 The answers come from the test suite's loopback simulator (providers cannot be reached from
-a build machine); everything else — window, panes, Markdown, previews — is the real app.
+a build machine), the leaderboard's votes from battles simulated with fixed strengths;
+everything else — window, panes, Markdown, previews, reports — is the real app.
 
-    xvfb-run -a -s "-screen 0 1920x1080x24" python packaging/take_screenshots.py [SCENE]
+    xvfb-run -a -s "-screen 0 1920x1080x24" python packaging/take_screenshots.py [SCENE ...]
 
-SCENE is workspace (with the report and contact sheet) or attachments (default: both).
+SCENE is workspace (with the report and contact sheet), attachments or leaderboard; with no
+argument, all of them (a scene named alone leaves the other screenshots as they are).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import random
 import sys
 import tempfile
 from pathlib import Path
@@ -148,13 +152,73 @@ async def _shoot() -> None:
         window.close()
 
 
-async def _report_shots(store: Store, run_id: int) -> None:
-    """The comparison exported as a report (shown in a plain browser view, as a reader
-    opens it) and as a contact sheet."""
+# The leaderboard's battles: LMArena's format, strengths in logits, ties one time in ten.
+STRENGTHS = {"openai:gpt-5": 1.0, "anthropic:claude-opus-4-1": 0.95, "qwen:qwen3-max": 0.35,
+             "deepseek:deepseek-chat": 0.2, "kimi:kimi-k2": -0.05,
+             "local:smollm2-135m": -1.6}
+
+
+def _battles(path: Path, count: int = 600, seed: int = 7) -> Path:
+    rng = random.Random(seed)
+    names = sorted(STRENGTHS)
+    lines = []
+    for i in range(count):
+        a, b = rng.sample(names, 2)
+        p = 1 / (1 + pow(2.718281828459045, STRENGTHS[b] - STRENGTHS[a]))
+        roll = rng.random()
+        winner = ("tie" if roll < 0.08 else "both_bad" if roll < 0.1
+                  else "model_a" if rng.random() < p else "model_b")
+        lines.append(json.dumps({"id": f"shot-{i}", "model_a": a, "model_b": b,
+                                 "winner": winner, "tstamp": 1_764_000_000 + 900 * i}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def _leaderboard_shot() -> None:
+    """The leaderboard of simulated battles exported as a report, shown in a plain browser
+    view as a reader opens it."""
+    from studio.core.paths import studio_paths
+    from studio.report.board_export import BoardSource, write_leaderboard_report
+    from studio.report.export import ReportOptions
+    from studio.store import Store
+
+    with tempfile.TemporaryDirectory() as folder:
+        with Store.open(studio_paths().ensure()) as store:
+            store.import_battles(_battles(Path(folder) / "battles.jsonl"))
+            source = BoardSource.load(store)
+        report = Path(folder) / "leaderboard.html"
+        write_leaderboard_report(source, report, None, options=ReportOptions(theme="light"))
+        await _browser_grab(report, OUT / "leaderboard-report.png", (1400, 1330), settle=0.5)
+
+
+async def _browser_grab(report: Path, out: Path, size: tuple[int, int], *,
+                        settle: float) -> None:
+    """`report` opened in a plain browser view of `size`, grabbed after `settle` seconds."""
     from PySide6.QtCore import QUrl
     from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
     from PySide6.QtWebEngineWidgets import QWebEngineView
 
+    profile = QWebEngineProfile()
+    view = QWebEngineView()
+    page = QWebEnginePage(profile, view)
+    view.setPage(page)
+    view.resize(*size)
+    view.show()
+    loaded: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    page.loadFinished.connect(lambda ok: loaded.done() or loaded.set_result(ok))
+    page.load(QUrl.fromLocalFile(str(report)))
+    await loaded
+    await asyncio.sleep(settle)
+    view.grab().save(str(out))
+    view.setPage(None)  # type: ignore[arg-type]
+    page.deleteLater()
+    view.deleteLater()
+    await asyncio.sleep(0.2)
+
+
+async def _report_shots(store: Store, run_id: int) -> None:
+    """The comparison exported as a report (shown in a plain browser view, as a reader
+    opens it) and as a contact sheet."""
     from studio.report.export import RunSource, write_run_report
     from studio.store import RunId
     from studio.ui.report.capture import PageShooter, ShotJob
@@ -173,22 +237,8 @@ async def _report_shots(store: Store, run_id: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "report.html"
         write_run_report(source, report, QtImaging(), taken=taken)
-        profile = QWebEngineProfile()
-        view = QWebEngineView()
-        page = QWebEnginePage(profile, view)
-        view.setPage(page)
-        view.resize(1760, 1240)
-        view.show()
-        loaded: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        page.loadFinished.connect(lambda ok: loaded.done() or loaded.set_result(ok))
-        page.load(QUrl.fromLocalFile(str(report)))
-        await loaded
-        await asyncio.sleep(3.0)  # the pages in their frames draw a few frames
-        view.grab().save(str(OUT / "report.png"))
-        view.setPage(None)  # type: ignore[arg-type]
-        page.deleteLater()
-        view.deleteLater()
-        await asyncio.sleep(0.2)
+        # The pages in their frames draw a few frames.
+        await _browser_grab(report, OUT / "report.png", (1760, 1240), settle=3.0)
 
 
 MOCKUP_PAGE = """<!DOCTYPE html>
@@ -286,28 +336,31 @@ async def _shoot_attachments() -> None:
         window.close()
 
 
+SCENES = {"workspace": _shoot, "attachments": _shoot_attachments,
+          "leaderboard": _leaderboard_shot}
+
+
 def main() -> int:
     from PySide6.QtWidgets import QApplication
 
-    # `take_screenshots.py attachments` retakes only that scene
-    only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "workspace", "attachments"):
-        print("usage: take_screenshots.py [workspace | attachments]", file=sys.stderr)
-        return 2
     from studio.app import _register_preview_scheme
     from studio.ui.event_loop import StudioEventLoop
 
+    wanted = set(sys.argv[1:]) or set(SCENES)
+    if wanted - set(SCENES):
+        print(f"usage: take_screenshots.py [{' | '.join(SCENES)} ...]", file=sys.stderr)
+        return 2
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as home:
         os.environ["PROMPT_STUDIO_HOME"] = home
         os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
         _register_preview_scheme()
         app = QApplication(sys.argv[:1])
+        app.setQuitOnLastWindowClosed(False)  # the shots open and close windows in turn
         with asyncio.Runner(loop_factory=lambda: StudioEventLoop(app)) as runner:
-            if only in (None, "workspace"):
-                runner.run(_shoot())
-            if only in (None, "attachments"):
-                runner.run(_shoot_attachments())
+            for scene, shoot in SCENES.items():
+                if scene in wanted:
+                    runner.run(shoot())
     print(f"screenshots written to {OUT}")
     return 0
 

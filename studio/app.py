@@ -3,7 +3,8 @@
 Start-up shows the window first: the QApplication and an `AppWindow` at its remembered
 place need QtWidgets alone, and Qt's event loop runs until that window has painted. Only
 then are asyncio, QtWebEngine (the preview scheme must exist before the first preview, and
-QtWebEngine must be prepared before the QApplication: `prepare_web_engine`), the engine (one
+QtWebEngine must be prepared before the QApplication: `prepare_web_engine`, which also
+decides Chromium's sandbox: off only as root, and then said on the status bar), the engine (one
 httpx client, created inside the running loop) and the workspace loaded, and the workspace
 moved into the window. On close every model task is cancelled and awaited before the client
 is closed and the loop ends, so nothing is left pending.
@@ -18,7 +19,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
+    import asyncio
+
+    from PySide6.QtWidgets import QApplication, QMainWindow
 
     from studio.core.paths import StudioPaths
     from studio.ui.app_window import AppWindow
@@ -58,6 +61,29 @@ def _close_local_models() -> None:
         local.unload_all_models()
 
 
+def _note_sandbox(window: QMainWindow) -> None:
+    # As root the studio runs Chromium without its own sandbox: the status bar says so for
+    # as long as the window is open (the previews carry a badge too).
+    from studio.ui.preview.engine_notices import root_status_label
+
+    label = root_status_label(window)
+    if label is not None:
+        window.statusBar().addPermanentWidget(label)
+
+
+def _check_web_engine_soon(loop: asyncio.AbstractEventLoop) -> asyncio.TimerHandle:
+    # The first preview needs the web engine checked (its helper is run once, ~80 ms): done
+    # on a thread of its own once the window is up, not on the GUI thread at that moment.
+    def start() -> None:
+        try:
+            from studio.ui.preview.engine_check import engine_status
+        except ImportError:
+            return
+        engine_status().start_check()
+
+    return loop.call_later(1.0, start)
+
+
 def _freeze_long_lived() -> None:
     gc.collect()
     gc.freeze()
@@ -91,6 +117,7 @@ async def _run_window(frame: AppWindow, paths: StudioPaths, state: WorkspaceStat
     engine = Engine(keys=KeyStore(), prices=prices)
     window = None
     freeze = None
+    check = None
     try:
         await asyncio.sleep(0)
         from studio.ui.main_window import MainWindow
@@ -98,7 +125,9 @@ async def _run_window(frame: AppWindow, paths: StudioPaths, state: WorkspaceStat
         await asyncio.sleep(0)
         if not closed.done():  # closed while loading: nothing more to build
             window = MainWindow(engine, paths=paths, state=state, parent=frame)
+            _note_sandbox(window)
             frame.set_workspace(window)
+            check = _check_web_engine_soon(loop)
             window.prompt_area.editor.setFocus()
             # Everything built so far lives as long as the app: keep it out of the
             # collector's full passes, which would otherwise pause streaming for tens of
@@ -106,8 +135,9 @@ async def _run_window(frame: AppWindow, paths: StudioPaths, state: WorkspaceStat
             freeze = loop.call_later(0.5, _freeze_long_lived)
         await closed
     finally:
-        if freeze is not None:
-            freeze.cancel()
+        for handle in (freeze, check):
+            if handle is not None:
+                handle.cancel()
         if window is not None:
             await window.shutdown()
         await engine.aclose()

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.cli.collections_cmd import USAGE, error, print_json, with_store
 from studio.cli.votes_cmd import add_filters, vote_filter
 from studio.store import Store
 
+if TYPE_CHECKING:
+    from studio.report.board_data import BoardQuery
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("leaderboard", help="ratings from your blind votes (Bradley–Terry, "
-                                           "95 %% intervals)")
-    p.add_argument("--json", action="store_true",
-                   help='print {"battles", "models": [{"model", "rating", "ci_low", '
-                        '"ci_high", "battles", "wins", "losses", "ties", …}], …}')
-    add_filters(p, voter_default="you")
+
+def add_board_options(p: argparse._ActionsContainer) -> None:
+    """How the board is fitted: shared by `leaderboard` and `report --leaderboard`."""
     p.add_argument("--style-control", action="store_true",
                    help="answer length (and for pages, code length) as covariates")
     p.add_argument("--by-model", action="store_true",
@@ -26,59 +24,58 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "over the votes (default: sandwich)")
     p.add_argument("--rounds", type=int, default=200, help="bootstrap rounds (default 200)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+
+
+def board_query(store: Store, args: argparse.Namespace) -> BoardQuery:
+    """The votes and the fit the options ask for; ValueError carries a usage message."""
+    from studio.core.arena_board import BoardOptions
+    from studio.report.board_data import BoardQuery
+
+    if args.rounds < 1:
+        raise ValueError("--rounds must be at least 1")
+    return BoardQuery(vote_filter(store, args), BoardOptions(
+        style_control=args.style_control, interval=args.ci, rounds=args.rounds,
+        seed=args.seed, merge_settings=args.by_model))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("leaderboard", help="ratings from your blind votes (Bradley–Terry, "
+                                           "95 %% intervals)")
+    p.add_argument("--json", action="store_true",
+                   help='print {"battles", "models": [{"model", "rating", "ci_low", '
+                        '"ci_high", "battles", "wins", "losses", "ties", …}], …}')
+    add_filters(p, voter_default="you")
+    add_board_options(p)
     p.set_defaults(handler=with_store(_leaderboard))
 
 
 def _leaderboard(store: Store, args: argparse.Namespace) -> int:
-    from studio.core.arena_agreement import judge_agreement
-    from studio.core.arena_board import BoardOptions, leaderboard
+    from studio.report.board_data import empty_reason, fit_board
 
-    if args.rounds < 1:
-        return error("--rounds must be at least 1", USAGE)
     try:
-        wanted = vote_filter(store, args)
-        everyone = store.votes(vote_filter(store, args, with_voter=False))
+        query = board_query(store, args)
     except ValueError as exc:
         return error(str(exc), USAGE)
-    # One read: the judge's agreement with you needs both voters' votes anyway.
-    chosen = [v for v in everyone
-              if wanted.voter_kind in (None, v.voter_kind) and wanted.voter in (None, v.voter)]
-    board = leaderboard(chosen, BoardOptions(
-        style_control=args.style_control, interval=args.ci, rounds=args.rounds,
-        seed=args.seed, merge_settings=args.by_model))
-    agreement = judge_agreement(everyone)
+    data = fit_board(store, query)
+    board = data.board
     if args.json:
-        data: dict[str, Any] = board.to_json()
-        data["voter"] = args.voter if not args.judge_model else "judge"
-        data["agreement"] = [{"judge": a.judge, "pairs": a.pairs, "agreed": a.agreed,
-                              "rate": a.rate, "decisive": a.decisive,
-                              "decisive_agreed": a.decisive_agreed, "kappa": a.kappa}
-                             for a in agreement]
-        print_json(data)
+        out: dict[str, Any] = board.to_json()
+        out["voter"] = args.voter if not args.judge_model else "judge"
+        out["agreement"] = [{"judge": a.judge, "pairs": a.pairs, "agreed": a.agreed,
+                             "rate": a.rate, "decisive": a.decisive,
+                             "decisive_agreed": a.decisive_agreed, "kappa": a.kappa}
+                            for a in data.agreement]
+        print_json(out)
         return 0
     if not board.models:
-        _explain_empty(args, len(everyone), sum(v.voter_kind == "judge" for v in everyone))
+        print(empty_reason(data))
         return 0
     _print_board(board)
-    for a in agreement:
+    for a in data.agreement:
         kappa = f", κ {a.kappa:.2f}" if a.kappa is not None else ""
         print(f"judge {a.judge} agreed with you on {a.agreed} of {a.pairs} pairs "
               f"({100 * (a.rate or 0):.0f} %{kappa})")
     return 0
-
-
-def _explain_empty(args: argparse.Namespace, total: int, judged: int) -> None:
-    if not total:
-        filtered = any(getattr(args, k) for k in ("collection", "tag", "judged", "since",
-                                                  "until"))
-        print("no matching votes" if filtered else
-              "no votes yet: judge answers blind in the Arena, or import battles with "
-              "`prompt-studio votes import FILE`")
-    elif args.voter == "you" and not args.judge_model and judged == total:
-        print(f"no votes of yours here; {judged} by a judge model: use --voter judge "
-              "or --voter all")
-    else:
-        print("no battles between two different models in the matching votes")
 
 
 def _print_board(board: Any) -> None:

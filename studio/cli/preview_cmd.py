@@ -143,6 +143,13 @@ def handle(args: argparse.Namespace) -> int:
     screenshot = Path(args.screenshot) if args.screenshot else None
     if screenshot is not None and not screenshot.parent.is_dir():
         return _fail(f"cannot write {screenshot}: {screenshot.parent} is not a directory")
+    # Before QtWebEngine is loaded: where it is missing or broken, loading it (or creating
+    # the first page) would end the process with Qt's own abort instead of this message.
+    from studio.ui.preview.engine_check import static_problem
+
+    engine_problem = static_problem()
+    if engine_problem is not None:
+        return _fail(f"previews cannot run here: {engine_problem.message}")
     from studio.ui.preview.runner import run_preview
 
     return run_preview(

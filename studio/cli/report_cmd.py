@@ -1,10 +1,15 @@
-"""`prompt-studio report RUN_ID -o FILE`: a saved comparison as a report to share.
+"""`prompt-studio report`: a saved comparison, or the arena's leaderboard, as a report to
+share.
 
-The format follows the file name: .html (one file, the pages running in sandboxed frames),
-.md (screenshots as PNG files in a folder next to it), .zip (the Markdown and its
-screenshots) or .png (a contact sheet). Screenshots the history did not keep are taken in
-the preview sandbox, which needs a display (`xvfb-run` works); without one the report is
-still written and says which pages have none. Qt is imported only inside the handler.
+The format follows the file name: .html (one file; a comparison's pages run in sandboxed
+frames), .md (pictures as PNG files in a folder next to it), .zip (the Markdown and its
+pictures) or .png (a contact sheet of the pages; the leaderboard's table and bars).
+Screenshots the history did not keep are taken in the preview sandbox, which needs a
+display (`xvfb-run` works); without one the report is still written and says which pages
+have none. `--leaderboard` takes the `leaderboard` command's filters and fitting options.
+Qt is imported only inside the handler, and not at all for a leaderboard in HTML.
+
+Exit codes: 0 written, 1 nothing to report or the store refused, 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -12,46 +17,66 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio.cli.collections_cmd import REFUSED, USAGE, error
+from studio.cli.leaderboard_cmd import add_board_options
+from studio.cli.votes_cmd import add_filters
 from studio.report.model import LAYOUTS, THEMES
 
 if TYPE_CHECKING:
+    from studio.report.board_export import BoardSource
     from studio.report.export import ReportOptions, RunSource, Shot
     from studio.report.run_report import PageKey
+    from studio.store import Store
+
+T = TypeVar("T")
+
+# The options only a comparison takes: given with --leaderboard, they are a usage error.
+_RUN_ONLY = (("blind", "--blind"), ("layout", "--layout"), ("network", "--network"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report",
-        help="write a saved comparison as an HTML report, Markdown, a .zip or a PNG sheet",
+        help="write a saved comparison or the leaderboard as an HTML report, Markdown, a "
+        ".zip or a PNG",
         description="Write a saved comparison (its prompts, every model's answer, figures, "
-        "errors, ratings and pages) to FILE. The format follows the extension: .html, .md, "
-        ".zip or .png.")
-    p.add_argument("run", metavar="RUN_ID", help="the run's number (see `history list`) or uuid")
+        "errors, ratings and pages), or with --leaderboard the arena's leaderboard, to "
+        "FILE. The format follows the extension: .html, .md, .zip or .png.")
+    p.add_argument("run", metavar="RUN_ID", nargs="?",
+                   help="the run's number (see `history list`) or uuid")
+    p.add_argument("--leaderboard", action="store_true",
+                   help="report the leaderboard of your votes instead of a run (the filters "
+                   "below choose the votes, as for `prompt-studio leaderboard`)")
     p.add_argument("-o", "--output", metavar="FILE", required=True,
                    help="where to write the report: .html, .md, .zip or .png")
-    p.add_argument("--blind", action="store_true",
-                   help="name the models A, B, C … in a shuffled order and hide their names, "
-                   "settings and costs (an HTML report can reveal them with a button)")
-    p.add_argument("--layout", choices=LAYOUTS, default="columns",
-                   help="HTML: answers side by side or one under another (default %(default)s;"
-                   " the reader can switch)")
     p.add_argument("--theme", choices=THEMES, default="auto",
                    help="HTML and PNG: colours (default %(default)s: the reader's system "
                    "setting)")
-    p.add_argument("--network", choices=("on", "off"), default="off",
-                   help="for screenshots taken now: on lets pages load public https libraries;"
-                   " off (default) lets nothing leave the machine")
-    p.set_defaults(handler=handle)
+    run = p.add_argument_group("a comparison")
+    run.add_argument("--blind", action="store_true", default=None,
+                     help="name the models A, B, C … in a shuffled order and hide their names,"
+                     " settings and costs (an HTML report can reveal them with a button)")
+    run.add_argument("--layout", choices=LAYOUTS,
+                     help="HTML: answers side by side or one under another (default columns;"
+                     " the reader can switch)")
+    run.add_argument("--network", choices=("on", "off"),
+                     help="for screenshots taken now: on lets pages load public https "
+                     "libraries; off (default) lets nothing leave the machine")
+    board = p.add_argument_group("the leaderboard (with --leaderboard)")
+    before = len(p._actions)
+    add_filters(board, voter_default="you")
+    add_board_options(board)
+    # The options only a leaderboard takes, with their defaults: (dest, default, flag).
+    only = tuple((a.dest, a.default, a.option_strings[-1]) for a in p._actions[before:])
+    p.set_defaults(handler=handle, board_only=only)
 
 
 def handle(args: argparse.Namespace) -> int:
-    from studio.core.paths import studio_paths
-    from studio.report.export import ReportError, ReportOptions, load_run, report_format
-    from studio.store import Store, StoreError
+    from studio.report.export import ReportError, report_format
 
     output = Path(args.output)
     try:
@@ -60,18 +85,84 @@ def handle(args: argparse.Namespace) -> int:
         return error(str(exc), USAGE)
     if not output.parent.is_dir():
         return error(f"cannot write {output}: {output.parent} is not a folder", USAGE)
+    if args.leaderboard:
+        if args.run is not None:
+            return error("give either a RUN_ID or --leaderboard, not both", USAGE)
+        wrong = [flag for dest, flag in _RUN_ONLY if getattr(args, dest) is not None]
+        if wrong:
+            return error(f"{', '.join(wrong)}: only for a comparison, not --leaderboard",
+                         USAGE)
+        return _leaderboard(args, output)
+    if args.run is None:
+        return error("which report? give a RUN_ID (see `history list`) or --leaderboard",
+                     USAGE)
+    wrong = [flag for dest, default, flag in args.board_only if getattr(args, dest) != default]
+    if wrong:
+        return error(f"{', '.join(wrong)}: only with --leaderboard", USAGE)
+    return _run(args, output)
+
+
+def _from_store(read: Callable[[Store], T]) -> T:
+    """What `read` reads from the store, opened for it and closed after; StoreError passes."""
+    from studio.core.paths import studio_paths
+    from studio.store import Store
+
+    store = Store.open(studio_paths().ensure())
     try:
-        store = Store.open(studio_paths().ensure())
-    except StoreError as exc:
-        return error(str(exc), REFUSED)
-    try:
-        source = load_run(store, args.run)
-    except StoreError as exc:
-        return error(str(exc), REFUSED)
+        return read(store)
     finally:
         store.close()
-    options = ReportOptions(blind=args.blind, layout=args.layout, theme=args.theme)
+
+
+def _run(args: argparse.Namespace, output: Path) -> int:
+    from studio.report.export import ReportOptions, load_run
+    from studio.store import StoreError
+
+    try:
+        source = _from_store(lambda store: load_run(store, args.run))
+    except StoreError as exc:
+        return error(str(exc), REFUSED)
+    options = ReportOptions(blind=bool(args.blind), layout=args.layout or "columns",
+                            theme=args.theme)
     return _write(source, output, options, network=args.network == "on")
+
+
+def _leaderboard(args: argparse.Namespace, output: Path) -> int:
+    from studio.cli import UsageError
+    from studio.cli.leaderboard_cmd import board_query
+    from studio.core.paths import studio_paths
+    from studio.report.board_export import BoardSource, write_leaderboard_report
+    from studio.report.export import ReportError, ReportFormat, ReportOptions, report_format
+    from studio.report.scrub import Scrubber, known_keys
+    from studio.store import StoreError
+
+    def read(store: Store) -> BoardSource:
+        try:
+            query = board_query(store, args)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        return BoardSource.load(store, query)
+
+    try:
+        source = _from_store(read)
+    except (StoreError, ReportError) as exc:
+        return error(str(exc), REFUSED)
+    imaging = None
+    if report_format(output) is not ReportFormat.HTML:
+        # The picture of the table is painted with Qt, which needs no screen for that.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        _application()
+        from studio.ui.report.imaging import QtImaging
+
+        imaging = QtImaging()
+    try:
+        result = write_leaderboard_report(
+            source, output, imaging, options=ReportOptions(theme=args.theme),
+            scrub=Scrubber(secrets=known_keys(studio_paths().providers_file)))
+    except ReportError as exc:
+        return error(str(exc), REFUSED)
+    print(f"wrote {output} ({result.summary()})", file=sys.stderr)
+    return 0
 
 
 def _write(source: RunSource, output: Path, options: ReportOptions, *, network: bool) -> int:
@@ -109,19 +200,12 @@ def _take_screenshots(source: RunSource, network: bool, *,
     """Start the application the pictures need and, with a display, take the screenshots
     the history lacks. Returns them and the note for pages that still have none."""
     from PySide6.QtCore import QCoreApplication, QEvent, QTimer
-    from PySide6.QtWidgets import QApplication
 
     if capture and QCoreApplication.instance() is None:
         from studio.ui.preview.scheme import register_preview_scheme
 
         register_preview_scheme()  # before the application, as the preview needs
-    app = QApplication.instance()
-    if app is None:
-        from studio.app import configure_application
-
-        created = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "prompt-studio"])
-        configure_application(created)
-        app = created
+    app = _application()
     from studio.ui.report.capture import PageShooter, ShotJob, capture_problem
 
     problem = capture_problem()
@@ -139,3 +223,17 @@ def _take_screenshots(source: RunSource, network: bool, *,
         # The pages must be gone before the profile, which the application owns.
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
         app.processEvents()
+
+
+def _application() -> Any:
+    """The QApplication pictures are painted in, with the studio's name and identity."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        from studio.app import configure_application
+
+        created = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "prompt-studio"])
+        configure_application(created)
+        app = created
+    return app

@@ -18,7 +18,7 @@ from studio.store import Store, StoreError, VoteFilter
 VOTERS = {"you": "user", "judge": "judge", "all": None}
 
 
-def add_filters(p: argparse.ArgumentParser, *, voter_default: str) -> None:
+def add_filters(p: argparse._ActionsContainer, *, voter_default: str) -> None:
     """The options that choose votes, shared by `votes export` and `leaderboard`."""
     p.add_argument("--collection", metavar="NAME",
                    help="only votes on this collection's prompts (and its sub-collections')")

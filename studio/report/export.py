@@ -3,7 +3,10 @@ or from whoever took the missing screenshots, and image work is asked of an `Ima
 
 The steps are split so the UI can take screenshots in between, without blocking:
 `RunSource.load` reads the run and the screenshots the store kept; the caller may take
-the `missing()` ones in the preview sandbox; `write_run_report` writes the file.
+the `missing()` ones in the preview sandbox; `write_run_report` writes the file. Any
+`ReportSource` (a run here, the leaderboard in board_export) works the same way, and a
+`ReportRequest` is what the app's export dialog is given: a title, which options apply,
+and how to read the source when the user exports.
 """
 
 from __future__ import annotations
@@ -12,15 +15,22 @@ import contextlib
 import os
 import secrets
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal, Protocol
 
+from studio.report.board_image import board_layout
 from studio.report.html_report import render_html
 from studio.report.markdown_report import render_markdown
-from studio.report.model import Layout, Picture, ReportDocument, ThemeChoice
+from studio.report.model import (
+    Layout,
+    LeaderboardSection,
+    Picture,
+    ReportDocument,
+    ThemeChoice,
+)
 from studio.report.run_report import (
     NO_SCREENSHOT,
     PageKey,
@@ -68,6 +78,15 @@ def report_format(path: str | os.PathLike[str]) -> ReportFormat:
     except KeyError:
         raise ReportError(f"{Path(path).name}: the file name must end in .html, .md, .zip "
                           "or .png (that is how the format is chosen)") from None
+
+
+def checked_target(path: str | os.PathLike[str]) -> tuple[Path, ReportFormat]:
+    """The file to write and its format, or ReportError if either is wrong."""
+    target = Path(path)
+    fmt = report_format(target)
+    if not target.parent.is_dir():
+        raise ReportError(f"cannot write {target.name}: {target.parent} is not a folder")
+    return target, fmt
 
 
 class Imaging(Protocol):
@@ -122,6 +141,43 @@ class RunSource:
     def missing(self) -> list[PageRef]:
         return [p for p in self.pages if p.key not in self.stored]
 
+    def write(self, path: str | os.PathLike[str], imaging: Imaging, *,
+              options: ReportOptions | None = None, taken: Mapping[PageKey, Shot] | None = None,
+              no_screenshot: str = "", scrub: Scrubber | None = None) -> ExportResult:
+        return write_run_report(self, path, imaging, options=options, taken=taken,
+                                no_screenshot=no_screenshot, scrub=scrub)
+
+
+class ReportSource(Protocol):
+    """What a report is made of, read from the store: a saved comparison (`RunSource`), the
+    leaderboard (board_export.BoardSource) … The caller may take the screenshots of the
+    `missing()` pages, then `write` writes the file in the format its name says."""
+
+    def missing(self) -> list[PageRef]: ...
+
+    def write(self, path: str | os.PathLike[str], imaging: Imaging, *,
+              options: ReportOptions | None = None, taken: Mapping[PageKey, Shot] | None = None,
+              no_screenshot: str = "", scrub: Scrubber | None = None) -> ExportResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    """A report the app offers to export: what the dialog shows before anything is read,
+    and `load`, which reads the source when the user exports (so the file shows the latest
+    state) and raises StoreError or ReportError with the reason it cannot."""
+
+    title: str
+    load: Callable[[], ReportSource]
+    subject: str = "The run"  # what could not be read, when `load` fails on the store
+    blind: bool = True  # a blind report of it makes sense
+    layouts: bool = True  # the columns / stacked choice applies
+    format_names: Mapping[ReportFormat, str] = field(default_factory=lambda: FORMAT_NAMES)
+
+
+def run_request(store: Store, run_id: int, title: str) -> ReportRequest:
+    """Exporting a saved comparison."""
+    return ReportRequest(title, lambda: RunSource.load(store, RunId(run_id)))
+
 
 @dataclass(frozen=True, slots=True)
 class ExportResult:
@@ -133,8 +189,11 @@ class ExportResult:
     screenshots_stored: int
     screenshots_taken: int
     without_screenshot: int
+    detail: str = ""  # what a report without pages holds ("5 models, 300 battles")
 
     def summary(self) -> str:
+        if self.detail:
+            return f"{_size(self.size)}; {self.detail}"
         parts = [f"{self.pages} page{'s' if self.pages != 1 else ''}"]
         if self.screenshots_stored:
             parts.append(f"{self.screenshots_stored} screenshot"
@@ -198,12 +257,9 @@ def write_run_report(source: RunSource, path: str | os.PathLike[str], imaging: I
                      no_screenshot: str = "", scrub: Scrubber | None = None) -> ExportResult:
     """Write the report of `source` to `path` in the format its name says. `taken`: the
     screenshots taken for this export; `no_screenshot`: why the others are missing."""
-    target = Path(path)
-    fmt = report_format(target)
+    target, fmt = checked_target(path)
     options = options or ReportOptions()
     taken = taken or {}
-    if not target.parent.is_dir():
-        raise ReportError(f"cannot write {target.name}: {target.parent} is not a folder")
     encoding: Literal["jpeg", "png"] = "jpeg" if fmt is ReportFormat.HTML else "png"
     width = {ReportFormat.HTML: HTML_IMAGE_WIDTH,
              ReportFormat.SHEET: SHEET_IMAGE_WIDTH}.get(fmt, MARKDOWN_IMAGE_WIDTH)
@@ -221,10 +277,7 @@ def write_run_report(source: RunSource, path: str | os.PathLike[str], imaging: I
     held = {key for key, shot in taken.items() if shot.stuck}
     doc = run_document(source.run, pictures=pictures, missing=missing, held=held,
                        blind=options.blind, scrub=scrub)
-    try:
-        files = _write(doc, target, fmt, options, imaging)
-    except OSError as exc:
-        raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    files = write_document(doc, target, fmt, options, imaging)
     return ExportResult(
         path=target, format=fmt, files=files, size=sum(f.stat().st_size for f in files),
         pages=len(source.pages),
@@ -235,18 +288,40 @@ def write_run_report(source: RunSource, path: str | os.PathLike[str], imaging: I
         without_screenshot=sum(1 for p in source.pages if p.key not in pictures))
 
 
+def sheet_of(doc: ReportDocument, theme: ThemeChoice) -> SheetLayout:
+    """The document's picture: the leaderboard's table and bars, or the contact sheet of
+    the pages."""
+    shade = "dark" if theme == "dark" else "light"
+    for section in doc.sections:
+        if isinstance(section, LeaderboardSection):
+            return board_layout(doc, section, shade)
+    return sheet_layout(doc, shade)
+
+
+def write_document(doc: ReportDocument, target: Path, fmt: ReportFormat,
+                   options: ReportOptions, imaging: Imaging | None, *,
+                   images: str = "screenshots") -> tuple[Path, ...]:
+    """Write `doc` in `fmt`; the Markdown's pictures go to a folder `NAME-{images}` beside
+    it (or `{images}/` in a zip). Returns the files written, the report first."""
+    try:
+        return _write(doc, target, fmt, options, imaging, images)
+    except OSError as exc:
+        raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+
+
 def _write(doc: ReportDocument, target: Path, fmt: ReportFormat, options: ReportOptions,
-           imaging: Imaging) -> tuple[Path, ...]:
+           imaging: Imaging | None, images: str) -> tuple[Path, ...]:
     if fmt is ReportFormat.HTML:
         html = render_html(doc, layout=options.layout, theme=options.theme)
         _atomic_write(target, html.encode("utf-8"))
         return (target,)
     if fmt is ReportFormat.SHEET:
-        theme = "dark" if options.theme == "dark" else "light"
-        _atomic_write(target, imaging.contact_sheet(sheet_layout(doc, theme)))
+        if imaging is None:
+            raise ValueError("painting the report's picture needs an Imaging")
+        _atomic_write(target, imaging.contact_sheet(sheet_of(doc, options.theme)))
         return (target,)
     if fmt is ReportFormat.ZIP:
-        markdown = render_markdown(doc, image_dir="screenshots")
+        markdown = render_markdown(doc, image_dir=images)
         with _replacing(target) as temp, \
                 zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(f"{target.stem}.md", markdown.text)
@@ -254,7 +329,7 @@ def _write(doc: ReportDocument, target: Path, fmt: ReportFormat, options: Report
                 # PNGs are compressed already.
                 archive.writestr(name, data, compress_type=zipfile.ZIP_STORED)
         return (target,)
-    folder = f"{target.stem}-screenshots"
+    folder = f"{target.stem}-{images}"
     markdown = render_markdown(doc, image_dir=folder)
     written = [target]
     if markdown.files:

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from studio import APP_NAME
 from studio.core.highlight import DARK, LIGHT, Theme
-from studio.core.resources import read_text
+from studio.core.resources import read_text, resource
 from studio.report.containment import (
     FramedPage,
     PagePolicy,
@@ -34,11 +34,11 @@ _CHROME = {
     "light": {"bg": "#ffffff", "fg": "#1f2328", "surface": "#f6f8fa", "chip": "#eaeef2",
               "accent": "#0969da", "on-accent": "#ffffff", "danger": "#cf222e",
               "error-bg": "#ffebe9", "ok": "#1a7f37", "warn": "#9a6700", "star": "#bf8700",
-              "prompt-bg": "#ddf4ff"},
+              "prompt-bg": "#ddf4ff", "heat-win": "9 105 218", "heat-loss": "207 34 46"},
     "dark": {"bg": "#0d1117", "fg": "#e6edf3", "surface": "#161b22", "chip": "#262c36",
              "accent": "#4493f8", "on-accent": "#0d1117", "danger": "#f85149",
              "error-bg": "#3c1618", "ok": "#3fb950", "warn": "#d29922", "star": "#e3b341",
-             "prompt-bg": "#12263b"},
+             "prompt-bg": "#12263b", "heat-win": "68 147 248", "heat-loss": "248 81 73"},
 }
 _THEME_VARS = {"text": "code-text", "background": "code-bg", "border": "border",
                "muted": "muted", "link": "link", "inline_code_background": "inline-code-bg",
@@ -67,11 +67,27 @@ def _template(name: str) -> str:
     return read_text("report", name)
 
 
+def _percent(value: float) -> str:
+    """A length in a style attribute: percent of the axis."""
+    return f"{value:.3f}%"
+
+
+def section_css(doc: ReportDocument) -> list[Markup]:
+    """The style sheets of the kinds of section in the document (`section-KIND.css`), once
+    each; a kind without one needs none beyond report.css."""
+    sheets = []
+    for kind in dict.fromkeys(section.kind for section in doc.sections):
+        sheet = resource("report", f"section-{kind}.css")
+        if sheet.is_file():
+            sheets.append(Markup(sheet.read_text(encoding="utf-8")))
+    return sheets
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(loader=FunctionLoader(_template), autoescape=True,
                       undefined=StrictUndefined, keep_trailing_newline=True)
-    env.filters.update(show=_show, when=when, stars=stars)
+    env.filters.update(show=_show, when=when, stars=stars, pct=_percent)
     return env
 
 
@@ -96,4 +112,5 @@ def render_html(doc: ReportDocument, *, layout: Layout = "columns",
         doc=doc, app_name=APP_NAME, layout=layout, theme=theme, frames=frames,
         csp=report_csp([sha256_source(script)], policies), sealed=sealed,
         palette={"light": Markup(palette(LIGHT)), "dark": Markup(palette(DARK))},
-        css=Markup(read_text("report", "report.css")), script=Markup(script))
+        css=Markup(read_text("report", "report.css")), section_css=section_css(doc),
+        script=Markup(script))

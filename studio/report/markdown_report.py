@@ -1,5 +1,6 @@
 """A report as Markdown: the answers as the models wrote them, a table of figures per prompt,
-and the page screenshots as PNG files the text links to.
+and the page screenshots as PNG files the text links to; a leaderboard's tables
+(board_markdown).
 
 Markdown cannot run pages or keep a secret, so a blind Markdown report simply leaves the
 model names out (there is no "reveal").
@@ -10,8 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from studio.report.model import AnswerView, ReportDocument, RunSection, Sealed, Text, TurnView
+from studio.report.board_markdown import leaderboard_blocks
+from studio.report.model import (
+    AnswerView,
+    LeaderboardSection,
+    ReportDocument,
+    RunSection,
+    Sealed,
+    Text,
+    TurnView,
+)
 from studio.report.texts import stars, when
+from studio.report.texts import table_cell as _cell
 
 _HIDDEN = "hidden"
 
@@ -24,10 +35,6 @@ class MarkdownReport:
 
 def _plain(value: Text) -> str:
     return _HIDDEN if isinstance(value, Sealed) else value
-
-
-def _cell(text: str) -> str:
-    return re.sub(r"\s+", " ", text).replace("|", "\\|").strip() or "–"
 
 
 def _quote(text: str) -> str:
@@ -53,12 +60,16 @@ class _Writer:
     def document(self) -> MarkdownReport:
         doc = self.doc
         self.add(f"# {doc.title}",
-                 f"{doc.subtitle} · compared {when(doc.created_at)} · exported "
+                 f"{doc.subtitle} · {doc.created_label} {when(doc.created_at)} · exported "
                  f"{when(doc.exported_at)} with {doc.generator}")
         for section in doc.sections:
             # One writer per kind of section, as the HTML has one template per kind.
             if isinstance(section, RunSection):
                 self.run(section)
+            elif isinstance(section, LeaderboardSection):
+                blocks, files = leaderboard_blocks(section, self.image_dir)
+                self.add(*blocks)
+                self.files.update(files)
             else:
                 raise TypeError(f"no Markdown writer for {section.kind!r} sections")
         return MarkdownReport("\n\n".join(self.out).rstrip() + "\n", self.files)

@@ -1,10 +1,10 @@
 """What a report shows, as plain frozen data: a document made of sections.
 
 A `ReportDocument` holds sections of any kind; each kind has its own HTML template
-(`resources/report/section-KIND.html.j2`) and its own Markdown writer. Today there is one
-kind, a comparison (`RunSection`); a grid batch or a leaderboard become sections of their
-own the same way. Values a blind report keeps back until "reveal" are `Sealed` keys into the
-document's `sealed` table, never the values themselves.
+(`resources/report/section-KIND.html.j2`, with an optional `section-KIND.css`) and its own
+Markdown writer. Two kinds today: a comparison (`RunSection`) and the arena's leaderboard
+(`LeaderboardSection`). Values a blind report keeps back until "reveal" are `Sealed` keys
+into the document's `sealed` table, never the values themselves.
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ class Section(Protocol):
     """What every kind of section offers the writers."""
 
     kind: ClassVar[str]
+    layouts: ClassVar[bool]  # the reader's columns / stacked switch applies to it
 
     @property
     def title(self) -> str: ...
@@ -137,6 +138,7 @@ class RunSection:
     """A comparison: its prompt, its models and the turns of the branch shown in the app."""
 
     kind: ClassVar[str] = "run"
+    layouts: ClassVar[bool] = True
     title: str
     system: str | None
     template: str | None  # the prompt as written with {{variables}}, when it had any
@@ -152,6 +154,133 @@ class RunSection:
 
 
 @dataclass(frozen=True, slots=True)
+class Fact:
+    """A labelled value: one of the filters a leaderboard was made with, and the like."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class AxisTick:
+    value: float
+    at: float  # percent of the axis' width
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class RatingAxis:
+    """The one scale every interval bar of a leaderboard is drawn on (rating points)."""
+
+    low: float
+    high: float
+    ticks: tuple[AxisTick, ...]
+
+    def at(self, value: float) -> float:
+        """`value`'s place in percent of the axis (outside 0 … 100 when off the axis)."""
+        return 100.0 * (value - self.low) / (self.high - self.low)
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalBar:
+    """A rating and its interval on the axis, in percent, cut to the axis."""
+
+    low: float
+    high: float
+    mark: float  # the rating
+    cut_low: bool = False  # the interval runs on below the axis
+    cut_high: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    model: str
+    rank: str  # "2", or "1–3": the best and worst rank the intervals allow
+    rating: float
+    ci_low: float
+    ci_high: float
+    battles: int
+    wins: int
+    losses: int
+    ties: int  # ties and "both bad" together
+    both_bad: int
+    separated: bool  # won or lost every battle against part of its group: rests on the prior
+    bar: IntervalBar
+
+
+HeatShade = Literal["self", "none", "win", "loss", "even"]
+
+
+@dataclass(frozen=True, slots=True)
+class HeatCell:
+    """One cell of the win-rate matrix: how the row's model did against the column's."""
+
+    shade: HeatShade
+    strength: float  # 0 (an even split) … 1 (won or lost every decisive battle)
+    text: str  # "75 %": the row's share of their decisive battles
+    counts: str  # "30–10": the row's wins and losses against the column
+    title: str  # all of it in words, for the tooltip
+
+
+@dataclass(frozen=True, slots=True)
+class BoardGroup:
+    """Models linked by battles; the ratings of different groups cannot be compared."""
+
+    number: int  # 1-based
+    rows: tuple[BoardRow, ...]
+    matrix: tuple[tuple[HeatCell, ...], ...]  # matrix[i][j]: rows[i] against rows[j]
+
+
+@dataclass(frozen=True, slots=True)
+class EffectRow:
+    """A style-control covariate's effect."""
+
+    name: str
+    points: str  # "+35": rating points per typical difference
+    interval: str  # "+12 to +58"
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementRow:
+    judge: str
+    pairs: int  # pairs you both judged
+    agreed: int
+    rate: str
+    decisive: str  # agreement where you both named a winner: "12 of 14 (86 %)"
+    kappa: str  # Cohen's κ, or "–"
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardSection:
+    """The arena's leaderboard: ratings with intervals on one axis, rank ranges, counts,
+    the groups, the pairwise win-rate matrix, position bias, style effects, the judge's
+    agreement with you, and the filters that chose the votes."""
+
+    kind: ClassVar[str] = "leaderboard"
+    layouts: ClassVar[bool] = False
+    title: str
+    filters: tuple[Fact, ...]
+    battles: int
+    votes: int
+    interval: str  # how the 95 % intervals were made, in words
+    axis: RatingAxis
+    groups: tuple[BoardGroup, ...]
+    position_bias: str  # in words; "" when no battle had a winner
+    bias: IntervalBar | None  # the first answer's win rate and its interval, on 0 … 100 %
+    style: tuple[EffectRow, ...]  # empty without style control
+    agreement: tuple[AgreementRow, ...] | None  # None: the judge's votes are not shown
+    notes: tuple[str, ...]
+    chart: Picture | None = None  # the table and its bars as a picture (Markdown links it)
+
+    @property
+    def models(self) -> int:
+        return sum(len(g.rows) for g in self.groups)
+
+    def frames(self) -> Iterator[PageFrame]:
+        return iter(())
+
+
+@dataclass(frozen=True, slots=True)
 class ReportDocument:
     title: str
     subtitle: str
@@ -161,6 +290,12 @@ class ReportDocument:
     blind: bool
     sections: tuple[Section, ...]
     sealed: Mapping[str, str] = field(default_factory=dict)
+    created_label: str = "compared"  # what `created_at` is: "compared", "last vote" …
+
+    @property
+    def layouts(self) -> bool:
+        """Whether the reader's columns / stacked switch does anything here."""
+        return any(section.layouts for section in self.sections)
 
     def frames(self) -> Iterator[PageFrame]:
         for section in self.sections:

@@ -1,11 +1,13 @@
 """The contact sheet's layout: the page screenshots in a grid, the model and its figures
 under each, a heading per prompt. Only geometry and texts here; the UI layer paints it
-(studio.ui.report.imaging), so font rendering and image scaling stay Qt's business.
+(studio.ui.report.imaging), so font rendering and image scaling stay Qt's business. The
+same `SheetLayout` of texts, tiles and shapes draws the leaderboard's picture (board_image).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from studio.report.model import AnswerView, ReportDocument, RunSection, Sealed
 from studio.report.texts import stars, when
@@ -18,14 +20,15 @@ TITLE_PX, SUBTITLE_PX, HEADING_PX, NAME_PX, TEXT_PX = 30, 15, 17, 17, 14
 CAPTION_LINES = 3
 LINE_GAP = 6
 MAX_COLUMNS = 4
+Align = Literal["left", "right", "center"]
 
 SHEET_COLORS = {
     "light": {"bg": "#ffffff", "fg": "#1f2328", "muted": "#59636e", "card": "#f6f8fa",
               "border": "#d0d7de", "shot_bg": "#eaeef2", "danger": "#cf222e",
-              "accent": "#0969da"},
+              "accent": "#0969da", "warn": "#9a6700"},
     "dark": {"bg": "#0d1117", "fg": "#e6edf3", "muted": "#9198a1", "card": "#161b22",
              "border": "#3d444d", "shot_bg": "#262c36", "danger": "#f85149",
-             "accent": "#4493f8"},
+             "accent": "#4493f8", "warn": "#d29922"},
 }
 
 
@@ -39,6 +42,20 @@ class TextBox:
     size: int  # pixels
     bold: bool = False
     color: str = "fg"  # a key of the sheet's colours
+    align: Align = "left"
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A filled (rounded) rectangle; a line is a thin one, a dot a round one."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+    fill: str  # a key of the sheet's colours
+    radius: int = 0
+    opacity: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +77,7 @@ class SheetLayout:
     colors: dict[str, str]
     texts: tuple[TextBox, ...]
     tiles: tuple[Tile, ...]
+    shapes: tuple[Shape, ...] = ()  # painted over the tiles, under the texts
 
 
 def _caption(a: AnswerView, blind: bool) -> list[tuple[str, str]]:

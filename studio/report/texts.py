@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 
@@ -14,3 +15,8 @@ def stars(rating: int) -> str:
 def when(stamp: float) -> str:
     """A moment in the exporting machine's local time, to the minute."""
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
+
+
+def table_cell(text: str) -> str:
+    """Text made safe for one cell of a Markdown table: one line, pipes escaped."""
+    return re.sub(r"\s+", " ", text).replace("|", "\\|").strip() or "–"

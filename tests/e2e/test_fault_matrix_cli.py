@@ -165,7 +165,7 @@ def _run_case(case: Case, sim: Simulator, home: Path) -> Outcome:
     r = cli("run", *models, "-p", "Hello", "--json", *case.args, home=home,
             env={KEY_ENV: API_KEY}, timeout=90)
     elapsed = time.monotonic() - started
-    idle = sim.wait_idle(2.0)
+    idle = sim.wait_idle()
     requests = {m: sim.requests_for(m) for p in PROTOCOLS
                 for m in (_faulty(p), _healthy_model(p))}
     outcome = Outcome(r.code, r.out, r.err, elapsed, scenarios, healthy, requests, idle,

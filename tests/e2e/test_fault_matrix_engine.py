@@ -167,7 +167,7 @@ def test_fault_is_reported_and_isolated(protocol: str, case: Case, studio_home: 
         async def scenario() -> tuple[ModelRun, ModelRun, float, bool]:
             result = await _run_pair(sim, protocol, case, studio_home)
             await _assert_no_task_left()
-            return (*result, await sim.await_idle(2.0))
+            return (*result, await sim.await_idle())
 
         faulty, healthy, elapsed, idle = asyncio.run(scenario())
         seen = sim.requests_for(FAULTY)

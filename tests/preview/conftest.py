@@ -66,10 +66,37 @@ def opened_urls() -> list[QUrl]:
     return []
 
 
+_engine_started = False
+
+
+def _start_engine_once(qtbot: Any) -> None:
+    """Run one page before the first test's own: QtWebEngine's one-time start (its browser
+    side, the profile, the first renderer) runs on the GUI thread and takes over a second
+    on a loaded machine, which the tests that time the GUI thread do not measure."""
+    global _engine_started
+    from studio.ui.preview.engine_check import engine_status
+    from studio.ui.preview.view import PreviewView
+
+    if _engine_started or engine_status().problem() is not None:
+        return
+    view = PreviewView()
+    view.resize(320, 200)
+    view.show()
+    try:
+        load(qtbot, view, "<p>engine started</p>", timeout=60_000)
+    finally:
+        view.dispose()
+        view.close()
+        view.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    _engine_started = True
+
+
 @pytest.fixture
 def make_view(qtbot: Any, opened_urls: list[QUrl]) -> Iterator[Callable[..., Any]]:
     from studio.ui.preview.view import PreviewView
 
+    _start_engine_once(qtbot)
     views: list[PreviewView] = []
 
     def make(**options: Any) -> PreviewView:
@@ -99,7 +126,9 @@ def load(qtbot: Any, view: Any, html: str, timeout: int = 20_000) -> None:
         view.set_document(html, final=True)
 
 
-def run_js(qtbot: Any, view: Any, script: str, world: int = APP_WORLD, timeout: int = 5000) -> Any:
+def run_js(
+    qtbot: Any, view: Any, script: str, world: int = APP_WORLD, timeout: int = 20_000
+) -> Any:
     box: list[Any] = []
     view.page().runJavaScript(script, world, box.append)
     qtbot.waitUntil(lambda: bool(box), timeout=timeout)

@@ -519,16 +519,18 @@ def test_beforeunload_cannot_block_a_new_version(qtbot: Any, make_view: Any) -> 
         qtbot,
         view,
         "<body style='height:100vh'><script>addEventListener('beforeunload', e => {"
-        " e.preventDefault(); e.returnValue = 'stay'; return 'stay'; });</script>",
+        " e.preventDefault(); e.returnValue = 'stay'; return 'stay'; });"
+        "addEventListener('click', () => { document.title = 'clicked'; });</script>",
     )
-    # A real click gives the page the user activation beforeunload prompts need.
+    # A real click gives the page the user activation beforeunload prompts need; the page
+    # says when it has seen it.
     QTest.mouseClick(
         view.web_view().focusProxy(),
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
         QPoint(30, 30),
     )
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: view.web_view().title() == "clicked", timeout=10_000)
     load(qtbot, view, "<p id=v>second</p>", timeout=10_000)
     assert run_js(qtbot, view, "document.getElementById('v').textContent") == "second"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -77,13 +78,16 @@ def test_live_updates_are_throttled_and_final_render_wins(qtbot: Any, make_view:
     load(qtbot, view, "<p>v0</p>")
     handler = scheme_handler()
     served_before = handler.served
+    started = time.monotonic()
     for i in range(1, 31):
         view.set_document(f"<p id=v>v{i}</p>")
         qtbot.wait(33)  # ~1 s of streaming at 30 updates per second
+    streamed_s = time.monotonic() - started  # longer on a loaded machine
     with qtbot.waitSignal(view.loadFinished, timeout=10_000):
         view.set_document("<p id=v>final</p>", final=True)
     loads = handler.served - served_before
-    assert 2 <= loads <= 6, loads
+    # At least one live render, at most one per 300 ms of streaming, then the final one.
+    assert 2 <= loads <= streamed_s / 0.3 + 2, (loads, streamed_s)
     assert run_js(qtbot, view, "document.getElementById('v').textContent") == "final"
     # The same document again: nothing reloads.
     served = handler.served

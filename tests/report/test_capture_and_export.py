@@ -21,6 +21,7 @@ from studio.report.export import (
     RunSource,
     Shot,
     report_format,
+    run_request,
     write_run_report,
 )
 from studio.report.run_report import run_document
@@ -202,7 +203,8 @@ def test_eight_models_with_long_answers_and_screenshots_make_a_report_of_a_few_m
 def test_the_app_writes_the_file_off_the_gui_thread(qtbot: Any, store: Store,
                                                     tmp_path: Path) -> None:
     run_id = big_run(store, models=8, kilobytes=60, screenshot=solid_png(1280, 800, (9, 9, 9)))
-    exporter = ReportExporter(store, run_id, tmp_path / "big.html", ReportOptions())
+    exporter = ReportExporter(run_request(store, run_id, "big"), tmp_path / "big.html",
+                              ReportOptions())
     seen: list[bool] = []
     ticker = QTimer()
     ticker.setInterval(5)

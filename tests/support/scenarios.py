@@ -1,14 +1,16 @@
 """What the simulator answers: scenarios, each turned into a `Reply` for one protocol.
 
 A `Reply` is a status, headers and a list of body steps. Plain `bytes` steps are written
-as one HTTP chunk each; the other steps pause, drip, pace, stall, reset or close the
-connection. Every scenario also says what a correct client ends up with (`text`,
-`reasoning`), so tests can assert against it without decoding anything themselves.
+as one HTTP chunk each; the other steps pause, drip, pace, stall, hold (until the test
+releases them), reset or close the connection. Every scenario also says what a correct
+client ends up with (`text`, `reasoning`), so tests can assert against it without decoding
+anything themselves.
 """
 
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -74,7 +76,19 @@ class Close:
     """Close the socket (FIN) without ending the chunked body: an HTTP-level truncation."""
 
 
-Step = bytes | Pause | Drip | Paced | Split | Reset | Stall | Close
+class Hold:
+    """Send nothing more until the test calls `release()`; `reached` is set once the
+    simulator got here. What a slow server does, without guessing how slow to be."""
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+
+Step = bytes | Pause | Drip | Paced | Split | Reset | Stall | Close | Hold
 
 
 @dataclass(slots=True)
@@ -134,18 +148,23 @@ class Synthetic:
     """A protocol-correct stream of the given deltas, ending with usage and end marker.
 
     `chunks_per_second` paces the deltas (benchmarks of steady streams); `per_write`
-    packs several frames into one HTTP chunk (high-volume ingest benchmarks). Frames are
-    rendered once per (protocol, model) and cached; call `prerender` to pay that early.
+    packs several frames into one HTTP chunk (high-volume ingest benchmarks); `hold` stops
+    the stream after `hold_after` deltas until the test releases it (an answer that is
+    surely still streaming, however slow the machine). Frames are rendered once per
+    (protocol, model) and cached; call `prerender` to pay that early.
     """
 
     def __init__(self, text_chunks: Sequence[str], reasoning_chunks: Sequence[str] = (),
                  usage: tuple[int, int] | None = (12, 34),
-                 chunks_per_second: float | None = None, per_write: int = 1) -> None:
+                 chunks_per_second: float | None = None, per_write: int = 1, *,
+                 hold: Hold | None = None, hold_after: int = 0) -> None:
         self.text_chunks = tuple(text_chunks)
         self.reasoning_chunks = tuple(reasoning_chunks)
         self.usage = usage
         self.chunks_per_second = chunks_per_second
         self.per_write = max(1, per_write)
+        self.hold = hold
+        self.hold_after = hold_after
         self._cache: dict[tuple[str, str], Rendered] = {}
 
     @property
@@ -167,14 +186,21 @@ class Synthetic:
 
     def reply(self, protocol: str, model: str) -> Reply:
         r = self.prerender(protocol, model)
-        middle: list[Step]
-        if self.chunks_per_second:
-            middle = [Paced(r.deltas, self.chunks_per_second)]
-        elif self.per_write > 1:
-            middle = [Split(r.deltas, self.per_write)]
+        if self.hold is None:
+            middle = self._sent(r.deltas)
         else:
-            middle = list(r.deltas)
+            cut = self.hold_after
+            middle = [*self._sent(r.deltas[:cut]), self.hold, *self._sent(r.deltas[cut:])]
         return _stream_reply(protocol, [*r.head, *middle, *r.tail])
+
+    def _sent(self, deltas: list[bytes]) -> list[Step]:
+        if not deltas:
+            return []
+        if self.chunks_per_second:
+            return [Paced(deltas, self.chunks_per_second)]
+        if self.per_write > 1:
+            return [Split(deltas, self.per_write)]
+        return list(deltas)
 
 
 class TinyChunks(Synthetic):

@@ -40,10 +40,12 @@ which high-volume ingest benchmarks may not want to measure.
 Observing: `requests` (every parsed request, in arrival order, each with the span during
 which it was being answered: `started`, `ended`), `active_requests` and `peak_active` (the
 most requests ever answered at once; `reset_peak()`), `peak_concurrency(requests)` for any
-subset, `open_connections`,
-`wait_idle()` / `await_idle()` (until every client socket is closed), and `errors`
-(exceptions inside the simulator itself: a test should assert it stays empty).
-`stop()` aborts every connection, stalled ones included, and returns within a second.
+subset, `open_connections` (sockets accepted and not yet closed), `wait_idle()` /
+`await_idle()` (until every client socket is closed), and `errors` (exceptions inside the
+simulator itself: a test should assert it stays empty). `stop()` aborts every connection,
+stalled ones included, and returns once every socket the simulator opened is closed and every
+task of its loop has ended, so nothing of it is left for the garbage collector to find in a
+later test.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ import threading
 import time
 from http import HTTPStatus
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.support.recordings import load_recording, recording_names
@@ -66,6 +69,7 @@ from tests.support.scenarios import (
     CutOff,
     Drip,
     ErrorEvent,
+    Hold,
     HtmlPage,
     HugeChunk,
     InvalidUtf8,
@@ -89,7 +93,7 @@ from tests.support.sim_routes import LISTING_KEY, SeenRequest, misuse, route
 
 # One import for tests: the server and every scenario.
 __all__ = [
-    "ConnectionReset", "CutOff", "ErrorEvent", "HtmlPage", "HugeChunk", "InvalidUtf8",
+    "ConnectionReset", "CutOff", "ErrorEvent", "Hold", "HtmlPage", "HugeChunk", "InvalidUtf8",
     "MalformedJson", "ModelList", "Replay", "Scenario", "SeenRequest", "Simulator", "SlowDrip",
     "Stalled", "Status", "Synthetic", "TinyChunks", "peak_concurrency",
 ]
@@ -106,12 +110,39 @@ class _BadRequest(Exception):
     pass
 
 
+# How long stop() waits for the simulator's own sockets and tasks to end. They end at once
+# (every socket is aborted, every task cancelled); the bound only turns a bug into an error.
+_STOP_LIMIT_S = 30.0
+
+
+class _Connection(asyncio.StreamReaderProtocol):
+    """One accepted socket, tracked from its accept to its close, whatever its handler did:
+    a connection accepted just as the simulator stops has no handler running yet."""
+
+    def __init__(self, sim: Simulator, handler: Any) -> None:
+        super().__init__(asyncio.StreamReader(limit=1 << 20), handler)
+        self._sim = sim
+        self._transport_seen: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport_seen = transport
+        self._sim._opened(transport)
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        try:
+            super().connection_lost(exc)
+        finally:
+            # The event loop closes the socket as soon as this returns.
+            if self._transport_seen is not None:
+                self._sim._closed(self._transport_seen)
+
+
 class Simulator:
     def __init__(self, *, require_key: str | None = None) -> None:
         self.require_key = require_key
         self.requests: list[SeenRequest] = []
         self.errors: list[BaseException] = []
-        self.open_connections = 0
         self.total_connections = 0
         self.active_requests = 0
         self.peak_active = 0
@@ -124,8 +155,11 @@ class Simulator:
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._transports: set[asyncio.BaseTransport] = set()
+        self._unadopted: set[socket.socket] = set()
+        self._adopting: set[asyncio.Task[None]] = set()
+        self._handlers: set[asyncio.Task[None]] = set()  # handlers that have started
+        self._all_closed: asyncio.Event | None = None
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -149,10 +183,12 @@ class Simulator:
         if loop is not None and stopping is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop may have just ended
                 loop.call_soon_threadsafe(stopping.set)
-        thread.join(5)
+        thread.join(_STOP_LIMIT_S * 2)
         if thread.is_alive():
             raise RuntimeError("simulator thread did not stop")
         self._thread = None
+        if self._transports:
+            raise RuntimeError(f"simulator left {len(self._transports)} sockets open")
 
     def __enter__(self) -> Simulator:
         return self.start()
@@ -193,18 +229,25 @@ class Simulator:
         with self._lock:
             self.peak_active = self.active_requests
 
+    @property
+    def open_connections(self) -> int:
+        """Client connections accepted and not yet closed."""
+        return len(self._transports)
+
     def requests_for(self, model: str) -> list[SeenRequest]:
         with self._lock:
             return [r for r in self.requests if r.model == model]
 
-    def wait_idle(self, timeout: float = 2.0) -> bool:
+    # Connections close within milliseconds; the limit is only how long a test waits before
+    # it reports one that never does, so it is generous for a loaded machine.
+    def wait_idle(self, timeout: float = 20.0) -> bool:
         """Block until no client connection is open (from a thread without a loop)."""
         deadline = time.monotonic() + timeout
         while self.open_connections and time.monotonic() < deadline:
             time.sleep(0.005)
         return self.open_connections == 0
 
-    async def await_idle(self, seconds: float = 2.0) -> bool:
+    async def await_idle(self, seconds: float = 20.0) -> bool:
         """Like wait_idle, without blocking the caller's event loop (asyncio or qasync)."""
         deadline = time.monotonic() + seconds
         for _ in range(int(seconds / 0.005) + 1):
@@ -230,29 +273,99 @@ class Simulator:
 
     async def _main(self) -> None:
         self._stopping = asyncio.Event()
-        server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=1 << 20)
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
+        self._all_closed = asyncio.Event()
+        self._all_closed.set()
+        loop = asyncio.get_running_loop()
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            await self._stopping.wait()
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(128)
+            listener.setblocking(False)
+            self.port = listener.getsockname()[1]
+            loop.add_reader(listener.fileno(), self._accept, listener)
+            self._ready.set()
+            try:
+                await self._stopping.wait()
+            finally:
+                loop.remove_reader(listener.fileno())
+                await self._shut_down()
         finally:
-            server.close()
-            for writer in list(self._writers):
-                writer.transport.abort()
-            handlers = list(self._handlers)
-            for task in handlers:
-                task.cancel()
-            if handlers:
-                await asyncio.wait(handlers, timeout=1.0)
-            await server.wait_closed()
+            listener.close()
+
+    # asyncio's own server (and sock_accept) can lose a socket it has just accepted when it
+    # is closed or cancelled at that moment; here every accepted socket is ours until a
+    # transport (tracked by its _Connection) has taken it, and closed by us otherwise.
+
+    def _accept(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                conn, _address = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # out of file descriptors, say: the test must know
+                self.errors.append(exc)
+                return
+            conn.setblocking(False)
+            self._unadopted.add(conn)
+            task = loop.create_task(self._adopt(conn))
+            self._adopting.add(task)
+            task.add_done_callback(self._adopting.discard)
+
+    async def _adopt(self, conn: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.connect_accepted_socket(lambda: _Connection(self, self._serve), conn)
+        except Exception as exc:
+            self.errors.append(exc)
+            conn.close()
+        self._unadopted.discard(conn)
+
+    async def _shut_down(self) -> None:
+        """Abort every accepted socket, end every other task, wait until all are closed.
+
+        A handler that has not started yet is not cancelled (asyncio's stream protocol
+        reports a handler cancelled before its first step as an error): it starts, finds
+        its connection closed and ends, so the tasks end in rounds until none is left.
+        """
+        me = asyncio.current_task()
+        while True:
+            for transport in list(self._transports):
+                transport.abort()
+            tasks = [t for t in asyncio.all_tasks() if t is not me]
+            if not tasks:
+                break
+            for task in tasks:
+                if task in self._handlers or task in self._adopting:
+                    task.cancel()
+            _done, pending = await asyncio.wait(tasks, timeout=_STOP_LIMIT_S)
+            if pending:
+                self.errors.append(RuntimeError(f"{len(pending)} simulator tasks did not end"))
+                break
+        for conn in self._unadopted:
+            conn.close()  # accepted, but its transport never came to be
+        self._unadopted.clear()
+        assert self._all_closed is not None
+        try:
+            await asyncio.wait_for(self._all_closed.wait(), _STOP_LIMIT_S)
+        except TimeoutError:
+            self.errors.append(RuntimeError(f"{len(self._transports)} sockets did not close"))
+
+    def _opened(self, transport: asyncio.BaseTransport) -> None:
+        self._transports.add(transport)
+        self.total_connections += 1
+        if self._all_closed is not None:
+            self._all_closed.clear()
+
+    def _closed(self, transport: asyncio.BaseTransport) -> None:
+        self._transports.discard(transport)
+        if not self._transports and self._all_closed is not None:
+            self._all_closed.set()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
-        self._writers.add(writer)
-        self.open_connections += 1
-        self.total_connections += 1
         try:
             while True:
                 request = await self._read_request(reader)
@@ -278,9 +391,7 @@ class Simulator:
             self.errors.append(exc)
         finally:
             writer.transport.abort()
-            self._writers.discard(writer)
             self._handlers.discard(task)
-            self.open_connections -= 1
 
     async def _read_request(self, reader: asyncio.StreamReader) -> SeenRequest | None:
         try:
@@ -389,6 +500,17 @@ class Simulator:
                     await asyncio.sleep(0)  # let the other connections have their turn
             elif isinstance(step, Pause):
                 await asyncio.sleep(step.seconds)
+            elif isinstance(step, Hold):
+                await writer.drain()
+                step.reached.set()
+                # Released from the test's thread: polled, so stop() can still cancel it.
+                # A client that leaves meanwhile ends the connection, as with Stall.
+                while True:
+                    if step.released.is_set():
+                        break
+                    if reader.at_eof() or writer.transport.is_closing():
+                        return False
+                    await asyncio.sleep(0.005)
             elif isinstance(step, Drip):
                 for start in range(0, len(step.data), step.size):
                     if start:

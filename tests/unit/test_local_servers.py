@@ -205,20 +205,24 @@ def test_a_silent_server_costs_at_most_the_probe_timeout() -> None:
         probes = (ServerProbe("ollama", "Ollama", "ollama", port=port),
                   ServerProbe("lmstudio", "LM Studio", "openai", port=port),
                   ServerProbe("llamacpp", "llama.cpp server", "openai", port=_free_port()))
+        wait_s = 1.5
         started = time.perf_counter()
-        found = _detect(probes, wait_s=0.5)
+        found = _detect(probes, wait_s=wait_s)
         elapsed = time.perf_counter() - started
     assert found == []
-    # probed concurrently: one timeout in all, not one per probe
-    assert 0.4 < elapsed < 0.9
+    # Probed concurrently: one timeout in all, not one per probe (two silent probes one
+    # after the other would take twice as long); the rest of the second is the margin a
+    # loaded machine needs.
+    assert wait_s * 0.9 < elapsed < wait_s * 2
 
 
 def test_nothing_listening_is_answered_at_once() -> None:
     probes = probes_at(ports={"ollama": _free_port(), "lmstudio": _free_port(),
                               "llamacpp": _free_port()})
     started = time.perf_counter()
-    assert _detect(probes) == []
-    assert time.perf_counter() - started < 0.4
+    assert _detect(probes, wait_s=10.0) == []
+    # Refused at once: far less than the probe timeout, however loaded the machine is.
+    assert time.perf_counter() - started < 5.0
 
 
 def _ollama_config(detected: DetectedServer) -> ProviderConfig:

@@ -3,15 +3,24 @@
 Chromium reads its flags from the environment when it starts, and shares OpenGL contexts
 only if the application was created with that attribute. Both need QtCore alone, so the
 app prepares them first and loads QtWebEngine itself after its window is on screen.
+
+Chromium refuses to start at all as root with its own sandbox on (the whole process exits).
+As root, unless the user has already decided (QTWEBENGINE_DISABLE_SANDBOX, --no-sandbox),
+the studio starts it with that sandbox off and says so on every preview, in the status bar
+and on the command line; everyone else keeps it on. The studio's own sandbox (one origin
+per page, no files, the network switch, no popups) applies either way.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from PySide6.QtCore import QCoreApplication, Qt
 
 CHROMIUM_FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
+DISABLE_SANDBOX_ENV = "QTWEBENGINE_DISABLE_SANDBOX"
+NO_SANDBOX_FLAG = "--no-sandbox"
 # A page that allocates without end hits this V8 heap limit and its renderer dies quickly,
 # instead of pushing the whole machine into swap first.
 JS_HEAP_LIMIT_MB = 1024
@@ -21,8 +30,15 @@ _WEBRTC_POLICY_FLAG = "--force-webrtc-ip-handling-policy=disable_non_proxied_udp
 
 _SHARED_CONTEXTS = Qt.ApplicationAttribute.AA_ShareOpenGLContexts
 
+# Chromium's own sandbox, as the studio started the engine.
+SANDBOX_ON = "on"
+SANDBOX_OFF_BY_USER = "off-by-user"  # QTWEBENGINE_DISABLE_SANDBOX or --no-sandbox was set
+SANDBOX_OFF_FOR_ROOT = "off-for-root"  # the studio switched it off: it runs as root
 
-def engine_flags(existing: str) -> str:
+_sandbox: str | None = None  # decided once, by the first prepare_web_engine()
+
+
+def engine_flags(existing: str, *, no_sandbox: bool = False) -> str:
     """`existing` Chromium flags plus the ones previews need; a flag already set wins.
 
     QtWebEngine splits this variable on spaces (no shell quoting), and so do we.
@@ -32,14 +48,50 @@ def engine_flags(existing: str) -> str:
         parts.append(f"--js-flags=--max-old-space-size={JS_HEAP_LIMIT_MB}")
     if not any(p.startswith("--force-webrtc-ip-handling-policy") for p in parts):
         parts.append(_WEBRTC_POLICY_FLAG)
+    if no_sandbox and NO_SANDBOX_FLAG not in parts:
+        parts.append(NO_SANDBOX_FLAG)
     return " ".join(parts)
+
+
+def sandbox_choice(env: Mapping[str, str], euid: int | None) -> str:
+    """How Chromium's sandbox should start for a process with this environment and user.
+
+    QtWebEngine treats QTWEBENGINE_DISABLE_SANDBOX as set whatever its value, so we do too.
+    `euid` None: a platform without user ids (nothing to decide there).
+    """
+    if DISABLE_SANDBOX_ENV in env or NO_SANDBOX_FLAG in env.get(CHROMIUM_FLAGS_ENV, "").split():
+        return SANDBOX_OFF_BY_USER
+    if euid == 0:
+        return SANDBOX_OFF_FOR_ROOT
+    return SANDBOX_ON
+
+
+def _euid() -> int | None:
+    return os.geteuid() if hasattr(os, "geteuid") else None
+
+
+def chromium_sandbox() -> str:
+    """The sandbox decision in force (what the next prepare_web_engine() would decide, if
+    none has run yet)."""
+    return _sandbox if _sandbox is not None else sandbox_choice(os.environ, _euid())
+
+
+def sandbox_off_for_root() -> bool:
+    """Whether the studio itself switched Chromium's sandbox off, and must say so."""
+    return chromium_sandbox() == SANDBOX_OFF_FOR_ROOT
 
 
 def prepare_web_engine() -> None:
     """Set the engine flags and shared GL contexts. Before the QApplication; idempotent."""
+    global _sandbox
     if QCoreApplication.instance() is not None:
         if not QCoreApplication.testAttribute(_SHARED_CONTEXTS):
             raise RuntimeError("prepare_web_engine() must be called before the QApplication")
     else:
         QCoreApplication.setAttribute(_SHARED_CONTEXTS)
-    os.environ[CHROMIUM_FLAGS_ENV] = engine_flags(os.environ.get(CHROMIUM_FLAGS_ENV, ""))
+    if _sandbox is None:
+        # Decided before our own flags are added, so --no-sandbox found later is ours.
+        _sandbox = sandbox_choice(os.environ, _euid())
+    os.environ[CHROMIUM_FLAGS_ENV] = engine_flags(
+        os.environ.get(CHROMIUM_FLAGS_ENV, ""), no_sandbox=_sandbox == SANDBOX_OFF_FOR_ROOT
+    )

@@ -9,8 +9,11 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, QTimer
 from PySide6.QtWidgets import QApplication
 
 from studio import APP_NAME
+from studio.ui.preview.engine_check import engine_status
+from studio.ui.preview.engine_notices import ROOT_CLI_LINE
+from studio.ui.preview.engine_setup import sandbox_off_for_root
 from studio.ui.preview.scheme import register_preview_scheme
-from studio.ui.preview.view import PreviewView
+from studio.ui.preview.view import UNAVAILABLE, PreviewView
 
 # Whatever the wait, the page gets this long after loading to paint a frame.
 _MIN_SETTLE_S = 0.25
@@ -54,8 +57,10 @@ class _ScreenshotRun(QObject):
             self._wait.start()
 
     def _on_state(self, state: str) -> None:
-        if state == "crashed":
-            self._finish("crashed")
+        if state in ("crashed", UNAVAILABLE):
+            # On the next turn of the loop: a renderer that could not start is reported as
+            # a crash first, and as the engine's failure just after.
+            QTimer.singleShot(0, self, lambda: self._finish("crashed"))
 
     def _on_deadline(self) -> None:
         state = self._view.state()
@@ -74,7 +79,7 @@ class _ScreenshotRun(QObject):
         self._deadline.stop()
         try:
             if warning == "crashed":
-                print(f"prompt-studio: {self._view.crash_reason()}", file=sys.stderr)
+                print(f"prompt-studio: {_crash_message(self._view)}", file=sys.stderr)
                 self.code = 1
             else:
                 self.code = self._write(warning)
@@ -102,6 +107,28 @@ class _ScreenshotRun(QObject):
         return 0
 
 
+def _crash_message(view: PreviewView) -> str:
+    problem = engine_status().problem()
+    if problem is not None:
+        return f"previews cannot run here: {problem.message}"
+    return view.crash_reason()
+
+
+class _WindowWatch(QObject):
+    """Without --screenshot: ends the run with the engine's message if it cannot start."""
+
+    def __init__(self, view: PreviewView) -> None:
+        super().__init__(view)
+        self.code = 0
+        engine_status().changed.connect(self._on_engine)
+
+    def _on_engine(self) -> None:
+        problem = engine_status().problem()
+        if problem is not None and self.code == 0:
+            self.code = 1
+            print(f"prompt-studio: previews cannot run here: {problem.message}", file=sys.stderr)
+
+
 def run_preview(
     html: str,
     *,
@@ -116,6 +143,8 @@ def run_preview(
     if QCoreApplication.instance() is not None:
         raise RuntimeError("run_preview() creates its own QApplication")
     register_preview_scheme()
+    if sandbox_off_for_root():
+        print(ROOT_CLI_LINE, file=sys.stderr)
     app = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "prompt-studio"])
     from studio.app import configure_application
 
@@ -133,10 +162,12 @@ def run_preview(
             app.exec()
             code = run.code
         else:
+            watch = _WindowWatch(view)
             view.resize(*size)
             view.show()
             view.set_document(html, final=True)
             app.exec()
+            code = watch.code
     finally:
         view.dispose()
         view.deleteLater()

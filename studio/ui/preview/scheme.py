@@ -6,7 +6,7 @@ else in this module runs on the GUI thread, where Qt 6 calls URL scheme handlers
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl, QUrlQuery
 from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestJob,
     QWebEngineUrlScheme,
@@ -17,6 +17,7 @@ from studio.ui.preview.engine_setup import prepare_web_engine
 from studio.ui.preview.policy import INDEX_PATH, REGISTRY, SCHEME, PreviewRegistry
 
 _CONTENT_TYPE = b"text/html; charset=utf-8"
+LOAD_KEY = "load"  # the query item that numbers a preview's loads
 
 
 def register_preview_scheme() -> None:
@@ -39,8 +40,21 @@ def is_registered() -> bool:
     return bool(QWebEngineUrlScheme.schemeByName(QByteArray(SCHEME.encode())).name())
 
 
-def preview_url(token: str) -> QUrl:
-    return QUrl(f"{SCHEME}://{token}{INDEX_PATH}")
+def preview_url(token: str, load: int | None = None) -> QUrl:
+    """The preview's document URL; `load` numbers one load of it (see `load_number`)."""
+    url = QUrl(f"{SCHEME}://{token}{INDEX_PATH}")
+    if load is not None:
+        query = QUrlQuery()
+        query.addQueryItem(LOAD_KEY, str(load))
+        url.setQuery(query)
+    return url
+
+
+def load_number(url: QUrl) -> int | None:
+    """Which load of the document `url` names. Qt reports the end of a load after the next
+    one has begun, so only the URL tells which load a loading signal is about."""
+    value = QUrlQuery(url).queryItemValue(LOAD_KEY)
+    return int(value) if value.isdigit() else None
 
 
 class PreviewSchemeHandler(QWebEngineUrlSchemeHandler):

@@ -12,10 +12,11 @@ from PySide6.QtWebEngineCore import QWebEngineLoadingInfo, QWebEnginePage, QWebE
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from studio.ui.preview.console import WARNING, ConsoleLog
+from studio.ui.preview.engine_check import engine_status
 from studio.ui.preview.page import ExternalOpener, PreviewPage
 from studio.ui.preview.policy import REGISTRY, PreviewEntry
 from studio.ui.preview.profile import preview_profile
-from studio.ui.preview.scheme import preview_url
+from studio.ui.preview.scheme import load_number, preview_url
 from studio.ui.preview.watchdog import HangWatchdog
 
 EMPTY = "empty"
@@ -75,6 +76,8 @@ class PreviewSession(QObject):
         self._closed = False
         self._restart_pending = False
         self._scroll: QPointF | None = None
+        self._loads = 0  # numbers each load, so a late signal of an older one is ignored
+        self._ran = False  # this page's renderer has run something
         self._reported_errors = 0
         self._reported_blocked = 0
         self._page = PreviewPage(
@@ -110,7 +113,7 @@ class PreviewSession(QObject):
 
     @property
     def url(self) -> QUrl:
-        return preview_url(self._entry.token)
+        return preview_url(self._entry.token, self._loads)
 
     @property
     def state(self) -> str:
@@ -209,13 +212,19 @@ class PreviewSession(QObject):
         self._set_state(LOADING)
         if self._page.lifecycleState() != _Lifecycle.Active:
             self._page.setLifecycleState(_Lifecycle.Active)
+        if self._page.isLoading():
+            # A load started while another is still running can be reported as finished
+            # when the older one ends, and then never again: end the older one first.
+            self._page.triggerAction(QWebEnginePage.WebAction.Stop)
+        self._loads += 1
         self._page.load_own(self.url)
         if self._view.isVisible():
             self._watchdog.start()
 
     def _on_loading_changed(self, info: QWebEngineLoadingInfo) -> None:
-        if self._closed or not self._page.is_own(info.url()):
-            return
+        url = info.url()
+        if self._closed or not self._page.is_own(url) or load_number(url) != self._loads:
+            return  # not ours, or a load since replaced by a newer one
         status = info.status()
         if status == _LoadStatus.LoadStartedStatus:
             self._on_load_started()
@@ -233,6 +242,8 @@ class PreviewSession(QObject):
     def _on_load_finished(self, ok: bool) -> None:
         if self._state == CRASHED:
             return
+        if ok:
+            self._note_ran()
         self._watchdog.reset()
         self._set_state(READY)
         if self._scroll is not None and (self._scroll.x() > 0 or self._scroll.y() > 0):
@@ -251,12 +262,28 @@ class PreviewSession(QObject):
             return
         if self._page.lifecycleState() == _Lifecycle.Discarded:
             return
-        self._crash_reason = _termination_reason(status, exit_code)
-        self.console.add(
-            WARNING, self._crash_reason[0].upper() + self._crash_reason[1:], kind="sandbox"
+        reason = _termination_reason(status, exit_code)
+        # A renderer that died before running anything, in a process where none ever ran,
+        # is the engine failing to start, not this page: every preview will fail alike.
+        start_failure = (
+            not self._ran
+            and not engine_status().renderer_ran
+            and status in (_Termination.AbnormalTerminationStatus,
+                           _Termination.CrashedTerminationStatus)
         )
+        if start_failure:
+            reason = f"the web engine could not start its page process (code {exit_code})"
+        self._crash_reason = reason
+        self.console.add(WARNING, reason[0].upper() + reason[1:], kind="sandbox")
         self._set_state(CRASHED)
         self._schedule_notify()
+        if start_failure:
+            engine_status().note_start_failure(f"code {exit_code}")
+
+    def _note_ran(self) -> None:
+        if not self._ran:
+            self._ran = True
+            engine_status().note_renderer_ran()
 
     def _restart_now(self) -> None:
         self._restart_timer.stop()
@@ -282,6 +309,8 @@ class PreviewSession(QObject):
 
         def on_result(result: object) -> None:
             if not self._closed:
+                if result == 1:  # answered by a running renderer, not by its end
+                    self._note_ran()
                 answer(result)
 
         self._page.runJavaScript("1", _APP_WORLD, on_result)

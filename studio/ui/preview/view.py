@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 from studio.ui.preview.capture import PngCallback, ScreenshotQueue
 from studio.ui.preview.console import ConsoleLog
 from studio.ui.preview.cut_off_badge import CutOffBadge
+from studio.ui.preview.engine_check import engine_status
+from studio.ui.preview.engine_notices import EngineUnavailableNotice, root_sandbox_badge
 from studio.ui.preview.export import png_bytes
 from studio.ui.preview.outputs import PageOutputs, UrlOpener
 from studio.ui.preview.toolbar import DEVICE_WIDTHS, PreviewToolbar
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 EMPTY = "empty"
 NO_PAGE_YET = "No HTML page in this answer yet."
 NO_PAGE = "This answer has no HTML page."
+UNAVAILABLE = "unavailable"  # the web engine cannot run here: the pane says why instead
 
 _MAX_WIDTH = 16_777_215  # QWIDGETSIZE_MAX
 # What counts as the user following a link: a click, a tap, or Enter/Space on a focused
@@ -133,6 +136,10 @@ class PreviewView(QWidget):
         self.toolbar.reload_action.setShortcutContext(
             Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.addAction(self.toolbar.reload_action)
+        # First on the toolbar, so it is never what a narrow toolbar hides.
+        self.sandbox_badge = root_sandbox_badge(self.toolbar)
+        if self.sandbox_badge is not None:
+            self.toolbar.insertWidget(self.toolbar.actions()[0], self.sandbox_badge)
         # The fix-it loop: shown where an owner sends the follow-up (set_fix_it_available).
         self.fix_it_action = QAction(icon("fix-it"), "Show the model its page", self)
         self.fix_it_action.setToolTip("Send the model a follow-up with this page's screenshot "
@@ -153,6 +160,7 @@ class PreviewView(QWidget):
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self._placeholder)
         self._stack.addWidget(self._web_host)
+        self.engine_notice: EngineUnavailableNotice | None = None
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self._stack)
         splitter.addWidget(self.console_panel)
@@ -200,6 +208,7 @@ class PreviewView(QWidget):
         tb.editSourceClicked.connect(self.editSourceRequested)
         self.banner.reloadRequested.connect(self.reload)
         tb.set_network(self._network, 0)
+        engine_status().changed.connect(self._on_engine_status)
 
     # -- document ----------------------------------------------------------------------
 
@@ -249,11 +258,47 @@ class PreviewView(QWidget):
             return
         if html == self._shown and self._session is not None:
             return
+        problem = engine_status().problem()
+        if problem is not None:
+            # Checked before any web view exists: without a working engine, creating one
+            # could take the whole app down.
+            self._show_unavailable()
+            return
         keep_scroll = self._shown is not None
         self._shown = html
         session = self._ensure_session()
         self._stack.setCurrentWidget(self._web_host)
         session.load(html.encode("utf-8", "surrogatepass"), keep_scroll=keep_scroll)
+
+    def _show_unavailable(self) -> None:
+        problem = engine_status().problem()
+        if problem is None:
+            return
+        self._shown = None
+        self._close_session()
+        notice = self.engine_notice
+        if notice is None:
+            notice = self.engine_notice = EngineUnavailableNotice(self._stack)
+            notice.retryRequested.connect(engine_status().retry)
+            self._stack.addWidget(notice)
+        notice.set_problem(problem)
+        self._stack.setCurrentWidget(notice)
+        self.stateChanged.emit(UNAVAILABLE)
+
+    def _on_engine_status(self) -> None:
+        if engine_status().problem() is not None:
+            if self._session is not None or self._stack.currentWidget() is self.engine_notice:
+                self._show_unavailable()
+        elif self._document is not None and self._stack.currentWidget() is self.engine_notice:
+            self._dirty = True  # the engine works again: run the page
+            self._flush()
+
+    def unavailable_message(self) -> str:
+        """What the pane says instead of the page ("" when the page can run)."""
+        notice = self.engine_notice
+        if notice is None or self._stack.currentWidget() is not notice:
+            return ""
+        return notice.text()
 
     # -- network, device, visibility ---------------------------------------------------
 
@@ -434,7 +479,9 @@ class PreviewView(QWidget):
     # -- state for callers -------------------------------------------------------------
 
     def state(self) -> str:
-        return self._session.state if self._session is not None else EMPTY
+        if self._session is not None:
+            return self._session.state
+        return UNAVAILABLE if self.unavailable_message() else EMPTY
 
     def console(self) -> ConsoleLog:
         return self._session.console if self._session is not None else self._empty_log

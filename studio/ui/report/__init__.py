@@ -1,8 +1,10 @@
 """Exporting reports from the app: the "Export report…" dialog and the work behind it.
 
 The main window owns one `ReportExports` and calls `export_run(run_id)` from its File menu
-and from the history's context menu; the dialog, the screenshots (taken in the preview
-sandbox) and the writing (studio.report) are loaded only when a report is first exported.
+and from the history's context menu; `export_leaderboard(query)` opens the same dialog for
+the arena's leaderboard, and `export(request)` for any `ReportRequest`. The dialog, the
+screenshots (taken in the preview sandbox) and the writing (studio.report) are loaded only
+when a report is first exported.
 """
 
 from studio.ui.report.exports import ReportExports

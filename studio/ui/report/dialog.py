@@ -28,15 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from studio.report.export import (
-    FORMAT_NAMES,
     ExportResult,
     ReportError,
     ReportFormat,
     ReportOptions,
+    ReportRequest,
     report_format,
 )
 from studio.report.model import LAYOUTS, THEMES, Layout, ThemeChoice
-from studio.store import Store
 from studio.ui.report.exporter import ReportExporter
 from studio.ui.style import colors, set_text_color
 
@@ -45,32 +44,31 @@ _THEME_NAMES = {"auto": "Follow the reader's system", "light": "Light", "dark": 
 
 
 def file_stem(title: str) -> str:
-    """A file name from a run's title: letters, digits and dashes, at most 60 long."""
+    """A file name from a report's title: letters, digits and dashes, at most 60 long."""
     stem = re.sub(r"[^\w]+", "-", title.lower(), flags=re.UNICODE).strip("-_")
     return stem[:60].strip("-_") or "report"
 
 
 class ReportDialog(QDialog):
-    """Exports run `run_id` of `store`. `saved(path)` after each file written."""
+    """Exports what `request` names (a run, the leaderboard …); the choices that do not
+    apply to it are off. `saved(path)` after each file written."""
 
     saved = Signal(str)
 
-    def __init__(self, store: Store, run_id: int, *, title: str, folder: Path,
-                 network: bool = False, secrets: Sequence[str] = (),
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, request: ReportRequest, *, folder: Path, network: bool = False,
+                 secrets: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export report")
         self.setAccessibleName("Export report")
-        self._store = store
-        self._run_id = run_id
+        self.request = request
         self._network = network
         self._secrets = tuple(secrets)
-        self._stem = file_stem(title)
+        self._stem = file_stem(request.title)
         self.exporter: ReportExporter | None = None
         self.saved_result: ExportResult | None = None
         self._file_dialog: QFileDialog | None = None
 
-        heading = QLabel(title)
+        heading = QLabel(request.title)
         heading.setTextFormat(Qt.TextFormat.PlainText)
         heading.setWordWrap(True)
         font = heading.font()
@@ -79,7 +77,7 @@ class ReportDialog(QDialog):
         self.format_combo = QComboBox()
         self.format_combo.setAccessibleName("Report format")
         for fmt in ReportFormat:
-            self.format_combo.addItem(FORMAT_NAMES[fmt], fmt.value)
+            self.format_combo.addItem(request.format_names[fmt], fmt.value)
         self.path_edit = QLineEdit(str(folder / f"{self._stem}.html"))
         self.path_edit.setAccessibleName("Report file")
         self.browse_button = QPushButton("Choose…")
@@ -97,6 +95,9 @@ class ReportDialog(QDialog):
         form.addRow("Layout:", self.layout_combo)
         form.addRow("Theme:", self.theme_combo)
         form.addRow("", self.blind_box)
+        # Choices that never apply to this kind of report are not shown at all.
+        form.setRowVisible(self.layout_combo, request.layouts)
+        form.setRowVisible(self.blind_box, request.blind)
 
         self.status = QLabel()
         self.status.setAccessibleName("Export status")
@@ -142,7 +143,8 @@ class ReportDialog(QDialog):
     def options(self) -> ReportOptions:
         layout: Layout = self.layout_combo.currentData()
         theme: ThemeChoice = self.theme_combo.currentData()
-        return ReportOptions(blind=self.blind_box.isChecked(), layout=layout, theme=theme)
+        return ReportOptions(blind=self.request.blind and self.blind_box.isChecked(),
+                             layout=layout, theme=theme)
 
     def format(self) -> ReportFormat:
         # The combo keeps the enum's value: Qt hands a StrEnum back as a plain str.
@@ -173,11 +175,13 @@ class ReportDialog(QDialog):
     def _update_choices(self) -> None:
         fmt = self.format()
         running = self.exporter is not None and self.exporter.running
-        self.layout_combo.setEnabled(fmt is ReportFormat.HTML and not running)
+        self.layout_combo.setEnabled(fmt is ReportFormat.HTML and self.request.layouts
+                                     and not running)
         self.theme_combo.setEnabled(fmt in (ReportFormat.HTML, ReportFormat.SHEET)
                                     and not running)
-        for widget in (self.format_combo, self.path_edit, self.browse_button, self.blind_box):
+        for widget in (self.format_combo, self.path_edit, self.browse_button):
             widget.setEnabled(not running)
+        self.blind_box.setEnabled(self.request.blind and not running)
         self.export_button.setEnabled(not running and bool(self.path_edit.text().strip()))
         self.close_button.setText("Cancel" if running else "Close")
         # Writing takes a second or two and cannot be stopped half-way.
@@ -187,7 +191,7 @@ class ReportDialog(QDialog):
     def _browse(self) -> None:
         fmt = self.format()
         dialog = QFileDialog(self, "Save the report as", str(self.path().parent),
-                             f"{FORMAT_NAMES[fmt]} (*.{fmt.value})")
+                             f"{self.request.format_names[fmt]} (*.{fmt.value})")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix(fmt.value)
         dialog.selectFile(self.path().name)
@@ -210,8 +214,8 @@ class ReportDialog(QDialog):
         self.saved_result = None
         self.open_button.hide()
         self.folder_button.hide()
-        exporter = ReportExporter(self._store, self._run_id, path, self.options(),
-                                  network=self._network, secrets=self._secrets, parent=self)
+        exporter = ReportExporter(self.request, path, self.options(), network=self._network,
+                                  secrets=self._secrets, parent=self)
         exporter.progress.connect(self._on_progress)
         exporter.saved.connect(self._saved)
         exporter.failed.connect(self._failed)
@@ -229,7 +233,8 @@ class ReportDialog(QDialog):
     def _saved(self, result: ExportResult) -> None:
         self.saved_result = result
         extra = len(result.files) - 1
-        files = f" and {extra} screenshot{'s' if extra != 1 else ''} beside it" if extra else ""
+        noun = "screenshot" if result.pages else "picture"  # a leaderboard's table
+        files = f" and {extra} {noun}{'s' if extra != 1 else ''} beside it" if extra else ""
         self._show_status(f"Saved to {result.path}{files} ({result.summary()}).")
         self.open_button.show()
         self.folder_button.show()

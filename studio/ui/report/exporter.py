@@ -1,4 +1,5 @@
-"""One report export in the app: read the run, take the screenshots the history lacks, write.
+"""One report export in the app: read the source (a run, the leaderboard …), take the
+screenshots the history lacks, write.
 
 Driven by signals from start to end, so the window stays live: the screenshots load one
 page at a time on the event loop, and the file is written on a worker thread (rendering
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -19,13 +20,13 @@ from studio.report.export import (
     ExportResult,
     ReportError,
     ReportOptions,
-    RunSource,
+    ReportRequest,
+    ReportSource,
     Shot,
-    write_run_report,
 )
 from studio.report.run_report import PageKey
 from studio.report.scrub import Scrubber
-from studio.store import RunId, Store, StoreError
+from studio.store import StoreError
 from studio.ui.report.capture import PageShooter, ShotJob, capture_problem
 from studio.ui.report.imaging import QtImaging
 
@@ -41,17 +42,17 @@ class ReportExporter(QObject):
     cancelled = Signal()
     _written = Signal(object, str)  # from the writer thread: result or None, error message
 
-    def __init__(self, store: Store, run_id: int, path: Path, options: ReportOptions, *,
+    def __init__(self, request: ReportRequest, path: Path, options: ReportOptions, *,
                  network: bool = False, secrets: Sequence[str] = (),
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._store = store
-        self._run_id = RunId(run_id)
+        self._load: Callable[[], ReportSource] = request.load
+        self._subject = request.subject
         self._path = path
         self._options = options
         self._network = network
         self._secrets = tuple(secrets)
-        self._source: RunSource | None = None
+        self._source: ReportSource | None = None
         self._shooter: PageShooter | None = None
         self._note = ""
         self._writer: threading.Thread | None = None
@@ -67,9 +68,12 @@ class ReportExporter(QObject):
             return
         self.running = True
         try:
-            self._source = RunSource.load(self._store, self._run_id)
+            self._source = self._load()
         except StoreError as exc:
-            self._finish_failed(f"The run could not be read: {exc}")
+            self._finish_failed(f"{self._subject} could not be read: {exc}")
+            return
+        except ReportError as exc:  # nothing to report
+            self._finish_failed(str(exc))
             return
         missing = self._source.missing()
         problem = capture_problem() if missing else None
@@ -117,11 +121,10 @@ class ReportExporter(QObject):
                                         name="report-writer", daemon=True)
         self._writer.start()
 
-    def _write_file(self, source: RunSource, taken: Mapping[PageKey, Shot]) -> None:
+    def _write_file(self, source: ReportSource, taken: Mapping[PageKey, Shot]) -> None:
         try:
-            result = write_run_report(source, self._path, QtImaging(), options=self._options,
-                                      taken=taken, no_screenshot=self._note,
-                                      scrub=Scrubber(secrets=self._secrets))
+            result = source.write(self._path, QtImaging(), options=self._options, taken=taken,
+                                  no_screenshot=self._note, scrub=Scrubber(secrets=self._secrets))
         except ReportError as exc:
             self._report(None, str(exc))
         except Exception as exc:  # a bug must not pass silently in a thread

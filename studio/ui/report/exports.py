@@ -13,6 +13,8 @@ from studio.core.secrets import KeyStore
 from studio.store import RunId, Store, StoreError
 
 if TYPE_CHECKING:
+    from studio.report.board_data import BoardQuery
+    from studio.report.export import ReportRequest
     from studio.ui.report.dialog import ReportDialog
 
 NO_HISTORY = "Reports are made from the history, which is not available in this session."
@@ -57,13 +59,31 @@ class ReportExports(QObject):
         except StoreError as exc:
             self.message.emit(f"The run could not be read: {exc}")
             return None
-        from studio.report.scrub import known_keys
+        from studio.report.export import run_request
         from studio.store.search import first_line
+
+        return self.export(run_request(store, run_id, run.title or first_line(run.body)))
+
+    def export_leaderboard(self, query: BoardQuery | None = None, *,
+                           title: str = "Leaderboard") -> ReportDialog | None:
+        """Open the export dialog for the leaderboard of the votes `query` chooses (by
+        default all of yours). The file is made when the user exports; with no votes to
+        show, the dialog says so."""
+        store = self._store()
+        if store is None:
+            self.message.emit(NO_HISTORY)
+            return None
+        from studio.report.board_export import leaderboard_request
+
+        return self.export(leaderboard_request(store, query, title=title))
+
+    def export(self, request: ReportRequest) -> ReportDialog:
+        """Open the export dialog for any report."""
+        from studio.report.scrub import known_keys
         from studio.ui.preview.view import default_network
         from studio.ui.report.dialog import ReportDialog
 
-        dialog = ReportDialog(store, run_id, title=run.title or first_line(run.body),
-                              folder=self._folder or _default_folder(),
+        dialog = ReportDialog(request, folder=self._folder or _default_folder(),
                               network=default_network(),
                               secrets=known_keys(self._providers_file, self._keys),
                               parent=self._window)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 
 from studio.report.model import Picture
-from studio.report.sheet import SheetLayout, TextBox, Tile
+from studio.report.sheet import Shape, SheetLayout, TextBox, Tile
 
 JPEG_QUALITY = 82
 
@@ -53,6 +53,7 @@ class QtImaging:
                        flat.height())
 
     def contact_sheet(self, layout: SheetLayout) -> bytes:
+        """Any sheet layout painted as a PNG: a contact sheet, the leaderboard's picture."""
         return _encode(paint_sheet(layout), "PNG")
 
 
@@ -67,6 +68,8 @@ def paint_sheet(layout: SheetLayout) -> QImage:
     try:
         for tile in layout.tiles:
             _paint_tile(painter, tile, colors)
+        for shape in layout.shapes:
+            _paint_shape(painter, shape, colors)
         for box in layout.texts:
             _paint_text(painter, box, colors)
     finally:
@@ -95,6 +98,22 @@ def _paint_tile(painter: QPainter, tile: Tile, colors: dict[str, QColor]) -> Non
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, tile.note)
 
 
+def _paint_shape(painter: QPainter, shape: Shape, colors: dict[str, QColor]) -> None:
+    painter.setOpacity(shape.opacity)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colors[shape.fill])
+    box = QRect(shape.x, shape.y, shape.width, shape.height)
+    if shape.radius:
+        painter.drawRoundedRect(box, shape.radius, shape.radius)
+    else:
+        painter.drawRect(box)
+    painter.setOpacity(1.0)
+
+
+_ALIGN = {"left": Qt.AlignmentFlag.AlignLeft, "right": Qt.AlignmentFlag.AlignRight,
+          "center": Qt.AlignmentFlag.AlignHCenter}
+
+
 def _font(pixels: int, bold: bool) -> QFont:
     font = QFont()
     font.setPixelSize(pixels)
@@ -108,4 +127,4 @@ def _paint_text(painter: QPainter, box: TextBox, colors: dict[str, QColor]) -> N
     painter.setPen(colors.get(box.color, colors["fg"]))
     text = QFontMetrics(font).elidedText(box.text, Qt.TextElideMode.ElideRight, box.width)
     painter.drawText(QRect(box.x, box.y, box.width, box.height),
-                     int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+                     int(_ALIGN[box.align] | Qt.AlignmentFlag.AlignVCenter), text)

@@ -31,7 +31,7 @@ from tests.gui.workspace.workspace_support import (
     target,
     wait_until,
 )
-from tests.support.scenarios import Synthetic
+from tests.support.scenarios import Hold, Synthetic
 from tests.support.simulator import Simulator
 
 pytestmark = [
@@ -141,23 +141,27 @@ def test_an_edit_made_while_the_answer_streams_wins_and_is_saved_with_the_answer
         loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
         sim: Simulator) -> None:
     lines = [f"<p>line {i}</p>\n" for i in range(40)]
+    hold = Hold()  # the answer streams on only once the edit has run
     sim.script("slow-page", Synthetic(
         ["Here it comes:\n\n```html\n<!doctype html>\n<html><body><h1 id='t'>Growing</h1>\n",
-         *lines, "</body></html>\n```\n"], chunks_per_second=25))
+         *lines, "</body></html>\n```\n"], chunks_per_second=25, hold=hold, hold_after=11))
     comparison = in_loop(loop, lambda: window.send("A long page", [
         target(registry, "sim-openai", "slow-page")]))
     answer = comparison.answers()[0]
-    wait_until(loop, lambda: "line 3" in answer.text, what="the page to start streaming")
-    pane = window.pane_area.panes()[0]
-    preview = _show_preview(loop, pane)
-    wait_for_page_text(loop, preview, HEADING, "Growing")
+    try:
+        wait_until(loop, lambda: "line 3" in answer.text, what="the page to start streaming")
+        pane = window.pane_area.panes()[0]
+        preview = _show_preview(loop, pane)
+        wait_for_page_text(loop, preview, HEADING, "Growing")
 
-    editor = _edit_source(window, pane, preview)
-    assert "Growing" in editor.source()
-    assert not answer.state.finished  # still streaming
-    editor.set_source(EDITED)
-    assert editor.run() == 1  # kept in memory: the answer is not saved yet
-    wait_for_page_text(loop, preview, HEADING, "Edited")
+        editor = _edit_source(window, pane, preview)
+        assert "Growing" in editor.source()
+        assert not answer.state.finished  # still streaming
+        editor.set_source(EDITED)
+        assert editor.run() == 1  # kept in memory: the answer is not saved yet
+        wait_for_page_text(loop, preview, HEADING, "Edited")
+    finally:
+        hold.release()
     wait_until(loop, lambda: "line 25" in answer.text, what="more of the page to stream")
     assert preview.document() == EDITED  # the live page did not replace the edit
     settle(loop, comparison)

@@ -179,5 +179,5 @@ def test_every_fault_fails_only_its_own_pane(
     loop.run_until_complete(window.shutdown())
     loop.run_until_complete(engine.aclose())
     assert _leftover_tasks(loop) == []
-    assert loop.run_until_complete(sim.await_idle(2.0)), sim.open_connections
+    assert loop.run_until_complete(sim.await_idle()), sim.open_connections
     assert sim.errors == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tests.support.scenarios import Pause, Reply
+from tests.support.scenarios import Hold, Pause, Reply
 from tests.support.sim_streams import listing_body
 
 # The offscreen platform (headless runs) says this whenever a top-level window is shown.
@@ -15,12 +15,16 @@ SERVER_MODELS = ("sim-alpha", "sim-beta", "sim-gamma-coder")
 
 
 class SlowModelList:
-    """A model listing that the server answers only after `seconds` (a slow provider)."""
+    """A model listing that the server answers only after `seconds` (a slow provider), or
+    only once `hold` is released."""
 
-    def __init__(self, ids: Sequence[str], seconds: float) -> None:
+    def __init__(self, ids: Sequence[str], seconds: float = 0.0, *,
+                 hold: Hold | None = None) -> None:
         self.ids = tuple(ids)
         self.seconds = seconds
+        self.hold = hold
 
     def reply(self, protocol: str, model: str) -> Reply:
+        wait: Pause | Hold = self.hold if self.hold is not None else Pause(self.seconds)
         return Reply(200, [("content-type", "application/json")],
-                     [Pause(self.seconds), listing_body(protocol, self.ids)])
+                     [wait, listing_body(protocol, self.ids)])

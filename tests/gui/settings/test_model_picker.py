@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 import qasync
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from studio.core.catalog import ModelRef, ProviderRegistry
@@ -23,6 +22,8 @@ from studio.ui.settings.model_lists import (
 )
 from studio.ui.workspace.model_settings import ModelSettingsPopover
 from tests.gui.settings.settings_support import OFFSCREEN_SIZE_HINTS, SlowModelList
+from tests.gui.workspace.workspace_support import TickCount, wait_until
+from tests.support.scenarios import Hold
 from tests.support.simulator import Simulator
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
@@ -208,28 +209,22 @@ def test_model_lists_are_fetched_in_the_background_and_cached(
     registry = hermetic_registry
     registry.add("sim", "openai", sim.url("openai"), models=["sim-preset"])
     keys.set("sim", good_key)
-    sim.script_listing("openai", SlowModelList(server_models, 0.4))
+    hold = Hold()
+    sim.script_listing("openai", SlowModelList(server_models, hold=hold))
 
     picker = make_picker(qtbot, registry, keys, model_cache, model_sets, show=True,
                          auto_fetch=True)
     assert "fetching" in picker.tree.note("sim")
-    ticks = 0
-
-    def tick() -> None:
-        nonlocal ticks
-        ticks += 1
-
-    timer = QTimer()
-    timer.setInterval(20)
-    timer.timeout.connect(tick)
-    timer.start()
-    started = time.monotonic()
+    try:
+        wait_until(loop, hold.reached.is_set, timeout=20, what="the listing request")
+        # The server has the request and does not answer: the window keeps running.
+        with TickCount(20) as timer:
+            wait_until(loop, lambda: timer.ticks >= 10, timeout=20,
+                       what="the window's timers while the server holds its answer")
+        assert "fetching" in picker.tree.note("sim")
+    finally:
+        hold.release()
     loop.run_until_complete(picker.wait_idle())
-    elapsed = time.monotonic() - started
-    timer.stop()
-    # The window kept painting while the server took its time.
-    assert elapsed >= 0.35
-    assert ticks >= 0.5 * elapsed / 0.020
 
     sim_refs = [r for r in picker.visible_refs() if r.startswith("sim:")]
     assert sim_refs == ["sim:sim-preset", *(f"sim:{m}" for m in server_models)]
@@ -260,15 +255,18 @@ def test_closing_the_picker_cancels_its_fetches(
         sim: Simulator, good_key: str) -> None:
     hermetic_registry.add("sim", "openai", sim.url("openai"))
     keys.set("sim", good_key)
-    sim.script_listing("openai", SlowModelList(("late",), 3.0))
+    hold = Hold()  # the server never answers unless released: only a cancel ends the fetch
+    sim.script_listing("openai", SlowModelList(("late",), hold=hold))
     picker = make_picker(qtbot, hermetic_registry, keys, model_cache, model_sets, show=True,
                          auto_fetch=True)
-    loop.run_until_complete(asyncio.sleep(0.2))
-    started = time.monotonic()
-    picker.reject()
-    loop.run_until_complete(picker.wait_idle())
-    assert time.monotonic() - started < 1.0
-    assert model_cache.get(hermetic_registry.get("sim")) is None
+    try:
+        wait_until(loop, hold.reached.is_set, timeout=20, what="the listing request")
+        picker.reject()
+        loop.run_until_complete(asyncio.wait_for(picker.wait_idle(), 20))
+        assert model_cache.get(hermetic_registry.get("sim")) is None
+        assert loop.run_until_complete(sim.await_idle())  # its connection was closed
+    finally:
+        hold.release()
 
 
 def test_two_slots_of_one_model_stay_two_and_a_model_can_be_added_again(

@@ -22,7 +22,9 @@ from studio.core.secrets import SERVICE, KeyStore
 from studio.ui.settings.model_lists import ModelListCache, model_cache_file
 from studio.ui.settings.providers_dialog import ProvidersDialog
 from tests.gui.settings.settings_support import OFFSCREEN_SIZE_HINTS, SlowModelList
+from tests.gui.workspace.workspace_support import wait_until
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.scenarios import Hold
 from tests.support.simulator import Simulator
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
@@ -258,16 +260,18 @@ def test_closing_the_dialog_cancels_a_pending_connection_test(
         qtbot: QtBot, loop: qasync.QEventLoop, registry: ProviderRegistry, keys: KeyStore,
         model_cache: ModelListCache, sim: Simulator, good_key: str,
         server_models: tuple[str, ...]) -> None:
-    sim.script_listing("openai", SlowModelList(server_models, 3.0))
+    hold = Hold()  # the server never answers unless released: only a cancel ends the test
+    sim.script_listing("openai", SlowModelList(server_models, hold=hold))
     registry.add("sim", "openai", sim.url("openai"))
     keys.set("sim", good_key)
     dialog = make_dialog(qtbot, registry, keys, model_cache)
     assert dialog.select_provider("sim")
-    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
-    loop.run_until_complete(asyncio.sleep(0.2))  # the request is now waiting on the server
-
-    started = time.monotonic()
-    dialog.reject()
-    loop.run_until_complete(dialog.wait_idle())
-    assert time.monotonic() - started < 1.0
+    try:
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+        wait_until(loop, hold.reached.is_set, timeout=20, what="the listing request")
+        dialog.reject()
+        loop.run_until_complete(asyncio.wait_for(dialog.wait_idle(), 20))
+        assert loop.run_until_complete(sim.await_idle())  # its connection was closed
+    finally:
+        hold.release()
     assert dialog.result_label.tone == "info"  # still "Connecting…": no result arrived

@@ -111,7 +111,7 @@ def test_waiting_for_the_first_paint_ends_for_a_window_never_shown(qapp: QApplic
 def test_the_workspace_shortcuts_work_inside_the_window(hosted: Hosted, qtbot: QtBot) -> None:
     frame, window = hosted.frame, hosted.window
     frame.activateWindow()
-    qtbot.waitUntil(frame.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(frame.isActiveWindow, timeout=10_000)
     editor = window.prompt_area.editor
     editor.setFocus()
     qtbot.keyClicks(editor, "a prompt to throw away")

@@ -81,7 +81,7 @@ def test_closing_the_window_mid_stream_cancels_and_awaits_every_model(
     loop.run_until_complete(window.shutdown())
     assert [r.state for r in comparison.runs] == [ModelState.CANCELLED] * 2
     assert comparison.session is not None and comparison.session.finished
-    assert loop.run_until_complete(sim.await_idle(2.0))  # the connections were closed
+    assert loop.run_until_complete(sim.await_idle())  # the connections were closed
 
 
 _DRIVER = textwrap.dedent("""

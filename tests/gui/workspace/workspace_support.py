@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 import qasync
 import shiboken6
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from studio.core.catalog import ModelRef, ProviderRegistry
@@ -104,6 +105,48 @@ def wait_until(loop: qasync.QEventLoop, predicate: Callable[[], bool],
 
     loop.run_until_complete(poll())
     return time.perf_counter() - start
+
+
+# "Within 100 ms" of a stop, measured on the machine as it is: 100 ms of wall time, or no
+# more than the frames those 100 ms hold (16 ms each) when the machine is so loaded that the
+# window's frames themselves come late. A stop that waits for anything (the stream's next
+# chunk, a timeout) takes more of both.
+PROMPT_S = 0.1
+PROMPT_FRAMES = 6
+
+
+class TickCount:
+    """Counts the ticks of a repeating timer while in its `with` block: what the GUI thread
+    ran meanwhile, whatever the wall clock says."""
+
+    def __init__(self, interval_ms: int) -> None:
+        self.ticks = 0
+        self._timer = QTimer()
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        self.ticks += 1
+
+    def __enter__(self) -> TickCount:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.stop()
+
+
+def wait_promptly(loop: qasync.QEventLoop, predicate: Callable[[], bool],
+                  what: str) -> tuple[float, int]:
+    """Wait for `predicate()` (up to 10 s); returns the seconds and the 16 ms frames it took."""
+    with TickCount(16) as frames:
+        took = wait_until(loop, predicate, timeout=10.0, what=what)
+    return took, frames.ticks
+
+
+def assert_prompt(took: float, frames: int, what: str) -> None:
+    assert took < PROMPT_S or frames <= PROMPT_FRAMES, (
+        f"{what} took {took * 1000:.0f} ms and {frames} frames")
 
 
 def spin(loop: qasync.QEventLoop, seconds: float) -> None:
