@@ -9,6 +9,7 @@ import base64
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -121,6 +122,17 @@ def test_the_batch_contract_with_variable_rows_checks_and_a_failing_cell(
     assert r.out.rstrip().endswith("batch 2: 1 done, 0 failed")
 
 
+def _done_cells(home: Path) -> int:
+    """Finished cells as the database holds them, read the way another program would."""
+    uri = f"{(home / 'data' / 'studio.sqlite3').as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=30)
+    try:
+        return int(conn.execute("SELECT count(*) FROM batch_cells WHERE state = 'done'")
+                   .fetchone()[0])
+    finally:
+        conn.close()
+
+
 def test_kill_9_mid_batch_then_resume_sends_no_finished_cell_again(
         home: Path, sim: Simulator, tmp_path: Path) -> None:
     import_collection(home, tmp_path, simple_prompts(3))
@@ -135,8 +147,11 @@ def test_kill_9_mid_batch_then_resume_sends_no_finished_cell_again(
         assert proc.stderr is not None
         first = proc.stderr.readline().strip()
         assert first == "batch 1"
-        # Cells go row by row, one at a time: the first answer is done, the second streams.
+        # Cells go row by row, one at a time: the first answer is done (and saved: the CLI
+        # saves on a writer thread, so "done at the server" may not be in the file yet),
+        # the second streams.
         wait_for(lambda: len(sim.requests_for("slow")) == 1 and sim.active_requests == 1)
+        wait_for(lambda: _done_cells(home) == 1)
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
     finally:
