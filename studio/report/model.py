@@ -2,9 +2,10 @@
 
 A `ReportDocument` holds sections of any kind; each kind has its own HTML template
 (`resources/report/section-KIND.html.j2`, with an optional `section-KIND.css`) and its own
-Markdown writer. Two kinds today: a comparison (`RunSection`) and the arena's leaderboard
-(`LeaderboardSection`). Values a blind report keeps back until "reveal" are `Sealed` keys
-into the document's `sealed` table, never the values themselves.
+Markdown writer. Three kinds today: a comparison (`RunSection`), a batch's grid
+(`BatchSection`) and the arena's leaderboard (`LeaderboardSection`). Values a blind report
+keeps back until "reveal" are `Sealed` keys into the document's `sealed` table, never the
+values themselves.
 """
 
 from __future__ import annotations
@@ -148,6 +149,144 @@ class RunSection:
             for answer in turn.answers:
                 if answer.page is not None:
                     yield answer.page
+
+
+CheckMark = Literal["✓", "✗", "·"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckView:
+    """One check's outcome on one cell: passed, failed, or not run (`passed` None)."""
+
+    name: str
+    passed: bool | None
+    reason: str
+    score: float | None = None
+
+    @property
+    def mark(self) -> CheckMark:
+        return "✓" if self.passed is True else "✗" if self.passed is False else "·"
+
+    @property
+    def outcome(self) -> str:
+        return {True: "passed", False: "failed", None: "not run"}[self.passed]
+
+    @property
+    def explained(self) -> str:
+        """"failed: 'circle' is not in the answer": the outcome and its reason, once."""
+        if not self.reason:
+            return self.outcome
+        if self.reason.startswith(self.outcome):
+            return self.reason
+        return f"{self.outcome}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCellView:
+    """One cell of a batch's grid: one model's answer to one row.
+
+    `page.screenshot` is the cell's thumbnail. `live`: the answer and the page's source are
+    in the report (for the cell's detail, the page run on demand); when they are not,
+    `left_out` says why."""
+
+    key: str  # "cell-ROW-COLUMN" (1-based, as shown): unique, safe as an HTML id
+    row: int
+    column: int
+    label: str
+    state: str  # done, failed, stopped, unfinished, not run
+    figures: FigureTexts | None = None
+    error: ErrorView | None = None
+    checks: tuple[CheckView, ...] = ()
+    rating: int | None = None
+    attempt: int = 0
+    text: str = ""  # the answer's Markdown (scrubbed, perhaps shortened)
+    reasoning: str = ""
+    shortened: str = ""  # what was cut from the answer, in words ("" when nothing)
+    page: PageFrame | None = None
+    live: bool = False
+    left_out: str = ""
+
+    @property
+    def answered(self) -> bool:
+        """An answer (done, failed or stopped) is saved for the cell."""
+        return self.figures is not None
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for c in self.checks if c.passed is True)
+
+    @property
+    def judged(self) -> int:
+        return sum(1 for c in self.checks if c.passed is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRowView:
+    """A line of the grid: a prompt, or one variable row of it, with every model's cell."""
+
+    number: int  # 1-based
+    title: str
+    prompt: str  # as sent (perhaps shortened: see `shortened`)
+    shortened: str
+    system: str | None
+    variables: Mapping[str, str]  # the values the prompt uses
+    cells: tuple[BatchCellView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnTotals:
+    """A model's footer under the grid."""
+
+    label: str
+    cost: Text  # of the answers whose cost is known, and how many are not
+    ttft: str  # median
+    failures: int
+    cells: int
+    checks_passed: int
+    checks_run: int  # passed or failed; checks not run count neither way
+    rating: str  # mean
+
+    @property
+    def failed(self) -> str:
+        return f"{self.failures} of {self.cells}"
+
+    @property
+    def pass_percent(self) -> str:
+        if not self.checks_run:
+            return "–"
+        return f"{100 * self.checks_passed / self.checks_run:.0f} %"
+
+    @property
+    def pass_rate(self) -> str:
+        if not self.checks_run:
+            return "–"
+        return f"{self.pass_percent} ({self.checks_passed} of {self.checks_run})"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSection:
+    """A batch: its model set, the grid of rows × models with thumbnails, figures and
+    checks, and the per-model totals."""
+
+    kind: ClassVar[str] = "batch"
+    layouts: ClassVar[bool] = False
+    title: str
+    state: str  # the batch's: done, interrupted, cancelled …
+    models: tuple[ModelColumn, ...]
+    rows: tuple[BatchRowView, ...]
+    totals: tuple[ColumnTotals, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def cells(self) -> Iterator[BatchCellView]:
+        for row in self.rows:
+            yield from row.cells
+
+    def frames(self) -> Iterator[PageFrame]:
+        """The pages whose source the report holds (the others show only a thumbnail)."""
+        for cell in self.cells:
+            if cell.live and cell.page is not None:
+                yield cell.page
 
 
 @dataclass(frozen=True, slots=True)

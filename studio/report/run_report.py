@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from studio import APP_NAME, __version__
@@ -26,6 +26,7 @@ from studio.core.metrics_text import (
     fmt_tokens,
     rank_badges,
 )
+from studio.core.model_sets import ModelSetEntry
 from studio.core.request import GenerationSettings
 from studio.core.thread import estimated_metrics
 from studio.core.variables import find_variables
@@ -95,7 +96,7 @@ def report_pages(run: Run) -> list[PageRef]:
     return refs
 
 
-class _Sealer:
+class Sealer:
     """Hands out keys for what a blind report keeps back, and remembers the values."""
 
     def __init__(self, blind: bool) -> None:
@@ -120,13 +121,15 @@ def blind_label(index: int) -> str:
     return label
 
 
-def _labels(run: Run, order: Sequence[int], blind: bool) -> dict[int, str]:
+def column_labels(entries: Sequence[ModelSetEntry], order: Sequence[int],
+                  blind: bool) -> dict[int, str]:
+    """Each slot's name in a report: the model, with its settings when the same model is
+    there twice (two temperatures), else a number; A, B, C … in `order` when blind."""
     if blind:
         return {slot: blind_label(i) for i, slot in enumerate(order)}
-    names = {slot: str(run.models[slot].ref) for slot in order}
+    names = {slot: str(entries[slot].ref) for slot in order}
     twice = Counter(names.values())
-    # The same model twice (two temperatures): its settings tell them apart, else a number.
-    labels = {slot: f"{name} ({run.models[slot].settings.summary()})" if twice[name] > 1
+    labels = {slot: f"{name} ({entries[slot].settings.summary()})" if twice[name] > 1
               else name for slot, name in names.items()}
     still = Counter(labels.values())
     seen: Counter[str] = Counter()
@@ -136,6 +139,15 @@ def _labels(run: Run, order: Sequence[int], blind: bool) -> dict[int, str]:
             seen[label] += 1
             labels[slot] = f"{label} #{seen[label]}"
     return labels
+
+
+def figure_texts(metrics: Metrics, seal: Callable[[str], Text]) -> FigureTexts:
+    """An answer's figures as the app's metrics strip writes them (the cost sealed)."""
+    return FigureTexts(
+        ttft=fmt_seconds(metrics.ttft_s), rate=fmt_rate(metrics.tokens_per_s),
+        tokens_in=fmt_tokens(metrics.input_tokens),
+        tokens_out=fmt_tokens(metrics.output_tokens, metrics.output_estimated),
+        cost=seal(fmt_cost(metrics.cost_usd)), total=fmt_seconds(metrics.total_s))
 
 
 def _metrics(response: Response) -> Metrics:
@@ -155,9 +167,9 @@ class _RunBuilder:
         self.held = held
         self.scrub = scrub
         self.blind = blind
-        self.seal = _Sealer(blind)
+        self.seal = Sealer(blind)
         self.order = list(order)
-        self.labels = _labels(run, self.order, blind)
+        self.labels = column_labels(run.models, self.order, blind)
 
     def section(self) -> RunSection:
         run = self.run
@@ -216,11 +228,7 @@ class _RunBuilder:
             settings=self.seal(settings), state=_STATES.get(response.state, response.state),
             text=text, html=render_full(text, CSS_THEME, code_links=False) if text else "",
             reasoning=scrub.content(response.reasoning),
-            figures=FigureTexts(
-                ttft=fmt_seconds(metrics.ttft_s), rate=fmt_rate(metrics.tokens_per_s),
-                tokens_in=fmt_tokens(metrics.input_tokens),
-                tokens_out=fmt_tokens(metrics.output_tokens, metrics.output_estimated),
-                cost=self.seal(fmt_cost(metrics.cost_usd)), total=fmt_seconds(metrics.total_s)),
+            figures=figure_texts(metrics, self.seal),
             badges=tuple(b.value for b in Badge if b in badges), error=error,
             rating=response.rating, rating_note=scrub.content(response.rating_note),
             attempt=response.attempt, attempts=attempts,

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 NO_HISTORY = "Reports are made from the history, which is not available in this session."
 NOTHING_YET = "Nothing to export yet: send a prompt first, or choose a run in the history."
+NO_BATCH = "Nothing to export yet: run a batch first."
 
 
 def _default_folder() -> Path:
@@ -63,6 +64,26 @@ class ReportExports(QObject):
         from studio.store.search import first_line
 
         return self.export(run_request(store, run_id, run.title or first_line(run.body)))
+
+    def export_batch(self, batch_id: int | None) -> ReportDialog | None:
+        """Open the export dialog for a batch (the grid window's "Export report…"); None
+        says there is nothing to export. The file is made when the user exports, from the
+        batch as it is then."""
+        store = self._store()
+        if store is None:
+            self.message.emit(NO_HISTORY)
+            return None
+        if batch_id is None:
+            self.message.emit(NO_BATCH)
+            return None
+        try:
+            batch = store.batch_store().load(batch_id)
+        except StoreError as exc:
+            self.message.emit(f"The batch could not be read: {exc}")
+            return None
+        from studio.report.batch_export import batch_request
+
+        return self.export(batch_request(store, batch_id, batch.title or f"Batch {batch_id}"))
 
     def export_leaderboard(self, query: BoardQuery | None = None, *,
                            title: str = "Leaderboard") -> ReportDialog | None:
