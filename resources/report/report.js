@@ -1,7 +1,7 @@
 // The report's only script (allowed by its hash): the source toggles, starting a page that
 // was held back, the blind reveal, and unpacking what a batch report keeps packed (each
-// cell's answer and page, gzip in base64) when the reader opens the cell, stopping its
-// page again when the cell is closed.
+// cell's detail with its answer and page, gzip in base64) when the reader opens the cell,
+// stopping its page again when the cell is closed.
 // The layout and theme switches are radio buttons styled with CSS, and need no script; a
 // cell's detail is shown by CSS too (:target).
 (function () {
@@ -42,16 +42,7 @@
     return new Response(stream).text();
   }
 
-  // A frame's document: started, held back, or packed.
-  function frameDocument(frame) {
-    var text = frame.getAttribute('srcdoc') || frame.getAttribute('data-srcdoc');
-    if (text !== null) {
-      return Promise.resolve(text);
-    }
-    return unpack(frame.getAttribute('data-packed-srcdoc') || '');
-  }
-
-  // The source is the frame's own document without the policy the report put into it.
+  // The source is the frame's own srcdoc without the policy the report put into it.
   function toggleSource(button) {
     var id = button.getAttribute('data-source');
     var frame = document.getElementById(id);
@@ -59,18 +50,15 @@
     if (!frame || !out) {
       return;
     }
-    var shown = out.firstChild ? Promise.resolve() : frameDocument(frame).then(function (text) {
+    if (!out.firstChild) {
+      var text = frame.getAttribute('srcdoc') || frame.getAttribute('data-srcdoc') || '';
       var cut = Number(frame.getAttribute('data-cut')) || 0;
       var added = Number(frame.getAttribute('data-added')) || 0;
       out.textContent = text.slice(0, cut) + text.slice(cut + added);
-    }, function (error) {
-      out.textContent = 'The source could not be shown: ' + error.message;
-    });
-    shown.then(function () {
-      out.hidden = !out.hidden;
-      button.setAttribute('aria-expanded', String(!out.hidden));
-      button.textContent = out.hidden ? 'Show source' : 'Hide source';
-    });
+    }
+    out.hidden = !out.hidden;
+    button.setAttribute('aria-expanded', String(!out.hidden));
+    button.textContent = out.hidden ? 'Show source' : 'Hide source';
   }
 
   // A page that hung in the studio, or a batch cell's page, starts only when the reader
@@ -80,18 +68,14 @@
     if (!frame || frame.hasAttribute('srcdoc')) {
       return;
     }
+    frame.setAttribute('srcdoc', frame.getAttribute('data-srcdoc') || '');
     button.disabled = true;
-    frameDocument(frame).then(function (text) {
-      frame.setAttribute('srcdoc', text);
-      button.textContent = 'Started';
-    }, function (error) {
-      button.textContent = 'Cannot run: ' + error.message;
-    });
+    button.textContent = 'Started';
   }
 
   // A frame without its document is an empty one: the page stops, and can start again.
   function stopPages(root) {
-    root.querySelectorAll('iframe[srcdoc][data-packed-srcdoc]').forEach(function (frame) {
+    root.querySelectorAll('iframe[srcdoc][data-srcdoc]').forEach(function (frame) {
       var empty = frame.cloneNode(false);
       empty.removeAttribute('srcdoc');
       frame.replaceWith(empty);
@@ -123,14 +107,15 @@
       var text = body.getAttribute('data-packed') || '';
       body.removeAttribute('data-packed');
       unpack(text).then(function (html) {
-        // Our own Markdown renderer's output, as a comparison report holds it inline.
+        // Written by the report's own template (every value escaped; the answer from our
+        // own Markdown renderer), as a comparison report holds it inline.
         body.innerHTML = html;
         if (revealed) {
           fill(body, revealed);
         }
         body.setAttribute('data-unpacked', '');
       }, function (error) {
-        body.textContent = 'The answer could not be shown: ' + error.message;
+        body.textContent = 'This cell could not be shown: ' + error.message;
       });
     });
   }

@@ -38,9 +38,11 @@ from studio.report.scrub import Scrubber
 from studio.store import ResponseId, Store
 
 MAX_TAKEN = 24  # screenshots taken for one report: about half a minute, a few minutes at most
-# Thumbnails: 240 px wide in the HTML matrix (JPEG: 400 of them stay under 2 MB), a little
-# larger as the Markdown's PNG files, tile-sized on the contact sheet.
+# Thumbnails: 240 px wide in the HTML matrix, as JPEG of a lower quality than a comparison's
+# screenshots (at that size it hardly shows; 400 busy pages take 2.5 MB rather than 3.4), a
+# little larger as the Markdown's PNG files, tile-sized on the contact sheet.
 HTML_THUMB_WIDTH = 240
+HTML_THUMB_QUALITY = 60
 MARKDOWN_THUMB_WIDTH = 320
 FORMAT_NAMES = {
     ReportFormat.HTML: "HTML report (one file: the matrix, each answer and page on demand)",
@@ -103,7 +105,7 @@ def write_batch_report(source: BatchSource, path: str | os.PathLike[str], imagin
     offered = {p.key for p in source.missing()}
     pictures = PagePictures.of(
         source.pages, source.stored, taken or {}, imaging, width=width,
-        encoding=image_encoding(fmt), no_screenshot=no_screenshot,
+        encoding=image_encoding(fmt), quality=HTML_THUMB_QUALITY, no_screenshot=no_screenshot,
         not_taken=lambda page: NOT_TAKEN if page.key not in source.stored
         and page.key not in offered else "")
     doc = batch_document(source.batch, pictures=pictures.shown, missing=pictures.missing,

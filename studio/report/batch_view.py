@@ -44,11 +44,12 @@ from studio.report.run_report import (
 )
 from studio.report.scrub import Scrubber
 
-# What the HTML report may hold of the answers and pages for the cells' details, measured
-# compressed as the report packs them: a batch of 400 cells stays within a few megabytes.
-# Rows are taken in order while they fit; the rows after the first that does not fit keep
-# their thumbnails, figures and checks, and their details say why the rest is left out.
-DETAIL_BUDGET = 2_500_000
+# What the HTML report may hold of the answers and pages for the cells' details, measured as
+# the compressed size of their Markdown, reasoning and page source (packed in the file as
+# rendered HTML in base64, they take about twice that: 1.5 MB here, 3 MB there). Rows are
+# taken in order while they fit; the rows after the first that does not fit keep their
+# thumbnails, figures and checks, and their details say why the rest is left out.
+DETAIL_BUDGET = 1_500_000
 MAX_ANSWER_CHARS = 60_000  # of one answer's Markdown, in a cell's detail
 MAX_REASONING_CHARS = 20_000
 MAX_PROMPT_CHARS = 8_000  # of a row's prompt, as the grid shows it
@@ -77,7 +78,8 @@ def batch_pages(batch: Batch) -> list[PageRef]:
     return refs
 
 
-def _packed_size(*texts: str) -> int:
+def packed_size(*texts: str) -> int:
+    """What texts cost of the budget: their size compressed."""
     return sum(len(zlib.compress(t.encode("utf-8", "surrogatepass"), 6)) for t in texts if t)
 
 
@@ -146,7 +148,7 @@ class _BatchBuilder:
                 page = (self.scrub.content(normalize_page(result.html)) if result.html
                         else "")
                 row[(cell.row, cell.col)] = _Detail(text, shortened, reasoning, page)
-            cost = sum(_packed_size(d.text, d.reasoning, d.page) for d in row.values())
+            cost = sum(packed_size(d.text, d.reasoning, d.page) for d in row.values())
             if used + cost > self.budget:
                 self.left_out_from = index
                 break

@@ -99,9 +99,10 @@ def checked_target(path: str | os.PathLike[str]) -> tuple[Path, ReportFormat]:
 class Imaging(Protocol):
     """Image work the report asks of the UI layer (Qt: no image library is needed)."""
 
-    def picture(self, png: bytes, *, max_width: int,
-                encoding: Literal["jpeg", "png"]) -> Picture | None:
-        """The screenshot scaled down to `max_width` and encoded; None if it is unreadable."""
+    def picture(self, png: bytes, *, max_width: int, encoding: Literal["jpeg", "png"],
+                quality: int | None = None) -> Picture | None:
+        """The screenshot scaled down to `max_width` and encoded (JPEG at `quality`, 0–100,
+        or the imaging's default); None if it is unreadable."""
 
     def contact_sheet(self, layout: SheetLayout) -> bytes:
         """The sheet painted as a PNG."""
@@ -262,7 +263,8 @@ class PagePictures:
     @classmethod
     def of(cls, pages: Sequence[PageRef], stored: Mapping[PageKey, bytes],
            taken: Mapping[PageKey, Shot], imaging: Imaging, *, width: int,
-           encoding: Literal["jpeg", "png"], no_screenshot: str = "",
+           encoding: Literal["jpeg", "png"], quality: int | None = None,
+           no_screenshot: str = "",
            not_taken: Callable[[PageRef], str] | None = None) -> PagePictures:
         """`no_screenshot`: why none could be taken now; `not_taken(page)`: why a page the
         store lacks was not among those to take ("" when it was)."""
@@ -270,7 +272,8 @@ class PagePictures:
         for page in pages:
             shot = taken.get(page.key)
             png = stored.get(page.key) or (shot.png if shot is not None else None)
-            picture = imaging.picture(png, max_width=width, encoding=encoding) if png else None
+            picture = (imaging.picture(png, max_width=width, encoding=encoding,
+                                       quality=quality) if png else None)
             if picture is not None:
                 shown[page.key] = picture
         missing = {}
