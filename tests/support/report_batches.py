@@ -178,3 +178,18 @@ def big_batch(store: Store, *, prompts: int = 50, models: int = 8, seed: int = 7
     set_batch_state(store, batch, BatchState.DONE)
     assert batch.id is not None
     return batch.id
+
+
+def batch_of_pages(store: Store, pages: dict[str, str], *, title: str = "Pages") -> int:
+    """A one-prompt batch whose models (named by `pages`' keys) each wrote one page."""
+    shelf = store.add_collection(title)
+    store.add_prompt(shelf.id, title, f"Write the {title.lower()}")
+    entries = tuple(_entry(f"lab:{name}") for name in pages)
+    rows = plan_rows(store.batch_store().prompt_sources(shelf.id))
+    batch = store.batch_store().create(Batch(tuple(rows), entries, title=title))
+    for col, (name, page) in enumerate(pages.items()):
+        save_cell(store, batch, 0, col, ResponseData(model=f"lab:{name}",
+                                                     text=answer_with(page), html=page))
+    set_batch_state(store, batch, BatchState.DONE)
+    assert batch.id is not None
+    return batch.id
