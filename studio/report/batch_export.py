@@ -31,11 +31,12 @@ from studio.report.export import (
     Shot,
     checked_target,
     image_encoding,
+    stored_screenshots,
     write_document,
 )
 from studio.report.run_report import PageKey, PageRef
 from studio.report.scrub import Scrubber
-from studio.store import ResponseId, Store
+from studio.store import Store
 
 MAX_TAKEN = 24  # screenshots taken for one report: about half a minute, a few minutes at most
 # Thumbnails: 240 px wide in the HTML matrix, as JPEG of a lower quality than a comparison's
@@ -71,13 +72,7 @@ class BatchSource:
             raise NothingToReport(f"nothing to report: batch {batch_id} has no answer yet "
                                   f"(it is {batch.state.value})")
         pages = batch_pages(batch)
-        stored = {}
-        for page in pages:
-            if page.stored:
-                png = store.screenshot(ResponseId(page.key[0]), page.key[1])
-                if png:
-                    stored[page.key] = png
-        return cls(batch, pages, stored)
+        return cls(batch, pages, stored_screenshots(store, pages))
 
     def missing(self) -> list[PageRef]:
         """The pages to take screenshots of now: those the store lacks, at most MAX_TAKEN."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from studio import APP_NAME, __version__
 from studio.core.batch import Batch, BatchRow, Cell, CellState, column_summary
 from studio.core.metrics import Metrics
-from studio.core.metrics_text import fmt_cost, fmt_seconds
+from studio.core.metrics_text import fmt_cost
 from studio.core.thread import estimated_metrics
 from studio.core.variables import find_variables
 from studio.report.containment import normalize_page
@@ -29,17 +29,15 @@ from studio.report.model import (
     CheckView,
     ColumnTotals,
     ErrorView,
-    ModelColumn,
     PageFrame,
     Picture,
     ReportDocument,
 )
 from studio.report.run_report import (
     NO_SCREENSHOT,
+    ColumnsBuilder,
     PageKey,
     PageRef,
-    Sealer,
-    column_labels,
     figure_texts,
 )
 from studio.report.scrub import Scrubber
@@ -99,19 +97,12 @@ class _Detail:
     page: str
 
 
-class _BatchBuilder:
+class _BatchBuilder(ColumnsBuilder):
     def __init__(self, batch: Batch, pictures: Mapping[PageKey, Picture],
                  missing: Mapping[PageKey, str], held: Set[PageKey], scrub: Scrubber,
                  blind: bool, order: Sequence[int], budget: int) -> None:
+        super().__init__(batch.columns, pictures, missing, held, scrub, blind, order)
         self.batch = batch
-        self.pictures = pictures
-        self.missing = missing
-        self.held = held
-        self.scrub = scrub
-        self.blind = blind
-        self.seal = Sealer(blind)
-        self.order = list(order)
-        self.labels = column_labels(batch.columns, self.order, blind)
         self.budget = budget
         self.left_out_from: int | None = None  # the first row without details
 
@@ -127,7 +118,7 @@ class _BatchBuilder:
                          "studio's history.")
         return BatchSection(
             title=self.scrub.content(batch.title) or f"Batch {batch.id}",
-            state=batch.state.value, models=tuple(self._column(slot) for slot in self.order),
+            state=batch.state.value, models=tuple(self.column(slot) for slot in self.order),
             rows=rows, totals=tuple(self._totals(slot) for slot in self.order),
             notes=tuple(notes))
 
@@ -156,15 +147,6 @@ class _BatchBuilder:
             found.update(row)
         return found
 
-    def _column(self, slot: int) -> ModelColumn:
-        entry = self.batch.columns[slot]
-        override = entry.settings.system_override
-        return ModelColumn(
-            label=self.labels[slot], model=self.seal(str(entry.ref)),
-            settings=self.seal(entry.settings.summary()),
-            system_override=(self.scrub.content(override)
-                             if override and not self.blind else None))
-
     def _row(self, index: int, row: BatchRow,
              details: Mapping[tuple[int, int], _Detail]) -> BatchRowView:
         prompt, shortened = _shorten(self.scrub.content(row.prompt), MAX_PROMPT_CHARS, "prompt")
@@ -188,8 +170,8 @@ class _BatchBuilder:
         label = self.labels[cell.col]
         if result is None:
             return BatchCellView(key=key, row=index + 1, column=column, label=label,
-                                 state=state, checks=checks, rating=cell.rating,
-                                 attempt=cell.attempt)
+                                 state=state, checks=checks, passed=cell.passed,
+                                 judged=cell.judged, rating=cell.rating, attempt=cell.attempt)
         metrics = estimated_metrics(Metrics(
             ttft_s=result.ttft_s, total_s=result.total_s, tokens_per_s=result.tokens_per_s,
             input_tokens=result.input_tokens, output_tokens=result.output_tokens,
@@ -213,7 +195,7 @@ class _BatchBuilder:
         return BatchCellView(
             key=key, row=index + 1, column=column, label=label, state=state,
             figures=figure_texts(metrics, self.seal), error=error, checks=checks,
-            rating=cell.rating, attempt=cell.attempt,
+            passed=cell.passed, judged=cell.judged, rating=cell.rating, attempt=cell.attempt,
             text=detail.text if detail is not None else "",
             reasoning=detail.reasoning if detail is not None else "",
             shortened=detail.shortened if detail is not None else "", page=page,
@@ -224,12 +206,7 @@ class _BatchBuilder:
         cost = fmt_cost(summary.total_cost_usd) if summary.finished else "–"
         if summary.unknown_cost:
             cost += f" (+{summary.unknown_cost} unknown)"
-        return ColumnTotals(
-            label=self.labels[slot], cost=self.seal(cost),
-            ttft=fmt_seconds(summary.median_ttft_s), failures=summary.failures,
-            cells=summary.cells, checks_passed=summary.checks_passed,
-            checks_run=summary.checks_run,
-            rating=f"{summary.mean_rating:.1f}" if summary.mean_rating is not None else "–")
+        return ColumnTotals(label=self.labels[slot], summary=summary, cost=self.seal(cost))
 
 
 def _subtitle(batch: Batch, blind: bool) -> str:

@@ -138,13 +138,7 @@ class RunSource:
     def load(cls, store: Store, run_id: RunId) -> RunSource:
         run = store.run(run_id)
         pages = report_pages(run)
-        stored = {}
-        for page in pages:
-            if page.stored:
-                png = store.screenshot(ResponseId(page.key[0]), page.key[1])
-                if png:
-                    stored[page.key] = png
-        return cls(run, pages, stored)
+        return cls(run, pages, stored_screenshots(store, pages))
 
     def missing(self) -> list[PageRef]:
         return [p for p in self.pages if p.key not in self.stored]
@@ -154,6 +148,17 @@ class RunSource:
               no_screenshot: str = "", scrub: Scrubber | None = None) -> ExportResult:
         return write_run_report(self, path, imaging, options=options, taken=taken,
                                 no_screenshot=no_screenshot, scrub=scrub)
+
+
+def stored_screenshots(store: Store, pages: Sequence[PageRef]) -> dict[PageKey, bytes]:
+    """The screenshots the store kept of `pages`."""
+    stored = {}
+    for page in pages:
+        if page.stored:
+            png = store.screenshot(ResponseId(page.key[0]), page.key[1])
+            if png:
+                stored[page.key] = png
+    return stored
 
 
 class ReportSource(Protocol):

@@ -13,7 +13,12 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+
+from studio.core.metrics_text import fmt_seconds
+
+if TYPE_CHECKING:  # the engine's batch module is not needed to read the report's choices
+    from studio.core.batch import ColumnSummary
 
 Layout = Literal["columns", "stacked"]
 ThemeChoice = Literal["auto", "light", "dark"]
@@ -197,6 +202,8 @@ class BatchCellView:
     figures: FigureTexts | None = None
     error: ErrorView | None = None
     checks: tuple[CheckView, ...] = ()
+    passed: int = 0  # checks passed
+    judged: int = 0  # checks run (passed or failed)
     rating: int | None = None
     attempt: int = 0
     text: str = ""  # the answer's Markdown (scrubbed, perhaps shortened)
@@ -210,14 +217,6 @@ class BatchCellView:
     def answered(self) -> bool:
         """An answer (done, failed or stopped) is saved for the cell."""
         return self.figures is not None
-
-    @property
-    def passed(self) -> int:
-        return sum(1 for c in self.checks if c.passed is True)
-
-    @property
-    def judged(self) -> int:
-        return sum(1 for c in self.checks if c.passed is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,32 +234,37 @@ class BatchRowView:
 
 @dataclass(frozen=True, slots=True)
 class ColumnTotals:
-    """A model's footer under the grid."""
+    """A model's footer under the grid: the grid's own column summary, as the report
+    writes it."""
 
     label: str
+    summary: ColumnSummary
     cost: Text  # of the answers whose cost is known, and how many are not
-    ttft: str  # median
-    failures: int
-    cells: int
-    checks_passed: int
-    checks_run: int  # passed or failed; checks not run count neither way
-    rating: str  # mean
+
+    @property
+    def ttft(self) -> str:
+        return fmt_seconds(self.summary.median_ttft_s)
 
     @property
     def failed(self) -> str:
-        return f"{self.failures} of {self.cells}"
+        return f"{self.summary.failures} of {self.summary.cells}"
 
     @property
     def pass_percent(self) -> str:
-        if not self.checks_run:
-            return "–"
-        return f"{100 * self.checks_passed / self.checks_run:.0f} %"
+        rate = self.summary.pass_rate
+        return "–" if rate is None else f"{100 * rate:.0f} %"
 
     @property
     def pass_rate(self) -> str:
-        if not self.checks_run:
+        if self.summary.pass_rate is None:
             return "–"
-        return f"{self.pass_percent} ({self.checks_passed} of {self.checks_run})"
+        return (f"{self.pass_percent} ({self.summary.checks_passed} of "
+                f"{self.summary.checks_run})")
+
+    @property
+    def rating(self) -> str:
+        mean = self.summary.mean_rating
+        return "–" if mean is None else f"{mean:.1f}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,7 +96,7 @@ def report_pages(run: Run) -> list[PageRef]:
     return refs
 
 
-class Sealer:
+class _Sealer:
     """Hands out keys for what a blind report keeps back, and remembers the values."""
 
     def __init__(self, blind: bool) -> None:
@@ -157,23 +157,44 @@ def _metrics(response: Response) -> Metrics:
     return estimated_metrics(metrics, response.text, response.reasoning)
 
 
-class _RunBuilder:
-    def __init__(self, run: Run, pictures: Mapping[PageKey, Picture],
+class ColumnsBuilder:
+    """What building a report of answers in model columns (a comparison, a batch) keeps:
+    the pictures and why some pages have none, the scrubber, the sealer of a blind report,
+    the columns' order and each slot's label."""
+
+    def __init__(self, entries: Sequence[ModelSetEntry], pictures: Mapping[PageKey, Picture],
                  missing: Mapping[PageKey, str], held: Set[PageKey], scrub: Scrubber,
                  blind: bool, order: Sequence[int]) -> None:
-        self.run = run
+        self.entries = entries
         self.pictures = pictures
         self.missing = missing
         self.held = held
         self.scrub = scrub
         self.blind = blind
-        self.seal = Sealer(blind)
+        self.seal = _Sealer(blind)
         self.order = list(order)
-        self.labels = column_labels(run.models, self.order, blind)
+        self.labels = column_labels(entries, self.order, blind)
+
+    def column(self, slot: int) -> ModelColumn:
+        entry = self.entries[slot]
+        override = entry.settings.system_override
+        return ModelColumn(
+            label=self.labels[slot], model=self.seal(str(entry.ref)),
+            settings=self.seal(entry.settings.summary()),
+            system_override=(self.scrub.content(override)
+                             if override and not self.blind else None))
+
+
+class _RunBuilder(ColumnsBuilder):
+    def __init__(self, run: Run, pictures: Mapping[PageKey, Picture],
+                 missing: Mapping[PageKey, str], held: Set[PageKey], scrub: Scrubber,
+                 blind: bool, order: Sequence[int]) -> None:
+        super().__init__(run.models, pictures, missing, held, scrub, blind, order)
+        self.run = run
 
     def section(self) -> RunSection:
         run = self.run
-        models = tuple(self._column(slot) for slot in self.order)
+        models = tuple(self.column(slot) for slot in self.order)
         turns = tuple(self._turn(n, turn) for n, turn in enumerate(branch(run), 1))
         template = run.body if find_variables(run.body) else None
         return RunSection(
@@ -182,15 +203,6 @@ class _RunBuilder:
             template=self.scrub.content(template) if template else None,
             variables={k: self.scrub.content(v) for k, v in run.variables.items()},
             models=models, turns=turns)
-
-    def _column(self, slot: int) -> ModelColumn:
-        entry = self.run.models[slot]
-        override = entry.settings.system_override
-        return ModelColumn(
-            label=self.labels[slot], model=self.seal(str(entry.ref)),
-            settings=self.seal(entry.settings.summary()),
-            system_override=(self.scrub.content(override)
-                             if override and not self.blind else None))
 
     def _turn(self, number: int, turn: Turn) -> TurnView:
         siblings = self.run.children(turn.parent_id)

@@ -10,10 +10,7 @@ from typing import Any
 import pytest
 from markupsafe import escape
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QWidget
 
-from studio.core.paths import studio_paths
-from studio.core.secrets import KeyStore
 from studio.report.batch_export import (
     FORMAT_NAMES,
     MAX_TAKEN,
@@ -27,18 +24,11 @@ from studio.report.export import ReportFormat, ReportOptions, Shot
 from studio.report.model import BatchSection, Picture, ThemeChoice
 from studio.report.sheet import SHEET_COLORS
 from studio.store import Store
-from studio.ui.report import ReportExports
 from studio.ui.report.exports import NO_BATCH, NO_HISTORY
 from studio.ui.report.imaging import QtImaging
-from tests.report.conftest import HAS_DISPLAY
-from tests.support.memory_keyring import MemoryKeyring
+from tests.report.conftest import HAS_DISPLAY, report_exports, rgb
 from tests.support.report_batches import big_batch, rich_batch
 from tests.support.report_runs import solid_png
-
-
-def _rgb(image: QImage, x: int, y: int) -> tuple[int, int, int]:
-    colour = image.pixelColor(x, y)
-    return colour.red(), colour.green(), colour.blue()
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -57,18 +47,18 @@ def test_the_contact_sheet_is_the_grid_of_thumbnails(
     layout = batch_sheet_layout(doc, section, theme)
     assert (image.width(), image.height()) == (layout.width, layout.height)
     colours = {k: QColor(v).getRgb()[:3] for k, v in SHEET_COLORS[theme].items()}
-    assert _rgb(image, 3, 3) == colours["bg"]
+    assert rgb(image, 3, 3) == colours["bg"]
     first, *others = layout.tiles
     x, y, width, height = first.image
     # The kept screenshot fills the first tile's picture box; the others are empty boxes.
-    assert _rgb(image, x + width // 2, y + height // 2) == (255, 0, 0)
+    assert rgb(image, x + width // 2, y + height // 2) == (255, 0, 0)
     for tile in others:
         x, y, width, height = tile.image
-        assert _rgb(image, x + 10, y + 10) == colours["shot_bg"]
+        assert rgb(image, x + 10, y + 10) == colours["shot_bg"]
     # The failed cell's tile has a border of the danger colour (anti-aliased), the others
     # the border's.
     for tile in layout.tiles:
-        red, green, blue = _rgb(image, tile.x + tile.width // 2, tile.y)
+        red, green, blue = rgb(image, tile.x + tile.width // 2, tile.y)
         assert (red > green + 40 and red > blue + 40) is tile.failed, (tile, red, green, blue)
     assert sum(t.failed for t in layout.tiles) == 1
 
@@ -94,16 +84,10 @@ def test_screenshots_beyond_those_a_report_takes_say_why_they_are_missing(
     assert html.count('title="No display."') == 40
 
 
-def _exports(store: Store | None) -> tuple[QWidget, ReportExports]:
-    window = QWidget()
-    return window, ReportExports(window, lambda: store,
-                                 providers_file=studio_paths().providers_file,
-                                 keys=KeyStore(env={}, backend=MemoryKeyring()))
-
 
 def test_the_export_dialog_takes_a_batch(qtbot: Any, store: Store, tmp_path: Path) -> None:
     batch_id = rich_batch(store).batch_id
-    window, exports = _exports(store)
+    window, exports = report_exports(store)
     qtbot.addWidget(window)
     messages: list[str] = []
     exports.message.connect(messages.append)
@@ -137,13 +121,13 @@ def test_the_export_dialog_takes_a_batch(qtbot: Any, store: Store, tmp_path: Pat
 
 
 def test_without_a_batch_the_status_bar_says_why(qtbot: Any, store: Store) -> None:
-    window, exports = _exports(store)
+    window, exports = report_exports(store)
     qtbot.addWidget(window)
     messages: list[str] = []
     exports.message.connect(messages.append)
     assert exports.export_batch(None) is None
     assert exports.export_batch(42) is None
-    _, without = _exports(None)
+    _, without = report_exports(None)
     without.message.connect(messages.append)
     assert without.export_batch(1) is None
     assert messages == [NO_BATCH, "The batch could not be read: no batch with id 42",
