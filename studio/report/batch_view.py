@@ -134,8 +134,10 @@ class _BatchBuilder(ColumnsBuilder):
                     continue
                 text, shortened = _shorten(self.scrub.content(result.text), MAX_ANSWER_CHARS,
                                            "answer")
-                reasoning, _ = _shorten(self.scrub.content(result.reasoning),
-                                        MAX_REASONING_CHARS, "reasoning")
+                reasoning, cut = _shorten(self.scrub.content(result.reasoning),
+                                          MAX_REASONING_CHARS, "reasoning")
+                if cut:
+                    reasoning += f"\n\n[{cut}]"
                 page = (self.scrub.content(normalize_page(result.html)) if result.html
                         else "")
                 row[(cell.row, cell.col)] = _Detail(text, shortened, reasoning, page)

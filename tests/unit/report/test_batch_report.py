@@ -322,7 +322,8 @@ def test_a_long_answer_and_a_long_prompt_are_shortened_and_say_so(store: Store) 
 
     rows = plan_rows(store.batch_store().prompt_sources(shelf.id))
     batch = store.batch_store().create(Batch(tuple(rows), entries, title="Long"))
-    save_cell(store, batch, 0, 0, ResponseData(model="a:one", text=long))
+    save_cell(store, batch, 0, 0, ResponseData(model="a:one", text=long,
+                                               reasoning="hmm " * 10_000))
     assert batch.id is not None
     section = _section(batch_document(store.batch_store().load(batch.id)))
     (row,) = section.rows
@@ -332,6 +333,9 @@ def test_a_long_answer_and_a_long_prompt_are_shortened_and_say_so(store: Store) 
     assert cell.shortened == (f"The answer is {len(long):,} characters long; the first "
                               f"{MAX_ANSWER_CHARS:,} are shown here (the whole answer is in "
                               "the history).")
+    assert cell.reasoning == "hmm " * 5000 + (
+        "\n\n[The reasoning is 40,000 characters long; the first 20,000 are shown here (the "
+        "whole reasoning is in the history).]")
 
 
 def test_an_unknown_batch_and_one_without_answers_are_refused(store: Store) -> None:
