@@ -1,14 +1,16 @@
 """Screenshots of the real app for the README: four models answering one prompt, the
 comparison exported as a report and a contact sheet, a mockup sent to two models with the
-fix-it follow-up, and the arena's leaderboard exported as a report.
+fix-it follow-up, a batch exported as a report, and the arena's leaderboard exported as a
+report.
 
 The answers come from the test suite's loopback simulator (providers cannot be reached from
-a build machine), the leaderboard's votes from battles simulated with fixed strengths;
-everything else — window, panes, Markdown, previews, reports — is the real app.
+a build machine), the batch's cells are written into the store as a batch saves them, the
+leaderboard's votes from battles simulated with fixed strengths; everything else — window,
+panes, Markdown, previews, screenshots, reports — is the real app.
 
     xvfb-run -a -s "-screen 0 1920x1080x24" python packaging/take_screenshots.py [SCENE ...]
 
-SCENE is workspace (with the report and contact sheet), attachments or leaderboard; with no
+SCENE is workspace (with the report and contact sheet), attachments, batch or leaderboard; with no
 argument, all of them (a scene named alone leaves the other screenshots as they are).
 """
 
@@ -191,6 +193,79 @@ async def _leaderboard_shot() -> None:
         await _browser_grab(report, OUT / "leaderboard-report.png", (1400, 1330), settle=0.5)
 
 
+# The batch: one prompt with three variable rows, the four models above, checks per cell.
+SHAPES = (("hexagon", 6), ("square", 4), ("triangle", 3))
+
+
+async def _batch_shot() -> None:
+    """A batch of the four models over three shapes, its pages' screenshots taken in the
+    sandbox, exported as a report and shown in a plain browser view."""
+    from studio.core.batch import Batch, BatchState, plan_rows
+    from studio.core.checks import Check, CheckResult
+    from studio.core.model_sets import entries_from_refs
+    from studio.core.paths import studio_paths
+    from studio.report.batch_export import BatchSource, write_batch_report
+    from studio.report.export import ReportOptions
+    from studio.store import ResponseData, Store
+    from studio.ui.report.capture import PageShooter, ShotJob
+    from studio.ui.report.imaging import QtImaging
+    from tests.support.report_batches import save_cell, set_batch_state
+
+    rng = random.Random(11)
+    colours = [("#4fc3f7", "#111"), ("#7e57c2", "#fafafa"), ("#26a69a", "#0d1b2a"),
+               ("#ffb300", "#1b1b1b")]
+    with Store.open(studio_paths().ensure()) as store:
+        shelf = store.add_collection("Physics toys")
+        prompt = store.add_prompt(shelf.id, "Ball in a shape", "Write a single HTML page: a "
+                                  "red ball bouncing inside a slowly spinning {{shape}}.",
+                                  variables={"shape": "hexagon"})
+        store.set_variable_rows(prompt.id, [{"shape": name} for name, _ in SHAPES])
+        store.set_checks(prompt.id, [Check("has-page", name="page"),
+                                     Check("icontains", "{{shape}}"),
+                                     Check("judge", "The ball stays inside and bounces.",
+                                           model="openai:gpt-5", limit=0.6)])
+        refs = [f"{provider}:{model}" for provider, model, _ in MODELS]
+        rows = plan_rows(store.batch_store().prompt_sources(shelf.id))
+        batch = store.batch_store().create(Batch(tuple(rows), entries_from_refs(refs),
+                                                 title="Physics toys"))
+        for row, (shape, sides) in enumerate(SHAPES):
+            for col, ref in enumerate(refs):
+                if (row, col) == (2, 2):
+                    save_cell(store, batch, row, col, ResponseData(
+                        model=ref, state="failed", error_kind="rate_limit", error_status=429,
+                        error_message="Rate limit reached for requests", total_s=0.4),
+                        (CheckResult("page", None, None, "not run: the answer failed"),))
+                    continue
+                page = _page(f"Ball in a {shape}", *colours[col], sides)
+                score = round(rng.uniform(0.35, 0.95), 2)
+                mentions = (row + col) % 5 != 3
+                save_cell(store, batch, row, col, ResponseData(
+                    model=ref, text=f"A {shape}, spinning:\n\n```html\n{page}\n```\n",
+                    html=page, input_tokens=60, output_tokens=rng.randrange(600, 1400),
+                    ttft_s=rng.uniform(0.3, 2.5), total_s=rng.uniform(6, 30),
+                    tokens_per_s=rng.uniform(35, 160), cost_usd=rng.uniform(0.001, 0.03)), (
+                        CheckResult("page", True, None, "the answer has a page"),
+                        CheckResult(f"icontains '{shape}'", mentions, None,
+                                    f"found '{shape}'" if mentions
+                                    else f"'{shape}' is not in the answer"),
+                        CheckResult("judge openai:gpt-5", score >= 0.6, score,
+                                    "The ball stays inside and bounces off the walls."
+                                    if score >= 0.6 else "The ball leaves the shape.")))
+        set_batch_state(store, batch, BatchState.DONE)
+        assert batch.id is not None
+        source = BatchSource.load(store, batch.id)
+    shooter = PageShooter([ShotJob(p.key, p.html, p.label) for p in source.missing()])
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    shooter.finished.connect(lambda: done.done() or done.set_result(None))
+    shooter.start()
+    await done
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "batch.html"
+        write_batch_report(source, report, QtImaging(), taken=dict(shooter.results),
+                           options=ReportOptions(theme="light"))
+        await _browser_grab(report, OUT / "batch-report.png", (1400, 1500), settle=0.5)
+
+
 async def _browser_grab(report: Path, out: Path, size: tuple[int, int], *,
                         settle: float) -> None:
     """`report` opened in a plain browser view of `size`, grabbed after `settle` seconds."""
@@ -336,7 +411,7 @@ async def _shoot_attachments() -> None:
         window.close()
 
 
-SCENES = {"workspace": _shoot, "attachments": _shoot_attachments,
+SCENES = {"workspace": _shoot, "attachments": _shoot_attachments, "batch": _batch_shot,
           "leaderboard": _leaderboard_shot}
 
 

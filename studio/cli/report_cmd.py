@@ -1,15 +1,17 @@
-"""`prompt-studio report`: a saved comparison, or the arena's leaderboard, as a report to
-share.
+"""`prompt-studio report`: a saved comparison, a batch (`--batch`), or the arena's
+leaderboard (`--leaderboard`), as a report to share.
 
 The format follows the file name: .html (one file; a comparison's pages run in sandboxed
-frames), .md (pictures as PNG files in a folder next to it), .zip (the Markdown and its
-pictures) or .png (a contact sheet of the pages; the leaderboard's table and bars).
-Screenshots the history did not keep are taken in the preview sandbox, which needs a
-display (`xvfb-run` works); without one the report is still written and says which pages
-have none. `--leaderboard` takes the `leaderboard` command's filters and fitting options.
-Qt is imported only inside the handler, and not at all for a leaderboard in HTML.
+frames, a batch's on demand), .md (pictures as PNG files in a folder next to it), .zip (the
+Markdown and its pictures) or .png (a contact sheet of the pages or of the batch's grid; the
+leaderboard's table and bars). Screenshots the history did not keep are taken in the
+preview sandbox (for a batch, at most batch_export.MAX_TAKEN), which needs a display
+(`xvfb-run` works); without one the report is still written and says which pages have none.
+`--leaderboard` takes the `leaderboard` command's filters and fitting options. Qt is
+imported only inside the handler, and not at all for a leaderboard in HTML.
 
-Exit codes: 0 written, 1 nothing to report or the store refused, 2 bad arguments.
+Exit codes: 0 written, 1 unknown run or batch, nothing to report or the store refused,
+2 bad arguments.
 """
 
 from __future__ import annotations
@@ -28,26 +30,42 @@ from studio.report.model import LAYOUTS, THEMES
 
 if TYPE_CHECKING:
     from studio.report.board_export import BoardSource
-    from studio.report.export import ReportOptions, RunSource, Shot
+    from studio.report.export import ReportOptions, ReportSource, Shot
     from studio.report.run_report import PageKey
     from studio.store import Store
 
 T = TypeVar("T")
 
-# The options only a comparison takes: given with --leaderboard, they are a usage error.
+# The options only a comparison or a batch takes: given with --leaderboard, they are a
+# usage error (and --layout with --batch: a batch is a matrix).
 _RUN_ONLY = (("blind", "--blind"), ("layout", "--layout"), ("network", "--network"))
+
+
+def _batch_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a batch number (see `history "
+                                         "batches`)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a batch number (they start at 1)")
+    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report",
-        help="write a saved comparison or the leaderboard as an HTML report, Markdown, a "
-        ".zip or a PNG",
+        help="write a saved comparison, a batch or the leaderboard as an HTML report, "
+        "Markdown, a .zip or a PNG",
         description="Write a saved comparison (its prompts, every model's answer, figures, "
-        "errors, ratings and pages), or with --leaderboard the arena's leaderboard, to "
-        "FILE. The format follows the extension: .html, .md, .zip or .png.")
+        "errors, ratings and pages), with --batch a batch's grid (a row per prompt and "
+        "variable row, a column per model: pictures, figures, checks, totals), or with "
+        "--leaderboard the arena's leaderboard, to FILE. The format follows the extension: "
+        ".html, .md, .zip or .png.")
     p.add_argument("run", metavar="RUN_ID", nargs="?",
                    help="the run's number (see `history list`) or uuid")
+    p.add_argument("--batch", metavar="BATCH_ID", type=_batch_id,
+                   help="report a batch instead of a run (see `history batches`)")
     p.add_argument("--leaderboard", action="store_true",
                    help="report the leaderboard of your votes instead of a run (the filters "
                    "below choose the votes, as for `prompt-studio leaderboard`)")
@@ -56,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--theme", choices=THEMES, default="auto",
                    help="HTML and PNG: colours (default %(default)s: the reader's system "
                    "setting)")
-    run = p.add_argument_group("a comparison")
+    run = p.add_argument_group("a comparison or a batch")
     run.add_argument("--blind", action="store_true", default=None,
                      help="name the models A, B, C … in a shuffled order and hide their names,"
                      " settings and costs (an HTML report can reveal them with a button)")
@@ -85,20 +103,28 @@ def handle(args: argparse.Namespace) -> int:
         return error(str(exc), USAGE)
     if not output.parent.is_dir():
         return error(f"cannot write {output}: {output.parent} is not a folder", USAGE)
+    given = [name for name, value in (("a RUN_ID", args.run is not None),
+                                      ("--batch", args.batch is not None),
+                                      ("--leaderboard", args.leaderboard)) if value]
+    if len(given) > 1:
+        return error(f"give either {given[0]} or {given[1]}, not both" if len(given) == 2
+                     else "give one of a RUN_ID, --batch or --leaderboard", USAGE)
     if args.leaderboard:
-        if args.run is not None:
-            return error("give either a RUN_ID or --leaderboard, not both", USAGE)
         wrong = [flag for dest, flag in _RUN_ONLY if getattr(args, dest) is not None]
         if wrong:
-            return error(f"{', '.join(wrong)}: only for a comparison, not --leaderboard",
-                         USAGE)
+            return error(f"{', '.join(wrong)}: only for a comparison or a batch, not "
+                         "--leaderboard", USAGE)
         return _leaderboard(args, output)
-    if args.run is None:
-        return error("which report? give a RUN_ID (see `history list`) or --leaderboard",
-                     USAGE)
+    if not given:
+        return error("which report? give a RUN_ID (see `history list`), --batch BATCH_ID or "
+                     "--leaderboard", USAGE)
     wrong = [flag for dest, default, flag in args.board_only if getattr(args, dest) != default]
     if wrong:
         return error(f"{', '.join(wrong)}: only with --leaderboard", USAGE)
+    if args.batch is not None:
+        if args.layout is not None:
+            return error("--layout: only for a comparison (a batch is a matrix)", USAGE)
+        return _batch(args, output)
     return _run(args, output)
 
 
@@ -125,6 +151,19 @@ def _run(args: argparse.Namespace, output: Path) -> int:
     options = ReportOptions(blind=bool(args.blind), layout=args.layout or "columns",
                             theme=args.theme)
     return _write(source, output, options, network=args.network == "on")
+
+
+def _batch(args: argparse.Namespace, output: Path) -> int:
+    from studio.report.batch_export import BatchSource
+    from studio.report.export import ReportError, ReportOptions
+    from studio.store import StoreError
+
+    try:
+        source = _from_store(lambda store: BatchSource.load(store, args.batch))
+    except (StoreError, ReportError) as exc:
+        return error(str(exc), REFUSED)
+    return _write(source, output, ReportOptions(blind=bool(args.blind), theme=args.theme),
+                  network=args.network == "on")
 
 
 def _leaderboard(args: argparse.Namespace, output: Path) -> int:
@@ -165,10 +204,11 @@ def _leaderboard(args: argparse.Namespace, output: Path) -> int:
     return 0
 
 
-def _write(source: RunSource, output: Path, options: ReportOptions, *, network: bool) -> int:
+def _write(source: ReportSource, output: Path, options: ReportOptions, *,
+           network: bool) -> int:
     from studio.cli.preview_cmd import display_problem
     from studio.core.paths import studio_paths
-    from studio.report.export import ReportError, write_run_report
+    from studio.report.export import ReportError
     from studio.report.scrub import Scrubber, known_keys
 
     missing = source.missing()
@@ -180,8 +220,8 @@ def _write(source: RunSource, output: Path, options: ReportOptions, *, network: 
     from studio.ui.report.imaging import QtImaging
 
     try:
-        result = write_run_report(
-            source, output, QtImaging(), options=options, taken=taken, no_screenshot=note,
+        result = source.write(
+            output, QtImaging(), options=options, taken=taken, no_screenshot=note,
             scrub=Scrubber(secrets=known_keys(studio_paths().providers_file)))
     except ReportError as exc:
         return error(str(exc), REFUSED)
@@ -195,7 +235,7 @@ def _write(source: RunSource, output: Path, options: ReportOptions, *, network: 
     return 0
 
 
-def _take_screenshots(source: RunSource, network: bool, *,
+def _take_screenshots(source: ReportSource, network: bool, *,
                       capture: bool) -> tuple[dict[PageKey, Shot], str]:
     """Start the application the pictures need and, with a display, take the screenshots
     the history lacks. Returns them and the note for pages that still have none."""

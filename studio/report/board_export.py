@@ -19,7 +19,7 @@ from studio.report.board_view import leaderboard_document
 from studio.report.export import (
     ExportResult,
     Imaging,
-    ReportError,
+    NothingToReport,
     ReportFormat,
     ReportOptions,
     ReportRequest,
@@ -40,10 +40,6 @@ FORMAT_NAMES = {
     ReportFormat.ZIP: "Markdown and its picture in one .zip",
     ReportFormat.SHEET: "PNG picture of the table and its intervals",
 }
-
-
-class NothingToReport(ReportError):
-    """The chosen votes make no leaderboard (none at all, or none between two models)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,16 +15,18 @@ import contextlib
 import os
 import secrets
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal, Protocol
 
+from studio.report.batch_sheet import batch_sheet_layout
 from studio.report.board_image import board_layout
 from studio.report.html_report import render_html
 from studio.report.markdown_report import render_markdown
 from studio.report.model import (
+    BatchSection,
     Layout,
     LeaderboardSection,
     Picture,
@@ -71,6 +73,11 @@ class ReportError(Exception):
     """A report that cannot be written; the message says why, for the user."""
 
 
+class NothingToReport(ReportError):
+    """The source holds nothing a report could show (no votes for a leaderboard, no answer
+    in a batch); the message says why."""
+
+
 def report_format(path: str | os.PathLike[str]) -> ReportFormat:
     suffix = Path(path).suffix.lower()
     try:
@@ -92,9 +99,10 @@ def checked_target(path: str | os.PathLike[str]) -> tuple[Path, ReportFormat]:
 class Imaging(Protocol):
     """Image work the report asks of the UI layer (Qt: no image library is needed)."""
 
-    def picture(self, png: bytes, *, max_width: int,
-                encoding: Literal["jpeg", "png"]) -> Picture | None:
-        """The screenshot scaled down to `max_width` and encoded; None if it is unreadable."""
+    def picture(self, png: bytes, *, max_width: int, encoding: Literal["jpeg", "png"],
+                quality: int | None = None) -> Picture | None:
+        """The screenshot scaled down to `max_width` and encoded (JPEG at `quality`, 0–100,
+        or the imaging's default); None if it is unreadable."""
 
     def contact_sheet(self, layout: SheetLayout) -> bytes:
         """The sheet painted as a PNG."""
@@ -130,13 +138,7 @@ class RunSource:
     def load(cls, store: Store, run_id: RunId) -> RunSource:
         run = store.run(run_id)
         pages = report_pages(run)
-        stored = {}
-        for page in pages:
-            if page.stored:
-                png = store.screenshot(ResponseId(page.key[0]), page.key[1])
-                if png:
-                    stored[page.key] = png
-        return cls(run, pages, stored)
+        return cls(run, pages, stored_screenshots(store, pages))
 
     def missing(self) -> list[PageRef]:
         return [p for p in self.pages if p.key not in self.stored]
@@ -146,6 +148,17 @@ class RunSource:
               no_screenshot: str = "", scrub: Scrubber | None = None) -> ExportResult:
         return write_run_report(self, path, imaging, options=options, taken=taken,
                                 no_screenshot=no_screenshot, scrub=scrub)
+
+
+def stored_screenshots(store: Store, pages: Sequence[PageRef]) -> dict[PageKey, bytes]:
+    """The screenshots the store kept of `pages`."""
+    stored = {}
+    for page in pages:
+        if page.stored:
+            png = store.screenshot(ResponseId(page.key[0]), page.key[1])
+            if png:
+                stored[page.key] = png
+    return stored
 
 
 class ReportSource(Protocol):
@@ -243,12 +256,50 @@ def _atomic_write(path: Path, data: bytes) -> None:
         temp.write_bytes(data)
 
 
-def _pngs(source: RunSource, taken: Mapping[PageKey, Shot]) -> dict[PageKey, bytes]:
-    found = dict(source.stored)
-    for key, shot in taken.items():
-        if key not in found and shot.png:
-            found[key] = shot.png
-    return found
+@dataclass(frozen=True, slots=True)
+class PagePictures:
+    """The screenshots a report shows (scaled and encoded), why the other pages have none,
+    and the pages that hung or crashed when their screenshot was taken."""
+
+    shown: dict[PageKey, Picture]
+    missing: dict[PageKey, str]
+    held: set[PageKey]
+
+    @classmethod
+    def of(cls, pages: Sequence[PageRef], stored: Mapping[PageKey, bytes],
+           taken: Mapping[PageKey, Shot], imaging: Imaging, *, width: int,
+           encoding: Literal["jpeg", "png"], quality: int | None = None,
+           no_screenshot: str = "",
+           not_taken: Callable[[PageRef], str] | None = None) -> PagePictures:
+        """`no_screenshot`: why none could be taken now; `not_taken(page)`: why a page the
+        store lacks was not among those to take ("" when it was)."""
+        shown: dict[PageKey, Picture] = {}
+        for page in pages:
+            shot = taken.get(page.key)
+            png = stored.get(page.key) or (shot.png if shot is not None else None)
+            picture = (imaging.picture(png, max_width=width, encoding=encoding,
+                                       quality=quality) if png else None)
+            if picture is not None:
+                shown[page.key] = picture
+        missing = {}
+        for page in pages:
+            if page.key in shown:
+                continue
+            shot = taken.get(page.key)
+            skipped = not_taken(page) if not_taken is not None else ""
+            missing[page.key] = (shot.note if shot is not None and shot.note
+                                 else no_screenshot or skipped or NO_SCREENSHOT)
+        return cls(shown, missing, {key for key, shot in taken.items() if shot.stuck})
+
+    def result(self, target: Path, fmt: ReportFormat, files: tuple[Path, ...],
+               pages: Sequence[PageRef], stored: Mapping[PageKey, bytes]) -> ExportResult:
+        return ExportResult(
+            path=target, format=fmt, files=files, size=sum(f.stat().st_size for f in files),
+            pages=len(pages),
+            screenshots_stored=sum(1 for p in pages if p.key in stored and p.key in self.shown),
+            screenshots_taken=sum(1 for p in pages if p.key not in stored
+                                  and p.key in self.shown),
+            without_screenshot=sum(1 for p in pages if p.key not in self.shown))
 
 
 def write_run_report(source: RunSource, path: str | os.PathLike[str], imaging: Imaging, *,
@@ -259,42 +310,30 @@ def write_run_report(source: RunSource, path: str | os.PathLike[str], imaging: I
     screenshots taken for this export; `no_screenshot`: why the others are missing."""
     target, fmt = checked_target(path)
     options = options or ReportOptions()
-    taken = taken or {}
-    encoding: Literal["jpeg", "png"] = "jpeg" if fmt is ReportFormat.HTML else "png"
     width = {ReportFormat.HTML: HTML_IMAGE_WIDTH,
              ReportFormat.SHEET: SHEET_IMAGE_WIDTH}.get(fmt, MARKDOWN_IMAGE_WIDTH)
-    pictures: dict[PageKey, Picture] = {}
-    for key, png in _pngs(source, taken).items():
-        picture = imaging.picture(png, max_width=width, encoding=encoding)
-        if picture is not None:
-            pictures[key] = picture
-    missing = {}
-    for page in source.pages:
-        shot = taken.get(page.key)
-        if page.key not in pictures:
-            missing[page.key] = (shot.note if shot is not None and shot.note
-                                 else no_screenshot or NO_SCREENSHOT)
-    held = {key for key, shot in taken.items() if shot.stuck}
-    doc = run_document(source.run, pictures=pictures, missing=missing, held=held,
-                       blind=options.blind, scrub=scrub)
+    pictures = PagePictures.of(source.pages, source.stored, taken or {}, imaging, width=width,
+                               encoding=image_encoding(fmt), no_screenshot=no_screenshot)
+    doc = run_document(source.run, pictures=pictures.shown, missing=pictures.missing,
+                       held=pictures.held, blind=options.blind, scrub=scrub)
     files = write_document(doc, target, fmt, options, imaging)
-    return ExportResult(
-        path=target, format=fmt, files=files, size=sum(f.stat().st_size for f in files),
-        pages=len(source.pages),
-        screenshots_stored=sum(1 for p in source.pages if p.key in source.stored
-                               and p.key in pictures),
-        screenshots_taken=sum(1 for p in source.pages if p.key not in source.stored
-                              and p.key in pictures),
-        without_screenshot=sum(1 for p in source.pages if p.key not in pictures))
+    return pictures.result(target, fmt, files, source.pages, source.stored)
+
+
+def image_encoding(fmt: ReportFormat) -> Literal["jpeg", "png"]:
+    """Screenshots are JPEG inside an HTML report (small), PNG files elsewhere."""
+    return "jpeg" if fmt is ReportFormat.HTML else "png"
 
 
 def sheet_of(doc: ReportDocument, theme: ThemeChoice) -> SheetLayout:
-    """The document's picture: the leaderboard's table and bars, or the contact sheet of
-    the pages."""
+    """The document's picture: the leaderboard's table and bars, a batch's grid of
+    thumbnails, or the contact sheet of the pages."""
     shade = "dark" if theme == "dark" else "light"
     for section in doc.sections:
         if isinstance(section, LeaderboardSection):
             return board_layout(doc, section, shade)
+        if isinstance(section, BatchSection):
+            return batch_sheet_layout(doc, section, shade)
     return sheet_layout(doc, shade)
 
 

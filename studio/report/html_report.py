@@ -9,6 +9,7 @@ our own Markdown renderer (answers) and our own script and style sheet.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from dataclasses import fields
 from functools import lru_cache
@@ -18,6 +19,7 @@ from markupsafe import Markup, escape
 
 from studio import APP_NAME
 from studio.core.highlight import DARK, LIGHT, Theme
+from studio.core.markdown_render import render_full
 from studio.core.resources import read_text, resource
 from studio.report.containment import (
     FramedPage,
@@ -27,6 +29,7 @@ from studio.report.containment import (
     sha256_source,
 )
 from studio.report.model import Layout, ReportDocument, Sealed, Text, ThemeChoice
+from studio.report.run_report import CSS_THEME
 from studio.report.texts import stars, when
 
 # The report's own colours next to the code colours of highlight.py's themes.
@@ -83,11 +86,24 @@ def section_css(doc: ReportDocument) -> list[Markup]:
     return sheets
 
 
+def _markdown(text: str) -> Markup:
+    """An answer rendered by our own Markdown renderer (it escapes what the model wrote)."""
+    return Markup(render_full(text, CSS_THEME, code_links=False))
+
+
+def packed(text: str) -> str:
+    """Text as gzip in base64, for what a report unpacks only when the reader asks for it
+    (report.js, with the browser's DecompressionStream): a batch's answers and pages."""
+    data = gzip.compress(str(text).encode("utf-8", "surrogatepass"), 9, mtime=0)
+    return base64.b64encode(data).decode("ascii")
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(loader=FunctionLoader(_template), autoescape=True,
                       undefined=StrictUndefined, keep_trailing_newline=True)
-    env.filters.update(show=_show, when=when, stars=stars, pct=_percent)
+    env.filters.update(show=_show, when=when, stars=stars, pct=_percent, markdown=_markdown,
+                       packed=packed)
     return env
 
 

@@ -1,6 +1,6 @@
 """A report as Markdown: the answers as the models wrote them, a table of figures per prompt,
-and the page screenshots as PNG files the text links to; a leaderboard's tables
-(board_markdown).
+and the page screenshots as PNG files the text links to; a batch's matrix (batch_markdown);
+a leaderboard's tables (board_markdown).
 
 Markdown cannot run pages or keep a secret, so a blind Markdown report simply leaves the
 model names out (there is no "reveal").
@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from studio.report.batch_markdown import batch_blocks
 from studio.report.board_markdown import leaderboard_blocks
 from studio.report.model import (
     AnswerView,
+    BatchSection,
     LeaderboardSection,
     ReportDocument,
     RunSection,
@@ -66,6 +68,10 @@ class _Writer:
             # One writer per kind of section, as the HTML has one template per kind.
             if isinstance(section, RunSection):
                 self.run(section)
+            elif isinstance(section, BatchSection):
+                blocks, files = batch_blocks(section, self.image_dir, doc.blind)
+                self.add(*blocks)
+                self.files.update(files)
             elif isinstance(section, LeaderboardSection):
                 blocks, files = leaderboard_blocks(section, self.image_dir)
                 self.add(*blocks)

@@ -2,9 +2,10 @@
 
 A `ReportDocument` holds sections of any kind; each kind has its own HTML template
 (`resources/report/section-KIND.html.j2`, with an optional `section-KIND.css`) and its own
-Markdown writer. Two kinds today: a comparison (`RunSection`) and the arena's leaderboard
-(`LeaderboardSection`). Values a blind report keeps back until "reveal" are `Sealed` keys
-into the document's `sealed` table, never the values themselves.
+Markdown writer. Three kinds today: a comparison (`RunSection`), a batch's grid
+(`BatchSection`) and the arena's leaderboard (`LeaderboardSection`). Values a blind report
+keeps back until "reveal" are `Sealed` keys into the document's `sealed` table, never the
+values themselves.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+
+from studio.core.metrics_text import fmt_seconds
+
+if TYPE_CHECKING:  # the engine's batch module is not needed to read the report's choices
+    from studio.core.batch import ColumnSummary
 
 Layout = Literal["columns", "stacked"]
 ThemeChoice = Literal["auto", "light", "dark"]
@@ -151,6 +157,143 @@ class RunSection:
             for answer in turn.answers:
                 if answer.page is not None:
                     yield answer.page
+
+
+CheckMark = Literal["✓", "✗", "·"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckView:
+    """One check's outcome on one cell: passed, failed, or not run (`passed` None)."""
+
+    name: str
+    passed: bool | None
+    reason: str
+    score: float | None = None
+
+    @property
+    def mark(self) -> CheckMark:
+        return "✓" if self.passed is True else "✗" if self.passed is False else "·"
+
+    @property
+    def outcome(self) -> str:
+        return {True: "passed", False: "failed", None: "not run"}[self.passed]
+
+    @property
+    def explained(self) -> str:
+        """"failed: 'circle' is not in the answer": the outcome and its reason, once."""
+        if not self.reason:
+            return self.outcome
+        if self.reason.startswith(self.outcome):
+            return self.reason
+        return f"{self.outcome}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCellView:
+    """One cell of a batch's grid: one model's answer to one row.
+
+    `page.screenshot` is the cell's thumbnail. `live`: the answer and the page's source are
+    in the report (for the cell's detail, the page run on demand); when they are not,
+    `left_out` says why."""
+
+    key: str  # "cell-ROW-COLUMN" (1-based, as shown): unique, safe as an HTML id
+    row: int
+    column: int
+    label: str
+    state: str  # done, failed, stopped, unfinished, not run
+    figures: FigureTexts | None = None
+    error: ErrorView | None = None
+    checks: tuple[CheckView, ...] = ()
+    passed: int = 0  # checks passed
+    judged: int = 0  # checks run (passed or failed)
+    rating: int | None = None
+    attempt: int = 0
+    text: str = ""  # the answer's Markdown (scrubbed, perhaps shortened)
+    reasoning: str = ""
+    shortened: str = ""  # what was cut from the answer, in words ("" when nothing)
+    page: PageFrame | None = None
+    live: bool = False
+    left_out: str = ""
+
+    @property
+    def answered(self) -> bool:
+        """An answer (done, failed or stopped) is saved for the cell."""
+        return self.figures is not None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRowView:
+    """A line of the grid: a prompt, or one variable row of it, with every model's cell."""
+
+    number: int  # 1-based
+    title: str
+    prompt: str  # as sent (perhaps shortened: see `shortened`)
+    shortened: str
+    system: str | None
+    variables: Mapping[str, str]  # the values the prompt uses
+    cells: tuple[BatchCellView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnTotals:
+    """A model's footer under the grid: the grid's own column summary, as the report
+    writes it."""
+
+    label: str
+    summary: ColumnSummary
+    cost: Text  # of the answers whose cost is known, and how many are not
+
+    @property
+    def ttft(self) -> str:
+        return fmt_seconds(self.summary.median_ttft_s)
+
+    @property
+    def failed(self) -> str:
+        return f"{self.summary.failures} of {self.summary.cells}"
+
+    @property
+    def pass_percent(self) -> str:
+        rate = self.summary.pass_rate
+        return "–" if rate is None else f"{100 * rate:.0f} %"
+
+    @property
+    def pass_rate(self) -> str:
+        if self.summary.pass_rate is None:
+            return "–"
+        return (f"{self.pass_percent} ({self.summary.checks_passed} of "
+                f"{self.summary.checks_run})")
+
+    @property
+    def rating(self) -> str:
+        mean = self.summary.mean_rating
+        return "–" if mean is None else f"{mean:.1f}"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSection:
+    """A batch: its model set, the grid of rows × models with thumbnails, figures and
+    checks, and the per-model totals."""
+
+    kind: ClassVar[str] = "batch"
+    layouts: ClassVar[bool] = False
+    title: str
+    state: str  # the batch's: done, interrupted, cancelled …
+    models: tuple[ModelColumn, ...]
+    rows: tuple[BatchRowView, ...]
+    totals: tuple[ColumnTotals, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def cells(self) -> Iterator[BatchCellView]:
+        for row in self.rows:
+            yield from row.cells
+
+    def frames(self) -> Iterator[PageFrame]:
+        """The pages whose source the report holds (the others show only a thumbnail)."""
+        for cell in self.cells:
+            if cell.live and cell.page is not None:
+                yield cell.page
 
 
 @dataclass(frozen=True, slots=True)

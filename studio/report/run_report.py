@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from studio import APP_NAME, __version__
@@ -27,6 +27,7 @@ from studio.core.metrics_text import (
     fmt_tokens,
     rank_badges,
 )
+from studio.core.model_sets import ModelSetEntry
 from studio.core.request import GenerationSettings
 from studio.core.thread import estimated_metrics
 from studio.core.variables import find_variables
@@ -121,13 +122,15 @@ def blind_label(index: int) -> str:
     return label
 
 
-def _labels(run: Run, order: Sequence[int], blind: bool) -> dict[int, str]:
+def column_labels(entries: Sequence[ModelSetEntry], order: Sequence[int],
+                  blind: bool) -> dict[int, str]:
+    """Each slot's name in a report: the model, with its settings when the same model is
+    there twice (two temperatures), else a number; A, B, C … in `order` when blind."""
     if blind:
         return {slot: blind_label(i) for i, slot in enumerate(order)}
-    names = {slot: str(run.models[slot].ref) for slot in order}
+    names = {slot: str(entries[slot].ref) for slot in order}
     twice = Counter(names.values())
-    # The same model twice (two temperatures): its settings tell them apart, else a number.
-    labels = {slot: f"{name} ({run.models[slot].settings.summary()})" if twice[name] > 1
+    labels = {slot: f"{name} ({entries[slot].settings.summary()})" if twice[name] > 1
               else name for slot, name in names.items()}
     still = Counter(labels.values())
     seen: Counter[str] = Counter()
@@ -139,6 +142,15 @@ def _labels(run: Run, order: Sequence[int], blind: bool) -> dict[int, str]:
     return labels
 
 
+def figure_texts(metrics: Metrics, seal: Callable[[str], Text]) -> FigureTexts:
+    """An answer's figures as the app's metrics strip writes them (the cost sealed)."""
+    return FigureTexts(
+        ttft=fmt_seconds(metrics.ttft_s), rate=fmt_rate(metrics.tokens_per_s),
+        tokens_in=fmt_tokens(metrics.input_tokens),
+        tokens_out=fmt_tokens(metrics.output_tokens, metrics.output_estimated),
+        cost=seal(fmt_cost(metrics.cost_usd)), total=fmt_seconds(metrics.total_s))
+
+
 def _metrics(response: Response) -> Metrics:
     metrics = Metrics(ttft_s=response.ttft_s, total_s=response.total_s,
                       tokens_per_s=response.tokens_per_s, input_tokens=response.input_tokens,
@@ -146,11 +158,15 @@ def _metrics(response: Response) -> Metrics:
     return estimated_metrics(metrics, response.text, response.reasoning)
 
 
-class _RunBuilder:
-    def __init__(self, run: Run, pictures: Mapping[PageKey, Picture],
+class ColumnsBuilder:
+    """What building a report of answers in model columns (a comparison, a batch) keeps:
+    the pictures and why some pages have none, the scrubber, the sealer of a blind report,
+    the columns' order and each slot's label."""
+
+    def __init__(self, entries: Sequence[ModelSetEntry], pictures: Mapping[PageKey, Picture],
                  missing: Mapping[PageKey, str], held: Set[PageKey], scrub: Scrubber,
                  blind: bool, order: Sequence[int]) -> None:
-        self.run = run
+        self.entries = entries
         self.pictures = pictures
         self.missing = missing
         self.held = held
@@ -158,11 +174,28 @@ class _RunBuilder:
         self.blind = blind
         self.seal = _Sealer(blind)
         self.order = list(order)
-        self.labels = _labels(run, self.order, blind)
+        self.labels = column_labels(entries, self.order, blind)
+
+    def column(self, slot: int) -> ModelColumn:
+        entry = self.entries[slot]
+        override = entry.settings.system_override
+        return ModelColumn(
+            label=self.labels[slot], model=self.seal(str(entry.ref)),
+            settings=self.seal(entry.settings.summary()),
+            system_override=(self.scrub.content(override)
+                             if override and not self.blind else None))
+
+
+class _RunBuilder(ColumnsBuilder):
+    def __init__(self, run: Run, pictures: Mapping[PageKey, Picture],
+                 missing: Mapping[PageKey, str], held: Set[PageKey], scrub: Scrubber,
+                 blind: bool, order: Sequence[int]) -> None:
+        super().__init__(run.models, pictures, missing, held, scrub, blind, order)
+        self.run = run
 
     def section(self) -> RunSection:
         run = self.run
-        models = tuple(self._column(slot) for slot in self.order)
+        models = tuple(self.column(slot) for slot in self.order)
         turns = tuple(self._turn(n, turn) for n, turn in enumerate(branch(run), 1))
         template = run.body if find_variables(run.body) else None
         return RunSection(
@@ -171,15 +204,6 @@ class _RunBuilder:
             template=self.scrub.content(template) if template else None,
             variables={k: self.scrub.content(v) for k, v in run.variables.items()},
             models=models, turns=turns)
-
-    def _column(self, slot: int) -> ModelColumn:
-        entry = self.run.models[slot]
-        override = entry.settings.system_override
-        return ModelColumn(
-            label=self.labels[slot], model=self.seal(str(entry.ref)),
-            settings=self.seal(entry.settings.summary()),
-            system_override=(self.scrub.content(override)
-                             if override and not self.blind else None))
 
     def _turn(self, number: int, turn: Turn) -> TurnView:
         siblings = self.run.children(turn.parent_id)
@@ -229,11 +253,7 @@ class _RunBuilder:
             settings=self.seal(settings), state=_STATES.get(response.state, response.state),
             text=text, html=render_full(text, CSS_THEME, code_links=False) if text else "",
             reasoning=scrub.content(response.reasoning),
-            figures=FigureTexts(
-                ttft=fmt_seconds(metrics.ttft_s), rate=fmt_rate(metrics.tokens_per_s),
-                tokens_in=fmt_tokens(metrics.input_tokens),
-                tokens_out=fmt_tokens(metrics.output_tokens, metrics.output_estimated),
-                cost=self.seal(fmt_cost(metrics.cost_usd)), total=fmt_seconds(metrics.total_s)),
+            figures=figure_texts(metrics, self.seal),
             badges=tuple(b.value for b in Badge if b in badges), error=error,
             rating=response.rating, rating_note=scrub.content(response.rating_note),
             attempt=response.attempt, attempts=attempts,

@@ -25,10 +25,10 @@ Align = Literal["left", "right", "center"]
 SHEET_COLORS = {
     "light": {"bg": "#ffffff", "fg": "#1f2328", "muted": "#59636e", "card": "#f6f8fa",
               "border": "#d0d7de", "shot_bg": "#eaeef2", "danger": "#cf222e",
-              "accent": "#0969da", "warn": "#9a6700"},
+              "accent": "#0969da", "warn": "#9a6700", "ok": "#1a7f37"},
     "dark": {"bg": "#0d1117", "fg": "#e6edf3", "muted": "#9198a1", "card": "#161b22",
              "border": "#3d444d", "shot_bg": "#262c36", "danger": "#f85149",
-             "accent": "#4493f8", "warn": "#d29922"},
+             "accent": "#4493f8", "warn": "#d29922", "ok": "#3fb950"},
 }
 
 

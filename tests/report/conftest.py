@@ -19,18 +19,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytestqt.exceptions import TimeoutError as NoAnswer
 
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 from PySide6.QtCore import QCoreApplication, QEvent, QUrl
+from PySide6.QtGui import QImage
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript
 from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
 
 from studio.core.paths import studio_paths
+from studio.core.secrets import KeyStore
 from studio.store import Store
 from studio.ui.preview.scheme import register_preview_scheme
+from studio.ui.report import ReportExports
 from tests.preview.conftest import LoopbackTrap, loopback_trap, mark_webengine_tests
+from tests.support.memory_keyring import MemoryKeyring
 
 # The preview scheme (for the screenshots) must exist before the QApplication.
 if QCoreApplication.instance() is None:
@@ -49,6 +55,19 @@ REFUSALS = (r"^Refused to ", r"^Fetch API cannot load", r"^Blocked ", r"^Unsafe 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     mark_webengine_tests(items, os.path.dirname(__file__))
+
+
+def rgb(image: QImage, x: int, y: int) -> tuple[int, int, int]:
+    colour = image.pixelColor(x, y)
+    return colour.red(), colour.green(), colour.blue()
+
+
+def report_exports(store: Store | None) -> tuple[QWidget, ReportExports]:
+    """The window's "Export report…" over `store`, with no key to mask."""
+    window = QWidget()
+    return window, ReportExports(window, lambda: store,
+                                 providers_file=studio_paths().providers_file,
+                                 keys=KeyStore(env={}, backend=MemoryKeyring()))
 
 
 @pytest.fixture
@@ -151,7 +170,12 @@ class Browser:
         seen: list[Any] = []
 
         def shows() -> bool:
-            seen.append(self.frame_js(name, script))
+            try:
+                seen.append(self.frame_js(name, script, timeout=2000))
+            except NoAnswer:
+                # A frame that navigated (or was refused) while asked never answers: ask
+                # the frame that is there now.
+                seen.append("(no answer)")
             return seen[-1] == expected
 
         try:

@@ -148,9 +148,9 @@ def test_keys_and_home_paths_never_reach_the_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["1"], "give either a RUN_ID or --leaderboard, not both"),
-    (["--blind"], "--blind: only for a comparison, not --leaderboard"),
+    (["--blind"], "--blind: only for a comparison or a batch, not --leaderboard"),
     (["--layout", "stacked", "--network", "on"],
-     "--layout, --network: only for a comparison, not --leaderboard"),
+     "--layout, --network: only for a comparison or a batch, not --leaderboard"),
     (["--rounds", "0"], "--rounds must be at least 1"),
     (["--since", "yesterday"], "--since 'yesterday': expected a date like 2025-06-30"),
 ])
@@ -168,5 +168,5 @@ def test_a_run_report_refuses_the_leaderboard_options(home: Path, tmp_path: Path
     assert result.err == ("prompt-studio: error: --collection, --ci: only with "
                           "--leaderboard\n")
     neither = cli("report", "-o", str(tmp_path / "r.html"), home=home, env=NO_DISPLAY)
-    assert neither.code == 2 and "give a RUN_ID (see `history list`) or --leaderboard" in \
-        neither.err
+    assert neither.code == 2 and ("give a RUN_ID (see `history list`), --batch BATCH_ID or "
+                                  "--leaderboard") in neither.err

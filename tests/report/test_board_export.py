@@ -9,10 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QWidget
 
-from studio.core.paths import studio_paths
-from studio.core.secrets import KeyStore
 from studio.report.board_data import BoardQuery
 from studio.report.board_export import FORMAT_NAMES, BoardSource, write_leaderboard_report
 from studio.report.board_image import board_layout, columns
@@ -21,10 +18,9 @@ from studio.report.export import ReportFormat, ReportOptions
 from studio.report.model import LeaderboardSection, ThemeChoice
 from studio.report.sheet import SHEET_COLORS
 from studio.store import Store
-from studio.ui.report import ReportExports
 from studio.ui.report.imaging import QtImaging
+from tests.report.conftest import report_exports, rgb
 from tests.support.board_votes import write_battles
-from tests.support.memory_keyring import MemoryKeyring
 
 
 @pytest.fixture
@@ -32,10 +28,6 @@ def source(store: Store, tmp_path: Path) -> BoardSource:
     store.import_battles(write_battles(tmp_path / "known.jsonl"))
     return BoardSource.load(store, BoardQuery())
 
-
-def _rgb(image: QImage, x: int, y: int) -> tuple[int, int, int]:
-    colour = image.pixelColor(x, y)
-    return colour.red(), colour.green(), colour.blue()
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -53,22 +45,22 @@ def test_the_picture_shows_each_interval_on_the_axis(
     assert (image.width(), image.height()) == (layout.width, layout.height)
     colours = SHEET_COLORS[theme]
     accent = QColor(colours["accent"])
-    assert _rgb(image, 3, 3) == QColor(colours["bg"]).getRgb()[:3]
+    assert rgb(image, 3, 3) == QColor(colours["bg"]).getRgb()[:3]
     cols = columns(section)
     dots = [s for s in layout.shapes if s.width == s.height == 12]
     rows = [r for g in section.groups for r in g.rows]
     for row, dot in zip(rows, dots, strict=True):
         middle = dot.y + 6
         # The rating's dot, in the accent colour, where the axis puts the rating …
-        assert _rgb(image, cols.x(row.bar.mark), middle) == accent.getRgb()[:3]
+        assert rgb(image, cols.x(row.bar.mark), middle) == accent.getRgb()[:3]
         # … on its interval's bar (the accent, half transparent) from end to end …
         for x in (cols.x(row.bar.low) + 5, cols.x(row.bar.high) - 5):
-            red, green, blue = _rgb(image, x, middle)
+            red, green, blue = rgb(image, x, middle)
             assert blue > red and (red, green, blue) != accent.getRgb()[:3]
         # … and nothing of it beyond the interval.
         outside = cols.x(row.bar.high) + 8
         if outside < cols.axis[0] + cols.axis[1]:
-            assert _rgb(image, outside, middle) in {
+            assert rgb(image, outside, middle) in {
                 QColor(colours[k]).getRgb()[:3] for k in ("bg", "card", "border", "muted")}
 
 
@@ -90,16 +82,10 @@ def test_markdown_and_zip_carry_the_tables_and_the_picture(
         assert archive.read("images/leaderboard.png").startswith(b"\x89PNG\r\n\x1a\n")
 
 
-def _exports(store: Store | None) -> tuple[QWidget, ReportExports]:
-    window = QWidget()
-    return window, ReportExports(window, lambda: store,
-                                 providers_file=studio_paths().providers_file,
-                                 keys=KeyStore(env={}, backend=MemoryKeyring()))
-
 
 def test_the_export_dialog_takes_the_leaderboard(qtbot: Any, source: BoardSource,
                                                  store: Store, tmp_path: Path) -> None:
-    window, exports = _exports(store)
+    window, exports = report_exports(store)
     qtbot.addWidget(window)
     messages: list[str] = []
     exports.message.connect(messages.append)
@@ -132,7 +118,7 @@ def test_the_export_dialog_takes_the_leaderboard(qtbot: Any, source: BoardSource
 
 def test_with_no_votes_the_dialog_says_there_is_nothing_to_report(
         qtbot: Any, store: Store, tmp_path: Path) -> None:
-    window, exports = _exports(store)
+    window, exports = report_exports(store)
     qtbot.addWidget(window)
     dialog = exports.export_leaderboard()
     assert dialog is not None
@@ -143,7 +129,7 @@ def test_with_no_votes_the_dialog_says_there_is_nothing_to_report(
     assert not (tmp_path / "board.html").exists()
     dialog.close()
     assert exports.export_leaderboard() is not None  # it can be asked again
-    _, without = _exports(None)
+    _, without = report_exports(None)
     notes: list[str] = []
     without.message.connect(notes.append)
     assert without.export_leaderboard() is None and notes[0].startswith("Reports are made")

@@ -127,6 +127,22 @@ def _frame_of(browser: Browser, marker: str) -> str:
     return found[0]
 
 
+def assert_attacker_refused(browser: Browser, frame: str) -> None:
+    """Every attempt of the ATTACKER page in `frame` (done) was refused."""
+    results = json.loads(browser.frame_js(frame, "document.body.dataset.result"))
+    for name in ("read parent", "change parent", "read top title", "sealed names",
+                 "parent storage"):
+        assert results[name] == "error: SecurityError", (name, results[name])
+    assert results["window.open"] == "null"
+    for name in ("fetch", "no-cors fetch", "import", "read the report file"):
+        assert results[name] == "error: TypeError", (name, results[name])
+    for name, refused in (("xhr", "error: xhr"), ("websocket", "error: ws"),
+                          ("eventsource", "error: es"), ("worker", "refused")):
+        assert results[name] == refused, (name, results[name])
+    # sendBeacon only queues (its answer says nothing): the loopback server is the judge.
+    assert results["still"] == "about:srcdoc"
+
+
 def _report_state(browser: Browser) -> Any:
     return browser.js("[document.title, document.documentElement.outerHTML.length, "
                       "document.querySelectorAll('*').length, location.href, "
@@ -143,18 +159,7 @@ def test_a_hostile_page_cannot_touch_the_report_or_reach_loopback(
     attacker = _frame_of(browser, "attacker")
     browser.wait_frame(attacker, "document.body.dataset.result ? 'done' : ''", "done",
                        timeout=30_000)
-    results = json.loads(browser.frame_js(attacker, "document.body.dataset.result"))
-    for name in ("read parent", "change parent", "read top title", "sealed names",
-                 "parent storage"):
-        assert results[name] == "error: SecurityError", (name, results[name])
-    assert results["window.open"] == "null"
-    for name in ("fetch", "no-cors fetch", "import", "read the report file"):
-        assert results[name] == "error: TypeError", (name, results[name])
-    for name, refused in (("xhr", "error: xhr"), ("websocket", "error: ws"),
-                          ("eventsource", "error: es"), ("worker", "refused")):
-        assert results[name] == refused, (name, results[name])
-    # sendBeacon only queues (its answer says nothing): the server below is the judge.
-    assert results["still"] == "about:srcdoc"
+    assert_attacker_refused(browser, attacker)
     escaper = _frame_of(browser, "q")
     # Its text reached its frame whole: its own handler ran there, and only there.
     browser.wait_frame(escaper, "document.body.dataset.inside || ''", "ran")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 NO_HISTORY = "Reports are made from the history, which is not available in this session."
 NOTHING_YET = "Nothing to export yet: send a prompt first, or choose a run in the history."
+NO_BATCH = "Nothing to export yet: run a batch first."
 
 
 def _default_folder() -> Path:
@@ -26,6 +27,17 @@ def _default_folder() -> Path:
         QStandardPaths.StandardLocation.DocumentsLocation)
     folder = Path(documents) if documents else Path.home()
     return folder if folder.is_dir() else Path.home()
+
+
+def _run_title(store: Store, run_id: int) -> str:
+    from studio.store.search import first_line
+
+    run = store.run(RunId(run_id))
+    return run.title or first_line(run.body)
+
+
+def _batch_title(store: Store, batch_id: int) -> str:
+    return store.batch_store().load(batch_id).title or f"Batch {batch_id}"
 
 
 class ReportExports(QObject):
@@ -47,22 +59,40 @@ class ReportExports(QObject):
 
     def export_run(self, run_id: int | None) -> ReportDialog | None:
         """Open the export dialog for a saved run (None: say there is nothing to export)."""
+        found = self._titled("run", run_id, NOTHING_YET, _run_title)
+        if found is None:
+            return None
+        from studio.report.export import run_request
+
+        return self.export(run_request(*found))
+
+    def export_batch(self, batch_id: int | None) -> ReportDialog | None:
+        """Open the export dialog for a batch (the grid window's "Export report…"); None
+        says there is nothing to export. The file is made when the user exports, from the
+        batch as it is then."""
+        found = self._titled("batch", batch_id, NO_BATCH, _batch_title)
+        if found is None:
+            return None
+        from studio.report.batch_export import batch_request
+
+        return self.export(batch_request(*found))
+
+    def _titled(self, what: str, key: int | None, nothing: str,
+                title: Callable[[Store, int], str]) -> tuple[Store, int, str] | None:
+        """The history, `key` and the title of the run or batch it names; None, with the
+        reason in the status bar, when there is none to export."""
         store = self._store()
         if store is None:
             self.message.emit(NO_HISTORY)
             return None
-        if run_id is None:
-            self.message.emit(NOTHING_YET)
+        if key is None:
+            self.message.emit(nothing)
             return None
         try:
-            run = store.run(RunId(run_id))
+            return store, key, title(store, key)
         except StoreError as exc:
-            self.message.emit(f"The run could not be read: {exc}")
+            self.message.emit(f"The {what} could not be read: {exc}")
             return None
-        from studio.report.export import run_request
-        from studio.store.search import first_line
-
-        return self.export(run_request(store, run_id, run.title or first_line(run.body)))
 
     def export_leaderboard(self, query: BoardQuery | None = None, *,
                            title: str = "Leaderboard") -> ReportDialog | None:

@@ -34,8 +34,8 @@ def _encode(image: QImage, fmt: str, quality: int = -1) -> bytes:
 class QtImaging:
     """studio.report.export.Imaging with QImage and QPainter."""
 
-    def picture(self, png: bytes, *, max_width: int,
-                encoding: Literal["jpeg", "png"]) -> Picture | None:
+    def picture(self, png: bytes, *, max_width: int, encoding: Literal["jpeg", "png"],
+                quality: int | None = None) -> Picture | None:
         image = QImage.fromData(png)
         if image.isNull():
             return None
@@ -49,8 +49,8 @@ class QtImaging:
         painter = QPainter(flat)
         painter.drawImage(0, 0, image)
         painter.end()
-        return Picture("image/jpeg", _encode(flat, "JPEG", JPEG_QUALITY), flat.width(),
-                       flat.height())
+        return Picture("image/jpeg", _encode(flat, "JPEG", quality or JPEG_QUALITY),
+                       flat.width(), flat.height())
 
     def contact_sheet(self, layout: SheetLayout) -> bytes:
         """Any sheet layout painted as a PNG: a contact sheet, the leaderboard's picture."""
