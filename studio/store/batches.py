@@ -319,6 +319,15 @@ def attempts(conn: sqlite3.Connection, batch_id: int, position: int,
                 " ORDER BY attempt", (batch_id, position, slot))]
 
 
+def ratings(conn: sqlite3.Connection, batch_id: int) -> dict[tuple[int, int], int | None]:
+    """(row, column) → the rating of each cell's current answer."""
+    return {(int(r[0]), int(r[1])): r[2] for r in conn.execute(
+        "SELECT c.position, c.slot, r.rating FROM batch_cells c"
+        " LEFT JOIN responses r ON r.id = c.response_id WHERE c.batch_id = ? AND c.attempt = ("
+        "SELECT max(d.attempt) FROM batch_cells d WHERE d.batch_id = c.batch_id"
+        " AND d.position = c.position AND d.slot = c.slot)", (batch_id,))}
+
+
 def batch_of_run(conn: sqlite3.Connection, run_id: int) -> tuple[int, int] | None:
     """(batch id, row) of a run made by a batch, or None."""
     row = conn.execute("SELECT batch_id, position FROM batch_rows WHERE run_id = ?"
