@@ -135,6 +135,11 @@ class BatchController(QObject):
     def busy(self) -> bool:
         return self._busy
 
+    @property
+    def idle(self) -> bool:
+        """Nothing of the batch is being saved, read, sent or checked."""
+        return not self._tasks and not self.running
+
     def progress(self) -> Progress:
         if self.runner is not None:
             return self.runner.progress()

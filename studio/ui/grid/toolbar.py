@@ -112,7 +112,8 @@ class BatchToolbar(QToolBar):
         self.slowed.setObjectName("batchSlowedDown")
         self.slowed.setTextFormat(Qt.TextFormat.PlainText)
         self.slowed.setStyleSheet("color: #c0392b; padding-left: 8px;")
-        self.addWidget(self.slowed)
+        self.slowed_action = self.addWidget(self.slowed)  # a toolbar shows or hides this
+        self.slowed_action.setVisible(False)
         self._quiet = False
 
     def _action(self, text: str, tip: str) -> QAction:
@@ -151,4 +152,4 @@ class BatchToolbar(QToolBar):
         self.label.setText(progress_text(p, state, running))
         text = slowed_text(slowed)
         self.slowed.setText(text)
-        self.slowed.setVisible(bool(text))
+        self.slowed_action.setVisible(bool(text))

@@ -104,9 +104,8 @@ def start(loop: qasync.QEventLoop, window: MainWindow, dialog: StartBatchDialog)
 
 def wait_finished(loop: qasync.QEventLoop, window: MainWindow, timeout: float = 60) -> Batch:
     """Until no cell of the batch on screen runs or is being checked."""
-    wait_until(loop, lambda: controller(window).batch is not None
-               and not controller(window).running, timeout=timeout,
-               what="the batch to finish")
+    wait_until(loop, lambda: controller(window).batch is not None and controller(window).idle,
+               timeout=timeout, what="the batch to finish")
     batch = shown_batch(window)
     controller(window).events.flush()
     return batch
@@ -163,5 +162,9 @@ def action_texts(menu: QMenu) -> list[str]:
 def trigger(loop: qasync.QEventLoop, menu: QMenu, text: str) -> None:
     action = next(a for a in menu.actions() if a.text() == text)
     assert action.isEnabled(), text
-    menu.close()
-    in_loop(loop, action.trigger)
+
+    def choose() -> None:
+        action.trigger()  # as a click does: the action, then the menu closes
+        menu.close()
+
+    in_loop(loop, choose)
