@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from studio.core.batch import Batch, BatchError, BatchState, Cell, CellState
 from studio.core.batch_runner import BatchRecorder, BatchRunner, Progress
 from studio.core.catalog import CatalogError, ModelRef, ProviderConfig, ProviderRegistry
-from studio.core.judge import TargetResolver
+from studio.core.judge import TargetResolver, registry_resolver
 from studio.core.model_sets import ModelSetEntry
 from studio.core.runner import Engine, ModelRun, ModelTarget
 from studio.store import Store, StoreError
@@ -352,18 +352,7 @@ class BatchController(QObject):
 
     def resolver(self) -> TargetResolver:
         """Judge models named "provider:model", with today's provider settings."""
-        from studio.core.catalog import parse_model_ref
-        from studio.core.validation import InputError, check_model_id
-
-        def resolve(text: str) -> ModelTarget:
-            ref = parse_model_ref(text)
-            try:
-                check_model_id(ref.model)
-            except InputError as exc:
-                raise CatalogError(str(exc)) from None
-            return ModelTarget(ref, self.registry.get(ref.provider))
-
-        return resolve
+        return registry_resolver(self.registry)
 
     def _announce_end(self, batch: Batch) -> None:
         counts = batch.counts()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from studio.core.batch import Batch, Cell, CellState, ColumnSummary
+from studio.core.batch import Batch, BatchState, Cell, CellState, ColumnSummary
+from studio.core.batch_runner import Progress
 from studio.core.metrics_text import fmt_cost, fmt_rate, fmt_seconds
 
 SNIPPET_LINES = 3
@@ -133,3 +134,41 @@ def footer_text(summary: ColumnSummary) -> tuple[str, ...]:
     failures = f"{summary.failures} failed" if summary.failures else "0 failed"
     return (f"{cost} · TTFT {fmt_seconds(summary.median_ttft_s)}",
             f"{failures} · {checks} · {rating}")
+
+
+STATE_WORDS = {BatchState.RUNNING: "running", BatchState.PAUSED: "paused",
+               BatchState.INTERRUPTED: "interrupted", BatchState.CANCELLED: "cancelled",
+               BatchState.DONE: "done"}
+
+
+def eta_text(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds + 0.5), 60)
+    if minutes >= 60:
+        hours, minutes = divmod(minutes, 60)
+        return f"about {hours} h {minutes:02d} min left"
+    return f"about {minutes} min {rest:02d} s left" if minutes else f"about {rest} s left"
+
+
+def progress_text(p: Progress, state: BatchState | None, running: bool) -> str:
+    parts = [f"{p.finished} of {p.total} finished"]
+    if p.failed:
+        parts.append(f"{p.failed} failed")
+    if p.active:
+        parts.append(f"{p.active} running")
+    if p.waiting:
+        parts.append(f"{p.waiting} waiting")
+    if p.cancelled:
+        parts.append(f"{p.cancelled} stopped")
+    if running and p.eta_s is not None and p.finished < p.total:
+        parts.append(eta_text(p.eta_s))
+    if state is not None and (not running or state is BatchState.PAUSED):
+        parts.insert(0, STATE_WORDS[state].capitalize())
+    return " · ".join(parts)
+
+
+def slowed_text(slowed: list[tuple[str, int, float]]) -> str:
+    parts = []
+    for provider, times, wait in slowed:
+        limited = f"{provider}: slowed down after {times} rate limit" + ("s" if times > 1 else "")
+        parts.append(f"{limited}, next stream in {wait:.0f} s" if wait > 0.5 else limited)
+    return "; ".join(parts)

@@ -21,43 +21,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.batch import MAX_CONCURRENCY, BatchState
 from studio.core.batch_runner import Progress
-
-STATE_WORDS = {BatchState.RUNNING: "running", BatchState.PAUSED: "paused",
-               BatchState.INTERRUPTED: "interrupted", BatchState.CANCELLED: "cancelled",
-               BatchState.DONE: "done"}
-
-
-def eta_text(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds + 0.5), 60)
-    if minutes >= 60:
-        hours, minutes = divmod(minutes, 60)
-        return f"about {hours} h {minutes:02d} min left"
-    return f"about {minutes} min {rest:02d} s left" if minutes else f"about {rest} s left"
-
-
-def progress_text(p: Progress, state: BatchState | None, running: bool) -> str:
-    parts = [f"{p.finished} of {p.total} finished"]
-    if p.failed:
-        parts.append(f"{p.failed} failed")
-    if p.active:
-        parts.append(f"{p.active} running")
-    if p.waiting:
-        parts.append(f"{p.waiting} waiting")
-    if p.cancelled:
-        parts.append(f"{p.cancelled} stopped")
-    if running and p.eta_s is not None and p.finished < p.total:
-        parts.append(eta_text(p.eta_s))
-    if state is not None and (not running or state is BatchState.PAUSED):
-        parts.insert(0, STATE_WORDS[state].capitalize())
-    return " · ".join(parts)
-
-
-def slowed_text(slowed: list[tuple[str, int, float]]) -> str:
-    parts = []
-    for provider, times, wait in slowed:
-        limited = f"{provider}: slowed down after {times} rate limit" + ("s" if times > 1 else "")
-        parts.append(f"{limited}, next stream in {wait:.0f} s" if wait > 0.5 else limited)
-    return "; ".join(parts)
+from studio.ui.grid.faces import progress_text, slowed_text
 
 
 class BatchToolbar(QToolBar):

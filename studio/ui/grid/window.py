@@ -19,10 +19,11 @@ from studio.core.batch import Batch, CellState
 from studio.store import StoreError
 from studio.ui.grid.controller import BatchController
 from studio.ui.grid.detail import SHEET_THUMB, DetailArea
+from studio.ui.grid.faces import STATE_WORDS
 from studio.ui.grid.model import GridModel
 from studio.ui.grid.settings import GridSettings
 from studio.ui.grid.thumbnails import Thumbnails
-from studio.ui.grid.toolbar import STATE_WORDS, BatchToolbar
+from studio.ui.grid.toolbar import BatchToolbar
 from studio.ui.grid.view import GridView
 
 EMPTY = ("No batch yet.\n\nIn the library, right-click a collection (or select some prompts) "

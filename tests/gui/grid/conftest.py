@@ -5,20 +5,16 @@ them (their own store, so the library and batches work)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import qasync
 
-from studio.core.catalog import ProviderRegistry
-from studio.core.paths import StudioPaths
 from studio.core.prices import PriceTable
 from studio.core.runner import Engine
 from studio.core.secrets import KeyStore
-from studio.ui.main_window import MainWindow
-from tests.gui.grid.grid_support import PRICED_MODEL, WindowMaker
+from tests.gui.grid.grid_support import PRICED_MODEL
+from tests.gui.integration.conftest import make_window
 from tests.gui.workspace.conftest import keys, registry, sim
-from tests.gui.workspace.workspace_support import close_window
 
 __all__ = ["engine", "keys", "make_window", "registry", "sim"]
 
@@ -37,22 +33,3 @@ def engine(loop: qasync.QEventLoop, keys: KeyStore) -> Iterator[Engine]:
     eng = loop.run_until_complete(make())
     yield eng
     loop.run_until_complete(eng.aclose())
-
-
-@pytest.fixture
-def make_window(loop: qasync.QEventLoop, engine: Engine, paths: StudioPaths,
-                registry: ProviderRegistry) -> Iterator[WindowMaker]:
-    made: list[MainWindow] = []
-
-    def make(**options: Any) -> MainWindow:
-        options.setdefault("registry", registry)
-        options.setdefault("show_welcome", False)
-        win = MainWindow(engine, paths=paths, **options)
-        win.resize(1200, 800)
-        win.show()
-        made.append(win)
-        return win
-
-    yield make
-    for win in made:
-        close_window(loop, win)
