@@ -305,9 +305,12 @@ def new_attempt(conn: sqlite3.Connection, batch_id: int, cell: Cell) -> None:
     cell.response_id = response_id
 
 
-def set_screenshot(conn: sqlite3.Connection, cell: Cell, png: bytes) -> None:
+def set_screenshot(conn: sqlite3.Connection, cell: Cell, png: bytes,
+                   thumbnail: bytes | None = None) -> None:
     if cell.response_id is not None:
         runs.set_screenshot(conn, ResponseId(cell.response_id), png)
+        if thumbnail is not None:
+            runs.set_thumbnail(conn, ResponseId(cell.response_id), thumbnail)
 
 
 def attempts(conn: sqlite3.Connection, batch_id: int, position: int,

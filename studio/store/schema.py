@@ -423,6 +423,16 @@ CREATE TABLE batch_cells (
 CREATE INDEX batch_cells_response ON batch_cells(response_id) WHERE response_id IS NOT NULL;
 """
 
+# A small PNG of an answer's page screenshot (revision 0), made with the screenshot so a
+# grid of hundreds of pages shows without decoding full-size PNGs; derived data, so it is
+# neither exported nor imported, and dropped when the screenshot is replaced.
+_V7_THUMBNAILS = """
+CREATE TABLE thumbnails (
+    response_id INTEGER PRIMARY KEY REFERENCES responses(id) ON DELETE CASCADE,
+    png         BLOB NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH, _V3_VOTES, _V4_CACHED_TOKENS,
-                                 _V5_SEARCH_SENT_PROMPTS, _V6_BATCHES)
+                                 _V5_SEARCH_SENT_PROMPTS, _V6_BATCHES, _V7_THUMBNAILS)
 SCHEMA_VERSION = len(MIGRATIONS)

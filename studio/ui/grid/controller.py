@@ -25,11 +25,11 @@ from studio.core.catalog import CatalogError, ModelRef, ProviderConfig, Provider
 from studio.core.judge import TargetResolver, registry_resolver
 from studio.core.model_sets import ModelSetEntry
 from studio.core.runner import Engine, ModelRun, ModelTarget
-from studio.store import Store, StoreError
+from studio.store import ResponseId, Store, StoreError
 from studio.store.batch_recorders import BackgroundBatchRecorder
 from studio.ui.grid.events import BatchEvents
-from studio.ui.grid.pages import SandboxPageRunner
-from studio.ui.grid.thumbnails import Thumbnails
+from studio.ui.grid.pages import WindowPageRunner
+from studio.ui.grid.thumbnails import PictureSource, Thumbnails
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,10 +69,15 @@ class _ShotTap:
     def cell_checks(self, batch: Batch, cell: Cell) -> None:
         self.inner.cell_checks(batch, cell)
 
-    def cell_screenshot(self, batch: Batch, cell: Cell, png: bytes) -> None:
-        self.inner.cell_screenshot(batch, cell, png)
-        if cell.response_id is not None:
-            self._thumbnails.add_png(cell.response_id, png)
+    def cell_screenshot(self, batch: Batch, cell: Cell, png: bytes,
+                        thumbnail: bytes | None = None) -> None:
+        self.inner.cell_screenshot(batch, cell, png, thumbnail)
+        if cell.response_id is None:
+            return
+        if thumbnail is not None:
+            self._thumbnails.add_thumbnail(cell.response_id, thumbnail)
+        else:
+            self._thumbnails.add_screenshot(cell.response_id, png)
 
     def new_attempt(self, batch: Batch, cell: Cell) -> None:
         self.inner.new_attempt(batch, cell)
@@ -107,11 +112,15 @@ class BatchController(QObject):
         self.registry = registry
         self._io = ThreadPoolExecutor(1, thread_name_prefix="batch-store")
         self.image_threads = ThreadPoolExecutor(1, thread_name_prefix="batch-images")
-        self.thumbnails = Thumbnails(self.image_threads, self.screenshot_png, parent=self)
+        self.pictures = PictureSource(self._kept_thumbnail, self._screenshot,
+                                      self._keep_thumbnail)
+        self.thumbnails = Thumbnails(self.image_threads, self.pictures, parent=self)
         self.events = BatchEvents(self)
         self.events.cellsChanged.connect(self.cellsChanged)
         self.events.batchChanged.connect(self.stateChanged)
-        self.pages = SandboxPageRunner(self.image_threads)
+        from studio.ui.preview.view import default_network
+
+        self.pages = WindowPageRunner(registry, network=default_network())
         self.batch: Batch | None = None
         self.targets: list[ModelTarget] = []
         self.runner: BatchRunner | None = None
@@ -332,6 +341,7 @@ class BatchController(QObject):
                 self.stateChanged.emit()
         if runner is self.runner and not self._closed and not self._following:
             self._announce_end(runner.batch)
+            await self.pages.aclose()  # the page worker's browser is not kept while idle
 
     async def _new_runner(self, batch: Batch) -> BatchRunner | None:
         # Opening the writer's connection waits for its thread: done off the loop.
@@ -398,10 +408,14 @@ class BatchController(QObject):
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def screenshot_png(self, response_id: int) -> bytes | None:
-        from studio.store import ResponseId
-
+    def _screenshot(self, response_id: int) -> bytes | None:
         return self.store.screenshot(ResponseId(response_id))
+
+    def _kept_thumbnail(self, response_id: int) -> bytes | None:
+        return self.store.thumbnail(ResponseId(response_id))
+
+    def _keep_thumbnail(self, response_id: int, png: bytes) -> None:
+        self.store.set_thumbnail(ResponseId(response_id), png)
 
     async def _off_thread(self, fn: Callable[..., T], *args: Any) -> T | None:
         """`fn(*args)` on the store's worker thread; a StoreError becomes a message."""
@@ -430,7 +444,6 @@ class BatchController(QObject):
         self._closed = True
         self._ticker.stop()
         self.events.stop()
-        self.pages.close()
         runner = self.runner
         if runner is not None and runner.running:
             runner.cancel()
@@ -439,6 +452,7 @@ class BatchController(QObject):
             batch.state = BatchState.INTERRUPTED
             if self._recorder is not None:
                 self._recorder.batch_state(batch)
+        await self.pages.close()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:

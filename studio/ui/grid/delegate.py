@@ -1,19 +1,24 @@
 """Painting one grid cell: state, the page's thumbnail, figures, checks and the first lines.
 
 No widget per cell: this delegate paints every cell from its `CellFace` (text computed
-once per change) and the thumbnail cache. Everything here is cheap enough to run for each
-visible cell at every frame of a scroll.
+once per change) and the thumbnail cache. The text of a cell is laid out once per face
+and column width (elided, split, measured) into `QStaticText`s that Qt keeps ready to
+draw, so a paint is a few blits — cheap enough for every visible cell at every frame of
+a scroll.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QStaticText
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from studio.core.batch import Cell, CellState
 from studio.ui.grid.faces import CellFace
-from studio.ui.grid.model import CELL_ROLE, FACE_ROLE
+from studio.ui.grid.model import GridModel
 from studio.ui.grid.thumbnails import Thumbnails
 
 CELL_SIZE = QSize(290, 118)
@@ -27,32 +32,55 @@ STATE_COLOURS = {
     CellState.FAILED: QColor(218, 54, 51),
     CellState.CANCELLED: QColor(230, 126, 34),
 }
-PASS_COLOUR = QColor(46, 160, 67)
-FAIL_COLOUR = QColor(218, 54, 51)
+MARK_COLOURS = {"✓": QColor(46, 160, 67), "✗": QColor(218, 54, 51)}
+LAYOUTS = 2048  # cells' text laid out and kept (a few per visible cell at most)
 Index = QModelIndex | QPersistentModelIndex
+
+
+def _static(text: str) -> QStaticText:
+    static = QStaticText(text)
+    static.setTextFormat(Qt.TextFormat.PlainText)
+    static.setPerformanceHint(QStaticText.PerformanceHint.AggressiveCaching)
+    return static
+
+
+@dataclass(slots=True)
+class _Layout:
+    """A cell's text, ready to draw: (position, text) relative to the cell's top left."""
+
+    status: tuple[QPoint, QStaticText]
+    small: list[tuple[QPoint, QStaticText]]  # figures, dimmed
+    marks: list[tuple[QPoint, QStaticText, QColor | None]]
+    lines: list[tuple[QPoint, QStaticText]]  # the answer's first lines
 
 
 class CellDelegate(QStyledItemDelegate):
     def __init__(self, thumbnails: Thumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._thumbnails = thumbnails
-        self._bold: QFont | None = None
-        self._small: QFont | None = None
+        self._fonts: tuple[QFont, QFont, QFont] | None = None
+        self._layouts: OrderedDict[tuple[int, int, int], tuple[CellFace, _Layout]] = (
+            OrderedDict())
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         return QSize(CELL_SIZE)
 
-    def _fonts(self, base: QFont) -> tuple[QFont, QFont]:
-        if self._bold is None or self._small is None:
-            self._bold = QFont(base)
-            self._bold.setBold(True)
-            self._small = QFont(base)
-            self._small.setPointSizeF(max(6.0, base.pointSizeF() * 0.9))
-        return self._bold, self._small
+    def fonts(self, base: QFont) -> tuple[QFont, QFont, QFont]:
+        if self._fonts is None or self._fonts[0] != base:
+            bold = QFont(base)
+            bold.setBold(True)
+            small = QFont(base)
+            small.setPointSizeF(max(6.0, base.pointSizeF() * 0.9))
+            self._fonts = (QFont(base), bold, small)
+            self._layouts.clear()
+        return self._fonts
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        cell: Cell | None = index.data(CELL_ROLE)
-        face: CellFace | None = index.data(FACE_ROLE)
+        model = index.model()
+        if not isinstance(model, GridModel):
+            return
+        cell = model.cell(index.row(), index.column())
+        face = model.face(index.row(), index.column())
         if cell is None or face is None:
             return
         painter.save()
@@ -63,62 +91,98 @@ class CellDelegate(QStyledItemDelegate):
 
     def _paint(self, painter: QPainter, option: QStyleOptionViewItem, cell: Cell,
                face: CellFace) -> None:
-        style = option.widget.style() if option.widget is not None else None
-        if style is not None:  # selection and hover backgrounds as the platform draws them
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter,
-                                option.widget)
+        widget = option.widget
+        if widget is not None:  # selection and hover backgrounds as the platform draws them
+            widget.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option,
+                                         painter, widget)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         palette: QPalette = option.palette
         text_colour = palette.color(QPalette.ColorRole.HighlightedText if selected
                                     else QPalette.ColorRole.Text)
         dim = QColor(text_colour)
         dim.setAlpha(170)
-        rect: QRect = option.rect.adjusted(PAD, PAD, -PAD, -PAD)
+        cell_rect: QRect = option.rect
         colour = STATE_COLOURS[face.state]
-        painter.fillRect(QRect(option.rect.left(), option.rect.top(), 3,
-                               option.rect.height()), colour)
-
+        painter.fillRect(QRect(cell_rect.left(), cell_rect.top(), 3, cell_rect.height()), colour)
         thumb = self._thumbnails.size
-        picture = QRect(rect.left(), rect.top(), thumb.width(), thumb.height())
+        picture = QRect(cell_rect.left() + PAD, cell_rect.top() + PAD, thumb.width(),
+                        thumb.height())
         self._paint_picture(painter, picture, cell, face, dim)
 
-        bold, small = self._fonts(option.font)
-        x = picture.right() + PAD + 2
-        width = max(10, rect.right() - x)
-        y = rect.top()
+        layout = self._layout(face, cell, cell_rect.width(), cell_rect.height(), option.font)
+        origin = cell_rect.topLeft()
+        normal, bold, small = self.fonts(option.font)
         painter.setFont(bold)
-        painter.setPen(colour if not selected else text_colour)
+        painter.setPen(text_colour if selected else colour)
+        at, text = layout.status
+        painter.drawStaticText(origin + at, text)
+        painter.setFont(small)
+        painter.setPen(dim)
+        for at, text in layout.small:
+            painter.drawStaticText(origin + at, text)
+        for at, text, mark_colour in layout.marks:
+            painter.setPen(text_colour if selected or mark_colour is None else mark_colour)
+            painter.drawStaticText(origin + at, text)
+        painter.setFont(normal)
+        painter.setPen(text_colour)
+        for at, text in layout.lines:
+            painter.drawStaticText(origin + at, text)
+
+    def _layout(self, face: CellFace, cell: Cell, width: int, height: int,
+                base: QFont) -> _Layout:
+        key = (cell.row, cell.col, width)
+        found = self._layouts.get(key)
+        if found is not None and found[0] is face:
+            self._layouts.move_to_end(key)
+            return found[1]
+        layout = self._lay_out(face, width, height, base)
+        self._layouts[key] = (face, layout)
+        while len(self._layouts) > LAYOUTS:
+            self._layouts.popitem(last=False)
+        return layout
+
+    def _lay_out(self, face: CellFace, width: int, height: int, base: QFont) -> _Layout:
+        normal, bold, small = self.fonts(base)
+        thumb = self._thumbnails.size
+        x = PAD + thumb.width() + PAD + 2
+        room = max(10, width - x - PAD)
+        y = PAD
         bold_metrics = QFontMetrics(bold)
         status = face.status if not face.attempt else f"{face.status} · attempt {face.attempt + 1}"
-        painter.drawText(QRect(x, y, width, bold_metrics.height()),
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                         bold_metrics.elidedText(status, Qt.TextElideMode.ElideRight, width))
+        status_text = _static(bold_metrics.elidedText(status, Qt.TextElideMode.ElideRight, room))
+        status_at = QPoint(x, y)
         y += bold_metrics.height() + 1
-        painter.setFont(small)
         small_metrics = QFontMetrics(small)
         line = small_metrics.height()
+        figures = []
         if face.figures:
-            painter.setPen(dim)
-            for part in _wrap_figures(face.figures, small_metrics, width)[:2]:
-                painter.drawText(QRect(x, y, width, line), int(Qt.AlignmentFlag.AlignLeft),
-                                 part)
+            for part in _wrap_figures(face.figures, small_metrics, room)[:2]:
+                figures.append((QPoint(x, y), _static(part)))
                 y += line
+        marks: list[tuple[QPoint, QStaticText, QColor | None]] = []
         if face.marks:
-            self._paint_marks(painter, QRect(x, y, width, line), face, small_metrics,
-                              selected, text_colour)
-
-        painter.setFont(option.font)
-        painter.setPen(text_colour)
-        metrics = QFontMetrics(option.font)
-        y = picture.bottom() + PAD
+            mx = x
+            for mark in face.marks:
+                advance = small_metrics.horizontalAdvance(mark) + 1
+                if mx + advance > x + room - 40:
+                    marks.append((QPoint(mx, y), _static("…"), None))
+                    mx += small_metrics.horizontalAdvance("…") + 2
+                    break
+                marks.append((QPoint(mx, y), _static(mark), MARK_COLOURS.get(mark)))
+                mx += advance
+            if face.judged:
+                marks.append((QPoint(mx + 4, y), _static(f"{face.passed}/{face.judged}"), None))
+        metrics = QFontMetrics(normal)
+        lines = []
+        inner = width - 2 * PAD
+        y = PAD + thumb.height() + PAD
         for text in face.snippet:
-            if y + metrics.height() > rect.bottom() + 2:
+            if y + metrics.height() > height - PAD + 2:
                 break
-            painter.drawText(QRect(rect.left(), y, rect.width(), metrics.height()),
-                             int(Qt.AlignmentFlag.AlignLeft),
-                             metrics.elidedText(text, Qt.TextElideMode.ElideRight,
-                                                rect.width()))
+            lines.append((QPoint(PAD, y), _static(
+                metrics.elidedText(text, Qt.TextElideMode.ElideRight, inner))))
             y += metrics.height()
+        return _Layout((status_at, status_text), figures, marks, lines)
 
     def _paint_picture(self, painter: QPainter, rect: QRect, cell: Cell, face: CellFace,
                        dim: QColor) -> None:
@@ -142,36 +206,14 @@ class CellDelegate(QStyledItemDelegate):
         if note:
             painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), note)
 
-    @staticmethod
-    def _paint_marks(painter: QPainter, rect: QRect, face: CellFace, metrics: QFontMetrics,
-                     selected: bool, text_colour: QColor) -> None:
-        x = rect.left()
-        for mark in face.marks:
-            colour = {"✓": PASS_COLOUR, "✗": FAIL_COLOUR}.get(mark)
-            painter.setPen(text_colour if selected or colour is None else colour)
-            advance = metrics.horizontalAdvance(mark) + 1
-            if x + advance > rect.right() - 40:
-                painter.drawText(QRect(x, rect.top(), 12, rect.height()),
-                                 int(Qt.AlignmentFlag.AlignLeft), "…")
-                x += metrics.horizontalAdvance("…") + 2
-                break
-            painter.drawText(QRect(x, rect.top(), advance, rect.height()),
-                             int(Qt.AlignmentFlag.AlignLeft), mark)
-            x += advance
-        if face.judged:
-            painter.setPen(text_colour)
-            painter.drawText(QRect(x + 4, rect.top(), rect.right() - x - 4, rect.height()),
-                             int(Qt.AlignmentFlag.AlignLeft), f"{face.passed}/{face.judged}")
-
 
 def _wrap_figures(figures: str, metrics: QFontMetrics, width: int) -> list[str]:
     """The figures on one line when they fit, else split at their separators."""
     if metrics.horizontalAdvance(figures) <= width:
         return [figures]
-    parts = figures.split(" · ")
     lines: list[str] = []
     current = ""
-    for part in parts:
+    for part in figures.split(" · "):
         candidate = f"{current} · {part}" if current else part
         if current and metrics.horizontalAdvance(candidate) > width:
             lines.append(current)

@@ -1,46 +1,67 @@
-"""Small pictures of the cells' pages, decoded off the event loop and kept in a bounded cache.
+"""Small pictures of the cells' pages, kept in a bounded cache.
 
-A thumbnail comes from the page's screenshot: handed over as PNG bytes the moment a batch
-takes it, or read from the history when a saved batch is shown. Decoding a 1280 × 800 PNG
-and scaling it takes several milliseconds, so it happens on a worker thread; the grid
-paints a placeholder until `ready(response_id)` says the picture is there. Only the most
-recently used pictures are kept (a few megabytes for a full grid); one scrolled away and
-back is read again.
+A batch keeps a small PNG (256 × 160 at most) beside each page's screenshot, made by the
+page worker when it takes the screenshot; decoding one and scaling it to a cell takes
+well under a millisecond, so it is done on the spot, when a cell is first painted or the
+moment a batch hands it over. A screenshot kept without one (taken by an older version)
+is decoded on a worker thread instead — a full-size PNG takes tens of milliseconds — and
+its small picture is then kept in the history for the next time. Only the most recently
+used pictures stay in memory (a few megabytes for a full grid).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage
 
+from studio.ui.preview.export import png_bytes
+
+log = logging.getLogger(__name__)
 THUMB_SIZE = QSize(112, 70)
+KEPT_SIZE = QSize(256, 160)  # the small picture kept in the history
 CAPACITY = 1024
 
-PngSource = Callable[[int], bytes | None]  # response id → PNG from the history
+
+@dataclass(frozen=True, slots=True)
+class PictureSource:
+    """Where pictures come from: the kept small PNG, the full screenshot, and where a small
+    PNG made from a screenshot is kept (each by response id; None when there is none)."""
+
+    thumbnail: Callable[[int], bytes | None]
+    screenshot: Callable[[int], bytes | None]
+    keep: Callable[[int, bytes], None]
 
 
-def scaled_image(png: bytes, size: QSize) -> QImage | None:
-    """The PNG decoded and scaled to fit `size` (run on a worker thread)."""
+def fitted(image: QImage, size: QSize) -> QImage:
+    if image.width() > size.width() or image.height() > size.height():
+        image = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+    return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+
+
+def _from_screenshot(png: bytes) -> tuple[QImage, bytes] | None:
+    """(small picture, its PNG) made from a full screenshot; run on a worker thread."""
     image = QImage.fromData(png)
     if image.isNull():
         return None
-    small = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
-                         Qt.TransformationMode.SmoothTransformation)
-    return small.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    small = fitted(image, KEPT_SIZE)
+    return small, png_bytes(small)
 
 
 class Thumbnails(QObject):
-    """`image(response_id)` gives the picture when it is ready (and starts reading it from
-    the history when it is not); `ready(response_id)` once it is."""
+    """`image(response_id)` gives the picture (None while a slow one is being made, then
+    `ready(response_id)`)."""
 
     ready = Signal(int)
 
-    def __init__(self, executor: Executor, source: PngSource | None = None, *,
+    def __init__(self, executor: Executor, source: PictureSource | None = None, *,
                  size: QSize = THUMB_SIZE, capacity: int = CAPACITY,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -49,12 +70,16 @@ class Thumbnails(QObject):
         self._size = QSize(size)
         self._capacity = capacity
         self._images: OrderedDict[int, QImage] = OrderedDict()
-        self._missing: set[int] = set()  # no screenshot in the history
-        self._pending: dict[int, asyncio.Future[QImage | None]] = {}
+        self._missing: set[int] = set()  # no picture in the history
+        self._pending: dict[int, asyncio.Future[tuple[QImage, bytes] | None]] = {}
 
     @property
     def size(self) -> QSize:
         return QSize(self._size)
+
+    @property
+    def cached(self) -> int:
+        return len(self._images)
 
     def image(self, response_id: int | None) -> QImage | None:
         if response_id is None:
@@ -63,27 +88,28 @@ class Thumbnails(QObject):
         if found is not None:
             self._images.move_to_end(response_id)
             return found
-        if response_id not in self._pending and response_id not in self._missing:
-            self._load(response_id)
-        return None
+        if response_id in self._pending or response_id in self._missing:
+            return None
+        return self._load(response_id)
 
-    def add_png(self, response_id: int, png: bytes) -> None:
-        """A screenshot just taken: decode it for the grid."""
+    def add_thumbnail(self, response_id: int, png: bytes) -> None:
+        """The small PNG of a screenshot just taken."""
+        self._missing.discard(response_id)
+        image = QImage.fromData(png)
+        if not image.isNull():
+            self._put(response_id, fitted(image, self._size))
+            self.ready.emit(response_id)
+
+    def add_screenshot(self, response_id: int, png: bytes) -> None:
+        """A screenshot just taken without its small PNG: made on the worker thread."""
         self._missing.discard(response_id)
         self._images.pop(response_id, None)
-        old = self._pending.pop(response_id, None)
-        if old is not None:
-            old.cancel()
         self._decode(response_id, png)
 
     def retry(self, response_id: int | None) -> None:
         """A picture found missing may be in the history by now: look again when asked."""
         if response_id is not None:
             self._missing.discard(response_id)
-
-    def forget(self, response_id: int) -> None:
-        self._images.pop(response_id, None)
-        self._missing.discard(response_id)
 
     def clear(self) -> None:
         for future in self._pending.values():
@@ -92,46 +118,66 @@ class Thumbnails(QObject):
         self._images.clear()
         self._missing.clear()
 
-    @property
-    def cached(self) -> int:
-        return len(self._images)
+    def _put(self, response_id: int, image: QImage) -> None:
+        self._images[response_id] = image
+        self._images.move_to_end(response_id)
+        while len(self._images) > self._capacity:
+            self._images.popitem(last=False)
 
-    def _load(self, response_id: int) -> None:
-        png = None
-        if self._source is not None:
-            try:
-                png = self._source(response_id)
-            except Exception:  # a store that fails shows no picture, never a traceback
-                png = None
-        if not png:
+    def _load(self, response_id: int) -> QImage | None:
+        source = self._source
+        if source is None:
+            return None
+        try:
+            small = source.thumbnail(response_id)
+            if small is None:
+                full = source.screenshot(response_id)
+                if full:
+                    self._decode(response_id, full)
+                else:
+                    self._missing.add(response_id)
+                return None
+        except Exception:  # a store that fails shows no picture, never a traceback
+            log.exception("reading the picture of answer %s", response_id)
             self._missing.add(response_id)
-            return
-        self._decode(response_id, png)
+            return None
+        image = QImage.fromData(small)
+        if image.isNull():
+            self._missing.add(response_id)
+            return None
+        fitted_image = fitted(image, self._size)
+        self._put(response_id, fitted_image)
+        return fitted_image
 
     def _decode(self, response_id: int, png: bytes) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return  # no loop (the window is closing): no picture
-        future = loop.run_in_executor(self._executor, scaled_image, png, QSize(self._size))
+        future = loop.run_in_executor(self._executor, _from_screenshot, png)
         self._pending[response_id] = future
 
-        def decoded(done: asyncio.Future[QImage | None]) -> None:
+        def decoded(done: asyncio.Future[tuple[QImage, bytes] | None]) -> None:
             self._decoded(response_id, done)
 
         future.add_done_callback(decoded)
 
-    def _decoded(self, response_id: int, future: asyncio.Future[QImage | None]) -> None:
+    def _decoded(self, response_id: int,
+                 future: asyncio.Future[tuple[QImage, bytes] | None]) -> None:
         if self._pending.get(response_id) is not future:
             return
         del self._pending[response_id]
         if future.cancelled() or future.exception() is not None:
             return
-        image = future.result()
-        if image is None:
+        made = future.result()
+        if made is None:
             self._missing.add(response_id)
             return
-        self._images[response_id] = image
-        while len(self._images) > self._capacity:
-            self._images.popitem(last=False)
+        small, png = made
+        self._put(response_id, fitted(small, self._size))
+        if self._source is not None:
+            try:
+                self._source.keep(response_id, png)
+            except Exception:  # kept or not, the picture is shown
+                log.warning("could not keep the small picture of answer %s", response_id)
         self.ready.emit(response_id)

@@ -55,7 +55,7 @@ class BatchWindow(QMainWindow):
         self._handlers = handlers
         self.model = GridModel(self)
         self.grid = GridView(self.model, controller.thumbnails, self)
-        self.sheet_thumbnails = Thumbnails(controller.image_threads, controller.screenshot_png,
+        self.sheet_thumbnails = Thumbnails(controller.image_threads, controller.pictures,
                                            size=SHEET_THUMB, capacity=128, parent=self)
         self.detail = DetailArea(self.sheet_thumbnails, self)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
