@@ -57,6 +57,13 @@ SCROLL_STEP = 40  # pixels a frame
 ENV = {"QT_QPA_PLATFORM": "xcb"}
 
 
+def _own_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def _finished_pictured(window: MainWindow) -> int:
     controller = window.grid.controller
     batch = controller.batch if controller is not None else None
@@ -100,18 +107,24 @@ async def run_scenario(window: MainWindow, prompts: int) -> dict[str, Any]:
     cells = prompts * MODELS
     await wait_until(lambda: _finished_pictured(window) >= MEMORY_AFTER, 1800,
                      f"{MEMORY_AFTER} cells", step=0.05)
-    rss_first = rss_mb(pid)
+    loop = asyncio.get_running_loop()
+    rss_first = await loop.run_in_executor(None, rss_mb, pid)  # not on the probed loop
+    own_first = _own_rss_mb()
     at_first = time.perf_counter() - started
-    await wait_until(lambda: controller.batch is not None and controller.idle
+    await wait_until(lambda: controller.batch is not None and not controller.running
                      and controller.batch.complete, 3600, "every cell", step=0.05)
     wall = time.perf_counter() - started
     lag = probe.stop()
-    await asyncio.sleep(0.5)
-    rss_end = rss_mb(pid)
+    last_cell = await loop.run_in_executor(None, rss_mb, pid)  # the page worker is ending
+    await wait_until(lambda: controller.idle, 60, "the batch to go idle", step=0.05)
+    await asyncio.sleep(1.0)  # the page worker ends once the batch is idle
+    rss_end = await loop.run_in_executor(None, rss_mb, pid)
+    own_end = _own_rss_mb()
     batch = controller.batch
     assert batch is not None
     return {"lag": lag, "idle": idle, "wall": wall, "at_first": at_first,
-            "rss_first": rss_first, "rss_end": rss_end, "batch_id": batch.id,
+            "rss_first": rss_first, "rss_end": rss_end, "rss_last_cell": last_cell,
+            "own_first": own_first, "own_end": own_end, "batch_id": batch.id,
             "done": sum(1 for c in batch.cells if c.state is CellState.DONE),
             "pictured": sum(1 for c in batch.cells if c.has_screenshot),
             "cells": cells, "pages": controller.pages.pages_run}
@@ -195,6 +208,12 @@ def run(runs: int = 5, quick: bool = False) -> Report:
     report.rows.append(ratio_row("RSS of the process tree at the end", result["rss_end"],
                                  result["rss_first"], "MB", 1.3,
                                  f"after the first {MEMORY_AFTER} cells"))
+    report.rows.append(info_row("the same as the last thumbnail came (page worker running)",
+                                result["rss_last_cell"], "MB", result["rss_first"],
+                                f"after the first {MEMORY_AFTER} cells"))
+    report.rows.append(info_row("RSS of the app's own process at the end", result["own_end"],
+                                "MB", result["own_first"],
+                                f"after the first {MEMORY_AFTER} cells"))
     open_ms = sorted(o["open_ms"] for o in opened)
     report.rows.append(limit_row(f"opening the finished grid ({cells} cells), median",
                                  open_ms[len(open_ms) // 2], "ms", 300.0))

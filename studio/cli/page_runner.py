@@ -3,9 +3,10 @@
 The worker (`prompt-studio preview - --serve-pages`, studio/ui/preview/page_worker.py) is
 started on the first page and keeps running for the batch, one page at a time. With each
 screenshot it makes a thumbnail (256 × 160 at most), which is kept with the screenshot
-for the batch window's grid. Without a
-display the checks that need it are reported as not run — never passed. The worker gets
-no API key: variables that hold keys are left out of its environment.
+for the batch window's grid. Without a display the checks that need it are reported as
+not run — never passed. The worker gets no API key: variables that hold keys are left out
+of its environment. `niceness` lowers its priority (and its browser's, started after it),
+so a window beside it stays quick on a busy machine.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ class WorkerPageRunner:
     def __init__(self, *, network: bool = False, wait_s: float = 1.0,
                  timeout_s: float = 20.0, size: tuple[int, int] = (1280, 800),
                  key_variables: set[str] | None = None,
-                 thumbnail: tuple[int, int] | None = THUMBNAIL) -> None:
+                 thumbnail: tuple[int, int] | None = THUMBNAIL, niceness: int = 0) -> None:
         self.network = network
+        self.niceness = niceness
         self.thumbnail = thumbnail
         self.wait_s = wait_s
         self.timeout_s = timeout_s
@@ -97,6 +99,9 @@ class WorkerPageRunner:
                 *worker_command(), stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
                 env=worker_environment(self._keys), limit=_READ_LIMIT)
+            if self.niceness and hasattr(os, "setpriority"):
+                with contextlib.suppress(OSError):  # gone already, or not allowed
+                    os.setpriority(os.PRIO_PROCESS, self._proc.pid, self.niceness)
         return self._proc
 
     async def _stop(self, *, kill: bool) -> None:

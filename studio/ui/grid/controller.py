@@ -11,6 +11,7 @@ the window never waits for the disk. Quitting with a batch running stops it and 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -355,6 +356,10 @@ class BatchController(QObject):
             self.message.emit(recorder.warning, True)
         self._recorder = recorder
         recorder_tap: BatchRecorder = _ShotTap(recorder, self.thumbnails)
+        # The window, the grid and the batch now live as long as the batch is shown: out of
+        # the collector's full passes, which would otherwise stall the window for tens of
+        # milliseconds again and again while hundreds of cells come in (as at start-up).
+        gc.freeze()
         self.runner = BatchRunner(self.engine, batch, self.targets, recorder=recorder_tap,
                                   listener=self.events, pages=self.pages,
                                   resolve=self.resolver(), screenshots=True)

@@ -13,7 +13,8 @@ another for hundreds of cells. Measured here (Xvfb, software rendering, the mach
 shared), picturing canvas pages one after another stalled the window's event loop by
 67 ms at the 99th percentile and 134 ms at worst in process, against 17 ms and 34 ms
 with the worker. The worker costs one QtWebEngine process while a batch runs (it is
-stopped when the batch is idle) and a second or two to start.
+stopped when the batch is idle) and a second or two to start; it runs at a lower priority
+than the window.
 The worker gets no API key: variables holding keys are left out of its environment.
 """
 
@@ -23,13 +24,17 @@ from studio.cli.page_runner import WorkerPageRunner
 from studio.core.catalog import ProviderRegistry
 from studio.core.checks import PageReport
 
+# Pages for thumbnails and checks are background work: on a busy machine the window comes
+# first (a page rendered in software can keep a whole core busy).
+WORKER_NICENESS = 10
+
 
 class WindowPageRunner(WorkerPageRunner):
     """`studio.core.checks.PageRunner` for the window; `pages_run` counts the pages run."""
 
     def __init__(self, registry: ProviderRegistry, *, network: bool = False) -> None:
         keys = {c.key_env for c in registry.all().values() if c.key_env}
-        super().__init__(network=network, key_variables=keys)
+        super().__init__(network=network, key_variables=keys, niceness=WORKER_NICENESS)
         self.pages_run = 0
         self._closed = False
 

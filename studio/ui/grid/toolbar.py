@@ -7,12 +7,12 @@ or an overload) and when it gets its next stream.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QLabel,
     QMenu,
-    QProgressBar,
+    QSizePolicy,
     QSpinBox,
     QToolBar,
     QToolButton,
@@ -22,6 +22,62 @@ from PySide6.QtWidgets import (
 from studio.core.batch import MAX_CONCURRENCY, BatchState
 from studio.core.batch_runner import Progress
 from studio.ui.grid.faces import progress_text, slowed_text
+
+
+class TextStrip(QWidget):
+    """A line of text that changes often (progress), with a bar behind it: painted, never
+    laid out again.
+
+    A label whose text changes asks its layout to be computed again, and in a toolbar that
+    means the whole window's layout — several times a second while a batch runs."""
+
+    def __init__(self, chars: int, colour: QColor | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._fraction: float | None = None  # a progress bar behind the text
+        self._colour = colour
+        self._width = self.fontMetrics().averageCharWidth() * chars
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._width, self.fontMetrics().height() + 4)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self.setToolTip(text)
+            self.setAccessibleDescription(text)
+            self.update()
+
+    def fraction(self) -> float | None:
+        return self._fraction
+
+    def set_fraction(self, fraction: float | None) -> None:
+        if fraction != self._fraction:
+            self._fraction = fraction
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        if self._fraction is not None:
+            bar = self.rect().adjusted(1, 2, -1, -2)
+            painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
+            painter.drawRect(bar.adjusted(0, 0, -1, -1))
+            done = QColor(self.palette().color(QPalette.ColorRole.Highlight))
+            done.setAlpha(90)
+            painter.fillRect(bar.adjusted(1, 1, -1, -1).adjusted(
+                0, 0, -int((bar.width() - 2) * (1 - self._fraction)), 0), done)
+            painter.setPen(self.palette().color(QPalette.ColorRole.Text))
+        if self._colour is not None:
+            painter.setPen(self._colour)
+        rect = self.rect().adjusted(6, 0, -2, 0)
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight,
+                                                       rect.width()))
 
 
 class BatchToolbar(QToolBar):
@@ -62,20 +118,13 @@ class BatchToolbar(QToolBar):
         self.per_provider = self._spin("Streams open at once to one provider (0: no limit "
                                        "of its own)", 0)
         self.addSeparator()
-        self.bar = QProgressBar(self)
-        self.bar.setObjectName("batchProgress")
-        self.bar.setAccessibleName("Batch progress")
-        self.bar.setMaximumWidth(220)
-        self.bar.setTextVisible(True)
-        self.addWidget(self.bar)
-        self.label = QLabel(self)
+        self.label = TextStrip(80, parent=self)
         self.label.setObjectName("batchProgressText")
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setAccessibleName("Cells finished, failed, running and waiting")
         self.addWidget(self.label)
-        self.slowed = QLabel(self)
+        self.slowed = TextStrip(60, QColor(192, 57, 43), self)
         self.slowed.setObjectName("batchSlowedDown")
-        self.slowed.setTextFormat(Qt.TextFormat.PlainText)
-        self.slowed.setStyleSheet("color: #c0392b; padding-left: 8px;")
+        self.slowed.setAccessibleName("Providers slowed down")
         self.slowed_action = self.addWidget(self.slowed)  # a toolbar shows or hides this
         self.slowed_action.setVisible(False)
         self._quiet = False
@@ -110,9 +159,7 @@ class BatchToolbar(QToolBar):
 
     def show_progress(self, p: Progress, state: BatchState | None, running: bool,
                       slowed: list[tuple[str, int, float]]) -> None:
-        self.bar.setRange(0, max(1, p.total))
-        self.bar.setValue(p.finished)
-        self.bar.setFormat(f"{p.finished}/{p.total}")
+        self.label.set_fraction(p.finished / p.total if p.total else None)
         self.label.setText(progress_text(p, state, running))
         text = slowed_text(slowed)
         self.slowed.setText(text)
