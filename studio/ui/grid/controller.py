@@ -321,7 +321,17 @@ class BatchController(QObject):
             runner = await self._new_runner(claimed)
             if runner is None:
                 return
+        elif not await self._own_again(runner):
+            return
         await self._drive(runner, action)
+
+    async def _own_again(self, runner: BatchRunner) -> bool:
+        """A batch that ended (done, cancelled) is this process's again before more is
+        sent, so no other process takes it over meanwhile; False when it cannot be."""
+        batch = runner.batch
+        if batch.state is BatchState.RUNNING or batch.id is None or self.running:
+            return True
+        return await self._off_thread(_claim, self.store.path, batch.id) is not None
 
     async def _drive(self, runner: BatchRunner, action: Callable[[BatchRunner], object]) -> None:
         try:

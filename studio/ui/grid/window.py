@@ -307,5 +307,5 @@ class BatchWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closing the window hides it; the batch goes on (View ▸ Batches shows it again).
         self.remember()
-        self.detail.row_pages.clear()
+        self.detail.show_hint()  # the row's previews go, with their renderers
         super().closeEvent(event)
