@@ -39,6 +39,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
                "200 runs of 4 models with previews: RSS after the last vs after the 20th"),
     "batch": ("bench.batch_schedule",
               "400-cell batch (50 prompts × 8 models) vs the slowest provider's own streams"),
+    "grid": ("bench.gui_batch",
+             "batch window, 400 cells with thumbnails: lag, memory; opening and scrolling it"),
 }
 
 

@@ -1,7 +1,7 @@
 """Screenshots of the real app for the README: four models answering one prompt, the
 comparison exported as a report and a contact sheet, a mockup sent to two models with the
-fix-it follow-up, a batch exported as a report, and the arena's leaderboard exported as a
-report.
+fix-it follow-up, a collection run as a batch, a batch exported as a report, and the arena's
+leaderboard exported as a report.
 
 The answers come from the test suite's loopback simulator (providers cannot be reached from
 a build machine), the batch's cells are written into the store as a batch saves them, the
@@ -10,8 +10,9 @@ panes, Markdown, previews, screenshots, reports — is the real app.
 
     xvfb-run -a -s "-screen 0 1920x1080x24" python packaging/take_screenshots.py [SCENE ...]
 
-SCENE is workspace (with the report and contact sheet), attachments, batch or leaderboard; with no
-argument, all of them (a scene named alone leaves the other screenshots as they are).
+SCENE is workspace (with the report, the contact sheet and the batch window), attachments,
+batch or leaderboard; with no argument, all of them (a scene named alone leaves the other
+screenshots as they are).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from studio.core.runner import Engine, ModelTarget
     from studio.store import Store
     from studio.ui.main_window import MainWindow
+    from tests.support.simulator import Simulator
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "packaging" / "screenshots"
@@ -149,9 +151,74 @@ async def _shoot() -> None:
         window.grab().save(str(OUT / "previews.png"))
         assert window.store is not None and comparison.run_id is not None
         await _report_shots(window.store, int(comparison.run_id))
+        await _grid_shot(window, sim, targets)
         await window.shutdown()
         await engine.aclose()
         window.close()
+
+
+BATCH_PROMPTS = [
+    ("Hexagon", "A red ball bouncing inside a spinning hexagon, on a canvas."),
+    ("Pentagon", "A red ball bouncing inside a spinning pentagon, on a canvas."),
+    ("Octagon", "A red ball bouncing inside a spinning octagon, on a canvas."),
+    ("Triangle", "A red ball bouncing inside a spinning triangle, on a canvas."),
+]
+BATCH_LOOKS = [("#4fc3f7", "#111"), ("#7e57c2", "#fafafa"), ("#26a69a", "#0d1b2a"),
+               ("#ffb300", "#1b1b1b")]
+
+
+async def _grid_shot(window: MainWindow, sim: Simulator,
+                     targets: list[ModelTarget]) -> None:
+    """The four prompts of a collection × the four models, as the batch window shows them,
+    with the first prompt's pages running side by side under the grid."""
+    from studio.core.batch import Batch, plan_rows
+    from studio.core.checks import Check
+    from studio.store.threads import entry_of
+    from tests.support.scenarios import Status, Synthetic
+
+    store = window.store
+    assert store is not None
+    shapes = {"Hexagon": 6, "Pentagon": 5, "Octagon": 8, "Triangle": 3}
+    for column, (target, (colour, background)) in enumerate(zip(targets, BATCH_LOOKS,
+                                                                strict=True)):
+        answers = []
+        for title, _body in BATCH_PROMPTS:
+            if column == 2 and title == "Octagon":  # one request refused
+                answers.append(Status(400))
+                continue
+            chunks = _answer(f"Here is the {title.lower()}: one page, no libraries.",
+                             _page(title, colour, background, shapes[title]),
+                             "Gravity, bounces and a slow spin.")
+            answers.append(Synthetic(chunks, usage=(40, len("".join(chunks)) // 4),
+                                     chunks_per_second=400))
+        sim.script(target.ref.model, *answers)
+    games = store.add_collection("Launch demos")
+    for title, body in BATCH_PROMPTS:
+        prompt = store.add_prompt(games.id, title, body)
+        store.set_checks(prompt.id, [Check("has-page"), Check("icontains", title.lower()),
+                                     Check("max-ttft", limit=5.0)])
+    sources = store.batch_store().prompt_sources(games.id)
+    planned = Batch(tuple(plan_rows(sources)), tuple(entry_of(t) for t in targets),
+                    title="Launch demos", concurrency=4)
+    controller = window.grid.controller
+    assert controller is not None
+    finished = asyncio.Event()
+
+    def check() -> None:
+        batch = controller.batch
+        if batch is not None and batch.complete and not controller.running:
+            finished.set()
+
+    controller.stateChanged.connect(check)
+    window.grid.start(planned, targets)
+    await finished.wait()
+    grid = window.grid.batch_window
+    assert grid is not None
+    grid.resize(1760, 1100)
+    grid.select_row(0)
+    await asyncio.sleep(4.0)  # the row's pages load and draw
+    grid.grab().save(str(OUT / "grid.png"))
+    grid.close()
 
 
 # The leaderboard's battles: LMArena's format, strengths in logits, ties one time in ten.

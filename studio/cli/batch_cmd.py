@@ -37,29 +37,19 @@ from studio.core.batch import (
 )
 from studio.core.batch_estimate import estimate_batch
 from studio.core.batch_runner import BatchRunner, run_batch
-from studio.core.catalog import CatalogError, parse_model_ref
+from studio.core.catalog import CatalogError
 from studio.core.checks import needs_page
-from studio.core.judge import TargetResolver
+from studio.core.judge import TargetResolver, registry_resolver
 from studio.core.prices import PriceError, PriceTable
 from studio.core.runner import Engine, ModelTarget
-from studio.core.validation import InputError, check_model_id, check_prompt
+from studio.core.validation import InputError, check_prompt
 from studio.store import ConflictError, NotFoundError, Store, StoreError
 from studio.store.batch_recorders import BackgroundBatchRecorder
 from studio.store.threads import entry_of
 
 
 def _resolver() -> TargetResolver:
-    reg = registry()
-
-    def resolve(text: str) -> ModelTarget:
-        ref = parse_model_ref(text)
-        try:
-            check_model_id(ref.model)
-        except InputError as exc:
-            raise CatalogError(str(exc)) from None
-        return ModelTarget(ref, reg.get(ref.provider))
-
-    return resolve
+    return registry_resolver(registry())
 
 
 def _plan(store: Store, args: argparse.Namespace) -> tuple[Batch, list[ModelTarget]]:

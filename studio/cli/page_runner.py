@@ -1,9 +1,12 @@
 """The command line's PageRunner: pages run by a worker process with the preview sandbox.
 
 The worker (`prompt-studio preview - --serve-pages`, studio/ui/preview/page_worker.py) is
-started on the first page and keeps running for the batch, one page at a time. Without a
-display the checks that need it are reported as not run — never passed. The worker gets
-no API key: variables that hold keys are left out of its environment.
+started on the first page and keeps running for the batch, one page at a time. With each
+screenshot it makes a thumbnail (256 × 160 at most), which is kept with the screenshot
+for the batch window's grid. Without a display the checks that need it are reported as
+not run — never passed. The worker gets no API key: variables that hold keys are left out
+of its environment. `niceness` lowers its priority (and its browser's, started after it),
+so a window beside it stays quick on a busy machine.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from studio.core.checks import PageReport
 # Beyond the page's own load timeout and settle time: the worker's start-up (QtWebEngine).
 _START_GRACE_S = 30.0
 _READ_LIMIT = 64 * 1024 * 1024  # a screenshot line in base64
+THUMBNAIL = (256, 160)  # fits the batch window's larger pictures; its cells scale it down
 
 
 def worker_command() -> list[str]:
@@ -37,8 +41,11 @@ def worker_environment(key_variables: set[str]) -> dict[str, str]:
 class WorkerPageRunner:
     def __init__(self, *, network: bool = False, wait_s: float = 1.0,
                  timeout_s: float = 20.0, size: tuple[int, int] = (1280, 800),
-                 key_variables: set[str] | None = None) -> None:
+                 key_variables: set[str] | None = None,
+                 thumbnail: tuple[int, int] | None = THUMBNAIL, niceness: int = 0) -> None:
         self.network = network
+        self.niceness = niceness
+        self.thumbnail = thumbnail
         self.wait_s = wait_s
         self.timeout_s = timeout_s
         self.size = size
@@ -59,6 +66,8 @@ class WorkerPageRunner:
             request = {"id": self._next_id, "html": html, "network": self.network,
                        "wait_s": self.wait_s, "timeout_s": self.timeout_s,
                        "width": self.size[0], "height": self.size[1]}
+            if self.thumbnail is not None:
+                request["thumb"] = list(self.thumbnail)
             budget = self.timeout_s + self.wait_s + 10.0
             if not self._started:
                 budget += _START_GRACE_S
@@ -77,10 +86,11 @@ class WorkerPageRunner:
                 raise RuntimeError("the page worker ended (is QtWebEngine installed?)")
             self._started = True
             answer = json.loads(line)
-            png = answer.get("png")
+            png, thumb = answer.get("png"), answer.get("thumb")
             return PageReport(errors=tuple(str(e) for e in answer.get("errors") or ()),
                               screenshot=base64.b64decode(png) if png else None,
-                              problem=answer.get("problem"))
+                              problem=answer.get("problem"),
+                              thumbnail=base64.b64decode(thumb) if png and thumb else None)
 
     async def _worker(self) -> asyncio.subprocess.Process:
         if self._proc is None or self._proc.returncode is not None:
@@ -89,6 +99,9 @@ class WorkerPageRunner:
                 *worker_command(), stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
                 env=worker_environment(self._keys), limit=_READ_LIMIT)
+            if self.niceness and hasattr(os, "setpriority"):
+                with contextlib.suppress(OSError):  # gone already, or not allowed
+                    os.setpriority(os.PRIO_PROCESS, self._proc.pid, self.niceness)
         return self._proc
 
     async def _stop(self, *, kill: bool) -> None:

@@ -62,7 +62,8 @@ class BatchRecorder(Protocol):
 
     def cell_checks(self, batch: Batch, cell: Cell) -> None: ...
 
-    def cell_screenshot(self, batch: Batch, cell: Cell, png: bytes) -> None: ...
+    def cell_screenshot(self, batch: Batch, cell: Cell, png: bytes,
+                        thumbnail: bytes | None = None) -> None: ...
 
     def new_attempt(self, batch: Batch, cell: Cell) -> None:
         """Start a new attempt of a finished cell (the old one is kept): set the cell's
@@ -395,7 +396,8 @@ class BatchRunner:
         if page.screenshot:
             cell.has_screenshot = True
             if self.recorder is not None:
-                self.recorder.cell_screenshot(self.batch, cell, page.screenshot)
+                self.recorder.cell_screenshot(self.batch, cell, page.screenshot,
+                                              page.thumbnail)
         return page, None
 
     def _cell_changed(self, cell: Cell) -> None:

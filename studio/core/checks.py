@@ -218,6 +218,7 @@ class PageReport:
     errors: tuple[str, ...] = ()  # console errors and uncaught exceptions, as shown
     screenshot: bytes | None = None  # PNG, when one could be taken
     problem: str | None = None  # the page did not run: crashed, hung, never loaded
+    thumbnail: bytes | None = None  # a small PNG of the screenshot, for grids of pages
 
 
 class PageRunner(Protocol):

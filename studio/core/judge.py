@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studio.core.attachments import Attachment, accepts_images
-from studio.core.catalog import CatalogError
+from studio.core.catalog import CatalogError, ProviderRegistry, parse_model_ref
 from studio.core.checks import Check, CheckResult, Subject, not_run
 from studio.core.events import ErrorKind
 from studio.core.request import ChatRequest, GenerationSettings, Message
@@ -36,6 +36,22 @@ _TRUE = frozenset({"true", "yes", "pass", "passed", "ok"})
 _FALSE = frozenset({"false", "no", "fail", "failed"})
 
 TargetResolver = Callable[[str], ModelTarget]
+
+
+def registry_resolver(registry: ProviderRegistry) -> TargetResolver:
+    """Judge models named "provider:model", with the registry's provider settings; a bad
+    name or an unknown provider is a CatalogError."""
+    from studio.core.validation import InputError, check_model_id
+
+    def resolve(text: str) -> ModelTarget:
+        ref = parse_model_ref(text)
+        try:
+            check_model_id(ref.model)
+        except InputError as exc:
+            raise CatalogError(str(exc)) from None
+        return ModelTarget(ref, registry.get(ref.provider))
+
+    return resolve
 
 
 def judge_prompt(check: Check, subject: Subject, with_image: bool) -> str:

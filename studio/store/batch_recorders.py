@@ -79,8 +79,10 @@ class _Recorder:
         data = ResponseData.from_model_run(run)
         self._cell_job(batch, cell, lambda conn, bid, c: batches.save_answer(conn, bid, c, data))
 
-    def cell_screenshot(self, batch: Batch, cell: Cell, png: bytes) -> None:
-        self._cell_job(batch, cell, lambda conn, _bid, c: batches.set_screenshot(conn, c, png))
+    def cell_screenshot(self, batch: Batch, cell: Cell, png: bytes,
+                        thumbnail: bytes | None = None) -> None:
+        self._cell_job(batch, cell, lambda conn, _bid, c: batches.set_screenshot(
+            conn, c, png, thumbnail))
 
     def new_attempt(self, batch: Batch, cell: Cell) -> None:
         batch_id = batch.id

@@ -80,6 +80,12 @@ class BatchStore:
         with self._store._read() as conn:
             return batches.attempts(conn, batch_id, row, col)
 
+    def ratings(self, batch_id: int) -> dict[tuple[int, int], int | None]:
+        """(row, column) → the rating of each cell's current answer (they are rated in the
+        workspace, where a cell opens)."""
+        with self._store._read() as conn:
+            return batches.ratings(conn, batch_id)
+
     def batch_of_run(self, run_id: int) -> tuple[int, int] | None:
         """(batch id, row) when the run is a batch's row."""
         with self._store._read() as conn:

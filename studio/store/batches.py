@@ -310,9 +310,12 @@ def new_attempt(conn: sqlite3.Connection, batch_id: int, cell: Cell) -> None:
     cell.response_id = response_id
 
 
-def set_screenshot(conn: sqlite3.Connection, cell: Cell, png: bytes) -> None:
+def set_screenshot(conn: sqlite3.Connection, cell: Cell, png: bytes,
+                   thumbnail: bytes | None = None) -> None:
     if cell.response_id is not None:
         runs.set_screenshot(conn, ResponseId(cell.response_id), png)
+        if thumbnail is not None:
+            runs.set_thumbnail(conn, ResponseId(cell.response_id), thumbnail)
 
 
 def attempts(conn: sqlite3.Connection, batch_id: int, position: int,
@@ -322,6 +325,15 @@ def attempts(conn: sqlite3.Connection, batch_id: int, position: int,
                 "SELECT attempt, state, response_id, checks, started_at, finished_at"
                 " FROM batch_cells WHERE batch_id = ? AND position = ? AND slot = ?"
                 " ORDER BY attempt", (batch_id, position, slot))]
+
+
+def ratings(conn: sqlite3.Connection, batch_id: int) -> dict[tuple[int, int], int | None]:
+    """(row, column) → the rating of each cell's current answer."""
+    return {(int(r[0]), int(r[1])): r[2] for r in conn.execute(
+        "SELECT c.position, c.slot, r.rating FROM batch_cells c"
+        " LEFT JOIN responses r ON r.id = c.response_id WHERE c.batch_id = ? AND c.attempt = ("
+        "SELECT max(d.attempt) FROM batch_cells d WHERE d.batch_id = c.batch_id"
+        " AND d.position = c.position AND d.slot = c.slot)", (batch_id,))}
 
 
 def batch_of_run(conn: sqlite3.Connection, run_id: int) -> tuple[int, int] | None:

@@ -166,3 +166,9 @@ def screenshot(conn: sqlite3.Connection, response_id: ResponseId,
     row = conn.execute("SELECT png FROM screenshots WHERE response_id = ? AND revision = ?",
                        (response_id, revision)).fetchone()
     return bytes(row[0]) if row else None
+
+
+def thumbnail(conn: sqlite3.Connection, response_id: ResponseId) -> bytes | None:
+    row = conn.execute("SELECT png FROM thumbnails WHERE response_id = ?",
+                       (response_id,)).fetchone()
+    return bytes(row[0]) if row else None

@@ -240,6 +240,18 @@ def set_screenshot(conn: sqlite3.Connection, response_id: ResponseId, png: bytes
                  " VALUES (?, ?, ?, ?) ON CONFLICT (response_id, revision)"
                  " DO UPDATE SET png = excluded.png, created_at = excluded.created_at",
                  (response_id, revision, png, now()))
+    if revision == 0:  # the small picture of the page's screenshot no longer shows it
+        conn.execute("DELETE FROM thumbnails WHERE response_id = ?", (response_id,))
+
+
+def set_thumbnail(conn: sqlite3.Connection, response_id: ResponseId, png: bytes) -> None:
+    """A small PNG of the answer's page screenshot (revision 0), for grids of pages."""
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise StoreError("a thumbnail must be a PNG image")
+    _require_response(conn, response_id)
+    conn.execute("INSERT INTO thumbnails (response_id, png) VALUES (?, ?)"
+                 " ON CONFLICT (response_id) DO UPDATE SET png = excluded.png",
+                 (response_id, png))
 
 
 def delete_run(conn: sqlite3.Connection, run_id: RunId) -> None:

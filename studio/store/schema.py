@@ -458,6 +458,17 @@ CREATE TABLE prompt_attachments (
 CREATE INDEX prompt_attachments_blob ON prompt_attachments(sha256);
 """
 
+# A small PNG of an answer's page screenshot (revision 0), made with the screenshot so a
+# grid of hundreds of pages shows without decoding full-size PNGs; derived data, so it is
+# neither exported nor imported, and dropped when the screenshot is replaced.
+_V8_THUMBNAILS = """
+CREATE TABLE thumbnails (
+    response_id INTEGER PRIMARY KEY REFERENCES responses(id) ON DELETE CASCADE,
+    png         BLOB NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_SEARCH, _V3_VOTES, _V4_CACHED_TOKENS,
-                               _V5_SEARCH_SENT_PROMPTS, _V6_BATCHES, _V7_ATTACHMENTS)
+                               _V5_SEARCH_SENT_PROMPTS, _V6_BATCHES, _V7_ATTACHMENTS,
+                               _V8_THUMBNAILS)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -419,6 +419,16 @@ class Store:
         with self._read() as conn:
             return history.screenshot(conn, response_id, revision)
 
+    def thumbnail(self, response_id: ResponseId) -> bytes | None:
+        """A small PNG of the answer's page screenshot, when a batch kept one (None: read
+        the screenshot itself)."""
+        with self._read() as conn:
+            return history.thumbnail(conn, response_id)
+
+    def set_thumbnail(self, response_id: ResponseId, png: bytes) -> None:
+        with self._write() as conn:
+            runs.set_thumbnail(conn, response_id, png)
+
     def history(self, filters: HistoryFilter | None = None, *, limit: int = 50,
                 offset: int = 0) -> list[RunSummary]:
         with self._read() as conn:

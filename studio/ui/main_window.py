@@ -37,6 +37,7 @@ from studio.core.variables import fill_variables, find_variables
 from studio.store import Store
 from studio.ui.app_icon import app_icon
 from studio.ui.attachments.fix_it import FixItLoop
+from studio.ui.grid.wiring import GridWiring
 from studio.ui.report import ReportExports
 from studio.ui.workspace.actions import build_menus, create_actions
 from studio.ui.workspace.comparison import Comparison
@@ -141,6 +142,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.workspace_undo = WorkspaceUndo(self, self.actions_.undo_stack)
         self._connect_actions()
         self.statusBar().showMessage("Ready", 2000)
+        self.grid = GridWiring(self)  # batches: their window, actions and notices
         self._init_library()
         self._restore(show_welcome)
 
@@ -494,6 +496,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
             event.ignore()  # an editor asks what to do with its edits first
             return
         self._save()
+        self.grid.close()
         for dialog in list(self._dialogs):
             dialog.close()
         if self.comparison is not None:
@@ -515,4 +518,5 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
             comparison.close()
         if comparisons:
             await asyncio.gather(*(c.wait() for c in comparisons))
+        await self.grid.shutdown()
         self._close_history()

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
@@ -322,6 +323,11 @@ def test_page_checks_run_in_the_sandbox_and_the_judge_sees_the_screenshot(
         assert all(c.has_screenshot for c in cells)
         png = store.screenshot(cells[0].response_id)  # type: ignore[arg-type]
         assert png is not None and png.startswith(PNG_SIGNATURE)
+        # Beside it, the small picture the batch window's grid shows.
+        small = store.thumbnail(cells[0].response_id)  # type: ignore[arg-type]
+        assert small is not None and small.startswith(PNG_SIGNATURE)
+        width, height = struct.unpack(">II", small[16:24])  # the PNG's IHDR
+        assert (width, height) == (256, 160)  # 1280 × 800 scaled to fit 256 × 160
 
 
 def test_page_checks_without_a_display_are_not_run_never_passed(home: Path, sim: Simulator,

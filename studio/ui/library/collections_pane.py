@@ -59,9 +59,11 @@ class CollectionsView(QTreeView):
 
 class CollectionsPane(QWidget):
     """`promptChosen(Prompt)` when a prompt is opened; `message(text)` / `errorOccurred(text)`
-    for the panel's note bar."""
+    for the panel's note bar; `batchRequested(title, collection id or None, prompt ids)` to
+    run a collection, or the selected prompts, as a batch."""
 
     promptChosen = Signal(object)
+    batchRequested = Signal(str, object, list)
     message = Signal(str)
     errorOccurred = Signal(str)
 
@@ -101,7 +103,8 @@ class CollectionsPane(QWidget):
         toolbar.setAccessibleName("Collection actions")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         for action in (self.new_prompt_action, self.new_collection_action,
-                       self.delete_action, self.import_action, self.export_action):
+                       self.delete_action, self.import_action, self.export_action,
+                       self.batch_action):
             toolbar.addAction(action)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -142,6 +145,10 @@ class CollectionsPane(QWidget):
         self.edit_action = self._action("Edit…", self.edit_selected)
         self.rename_action = self._action("Rename", self.rename_current)
         self.open_action = self._action("Open in the editor", self.open_current)
+        self.batch_action = self._action("Run as a batch…", self.request_batch,
+                                         icon_name="layout-grid")
+        self.batch_action.setToolTip("Run the selected collection, or the selected prompts, "
+                                     "against a model set, as a grid")
         self.undo_action = self.undo_stack.createUndoAction(self, "Undo")
         self.redo_action = self.undo_stack.createRedoAction(self, "Redo")
         if self._own_keys:
@@ -155,6 +162,7 @@ class CollectionsPane(QWidget):
     def _update_actions(self) -> None:
         has = bool(self.view.selectionModel().selectedRows())
         self.delete_action.setEnabled(has)
+        self.batch_action.setEnabled(self.batch_selection() is not None)
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
@@ -164,7 +172,9 @@ class CollectionsPane(QWidget):
             menu.addAction(self.open_action)
             menu.addAction(self.edit_action)
             menu.addAction(self.rename_action)
+            menu.addAction(self.batch_action)
         elif kind == "collection":
+            menu.addAction(self.batch_action)
             menu.addAction(self.new_prompt_action)
             sub = menu.addAction("New sub-collection")
             cid = CollectionId(index.data(ID_ROLE))
@@ -204,6 +214,32 @@ class CollectionsPane(QWidget):
             self.errorOccurred.emit(str(exc))
             return
         self.promptChosen.emit(prompt)
+
+    def batch_selection(self) -> tuple[str, int | None, list[int]] | None:
+        """What "Run as a batch" runs: the selected prompts (in the tree's order), else the
+        current collection; (title, collection id or None, prompt ids)."""
+        rows = sorted(self.view.selectionModel().selectedRows(),
+                      key=lambda i: self.view.visualRect(i).top())
+        prompts = [i for i in rows if i.data(KIND_ROLE) == "prompt"]
+        if prompts:
+            ids = [int(i.data(ID_ROLE)) for i in prompts]
+            if len(ids) == 1:
+                title = str(prompts[0].data(Qt.ItemDataRole.EditRole) or "prompt")
+            else:
+                title = f"{len(ids)} prompts"
+            return title, None, ids
+        index = self.view.currentIndex()
+        if index.isValid() and index.data(KIND_ROLE) == "collection":
+            return str(index.data(Qt.ItemDataRole.EditRole) or "collection"), \
+                int(index.data(ID_ROLE)), []
+        return None
+
+    def request_batch(self) -> None:
+        chosen = self.batch_selection()
+        if chosen is None:
+            self.message.emit("Select a collection, or some prompts, to run as a batch.")
+            return
+        self.batchRequested.emit(*chosen)
 
     def rename_current(self) -> None:
         index = self.view.currentIndex()

@@ -27,7 +27,8 @@ class LibraryPanel(QWidget):
     reopen a run; `turnChosen(run_id, turn_id)` to reopen it on the branch of that prompt
     (a search hit in a sent prompt or an answer); `rerunRequested(run_id, model-set name or
     None for the same models)`; `compareRequested(old_run_id, new_run_id)`, older run first;
-    `reportRequested(run_id)` to export a run as a report.
+    `reportRequested(run_id)` to export a run as a report; `batchRequested(title, collection
+    id or None, prompt ids)` to run a collection or some prompts as a batch.
     """
 
     promptChosen = Signal(object)
@@ -36,6 +37,7 @@ class LibraryPanel(QWidget):
     rerunRequested = Signal(int, object)
     compareRequested = Signal(int, int)
     reportRequested = Signal(int)
+    batchRequested = Signal(str, object, list)
 
     def __init__(self, store: Store, parent: QWidget | None = None, *,
                  undo_stack: QUndoStack | None = None) -> None:
@@ -82,6 +84,7 @@ class LibraryPanel(QWidget):
         self.search_box.returnPressed.connect(self._search_entered)
         self.results.hitActivated.connect(self._hit_activated)
         self.collections.promptChosen.connect(self.promptChosen)
+        self.collections.batchRequested.connect(self.batchRequested)
         self.collections.model.collectionsChanged.connect(self._collections_changed)
         self.history.runChosen.connect(self.runChosen)
         self.history.rerunRequested.connect(self.rerunRequested)

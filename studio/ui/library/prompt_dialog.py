@@ -1,5 +1,6 @@
-"""A small editor for a saved prompt: title, body, system prompt, variables, notes, tags and
-preferred model set. Open it with `open()`; it writes to the store when the user saves."""
+"""A small editor for a saved prompt: title, body, system prompt, variables (with rows of
+values for batches), checks, notes, tags and preferred model set. Open it with `open()`; it
+writes to the store, in one transaction, when the user saves."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.checks import CheckError
 from studio.core.variables import find_variables
 from studio.store import CollectionId, ModelSetId, Prompt, Store, StoreError
+from studio.ui.library.prompt_extras import ChecksEditor, VariableRowsEditor
 
 
 def parse_tags(text: str) -> list[str]:
@@ -44,7 +47,7 @@ class PromptEditorDialog(QDialog):
         self._defaults: dict[str, str] = dict(prompt.variables) if prompt else {}
         self.setWindowTitle("Edit prompt" if prompt else "New prompt")
         self.setAccessibleName(self.windowTitle())
-        self.resize(640, 720)
+        self.resize(720, 900)
 
         self.title_edit = QLineEdit(prompt.title if prompt else "", self)
         self.title_edit.setAccessibleName("Title")
@@ -65,6 +68,16 @@ class PromptEditorDialog(QDialog):
         self.variables.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.variables.setMaximumHeight(130)
         self.variables.itemChanged.connect(self._default_edited)
+        self.rows_editor = VariableRowsEditor(self)
+        self.checks_editor = ChecksEditor(self)
+        self._extras_problem = ""
+        try:
+            if prompt is not None:
+                self.rows_editor.set_rows(store.variable_rows(prompt.id))
+                self.checks_editor.set_checks(store.checks(prompt.id))
+        except StoreError as exc:
+            # Shown empty: saving would replace them with nothing, so it is refused.
+            self._extras_problem = str(exc)
         self.notes_edit = QPlainTextEdit(prompt.notes if prompt else "", self)
         self.notes_edit.setAccessibleName("Notes")
         self.notes_edit.setMaximumHeight(80)
@@ -84,6 +97,8 @@ class PromptEditorDialog(QDialog):
         form.addRow("&Prompt", self.body_edit)
         form.addRow("&System", self.system_edit)
         form.addRow("&Variables", self.variables)
+        form.addRow("Variable &rows", self.rows_editor)
+        form.addRow("Chec&ks", self.checks_editor)
         form.addRow("&Notes", self.notes_edit)
         form.addRow("T&ags", self.tags_edit)
         form.addRow("&Model set", self.model_set_combo)
@@ -108,6 +123,7 @@ class PromptEditorDialog(QDialog):
     def _sync_variables(self) -> None:
         names = find_variables(self.body_edit.toPlainText() + "\n"
                                + self.system_edit.toPlainText())
+        self.rows_editor.set_names(names)
         if names == self.variable_names():
             return
         self.variables.blockSignals(True)
@@ -160,21 +176,40 @@ class PromptEditorDialog(QDialog):
         model_set = self.model_set_combo.currentData()
         tags = parse_tags(self.tags_edit.text())
         try:
-            if self._prompt is None:
-                self.saved = self._store.add_prompt(
-                    self._collection_id, title, body, system=system or None,
-                    variables=self.variable_values(), notes=self.notes_edit.toPlainText(),
-                    tags=tags,
-                    model_set_id=ModelSetId(model_set) if model_set is not None else None)
-            else:
-                self.saved = self._store.update_prompt(
-                    self._prompt.id, title=title, body=body, system=system,
-                    variables=self.variable_values(), notes=self.notes_edit.toPlainText(),
-                    tags=tags,
-                    model_set_id=ModelSetId(model_set) if model_set is not None else None,
-                    clear_model_set=model_set is None)
+            checks = self.checks_editor.checks()
+        except CheckError as exc:
+            self._show_error(f"{exc.where[0].upper() + exc.where[1:]}: {exc.problem}"
+                             if exc.where else str(exc))
+            self.checks_editor.setFocus()
+            return
+        if self._extras_problem:
+            self._show_error("The prompt's variable rows and checks could not be read, so "
+                             f"saving would lose them: {self._extras_problem}")
+            return
+        rows = self.rows_editor.rows()
+        try:
+            with self._store.transaction():
+                self._save(title, body, system, model_set, tags)
+                assert self.saved is not None
+                self._store.set_variable_rows(self.saved.id, rows)
+                self._store.set_checks(self.saved.id, checks)
         except StoreError as exc:
+            self.saved = None
             self._show_error(str(exc))
             return
         self.promptSaved.emit(self.saved)
         super().accept()
+
+    def _save(self, title: str, body: str, system: str, model_set: int | None,
+              tags: list[str]) -> None:
+        model_set_id = ModelSetId(model_set) if model_set is not None else None
+        if self._prompt is None:
+            self.saved = self._store.add_prompt(
+                self._collection_id, title, body, system=system or None,
+                variables=self.variable_values(), notes=self.notes_edit.toPlainText(),
+                tags=tags, model_set_id=model_set_id)
+        else:
+            self.saved = self._store.update_prompt(
+                self._prompt.id, title=title, body=body, system=system,
+                variables=self.variable_values(), notes=self.notes_edit.toPlainText(),
+                tags=tags, model_set_id=model_set_id, clear_model_set=model_set is None)

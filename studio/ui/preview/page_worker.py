@@ -4,9 +4,12 @@ The batch command asks this worker to run each answer's page in the preview sand
 the same profile, scheme, policies and watchdog as the app's previews — and to report
 what the checks need: console errors, whether the page crashed or hung, and a screenshot.
 Requests are JSON lines on standard input, `{"id", "html", "network", "wait_s",
-"timeout_s", "width", "height"}`; each gets one JSON line on standard output,
-`{"id", "errors", "problem", "png"}` (png in base64, or null). The view is rendered without
-being shown on the screen, so a batch does not flash windows on the user's desktop.
+"timeout_s", "width", "height"}` and optionally `"thumb": [width, height]`; each gets one
+JSON line on standard output, `{"id", "errors", "problem", "png", "thumb"}` (PNGs in
+base64, or null; `thumb` is the screenshot scaled to fit the size asked for, made here so
+the app that shows hundreds of them never decodes the full-size pictures). The view is
+rendered without being shown on the screen, so a batch does not flash windows on the
+user's desktop.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from collections import deque
 from typing import Any, TextIO
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from studio.ui.preview.console import ERROR
+from studio.ui.preview.export import png_bytes
 from studio.ui.preview.scheme import register_preview_scheme
 from studio.ui.preview.view import PreviewView
 
@@ -129,9 +134,11 @@ class PageServer(QObject):
             problem = "the page did not finish loading in time"
         errors = [e.format() for e in view.console().entries() if e.level == ERROR]
         png = b"" if self._headless or state == "crashed" else view.grab_now()
+        thumb = _thumbnail(png, request.get("thumb")) if png else b""
         self._write({"id": request.get("id"), "errors": errors[:MAX_ERRORS],
                      "error_count": view.error_count(), "problem": problem,
-                     "png": base64.b64encode(png).decode("ascii") if png else None})
+                     "png": base64.b64encode(png).decode("ascii") if png else None,
+                     "thumb": base64.b64encode(thumb).decode("ascii") if thumb else None})
         self._view = None
         self._current = None
         view.dispose()
@@ -141,6 +148,19 @@ class PageServer(QObject):
     def _write(self, data: dict[str, Any]) -> None:
         self._out.write(json.dumps(data) + "\n")
         self._out.flush()
+
+
+def _thumbnail(png: bytes, size: object) -> bytes:
+    """The screenshot scaled to fit `size` ([width, height]), as PNG; b"" when none is
+    asked for or the size is not one."""
+    if not (isinstance(size, list) and len(size) == 2
+            and all(isinstance(n, int) and 8 <= n <= 2048 for n in size)):
+        return b""
+    image = QImage.fromData(png)
+    if image.isNull():
+        return b""
+    return png_bytes(image.scaled(QSize(size[0], size[1]), Qt.AspectRatioMode.KeepAspectRatio,
+                                  Qt.TransformationMode.SmoothTransformation))
 
 
 def serve_pages(source: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:

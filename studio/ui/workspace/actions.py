@@ -174,6 +174,7 @@ def build_menus(window: QMainWindow, a: WindowActions) -> QToolBar:
     edit_menu.addActions([a.undo, a.redo])
 
     run_menu = bar.addMenu("&Run")
+    run_menu.setObjectName("runMenu")
     run_menu.addActions([a.send, a.follow_up, a.stop_all])
     run_menu.addSeparator()
     run_menu.addActions([a.retry, a.retry_failed])
@@ -181,6 +182,7 @@ def build_menus(window: QMainWindow, a: WindowActions) -> QToolBar:
     run_menu.addActions([a.models, a.add_models])
 
     view_menu = bar.addMenu("&View")
+    view_menu.setObjectName("viewMenu")
     view_menu.addActions(list(a.layouts.values()))
     view_menu.addSeparator()
     view_menu.addActions([a.focus, a.next_pane, a.previous_pane, a.sync_scroll])

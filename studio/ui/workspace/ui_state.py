@@ -62,18 +62,28 @@ def _read_all(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def load_state(path: Path) -> WorkspaceState:
-    section = _read_all(path).get(SECTION)
-    return WorkspaceState.from_dict(section) if isinstance(section, dict) else WorkspaceState()
+def read_section(path: Path, name: str) -> dict[str, Any]:
+    """One section of the settings file ({} when it is missing or unreadable)."""
+    section = _read_all(path).get(name)
+    return section if isinstance(section, dict) else {}
 
 
-def save_state(path: Path, state: WorkspaceState) -> None:
+def write_section(path: Path, name: str, values: dict[str, Any]) -> None:
+    """Replace one section of the settings file, keeping the others."""
     data = _read_all(path)
-    data[SECTION] = asdict(state)
+    data[name] = values
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".workspace.tmp")
+        tmp = path.with_name(f"{path.name}.{name}.tmp")
         tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        log.warning("cannot save window state to %s: %s", path, exc)
+        log.warning("cannot save the %s settings to %s: %s", name, path, exc)
+
+
+def load_state(path: Path) -> WorkspaceState:
+    return WorkspaceState.from_dict(read_section(path, SECTION))
+
+
+def save_state(path: Path, state: WorkspaceState) -> None:
+    write_section(path, SECTION, asdict(state))

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from studio.core.thread import Answer
     from studio.store import Prompt, Store
+    from studio.ui.grid.wiring import GridWiring
     from studio.ui.library.compare_dialog import CompareRunsDialog
     from studio.ui.library.panel import LibraryPanel
     from studio.ui.library.rating import RatingWidget
@@ -40,6 +41,7 @@ class WindowLibrary:
         comparison: Comparison | None
         actions_: WindowActions
         reports: ReportExports
+        grid: GridWiring
 
         def statusBar(self) -> QStatusBar: ...
         def load_prompt(self, prompt: Prompt) -> None: ...
@@ -126,6 +128,7 @@ class WindowLibrary:
         panel.rerunRequested.connect(self.rerun_with_model_set)
         panel.compareRequested.connect(self.compare_runs)
         panel.reportRequested.connect(self.reports.export_run)
+        panel.batchRequested.connect(self.grid.start_from_library)
         self._library = panel
         return dock
 
