@@ -4,7 +4,8 @@ For two answers: A better / B better / Tie / Both bad. For more: the best one (a
 label), or a ranking: "Rank" and then the answers from best to worst, "=" before one that
 ties with the one before it; the ranking is cast once every answer has its place. After a
 vote the buttons rest and "Undo" takes the vote back. The buttons never take the keyboard
-focus, so a key press goes to the shortcut and Space or Enter never vote by accident.
+focus, so Space or Enter never vote by accident; a key works while its button is shown and
+enabled.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from studio.core.arena import PairWinner
@@ -103,7 +104,10 @@ class VoteBar(QWidget):
         button.setAccessibleName(text)
         button.setToolTip(f"{tip} ({key_text(key)})" if key else tip)
         if key:
-            button.setShortcut(QKeySequence(key))
+            # A shortcut of its own rather than the button's: that one clicks 100 ms later,
+            # and a key pressed meanwhile would find the bar as it was.
+            QShortcut(QKeySequence(key), button, button.click,
+                      context=Qt.ShortcutContext.WindowShortcut)
         button.clicked.connect(slot)
         button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         return button
