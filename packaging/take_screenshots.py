@@ -1,10 +1,12 @@
-"""Screenshots of the real app for the README: four models answering one prompt, and the
-comparison exported as a report and a contact sheet.
+"""Screenshots of the real app for the README: four models answering one prompt, the
+comparison exported as a report and a contact sheet, and the arena's leaderboard.
 
 The answers come from the test suite's loopback simulator (providers cannot be reached from
 a build machine); everything else — window, panes, Markdown, previews — is the real app.
 
-    xvfb-run -a -s "-screen 0 1920x1080x24" python packaging/take_screenshots.py
+    xvfb-run -a -s "-screen 0 1920x1080x24" python packaging/take_screenshots.py [arena]
+
+`arena` alone takes only the leaderboard's screenshot, leaving the others as they are.
 """
 
 from __future__ import annotations
@@ -176,6 +178,83 @@ async def _report_shots(store: Store, run_id: int) -> None:
         await asyncio.sleep(0.2)
 
 
+# The arena's votes: blind battles among the four models (and two settings of one), drawn
+# from chosen strengths, with a judge model voting on a share of the same pairs.
+ARENA_STRENGTHS = {"qwen:qwen3-max-preview": 0.55, "anthropic:claude-opus-4-1": 0.8,
+                   "kimi:kimi-k2-0905-preview": 0.1, "deepseek:deepseek-chat": -0.15,
+                   "deepseek:deepseek-chat (T 1.3)": -0.6}
+ARENA_JUDGE = "anthropic:claude-opus-4-1"
+
+
+def _fill_arena(store: Store) -> None:
+    """Blind votes among the models; for a third of them the judge voted on the same pair
+    of the same run, so its agreement with you shows."""
+    import math
+    import random
+
+    from studio.core.arena import Entry, pair_vote
+    from studio.core.catalog import parse_model_ref
+    from studio.core.model_sets import ModelSetEntry
+    from studio.core.request import GenerationSettings
+
+    rng = random.Random(7)
+    names = sorted(ARENA_STRENGTHS)
+    for n in range(260):
+        a, b = rng.sample(names, 2)
+        p = 1 / (1 + math.exp(-(ARENA_STRENGTHS[a] - ARENA_STRENGTHS[b] + 0.12)))
+        winner = "tie" if rng.random() < 0.08 else "a" if rng.random() < p else "b"
+        entries, models = [], []
+        for position, name in enumerate((a, b)):
+            model, _, temperature = name.partition(" (T ")
+            settings = {"temperature": float(temperature[:-1])} if temperature else {}
+            entries.append(Entry(position, model, settings, slot=position,
+                                 answer_chars=rng.randint(800, 4000)))
+            models.append(ModelSetEntry(parse_model_ref(model), GenerationSettings(**settings)))
+        when = 1_764_000_000 + n * 3600
+        links: dict[str, object] = {"created_at": when}
+        judged = n % 3 == 0
+        if judged:
+            run_id = store.start_run(body=f"Prompt {n}", models=models, first_turn=f"Prompt {n}")
+            links |= {"run_id": run_id, "turn_id": store.run(run_id).turns[0].id}
+        store.add_vote(pair_vote(entries[0], entries[1], winner, **links))  # type: ignore[arg-type]
+        if judged:  # the judge agrees most of the time
+            verdict = winner if rng.random() < 0.75 else ("b" if winner == "a" else "a")
+            store.add_vote(pair_vote(entries[0], entries[1], verdict, voter_kind="judge",
+                                     voter=ARENA_JUDGE, **links))  # type: ignore[arg-type]
+
+
+async def _arena_shot() -> None:
+    """The Arena window's leaderboard over simulated blind votes."""
+    from studio.core.catalog import ProviderRegistry
+    from studio.core.paths import studio_paths
+    from studio.core.prices import PriceTable
+    from studio.core.runner import Engine
+    from studio.core.secrets import KeyStore
+    from studio.ui.main_window import MainWindow
+
+    paths = studio_paths().ensure()
+    engine = Engine(keys=KeyStore(), prices=PriceTable.load(None))
+    window = MainWindow(engine, paths=paths, registry=ProviderRegistry(paths.providers_file),
+                        show_welcome=False)
+    store = window.store
+    assert store is not None
+    with store.transaction():
+        _fill_arena(store)
+    arena = window.arena.open_window()
+    arena.resize(1500, 820)
+    assert arena.tabs is not None
+    arena.tabs.setCurrentWidget(arena.leaderboard)
+    view = arena.leaderboard
+    shown = asyncio.Event()
+    view.refreshed.connect(shown.set)
+    await shown.wait()
+    await asyncio.sleep(0.5)
+    arena.grab().save(str(OUT / "arena-leaderboard.png"))
+    await window.shutdown()
+    await engine.aclose()
+    window.close()
+
+
 def main() -> int:
     from PySide6.QtWidgets import QApplication
 
@@ -189,7 +268,9 @@ def main() -> int:
         _register_preview_scheme()
         app = QApplication(sys.argv)
         with asyncio.Runner(loop_factory=lambda: StudioEventLoop(app)) as runner:
-            runner.run(_shoot())
+            if "arena" not in sys.argv[1:]:
+                runner.run(_shoot())
+            runner.run(_arena_shot())
     print(f"screenshots written to {OUT}")
     return 0
 

@@ -174,7 +174,7 @@ class HeatMap(QWidget):
     battles (ties left out, as LMArena's heat map); empty cells never met."""
 
     CELL = 56
-    LABEL = 180
+    MAX_NAME = 260  # the widest a row name (or a column name, written upwards) is shown
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -182,22 +182,26 @@ class HeatMap(QWidget):
         self.board: Leaderboard | None = None
         self.names: list[str] = []
         self.matrix: list[list[float | None]] = []
+        self.label_width = self.header_height = 40
         self.setMouseTracking(True)
 
     def set_board(self, board: Leaderboard | None) -> None:
         self.board = board
         self.names = [r.model for r in board.models] if board is not None else []
         self.matrix = board.win_matrix() if board is not None else []
+        widest = max((self.fontMetrics().horizontalAdvance(n) for n in self.names), default=0)
+        self.label_width = self.header_height = min(widest, self.MAX_NAME) + 12
         self.setMinimumSize(self.sizeHint())
         self.updateGeometry()
         self.update()
 
     def sizeHint(self) -> QSize:
         n = len(self.names)
-        return QSize(self.LABEL + n * self.CELL + 4, self.LABEL // 2 + n * self.CELL + 4)
+        return QSize(self.label_width + n * self.CELL + 4,
+                     self.header_height + n * self.CELL + 4)
 
     def cell_rect(self, i: int, j: int) -> QRect:
-        return QRect(self.LABEL + j * self.CELL, self.LABEL // 2 + i * self.CELL,
+        return QRect(self.label_width + j * self.CELL, self.header_height + i * self.CELL,
                      self.CELL - 2, self.CELL - 2)
 
     def cell_text(self, i: int, j: int) -> str:
@@ -222,18 +226,23 @@ class HeatMap(QWidget):
         palette = self.palette()
         c = colors(palette)
         metrics = painter.fontMetrics()
+        painter.setPen(c.text)
         for i, name in enumerate(self.names):
-            y = self.LABEL // 2 + i * self.CELL
-            label = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, self.LABEL - 8)
-            painter.setPen(c.text)
-            painter.drawText(QRect(0, y, self.LABEL - 6, self.CELL - 2),
+            y = self.header_height + i * self.CELL
+            label = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle,
+                                       self.label_width - 12)
+            painter.drawText(QRect(0, y, self.label_width - 6, self.CELL - 2),
                              int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                              label)
-            short = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, self.CELL - 4)
-            painter.drawText(QRect(self.LABEL + i * self.CELL, 0, self.CELL - 2,
-                                   self.LABEL // 2 - 4),
-                             int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom),
-                             short)
+            # The column's name, written upwards above its column.
+            upwards = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle,
+                                         self.header_height - 12)
+            painter.save()
+            painter.translate(self.label_width + i * self.CELL
+                              + (self.CELL + metrics.ascent()) / 2 - 2, self.header_height - 6)
+            painter.rotate(-90)
+            painter.drawText(0, 0, upwards)
+            painter.restore()
         for i in range(len(self.names)):
             for j in range(len(self.names)):
                 rect = self.cell_rect(i, j)

@@ -122,6 +122,7 @@ class LeaderboardView(QWidget):
         self.until = QDateEdit(QDate.currentDate())
         for edit, name in ((self.since, "First day"), (self.until, "Last day")):
             edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
             edit.setAccessibleName(name)
             edit.dateChanged.connect(self.refresh)
         for box in (self.since_box, self.until_box):
@@ -161,35 +162,44 @@ class LeaderboardView(QWidget):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(INTERVAL_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.heat_map = HeatMap()
         heat = QScrollArea()
         heat.setWidget(self.heat_map)
         heat.setWidgetResizable(False)
+        heat.setAccessibleName("Win rates")
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.details.setAccessibleName("Position bias, style and notes")
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.agreement = QLabel()
         self.agreement.setWordWrap(True)
         self.agreement.setAccessibleName("Judge agreement")
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(QLabel("Win rates: how often the row model beat the column "
-                                      "model in their decisive battles"))
-        lower_layout.addWidget(heat, 1)
-        lower_layout.addWidget(self.details)
-        lower_layout.addWidget(self.agreement)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(lower)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        self.agreement.setAlignment(Qt.AlignmentFlag.AlignTop)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(QLabel("Win rates: how often the row model beat the column "
+                                     "model in their decisive battles"))
+        left_layout.addWidget(heat, 1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.details)
+        right_layout.addWidget(self.agreement)
+        right_layout.addStretch(1)
+        right.setMinimumWidth(320)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(left)
+        lower.addWidget(right)
+        lower.setStretchFactor(0, 1)
+        lower.setStretchFactor(1, 1)
+        self._lower = lower
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.summary)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.table)
+        layout.addWidget(lower, 1)
         self.reload_choices()
 
     def _combo(self, name: str) -> QComboBox:
@@ -264,7 +274,13 @@ class LeaderboardView(QWidget):
         self.fitted = fitted
         board = fitted.board
         self.model.set_board(board)
+        self._fit_table()
         self.heat_map.set_board(board)
+        # The heat map gets the room it draws in; the notes beside it the rest.
+        room = self.heat_map.sizeHint().width() + 24
+        total = sum(self._lower.sizes())
+        if total > room + 320:
+            self._lower.setSizes([room, total - room])
         if board.models:
             self.summary.setText(f"{board.battles} battles from {fitted.chosen} votes; ratings "
                                  "average 1000 in each group, 95 % intervals (robust).")
@@ -277,6 +293,14 @@ class LeaderboardView(QWidget):
         self.agreement.setText(agreement_text(fitted.agreement))
         self.agreement.setVisible(bool(fitted.agreement))
         self.refreshed.emit()
+
+    def _fit_table(self) -> None:
+        """The table as tall as its rows (up to half the view; it scrolls beyond)."""
+        table = self.table
+        rows = max(1, self.model.rowCount())
+        height = (table.horizontalHeader().height() + rows * table.verticalHeader()
+                  .defaultSectionSize() + 2 * table.frameWidth() + 2)
+        table.setFixedHeight(min(height, max(160, self.height() // 2)))
 
     @property
     def busy(self) -> bool:

@@ -88,7 +88,12 @@ class QueueSetup(QWidget):
         form.addRow("Battles:", self.count)
         form.addRow("Vote on:", self.judged)
         form.addRow("Judge model:", self.judge)
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        body = QWidget()
+        body.setMaximumWidth(900)
+        outer.addWidget(body)
+        outer.addStretch(1)
+        layout = QVBoxLayout(body)
         intro = QLabel("The studio picks pairs of models — those that met least, and those "
                        "the leaderboard is least sure of, first — runs what has not been run "
                        "(saved answers to the same prompt with the same settings are shown "
@@ -99,7 +104,6 @@ class QueueSetup(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.message)
-        layout.addStretch(1)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.start,
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
