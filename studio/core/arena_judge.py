@@ -15,7 +15,6 @@ block, reasoning before the JSON, `[[A]]`, "Answer A", single quotes).
 from __future__ import annotations
 
 import ast
-import asyncio
 import json
 import re
 from dataclasses import dataclass, replace
@@ -205,12 +204,7 @@ async def judge_pair(engine: Engine, target: ModelTarget, item: JudgeInput) -> J
 
 async def _ask(engine: Engine, target: ModelTarget, item: JudgeInput) -> ModelRun:
     session = engine.start([(target, judge_request(target.ref.model, item, target.settings))])
-    try:
-        [run] = await session.wait()
-    except asyncio.CancelledError:
-        session.cancel_all()
-        await session.wait()
-        raise
+    [run] = await session.finish()
     return run
 
 

@@ -10,7 +10,6 @@ A judge that refuses pictures (HTTP 400) is asked once more with the text alone.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import re
@@ -187,10 +186,5 @@ class JudgeClient:
             "user", judge_prompt(check, subject, image is not None), images),),
             JUDGE_SYSTEM, target.settings)
         session = self._engine.start([(target, request)], admission=self._admission)
-        try:
-            await session.wait()
-        except asyncio.CancelledError:
-            session.cancel_all()
-            await session.wait()
-            raise
+        await session.finish()
         return session.runs[0]

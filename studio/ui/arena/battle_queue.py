@@ -258,12 +258,7 @@ class BattleQueue:
         for answer, run in zip(answers, session.runs, strict=True):
             answer.bind(run)
         self.asked += len(who)
-        try:
-            await session.wait()
-        except asyncio.CancelledError:
-            session.cancel_all()
-            await session.wait()
-            raise
+        await session.finish()
         for slot, (c, answer) in enumerate(zip(who, answers, strict=True)):
             if answer.state is ModelState.DONE:
                 self._answers[(prompt.key, c.name)] = AnswerRef(run_id, turn_id, slot)

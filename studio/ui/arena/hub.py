@@ -34,25 +34,15 @@ class ArenaHub(QObject):
         self.voting.votesChanged.connect(self.votesChanged)
         self._window: ArenaWindow | None = None
 
-        self.blind_action = QAction("&Blind mode", host)
+        self.blind_action = self._action(
+            "&Blind mode", "Ctrl+Shift+B", "Hide the models' names behind A, B, C … in a "
+            "shuffled order, and vote on the answers or the pages")
         self.blind_action.setCheckable(True)
-        self.blind_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
-        self.blind_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        tip = ("Hide the models' names behind A, B, C … in a shuffled order, and vote on "
-               "the answers or the pages (Ctrl+Shift+B)")
-        self.blind_action.setToolTip(tip)
-        self.blind_action.setStatusTip(tip)
         self.blind_action.toggled.connect(self.set_blind)
-        self.arena_action = QAction("&Arena: battles and leaderboard…", host)
-        self.arena_action.setShortcut(QKeySequence("Ctrl+Shift+J"))
-        self.arena_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        tip = ("Judge a collection blind, pair after pair, and see the leaderboard of your "
-               "votes (Ctrl+Shift+J)")
-        self.arena_action.setToolTip(tip)
-        self.arena_action.setStatusTip(tip)
+        self.arena_action = self._action(
+            "&Arena: battles and leaderboard…", "Ctrl+Shift+J", "Judge a collection blind, "
+            "pair after pair, and see the leaderboard of your votes")
         self.arena_action.triggered.connect(self.open_window)
-        for action in (self.blind_action, self.arena_action):
-            host.addAction(action)  # the keys work with the menu bar hidden too
         menu = self._view_menu()
         if menu is not None:
             menu.addSeparator()
@@ -60,6 +50,15 @@ class ArenaHub(QObject):
         host.closed.connect(self._close_window)
         if self.settings.blind:
             self.blind_action.setChecked(True)
+
+    def _action(self, text: str, key: str, tip: str) -> QAction:
+        action = QAction(text, self._host)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{tip} ({key})")
+        action.setStatusTip(f"{tip} ({key})")
+        self._host.addAction(action)  # the key works with the menu bar hidden too
+        return action
 
     def _view_menu(self) -> QMenu | None:
         for action in self._host.menuBar().actions():

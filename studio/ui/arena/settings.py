@@ -7,15 +7,11 @@ at random, and kept. The other sections of the file are left as they are.
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import secrets
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
-log = logging.getLogger(__name__)
+from studio.ui.workspace.ui_state import fill_fields, read_section, write_section
 
 SECTION = "arena"
 
@@ -28,30 +24,9 @@ class ArenaSettings:
     judged: str = "answers"
     judge_model: str = ""
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ArenaSettings:
-        settings = cls()
-        for f in fields(cls):
-            value = data.get(f.name)
-            if type(value) is type(getattr(settings, f.name)):
-                setattr(settings, f.name, value)
-        return settings
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable settings file %s: %s", path, exc)
-        return {}
-    return data if isinstance(data, dict) else {}
-
 
 def load_settings(path: Path) -> ArenaSettings:
-    section = _read(path).get(SECTION)
-    settings = ArenaSettings.from_dict(section) if isinstance(section, dict) else ArenaSettings()
+    settings = fill_fields(ArenaSettings(), read_section(path, SECTION))
     if not settings.blind_seed:
         settings.blind_seed = secrets.randbelow(2**31 - 1) + 1
         save_settings(path, settings)
@@ -59,12 +34,4 @@ def load_settings(path: Path) -> ArenaSettings:
 
 
 def save_settings(path: Path, settings: ArenaSettings) -> None:
-    data = _read(path)
-    data[SECTION] = asdict(settings)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".arena.tmp")
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.warning("cannot save the arena settings to %s: %s", path, exc)
+    write_section(path, SECTION, asdict(settings))

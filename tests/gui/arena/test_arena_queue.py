@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QWidget
 from studio.core.arena import battles
 from studio.core.catalog import ProviderRegistry
 from studio.store import Store, VoteFilter
+from studio.ui.arena.battle_session import BattleSession
+from studio.ui.arena.leaderboard_view import Fitted, LeaderboardView
 from studio.ui.arena.window import ArenaWindow
 from studio.ui.main_window import MainWindow
 from studio.ui.preview.scheme import is_registered
@@ -150,19 +152,37 @@ def test_skip_and_undo_in_the_queue(loop: qasync.QEventLoop, window: MainWindow,
     assert "1 skipped" in arena.panel.progress.text()
 
 
-def test_a_judge_model_votes_on_the_same_pairs_apart_from_you(
-        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
-        sim: Simulator) -> None:
+def judged_queue(loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+                 sim: Simulator, count: int, verdict: str, *, pages: bool = False
+                 ) -> tuple[Store, ArenaWindow, BattleSession]:
+    """A queue of `count` battles between two models, with a judge model that always
+    answers `verdict`."""
     store = window.store
     assert store is not None
     window.model_bar.set_targets(script_models(sim, registry, 2))
-    sim.script(JUDGE, Synthetic(['{"winner": "A", "reason": "A is the clearer one."}']))
+    sim.script(JUDGE, Synthetic([verdict]))
     collection(store)
-    arena = open_arena(loop, window, 3)
+    arena = open_arena(loop, window, count)
     arena.setup.judge.setEditText(f"sim-openai:{JUDGE}")
+    if pages:
+        arena.setup.judged.setCurrentIndex(arena.setup.judged.findData("pages"))
     start(loop, arena)
     session = arena.session
     assert session is not None and session.judge is not None
+    return store, arena, session
+
+
+def settled(loop: qasync.QEventLoop, view: LeaderboardView) -> Fitted:
+    wait_until(loop, lambda: view.fitted is not None and not view.busy, what="the board")
+    assert view.fitted is not None
+    return view.fitted
+
+
+def test_a_judge_model_votes_on_the_same_pairs_apart_from_you(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    store, arena, session = judged_queue(
+        loop, window, registry, sim, 3, '{"winner": "A", "reason": "A is the clearer one."}')
     for number in (1, 2, 3):
         shown(loop, arena, number)
         wait_until(loop, lambda n=number: n in session.verdicts, timeout=20,
@@ -183,18 +203,14 @@ def test_a_judge_model_votes_on_the_same_pairs_apart_from_you(
     assert "<answer_a>" in request and "Answer number" in request
     assert not any(model in request for _p, model in MODELS)
     view = arena.leaderboard
-    wait_until(loop, lambda: view.fitted is not None and view.fitted.board.battles == 3,
-               what="your board")
+    mine = settled(loop, view)
+    assert (mine.chosen, mine.board.position_bias.first_wins) == (3, 2)  # A, A, then B
     assert f"The judge {judge} agreed with you on 2 of 3 pairs" in view.agreement.text()
     view.set_voter("judge")
-    wait_until(loop, lambda: view.fitted is not None and view.fitted.chosen == 3
-               and all(r.model for r in view.fitted.board.models)
-               and view.voter.currentData() == "judge", what="the judge's board")
-    assert view.fitted is not None
-    assert sum(r.wins for r in view.fitted.board.models) == 3  # A won each time
+    theirs_board = settled(loop, view)
+    assert (theirs_board.chosen, theirs_board.board.position_bias.first_wins) == (3, 3)
     view.set_voter(None)
-    wait_until(loop, lambda: view.fitted is not None and view.fitted.chosen == 6,
-               what="both boards")
+    assert settled(loop, view).chosen == 6
 
 
 @pytest.mark.webengine
@@ -202,17 +218,9 @@ def test_a_judge_model_votes_on_the_same_pairs_apart_from_you(
 def test_on_pages_the_judge_gets_both_screenshots(
         loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
         sim: Simulator) -> None:
-    store = window.store
-    assert store is not None
-    window.model_bar.set_targets(script_models(sim, registry, 2))
-    sim.script(JUDGE, Synthetic(['{"winner": "B", "reason": "B fills the page."}']))
-    collection(store)
-    arena = open_arena(loop, window, 1)
-    arena.setup.judge.setEditText(f"sim-openai:{JUDGE}")
-    arena.setup.judged.setCurrentIndex(arena.setup.judged.findData("pages"))
-    start(loop, arena)
-    session = arena.session
-    assert session is not None
+    store, arena, session = judged_queue(
+        loop, window, registry, sim, 1, '{"winner": "B", "reason": "B fills the page."}',
+        pages=True)
     shown(loop, arena, 1)
     wait_until(loop, lambda: 1 in session.verdicts, timeout=40, what="the judge")
     outcome = session.verdicts[1]
