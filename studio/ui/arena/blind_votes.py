@@ -87,6 +87,9 @@ class BlindVoting(QObject):
             return
         self._key = key
         self.ballot, self.vote_id = None, None
+        # Other answers than the ones voted on (a new attempt, another prompt): hidden until
+        # they are voted on, or a vote on them is found.
+        self.identity.reveal(False)
         found = self._make_ballot(comparison)
         if isinstance(found, str):
             self.bar.set_unavailable(found)

@@ -136,11 +136,23 @@ def test_a_vote_on_two_answers_is_one_battle_in_shown_order_then_revealed_and_un
     wait_until(loop, lambda: store.votes() == [], what="the vote to be taken back")
     assert shown_labels(window) == ["Answer A", "Answer B"]
     assert bar.choice_buttons[0].isEnabled()
-    # Reopening the run shows the same order (the slate is keyed by run and turn).
+    # Reopening the run shows the same order (the slate is keyed by run and turn), and a
+    # prompt judged before shows its vote, the names revealed.
+    press(loop, window, Qt.Key.Key_1)
+    wait_until(loop, lambda: len(store.votes()) == 1, what="the vote again")
     run_id = int(comparison.run_id or 0)
     window.new_comparison()
+    assert bar.status.text().startswith("Send a prompt")
     window.reopen_run(run_id)
     assert window.pane_area.shown_order() == list(order)
+    assert window.identity.revealed and bar.status.text() == "You voted: A is better."
+    # Another attempt of one answer is not what was voted on: hidden again, a new ballot.
+    reopened = window.comparison
+    assert reopened is not None
+    in_loop(loop, lambda: reopened.retry(order[0]))
+    wait_until(loop, lambda: reopened.settled and not reopened.running, what="the retry")
+    assert shown_labels(window) == ["Answer A", "Answer B"]
+    wait_until(loop, lambda: bar.choice_buttons[0].isEnabled(), what="a new ballot")
 
 
 def test_best_of_three_and_a_ranking_of_three_are_stored_as_their_battles(
