@@ -323,6 +323,13 @@ class LeaderboardView(QWidget):
         if self.export_available():
             self.exportRequested.emit(self.choice())
 
+    def connectNotify(self, signal: QMetaMethod) -> None:
+        super().connectNotify(signal)
+        if signal == QMetaMethod.fromSignal(self.exportRequested):
+            # (Asking Qt whether the signal is connected here would wait on the lock that the
+            # connection being made holds.)
+            self.export_button.show()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.export_button.setVisible(self.export_available())
