@@ -1,7 +1,7 @@
 """Screenshots of the real app for the README: four models answering one prompt, the
 comparison exported as a report and a contact sheet, a mockup sent to two models with the
 fix-it follow-up, a collection run as a batch, a batch exported as a report, and the arena's
-leaderboard exported as a report.
+leaderboard exported as a report and in the Arena window.
 
 The answers come from the test suite's loopback simulator (providers cannot be reached from
 a build machine), the batch's cells are written into the store as a batch saves them, the
@@ -11,8 +11,8 @@ panes, Markdown, previews, screenshots, reports — is the real app.
     xvfb-run -a -s "-screen 0 1920x1080x24" python packaging/take_screenshots.py [SCENE ...]
 
 SCENE is workspace (with the report, the contact sheet and the batch window), attachments,
-batch or leaderboard; with no argument, all of them (a scene named alone leaves the other
-screenshots as they are).
+batch, leaderboard (the report) or arena (the window); with no argument, all of them (a
+scene named alone leaves the other screenshots as they are).
 """
 
 from __future__ import annotations
@@ -478,8 +478,84 @@ async def _shoot_attachments() -> None:
         window.close()
 
 
+# The arena's votes: blind battles among the four models (and two settings of one), drawn
+# from chosen strengths, with a judge model voting on a share of the same pairs.
+ARENA_STRENGTHS = {"qwen:qwen3-max-preview": 0.55, "anthropic:claude-opus-4-1": 0.8,
+                   "kimi:kimi-k2-0905-preview": 0.1, "deepseek:deepseek-chat": -0.15,
+                   "deepseek:deepseek-chat (T 1.3)": -0.6}
+ARENA_JUDGE = "anthropic:claude-opus-4-1"
+
+
+def _fill_arena(store: Store) -> None:
+    """Blind votes among the models; for a third of them the judge voted on the same pair
+    of the same run, so its agreement with you shows."""
+    import math
+
+    from studio.core.arena import Entry, pair_vote
+    from studio.core.catalog import parse_model_ref
+    from studio.core.model_sets import ModelSetEntry
+    from studio.core.request import GenerationSettings
+
+    rng = random.Random(7)
+    names = sorted(ARENA_STRENGTHS)
+    for n in range(260):
+        a, b = rng.sample(names, 2)
+        p = 1 / (1 + math.exp(-(ARENA_STRENGTHS[a] - ARENA_STRENGTHS[b] + 0.12)))
+        winner = "tie" if rng.random() < 0.08 else "a" if rng.random() < p else "b"
+        entries, models = [], []
+        for position, name in enumerate((a, b)):
+            model, _, temperature = name.partition(" (T ")
+            settings = {"temperature": float(temperature[:-1])} if temperature else {}
+            entries.append(Entry(position, model, settings, slot=position,
+                                 answer_chars=rng.randint(800, 4000)))
+            models.append(ModelSetEntry(parse_model_ref(model), GenerationSettings(**settings)))
+        when = 1_764_000_000 + n * 3600
+        links: dict[str, object] = {"created_at": when}
+        judged = n % 3 == 0
+        if judged:
+            run_id = store.start_run(body=f"Prompt {n}", models=models, first_turn=f"Prompt {n}")
+            links |= {"run_id": run_id, "turn_id": store.run(run_id).turns[0].id}
+        store.add_vote(pair_vote(entries[0], entries[1], winner, **links))  # type: ignore[arg-type]
+        if judged:  # the judge agrees most of the time
+            verdict = winner if rng.random() < 0.75 else ("b" if winner == "a" else "a")
+            store.add_vote(pair_vote(entries[0], entries[1], verdict, voter_kind="judge",
+                                     voter=ARENA_JUDGE, **links))  # type: ignore[arg-type]
+
+
+async def _arena_shot() -> None:
+    """The Arena window's leaderboard over simulated blind votes."""
+    from studio.core.catalog import ProviderRegistry
+    from studio.core.paths import studio_paths
+    from studio.core.prices import PriceTable
+    from studio.core.runner import Engine
+    from studio.core.secrets import KeyStore
+    from studio.ui.main_window import MainWindow
+
+    paths = studio_paths().ensure()
+    engine = Engine(keys=KeyStore(), prices=PriceTable.load(None))
+    window = MainWindow(engine, paths=paths, registry=ProviderRegistry(paths.providers_file),
+                        show_welcome=False)
+    store = window.store
+    assert store is not None
+    with store.transaction():
+        _fill_arena(store)
+    arena = window.arena.open_window()
+    arena.resize(1500, 820)
+    assert arena.tabs is not None
+    arena.tabs.setCurrentWidget(arena.leaderboard)
+    view = arena.leaderboard
+    shown = asyncio.Event()
+    view.refreshed.connect(shown.set)
+    await shown.wait()
+    await asyncio.sleep(0.5)
+    arena.grab().save(str(OUT / "arena-leaderboard.png"))
+    await window.shutdown()
+    await engine.aclose()
+    window.close()
+
+
 SCENES = {"workspace": _shoot, "attachments": _shoot_attachments, "batch": _batch_shot,
-          "leaderboard": _leaderboard_shot}
+          "leaderboard": _leaderboard_shot, "arena": _arena_shot}
 
 
 def main() -> int:

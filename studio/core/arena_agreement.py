@@ -1,7 +1,10 @@
 """How often a judge model agreed with you on the same pairs.
 
 Two votes are on the same pair when they judged the same turn's answers of the same two
-slots (and attempts), on the same thing (answers or pages). Each pair's verdict is read
+slots (and attempts), on the same thing (answers or pages). A vote on answers gathered from
+several runs (the battle queue shows a saved answer beside a new one) names no turn: it is
+on the same pair as another such vote on the same prompt, the same two contestants, the
+same thing. Each pair's verdict is read
 as one of three outcomes — the lower slot won, the higher slot won, or no winner (tie or
 both bad) — whatever order the answers were shown in; a vote on several answers gives a
 verdict for each pair it implies. When a voter judged a pair more than once, the latest
@@ -15,7 +18,8 @@ from dataclasses import dataclass
 
 from studio.core.arena import Battle, Vote, battles
 
-PairKey = tuple[int, str, tuple[int, int | None], tuple[int, int | None]]
+Side = tuple[int | str, int | None]  # (slot, attempt), or (contestant, None)
+PairKey = tuple[str, int, str, Side, Side]  # ("turn" | "prompt", its id, judged, low, high)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +44,6 @@ def _verdicts(votes: Sequence[Vote]) -> dict[PairKey, str]:
     """Latest outcome per pair: "low" (the lower slot won), "high", or "draw"."""
     found: dict[PairKey, tuple[float, str]] = {}
     for vote in votes:
-        if vote.turn_id is None:
-            continue
         for battle in battles(vote):
             key, outcome = _pair(vote, battle)
             if key is None:
@@ -53,11 +55,19 @@ def _verdicts(votes: Sequence[Vote]) -> dict[PairKey, str]:
 
 def _pair(vote: Vote, battle: Battle) -> tuple[PairKey | None, str]:
     x, y = battle.entry_a, battle.entry_b
-    if x.slot is None or y.slot is None or vote.turn_id is None:
+    sx: Side
+    sy: Side
+    if x.slot is not None and y.slot is not None and vote.turn_id is not None:
+        where, ident = "turn", vote.turn_id
+        sx, sy = (x.slot, x.attempt), (y.slot, y.attempt)
+        low_first = x.slot < y.slot
+    elif vote.turn_id is None and vote.prompt_id is not None:
+        where, ident = "prompt", vote.prompt_id
+        sx, sy = (battle.a, None), (battle.b, None)
+        low_first = battle.a < battle.b
+    else:
         return None, ""
-    sx, sy = (x.slot, x.attempt), (y.slot, y.attempt)
-    low_first = x.slot < y.slot
-    key: PairKey = (vote.turn_id, vote.judged, *((sx, sy) if low_first else (sy, sx)))
+    key: PairKey = (where, ident, vote.judged, *((sx, sy) if low_first else (sy, sx)))
     if battle.outcome in ("tie", "both_bad"):
         return key, "draw"
     first_won = battle.outcome == "a"

@@ -5,8 +5,9 @@
     store.add_vote(judge_vote(first, second, verdict, str(judge_target.ref), turn_id=…))
 
 The judge never learns which model wrote which answer: it gets the labels A and B in the
-shown order, the prompt, and the answers (for pages, the page's source code, which is what
-it can read). It is asked for a strict JSON object `{"winner": "A" | "B" | "tie" |
+shown order, the prompt, and the answers (for pages, the page's source code, and the two
+pages' screenshots when they are given: a judge that refuses pictures is asked again with
+the text alone). It is asked for a strict JSON object `{"winner": "A" | "B" | "tie" |
 "both_bad", "reason": "…"}`; `parse_verdict` still reads the usual deviations (a fenced
 block, reasoning before the JSON, `[[A]]`, "Answer A", single quotes).
 """
@@ -14,17 +15,17 @@ block, reasoning before the JSON, `[[A]]`, "Answer A", single quotes).
 from __future__ import annotations
 
 import ast
-import asyncio
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from studio.core.arena import Entry, Judged, PairWinner, Vote, pair_vote
+from studio.core.attachments import Attachment, accepts_images
 from studio.core.request import ChatRequest, GenerationSettings, Message
 
 if TYPE_CHECKING:
-    from studio.core.runner import Engine, ModelTarget
+    from studio.core.runner import Engine, ModelRun, ModelTarget
 
 # Each answer or page is cut to this many characters (head and tail kept), so two long
 # pages still fit a judge's context window.
@@ -53,6 +54,15 @@ class JudgeInput:
     judged: Judged = "answers"
     pages: tuple[str | None, str | None] | None = None  # the pages' HTML, for "pages"
     system: str | None = None  # the prompt's own system prompt, shown as context
+    # PNG screenshots of the two pages as shown (A, B), for "pages"; None where none
+    screenshots: tuple[bytes | None, bytes | None] | None = None
+
+    def pictures(self) -> list[tuple[str, bytes]]:
+        """The screenshots to attach, with the label each shows."""
+        if self.judged != "pages" or self.screenshots is None:
+            return []
+        return [(label, png) for label, png in zip("AB", self.screenshots, strict=True)
+                if png]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +70,7 @@ class JudgeVerdict:
     winner: PairWinner
     reason: str
     raw: str  # the judge's whole answer
+    pictures: int = 0  # screenshots the judge saw with the request
 
 
 def _cut(text: str, limit: int = MAX_CHARS) -> str:
@@ -80,6 +91,11 @@ def judge_prompt(item: JudgeInput) -> str:
         parts.append("Compare the two answers to the request below: which one better does "
                      "what the request asks?")
     parts.append("The labels A and B are in random order.")
+    shown = [label for label, _png in item.pictures()]
+    if shown:
+        which = " and ".join(f"page {label}" for label in shown)
+        parts.append(f"The attached images are screenshots of {which}, in that order, as "
+                     "they rendered in a browser.")
     if item.system:
         parts.append(f"<system_prompt>\n{_cut(item.system)}\n</system_prompt>")
     parts.append(f"<request>\n{_cut(item.prompt)}\n</request>")
@@ -98,7 +114,9 @@ def judge_request(model: str, item: JudgeInput,
                   settings: GenerationSettings | None = None) -> ChatRequest:
     if item.judged == "pages" and item.pages is None:
         raise ValueError("judging pages needs the pages")
-    return ChatRequest(model, (Message("user", judge_prompt(item)),), JUDGE_SYSTEM,
+    images = tuple(Attachment(f"page-{label.lower()}.png", "image/png", png)
+                   for label, png in item.pictures())
+    return ChatRequest(model, (Message("user", judge_prompt(item), images),), JUDGE_SYSTEM,
                        settings or GenerationSettings())
 
 
@@ -167,20 +185,31 @@ def parse_verdict(text: str) -> JudgeVerdict:
 
 async def judge_pair(engine: Engine, target: ModelTarget, item: JudgeInput) -> JudgeVerdict:
     """Ask the judge model through the engine (its retries, timeouts and key handling).
-    Cancelling this coroutine stops the request."""
+    Screenshots go along unless the judge is known not to see images (a local model, a
+    preset's text-only model); a judge that refuses them (a bad request) is asked once more
+    with the text alone. Cancelling this coroutine stops
+    the request."""
+    from studio.core.events import ErrorKind
     from studio.core.runner import ModelState
 
-    session = engine.start([(target, judge_request(target.ref.model, item, target.settings))])
-    try:
-        [run] = await session.wait()
-    except asyncio.CancelledError:
-        session.cancel_all()
-        await session.wait()
-        raise
+    if accepts_images(target.config, target.ref.model) is False \
+            and item.screenshots is not None:
+        item = replace(item, screenshots=None)
+    run = await _ask(engine, target, item)
+    if (run.state is ModelState.FAILED and item.pictures() and run.error is not None
+            and run.error.kind is ErrorKind.BAD_REQUEST):
+        item = replace(item, screenshots=None)
+        run = await _ask(engine, target, item)
     if run.state is not ModelState.DONE:
         problem = f"{run.error.kind}: {run.error.message}" if run.error else str(run.state)
         raise JudgeError(f"the judge {target.label} failed ({problem})")
-    return parse_verdict(run.text)
+    return replace(parse_verdict(run.text), pictures=len(item.pictures()))
+
+
+async def _ask(engine: Engine, target: ModelTarget, item: JudgeInput) -> ModelRun:
+    session = engine.start([(target, judge_request(target.ref.model, item, target.settings))])
+    [run] = await session.finish()
+    return run
 
 
 def judge_vote(first: Entry, second: Entry, verdict: JudgeVerdict, judge: str,

@@ -11,7 +11,6 @@ A judge whose preset says it takes no pictures gets the text alone; one that ref
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import re
@@ -205,10 +204,5 @@ class JudgeClient:
             "user", judge_prompt(check, subject, image is not None), images),),
             JUDGE_SYSTEM, target.settings)
         session = self._engine.start([(target, request)], admission=self._admission)
-        try:
-            await session.wait()
-        except asyncio.CancelledError:
-            session.cancel_all()
-            await session.wait()
-            raise
+        await session.finish()
         return session.runs[0]

@@ -307,6 +307,16 @@ class RunSession:
                 return self.runs
             await asyncio.wait(pending)
 
+    async def finish(self) -> list[ModelRun]:
+        """Wait for every run; cancelling the waiter cancels the runs, waits for them to
+        end (their connections closed) and cancels on."""
+        try:
+            return await self.wait()
+        except asyncio.CancelledError:
+            self.cancel_all()
+            await self.wait()
+            raise
+
 
 class Engine:
     """Owns one httpx.AsyncClient for the running event loop."""

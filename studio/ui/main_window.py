@@ -36,6 +36,7 @@ from studio.core.thread import Answer, Thread
 from studio.core.variables import fill_variables, find_variables
 from studio.store import Store
 from studio.ui.app_icon import app_icon
+from studio.ui.arena.hub import ArenaHub
 from studio.ui.attachments.fix_it import FixItLoop
 from studio.ui.grid.wiring import GridWiring
 from studio.ui.report import ReportExports
@@ -43,6 +44,7 @@ from studio.ui.workspace.actions import build_menus, create_actions
 from studio.ui.workspace.comparison import Comparison
 from studio.ui.workspace.diff_dialog import DiffDialog
 from studio.ui.workspace.history import HISTORY_FILE, PromptHistory
+from studio.ui.workspace.identity import Identity
 from studio.ui.workspace.layouts import LayoutMode, PaneArea
 from studio.ui.workspace.local_offer import LocalOffer
 from studio.ui.workspace.model_set_source import window_model_sets
@@ -67,6 +69,7 @@ log = logging.getLogger(__name__)
 class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, WindowDialogs,
                  QMainWindow):
     closed = Signal()  # the window was closed; the application shuts down after this
+    comparisonShown = Signal(object)  # the Comparison now on screen (None: an empty one)
 
     def __init__(self, engine: Engine, *, paths: StudioPaths,
                  registry: ProviderRegistry | None = None,
@@ -101,10 +104,13 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.setAccessibleName(APP_NAME)
         self.resize(1400, 900)
 
-        self.pane_area = PaneArea()
+        # Who wrote each answer, as every part of the workspace names it (blind labels
+        # while judging blind: studio.ui.arena).
+        self.identity = Identity(self)
+        self.pane_area = PaneArea(identity=self.identity)
         self.pane_area.currentChanged.connect(self._on_current_changed)
         self.pane_area.layoutChanged.connect(self._on_current_changed)
-        self.previews = PreviewsTab()
+        self.previews = PreviewsTab(identity=self.identity)
         self.previews.editSourceRequested.connect(self.open_page_editor)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -118,6 +124,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.prompt_area.editCancelled.connect(self.cancel_edit)
         self.prompt_area.stopRequested.connect(self.stop_all)
         self.model_bar = self.prompt_area.model_bar
+        self.model_bar.set_identity(self.identity)
         self.model_bar.pickRequested.connect(self.open_model_picker)
         self.model_bar.targetsChanged.connect(self._remember_targets)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -140,6 +147,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
                                      providers_file=paths.providers_file, keys=engine.keys)
         self.reports.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.workspace_undo = WorkspaceUndo(self, self.actions_.undo_stack)
+        self.arena = ArenaHub(self)
         self._connect_actions()
         self.statusBar().showMessage("Ready", 2000)
         self.grid = GridWiring(self)  # batches: their window, actions and notices
@@ -302,7 +310,8 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
             targets = self.model_bar.targets()
         origin = origin or SendOrigin(prompt)
         comparison = self._show_comparison(Comparison(
-            self.engine, Thread(targets, system), self, recorder=self._new_recorder()))
+            self.engine, Thread(targets, system), self, recorder=self._new_recorder(),
+            identity=self.identity))
         comparison.start(prompt, template=origin.template, variables=dict(origin.variables),
                          title=origin.title, collection_id=origin.collection_id,
                          prompt_id=origin.prompt_id, attachments=attachments)
@@ -334,6 +343,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.previews.set_comparison(comparison)
         self._update_running()
         self._refresh_ratings()
+        self.comparisonShown.emit(comparison)
         return comparison
 
     def _on_saved(self, comparison: Comparison, answer: Answer | None) -> None:
@@ -393,6 +403,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.prompt_area.set_prompt("")
         self.prompt_area.attachments.clear()
         self._update_running()
+        self.comparisonShown.emit(None)
 
     def stop_all(self) -> None:
         if self.comparison is not None:
@@ -462,13 +473,14 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self.previews.refresh()
 
     def open_diff(self, index: int) -> DiffDialog | None:
-        panes = self.pane_area.panes()
+        panes = self.pane_area.shown_panes()  # as they stand, named as the panes are
         if len(panes) < 2:
             self.statusBar().showMessage("A diff needs at least two answers.", 4000)
             return None
-        index = index if 0 <= index < len(panes) else 0
-        answers = [(p.target.title, p.answer_text()) for p in panes]
-        dialog = DiffDialog(answers, index, (index + 1) % len(panes), self)
+        slots = [p.index for p in panes]
+        left = slots.index(index) if index in slots else 0
+        answers = [(p.shown_title, p.answer_text()) for p in panes]
+        dialog = DiffDialog(answers, left, (left + 1) % len(panes), self)
         self._keep(dialog)
         dialog.show()
         return dialog
@@ -519,4 +531,5 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         if comparisons:
             await asyncio.gather(*(c.wait() for c in comparisons))
         await self.grid.shutdown()
+        await self.arena.shutdown()
         self._close_history()

@@ -33,9 +33,18 @@ def test_core_store_and_report_sources_import_no_qt() -> None:
     assert offenders == []
 
 
+def _qt_loaded(code: str) -> str:
+    """The Qt modules a fresh interpreter has loaded after running `code`."""
+    report = ("\nimport sys\nprint(','.join(sorted(n for n in sys.modules "
+              f"if n.split('.')[0] in {sorted(QT_ROOTS)!r})))\n")
+    out = subprocess.run([sys.executable, "-c", code + report], cwd=REPO,
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
 def test_importing_every_core_store_and_report_module_loads_no_qt() -> None:
     code = (
-        "import importlib, pkgutil, sys\n"
+        "import importlib, pkgutil\n"
         "import studio.core, studio.store, studio.report\n"
         "for pkg in (studio.core, studio.store, studio.report):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
@@ -44,18 +53,14 @@ def test_importing_every_core_store_and_report_module_loads_no_qt() -> None:
         "        except ImportError as exc:\n"
         "            if 'llama_cpp' not in str(exc):\n"
         "                raise\n"
-        "qt = sorted(n for n in sys.modules if n.split('.')[0] in "
-        f"{sorted(QT_ROOTS)!r})\n"
-        "print(','.join(qt))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                         text=True, check=True)
-    assert out.stdout.strip() == ""
+    assert _qt_loaded(code) == ""
 
 
 def test_the_cli_parser_loads_no_qt() -> None:
-    code = ("import sys\nfrom studio.cli import build_parser\nbuild_parser()\n"
-            "print(','.join(n for n in sys.modules if n.startswith(('PySide6', 'qasync'))))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                         text=True, check=True)
-    assert out.stdout.strip() == ""
+    assert _qt_loaded("from studio.cli import build_parser\nbuild_parser()") == ""
+
+
+def test_the_battle_queue_and_its_ballots_load_no_qt() -> None:
+    # The arena's queue runs headless (its tests, scripts): only its window needs Qt.
+    assert _qt_loaded("import studio.ui.arena.battle_queue, studio.ui.arena.ballot") == ""

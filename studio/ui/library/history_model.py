@@ -23,6 +23,7 @@ from studio.ui.library.formatting import (
     when,
 )
 
+HIDDEN_MODELS = "hidden (blind mode)"
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 2
 HISTORY_PAGE = 100
@@ -59,7 +60,16 @@ class HistoryModel(QAbstractTableModel):
         self._filter = HistoryFilter()
         self._rows: list[RunSummary] = []
         self._exhausted = False
+        self._names_hidden = False
         self._read_page()
+
+    def set_names_hidden(self, hidden: bool) -> None:
+        """Leave the models out of the list while answers are judged blind."""
+        if hidden != self._names_hidden:
+            self._names_hidden = hidden
+            if self._rows:
+                self.dataChanged.emit(self.index(0, 0),
+                                      self.index(len(self._rows) - 1, len(COLUMNS) - 1))
 
     # ----- loading ----------------------------------------------------------------------
     @property
@@ -192,26 +202,25 @@ class HistoryModel(QAbstractTableModel):
             return summary
         return None
 
-    @staticmethod
-    def _display(summary: RunSummary, column: int) -> str:
+    def _display(self, summary: RunSummary, column: int) -> str:
         if column == 0:
             return when(summary.created_at)
         if column == 1:
             return run_title(summary)
         if column == 2:
-            return model_list(summary.models)
+            return HIDDEN_MODELS if self._names_hidden else model_list(summary.models)
         if column == 3:
             return str(summary.turn_count)
         if column == 4:  # compact: the list lives in a narrow dock
             return f"{summary.best_rating}★" if summary.best_rating is not None else ""
         return ""
 
-    @staticmethod
-    def _tooltip(summary: RunSummary) -> str:
+    def _tooltip(self, summary: RunSummary) -> str:
         lines = [run_title(summary), full_time(summary.created_at)]
         if summary.collection_name:
             lines.append(f"Collection: {summary.collection_name}")
-        lines.append("Models: " + ", ".join(summary.models))
+        lines.append("Models: " + (HIDDEN_MODELS if self._names_hidden
+                                   else ", ".join(summary.models)))
         turns = "turn" if summary.turn_count == 1 else "turns"
         lines.append(f"{summary.turn_count} {turns}")
         if summary.best_rating is not None:

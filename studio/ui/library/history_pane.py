@@ -58,6 +58,7 @@ class HistoryPane(QWidget):
         super().__init__(parent)
         self._store = store
         self._compare_from: RunSummary | None = None
+        self._hidden_models: list[str] | None = None  # the filter's models, while hidden
         self.model = HistoryModel(store, self)
         self.model.errorOccurred.connect(self.errorOccurred)
 
@@ -316,6 +317,24 @@ class HistoryPane(QWidget):
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
     # ----- filters ----------------------------------------------------------------------
+    def set_names_hidden(self, hidden: bool) -> None:
+        """While answers are judged blind: no model names in the list, and no model filter
+        (its list names them)."""
+        self.model.set_names_hidden(hidden)
+        if hidden and self._hidden_models is None:
+            self.model_filter.setCurrentIndex(0)
+            self._hidden_models = self._known_models()
+            self.set_models([])
+        elif not hidden and self._hidden_models is not None:
+            models, self._hidden_models = self._hidden_models, None
+            self.set_models(models)
+        self.model_filter.setEnabled(not hidden)
+
+    def _known_models(self) -> list[str]:
+        if self._hidden_models is not None:
+            return list(self._hidden_models)
+        return [str(self.model_filter.itemData(i)) for i in range(1, self.model_filter.count())]
+
     def set_models(self, models: Sequence[str]) -> None:
         current = self.model_filter.currentData()
         self.model_filter.blockSignals(True)
@@ -328,9 +347,13 @@ class HistoryPane(QWidget):
         self.model_filter.blockSignals(False)
 
     def add_models(self, models: Sequence[str]) -> None:
-        known = {self.model_filter.itemData(i) for i in range(self.model_filter.count())}
+        known = set(self._known_models())
         if any(m not in known for m in models):
-            self.set_models(sorted({*(k for k in known if k), *models}))
+            merged = sorted({*known, *models})
+            if self._hidden_models is not None:
+                self._hidden_models = merged  # shown again once names are
+            else:
+                self.set_models(merged)
 
     def set_collections(self, collections: Sequence[Collection]) -> None:
         current = self.collection_filter.currentData()

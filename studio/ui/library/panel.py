@@ -107,6 +107,11 @@ class LibraryPanel(QWidget):
         if self.search_box.text().strip():
             self.results.run_now()
 
+    def set_names_hidden(self, hidden: bool) -> None:
+        """While answers are judged blind, the history and search name no models."""
+        self.history.set_names_hidden(hidden)
+        self.results.set_names_hidden(hidden)
+
     def run_saved(self, run_id: int) -> None:
         """A run was saved or changed (a new turn, a rating): the history list shows it."""
         self.history.run_saved(run_id)

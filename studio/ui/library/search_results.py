@@ -58,6 +58,8 @@ def kind_label(hit: SearchHit, *, short: bool = False) -> str:
     if hit.kind == "turn":
         return "Sent prompt"
     model = hit.model or ""
+    if not model:
+        return "Answer"
     return f"Answer from {short_model(model) if short else model}"
 
 
@@ -126,6 +128,7 @@ class SearchResults(QListView):
         super().__init__(parent)
         self._store = store
         self._query = ""
+        self._names_hidden = False
         self.hits: list[SearchHit] = []
         self.results = QStandardItemModel(self)
         self.setModel(self.results)
@@ -166,14 +169,21 @@ class SearchResults(QListView):
         self._fill(hits)
         self.searched.emit(query, len(hits))
 
+    def set_names_hidden(self, hidden: bool) -> None:
+        """Say "Answer" instead of which model's answer a hit is (while judging blind)."""
+        if hidden != self._names_hidden:
+            self._names_hidden = hidden
+            self._fill(self.hits)
+
     def _fill(self, hits: list[SearchHit]) -> None:
         self.hits = hits
         self.results.clear()
         for hit in hits:
-            item = QStandardItem(hit_text(hit))
-            item.setData(hit_html(hit), HTML_ROLE)
+            shown = dataclasses.replace(hit, model=None) if self._names_hidden else hit
+            item = QStandardItem(hit_text(shown))
+            item.setData(hit_html(shown), HTML_ROLE)
             item.setData(hit, HIT_ROLE)
-            item.setData(hit_text(hit), Qt.ItemDataRole.AccessibleTextRole)
+            item.setData(hit_text(shown), Qt.ItemDataRole.AccessibleTextRole)
             item.setEditable(False)
             self.results.appendRow(item)
         if not hits and self._query.strip():

@@ -80,6 +80,21 @@ class PreviewGrid(QWidget):
     def set_document(self, key: str, html: str | None, *, final: bool = False) -> None:
         self.add_preview(key).set_document(html, final=final)
 
+    def set_label(self, key: str, label: str) -> None:
+        """Rename one cell (its title, and its preview's window title)."""
+        cell = self._cells.get(key)
+        if cell is not None and cell.title.text() != label:
+            cell.title.setText(label)
+            cell.view.set_label(label)
+
+    def set_order(self, keys: list[str]) -> None:
+        """Stand the cells in this order (keys not given keep their place after these)."""
+        order = [k for k in keys if k in self._cells]
+        order += [k for k in self._cells if k not in order]
+        if order != list(self._cells):
+            self._cells = {k: self._cells[k] for k in order}
+            self._relayout()
+
     def set_network_all(self, enabled: bool) -> None:
         """Switch every preview, and the ones added later."""
         self._network = enabled

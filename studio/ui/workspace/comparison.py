@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from studio.core.attachments import Attachment
 from studio.core.conversation import context_overflow
 from studio.core.events import ReasoningDelta, TextDelta
-from studio.core.file_names import answer_file_stem
 from studio.core.metrics import Metrics
 from studio.core.metrics_text import Standing, rank_badges
 from studio.core.runner import Engine, ModelRun, ModelState, ModelTarget, RunSession
@@ -26,6 +25,7 @@ from studio.core.thread import HEAD, Answer, Thread, ThreadTurn
 from studio.store import ResponseId, RunId
 from studio.store.threads import ThreadRecorder, default_title
 from studio.ui.workspace.coalescer import FrameBatch, StreamCoalescer
+from studio.ui.workspace.identity import PLAIN, Identity
 from studio.ui.workspace.pane import AnswerPane
 
 LIVE_METRICS_MS = 250  # tokens/s and total time tick while streaming; no need for 60 Hz
@@ -70,8 +70,11 @@ class Comparison(QObject):
     saved = Signal(object)
 
     def __init__(self, engine: Engine, thread: Thread, parent: QObject | None = None, *,
-                 recorder: ThreadRecorder | None = None, title: str = "") -> None:
+                 recorder: ThreadRecorder | None = None, title: str = "",
+                 identity: Identity = PLAIN) -> None:
         super().__init__(parent)
+        # How the panes name their models (blind labels while judging blind).
+        self.identity = identity
         self.chat = thread  # (not `thread`: QObject.thread() is taken)
         # The run's title (a library prompt's, or the first line of the first prompt).
         self.title = title
@@ -102,9 +105,10 @@ class Comparison(QObject):
         if thread.turns:
             self._render(range(len(self.panes)))
             self._update_badges()
+        identity.changed.connect(self._on_identity_changed)
 
     def _make_pane(self, slot: int, target: ModelTarget) -> AnswerPane:
-        pane = AnswerPane(slot, target)
+        pane = AnswerPane(slot, target, identity=self.identity)
         pane.stopRequested.connect(self.stop)
         pane.retryRequested.connect(self.retry)
         pane.turnActionRequested.connect(self._on_turn_action)
@@ -369,7 +373,7 @@ class Comparison(QObject):
         for slot in slots:
             self.coalescer.forget(slot)
             pane = self.panes[slot]
-            pane.set_file_stem(answer_file_stem(self.title, pane.target))
+            pane.set_file_stem(self.identity.file_stem(self.title, slot, pane.target))
             pane.show_thread(self.chat.shown_entries(slot), conversation)
 
     # -- control -----------------------------------------------------------------------
@@ -494,6 +498,11 @@ class Comparison(QObject):
                 self._check_history()
 
         preview.grab_png(save)
+
+    def _on_identity_changed(self) -> None:
+        # The figures under each answer of a conversation hide or show with the names.
+        if not self._closed and self.chat.turns:
+            self._render(range(len(self.panes)))
 
     def _on_turn_action(self, slot: int, action: str, key: int) -> None:
         if action in ("prev", "next"):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ui.workspace.identity import PLAIN, Identity
 from studio.ui.workspace.pane import AnswerPane
 
 
@@ -52,9 +53,13 @@ class PaneArea(QWidget):
     currentChanged = Signal(int)
     layoutChanged = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, identity: Identity = PLAIN) -> None:
         super().__init__(parent)
         self.setAccessibleName("Answers")
+        # The order panes stand in, and their tabs' names (blind labels while judging blind).
+        self.identity = identity
+        self._built_order: list[int] = []
+        identity.changed.connect(self._on_identity_changed)
         self._stack = QStackedLayout(self)
         self._parking = QWidget(self)  # holds panes that the current layout does not show
         self._parking.hide()
@@ -146,15 +151,34 @@ class PaneArea(QWidget):
             self._focused = index
             self._rebuild()
         if self._tabs is not None:
-            self._tabs.setCurrentIndex(index)
+            self._tabs.setCurrentIndex(self._built_order.index(index))
         pane = self._panes[index]
         pane.view.setFocus()
         self._ensure_visible(pane)
         self._set_current(index)
 
     def next_pane(self, step: int = 1) -> None:
+        """The next pane in the order they stand on screen."""
         if self._panes:
-            self.set_current(self._current + step)
+            shown = self.shown_order()
+            at = shown.index(self._current) if self._current in shown else 0
+            self.set_current(shown[(at + step) % len(shown)])
+
+    def shown_order(self) -> list[int]:
+        """The panes' indices in the order they stand (the identity's while blind)."""
+        return self.identity.order(range(len(self._panes)))
+
+    def shown_panes(self) -> list[AnswerPane]:
+        return [self._panes[i] for i in self.shown_order()]
+
+    def _on_identity_changed(self) -> None:
+        if self._panes and self.shown_order() != self._built_order:
+            self._rebuild()
+        elif self._tabs is not None:
+            for n, pane in enumerate(self.shown_panes()):
+                name = self.identity.name(pane.index, pane.target)
+                self._tabs.setTabText(n, name.short)
+                self._tabs.setTabToolTip(n, name.title)
 
     # -- synchronized scrolling --------------------------------------------------------
 
@@ -189,6 +213,7 @@ class PaneArea(QWidget):
                 pane.setParent(self._parking)
         old = self._container
         self._tabs = None
+        self._built_order = self.shown_order()
         if not self._panes:
             self._container = None
             self._stack.setCurrentWidget(self._placeholder)
@@ -215,7 +240,7 @@ class PaneArea(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
         splitter.setHandleWidth(6)
-        for pane in self._panes:
+        for pane in self.shown_panes():
             splitter.addWidget(pane)
             pane.show()
         splitter.setSizes([1] * len(self._panes))  # equal shares to start with
@@ -225,10 +250,11 @@ class PaneArea(QWidget):
         rows, columns = grid_shape(len(self._panes))
         outer = QSplitter(Qt.Orientation.Vertical)
         outer.setChildrenCollapsible(False)
+        shown = self.shown_panes()
         for r in range(rows):
             row = QSplitter(Qt.Orientation.Horizontal)
             row.setChildrenCollapsible(False)
-            cells = self._panes[r * columns:(r + 1) * columns]
+            cells = shown[r * columns:(r + 1) * columns]
             for pane in cells:
                 row.addWidget(pane)
                 pane.show()
@@ -241,11 +267,14 @@ class PaneArea(QWidget):
         tabs = QTabWidget()
         tabs.setDocumentMode(True)
         tabs.setAccessibleName("Answer tabs")
-        for pane in self._panes:
-            tabs.addTab(pane, pane.target.short_title)
-            tabs.setTabToolTip(tabs.count() - 1, pane.target.title)
-        tabs.setCurrentIndex(min(self._current, len(self._panes) - 1))
-        tabs.currentChanged.connect(self._set_current)
+        for pane in self.shown_panes():
+            name = self.identity.name(pane.index, pane.target)
+            tabs.addTab(pane, name.short)
+            tabs.setTabToolTip(tabs.count() - 1, name.title)
+        order = self._built_order
+        tabs.setCurrentIndex(order.index(self._current) if self._current in order else 0)
+        tabs.currentChanged.connect(lambda n: self._set_current(self._built_order[n])
+                                    if 0 <= n < len(self._built_order) else None)
         self._tabs = tabs
         return tabs
 

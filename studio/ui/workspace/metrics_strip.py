@@ -40,6 +40,7 @@ class MetricsStrip(QWidget):
         self.totals.hide()
         layout.addWidget(self.totals, 2, 0, 1, 4)
         self._badges: set[Badge] = set()
+        self._hidden = False
         self.set_metrics(Metrics())
 
     @staticmethod
@@ -52,12 +53,28 @@ class MetricsStrip(QWidget):
         return label
 
     def set_metrics(self, metrics: Metrics) -> None:
+        self._metrics = metrics
         texts = metric_texts(metrics)
         for label, text in ((self.ttft, texts.ttft), (self.rate, texts.rate),
                             (self.tokens, texts.tokens), (self.cost, texts.cost),
                             (self.total, texts.total)):
+            if self._hidden and label in (self.tokens, self.cost):
+                continue
             if label.text() != text:
                 label.setText(text)
+
+    def set_hidden(self, hidden: bool) -> None:
+        """Hide the figures that give a model away while it is judged blind: the cost, and
+        the token counts (each model's tokenizer counts the same prompt differently)."""
+        if hidden == self._hidden:
+            return
+        self._hidden = hidden
+        for label in (self.tokens, self.cost):
+            label.setVisible(not hidden)
+            if hidden:
+                label.clear()
+        if not hidden:
+            self.set_metrics(self._metrics)
 
     def set_totals(self, text: str | None) -> None:
         """The model's running total over a conversation (None: a single prompt, hidden)."""

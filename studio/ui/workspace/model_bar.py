@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from studio.core.request import GenerationSettings
 from studio.core.runner import ModelTarget
 from studio.ui.style import icon
+from studio.ui.workspace.identity import HIDDEN_TIP, PLAIN, Identity
 from studio.ui.workspace.model_settings import ModelSettingsPopover
 
 
@@ -51,7 +52,17 @@ class ModelChip(QFrame):
         layout.addWidget(self.remove)
         self.set_target(target)
 
-    def set_target(self, target: ModelTarget) -> None:
+    def set_target(self, target: ModelTarget, hidden_as: str | None = None) -> None:
+        """Show the model; `hidden_as` (e.g. "Model 2") stands in for it while names are
+        hidden, and its settings cannot be opened then."""
+        self.button.setEnabled(hidden_as is None)
+        if hidden_as is not None:
+            self.button.setText(hidden_as)
+            self.button.setToolTip(HIDDEN_TIP)
+            self.button.setAccessibleName(hidden_as)
+            self.remove.setToolTip(f"Remove {hidden_as}")
+            self.remove.setAccessibleName(f"Remove {hidden_as}")
+            return
         self.button.setText(chip_text(target))
         self.button.setToolTip(f"{target.config.display_name}: {target.ref.model}\n"
                                f"Settings: {target.settings.summary()} (click to change)")
@@ -68,6 +79,7 @@ class ModelBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._identity: Identity = PLAIN
         self._targets: list[ModelTarget] = []
         self._chips: list[ModelChip] = []
         self._popover: ModelSettingsPopover | None = None
@@ -98,6 +110,19 @@ class ModelBar(QWidget):
         outer.addWidget(self._scroll, 1)
         self._scroll.setFixedHeight(self.pick_button.sizeHint().height() + 12)
 
+    def set_identity(self, identity: Identity) -> None:
+        """Hide the chips' names whenever `identity` hides the models' names."""
+        self._identity = identity
+        identity.changed.connect(self._show_names)
+        self._show_names()
+
+    def _show_names(self) -> None:
+        hiding = self._identity.hiding
+        if hiding:
+            self._close_popover()
+        for n, (chip, target) in enumerate(zip(self._chips, self._targets, strict=True)):
+            chip.set_target(target, f"Model {n + 1}" if hiding else None)
+
     def targets(self) -> list[ModelTarget]:
         return list(self._targets)
 
@@ -117,6 +142,7 @@ class ModelBar(QWidget):
             chip.removeRequested.connect(lambda i=i: self.remove_target(i))
             self._chip_row.insertWidget(self._chip_row.count() - 1, chip)
             self._chips.append(chip)
+        self._show_names()
         self._empty.setVisible(not self._targets)
         self.targetsChanged.emit()
 
@@ -129,10 +155,13 @@ class ModelBar(QWidget):
         target = replace(self._targets[index], settings=settings)
         self._targets[index] = target
         self._chips[index].set_target(target)
+        self._show_names()
         self.targetsChanged.emit()
 
-    def open_settings(self, index: int) -> ModelSettingsPopover:
+    def open_settings(self, index: int) -> ModelSettingsPopover | None:
         self._close_popover()
+        if self._identity.hiding:
+            return None  # it names the model
         target = self._targets[index]
         popover = ModelSettingsPopover(str(target.ref), target.config, target.settings, self)
         popover.changed.connect(lambda s, i=index: self._on_popover_changed(i, s))

@@ -17,10 +17,8 @@ from PySide6.QtGui import (
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
-    QCheckBox,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QSizePolicy,
     QSplitter,
@@ -29,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.failure_text import FailureText, explain
 from studio.core.metrics import Metrics
 from studio.core.metrics_text import Badge
 from studio.core.runner import ModelRun, ModelState, ModelTarget
@@ -37,14 +34,9 @@ from studio.core.thread import Answer, TurnEntry, totals
 from studio.ui.notify import tell
 from studio.ui.style import colors, css, icon, set_text_color
 from studio.ui.workspace.answer_view import AnswerView
+from studio.ui.workspace.identity import PLAIN, Identity
 from studio.ui.workspace.metrics_strip import MetricsStrip
-from studio.ui.workspace.pane_widgets import (
-    ElidedLabel,
-    ErrorRow,
-    PaneHeader,
-    RatingPlace,
-    StatusChip,
-)
+from studio.ui.workspace.pane_widgets import ErrorRow, PaneTitle, RatingPlace
 from studio.ui.workspace.reasoning_view import ReasoningSection
 from studio.ui.workspace.turn_html import (
     TurnColors,
@@ -73,20 +65,6 @@ def status_text(answer: Answer | None, state: ModelState) -> str:
     return state.value
 
 
-def failure_of(answer: Answer) -> FailureText | None:
-    error = answer.error
-    if error is None:
-        return None
-    config = answer.target.config
-    return explain(error.kind, error.status, error.message, provider=config.display_name,
-                   local=config.local)
-
-
-def error_text(answer: Answer) -> str:
-    failure = failure_of(answer)
-    return str(failure) if failure is not None else ""
-
-
 class AnswerPane(QFrame):
     stopRequested = Signal(int)
     retryRequested = Signal(int)  # run this model's last prompt again (a new attempt)
@@ -100,10 +78,13 @@ class AnswerPane(QFrame):
     providersRequested = Signal()  # the error's next step is in Providers and keys
     fixItRequested = Signal(int)  # "Show the model its page" on this pane's preview
 
-    def __init__(self, index: int, target: ModelTarget, parent: QWidget | None = None) -> None:
+    def __init__(self, index: int, target: ModelTarget, parent: QWidget | None = None, *,
+                 identity: Identity = PLAIN) -> None:
         super().__init__(parent)
         self.index = index
         self.target = target
+        self.identity = identity
+        self._badges: set[Badge] = set()
         self.state = ModelState.WAITING
         self._answer: Answer | None = None
         self._entries: list[TurnEntry] = []
@@ -115,12 +96,11 @@ class AnswerPane(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(MIN_PANE_WIDTH)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAccessibleName(f"Answer of {target.ref}")
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 4, 6, 4)
         outer.setSpacing(3)
-        outer.addWidget(self._build_header(target))
+        outer.addWidget(self._build_header())
         self.error_row = ErrorRow()
         self.error_row.providersRequested.connect(self.providersRequested)
         self.error_row.retryRequested.connect(lambda: self.retryRequested.emit(self.index))
@@ -149,52 +129,37 @@ class AnswerPane(QFrame):
         self.metrics = MetricsStrip()
         outer.addWidget(self.metrics)
         self._set_state(ModelState.WAITING)
+        self.show_names()
+        identity.changed.connect(self.show_names)
 
     # -- building ----------------------------------------------------------------------
 
-    def _build_header(self, target: ModelTarget) -> QWidget:
-        header = PaneHeader()
-        header.setToolTip("Double-click to show this pane alone, and again to go back")
+    def _build_header(self) -> QWidget:
+        header = PaneTitle()
         header.doubleClicked.connect(lambda: self.focusRequested.emit(self.index))
-        rows = QVBoxLayout(header)
-        rows.setContentsMargins(0, 0, 0, 0)
-        rows.setSpacing(0)
-        top = QHBoxLayout()
-        self.name_label = ElidedLabel(target.ref.model)
-        font = self.name_label.font()
-        font.setBold(True)
-        self.name_label.setFont(font)
-        self.name_label.setAccessibleName("Model")
-        self.status_chip = StatusChip()
-        self.status_chip.setAccessibleName("Status")
-        top.addWidget(self.name_label, 1)
-        top.addWidget(self.status_chip)
-        rows.addLayout(top)
-        bottom = QHBoxLayout()
-        bottom.setSpacing(6)
-        muted = colors(self.palette()).muted
-        self.provider_label = QLabel(target.config.display_name)
-        self.provider_label.setAccessibleName("Provider")
-        set_text_color(self.provider_label, muted)
-        self.settings_label = ElidedLabel(target.settings.summary())
-        self.settings_label.setAccessibleName("Settings")
-        set_text_color(self.settings_label, muted)
-        self.settings_label.setToolTip("Per-model settings used for this answer: "
-                                       f"{target.settings.summary()}")
-        bottom.addWidget(self.provider_label)
-        dot = QLabel("·")
-        set_text_color(dot, muted)
-        bottom.addWidget(dot)
-        bottom.addWidget(self.settings_label, 1)
-        self.include_box = QCheckBox("Follow-ups")
-        self.include_box.setChecked(True)
-        self.include_box.setToolTip("Send follow-up prompts to this model too; unchecked, "
-                                    "it leaves the rest of the thread")
-        self.include_box.setAccessibleName(f"Include {target.ref} in follow-ups")
+        self.name_label = header.name_label
+        self.status_chip = header.status_chip
+        self.provider_label = header.provider_label
+        self.settings_label = header.settings_label
+        self.include_box = header.include_box
         self.include_box.toggled.connect(self._on_include_toggled)
-        bottom.addWidget(self.include_box)
-        rows.addLayout(bottom)
+        self._title = header
         return header
+
+    def show_names(self) -> None:
+        """Name the pane (header, preview, accessible names) as the identity says."""
+        name = self.identity.name(self.index, self.target)
+        self._title.show_name(name)
+        self.setAccessibleName(name.title if name.hidden else f"Answer of {name.ref}")
+        self.metrics.set_hidden(self.identity.hiding)
+        self.metrics.set_badges(self.identity.badges(self._badges))
+        self._show_totals()
+        if self._preview is not None:
+            self._preview.set_label(name.title)
+            self._preview.setAccessibleName(f"Page preview of {name.title}")
+        answer = self._answer
+        if answer is not None and answer.state is ModelState.FAILED:
+            self.error_row.show_failure(self.identity.failure(answer))
 
     def _tool(self, icon_name: str, text: str,
               slot: Callable[[], object] | None = None) -> QToolButton:
@@ -288,7 +253,7 @@ class AnswerPane(QFrame):
     def _add_footer(self, entry: TurnEntry, tones: TurnColors) -> None:
         """Under a finished answer: its figures in a conversation; for a single prompt only
         the attempt switcher, when the answer was regenerated (the strip has the figures)."""
-        footer = (turn_footer(entry, tones) if self._conversation
+        footer = (turn_footer(entry, tones, self.identity) if self._conversation
                   else attempt_line(entry, tones))
         if footer:
             self.view.add_html(footer)
@@ -359,7 +324,7 @@ class AnswerPane(QFrame):
             if self._entries and self._entries[-1].answer is answer:
                 self._add_footer(self._entries[-1], self.turn_colors())
         self._set_state(state)
-        failure = failure_of(answer) if state is ModelState.FAILED else None
+        failure = self.identity.failure(answer) if state is ModelState.FAILED else None
         self.error_row.show_failure(failure, answer.status_note if not state.finished else "")
         self.refresh_metrics(answer.metrics)
         if state.finished:
@@ -370,7 +335,9 @@ class AnswerPane(QFrame):
         self.metrics.set_metrics(metrics)
 
     def _show_totals(self) -> None:
-        self.metrics.set_totals(totals_text(totals(self._entries)) if self._conversation
+        self.metrics.set_totals(totals_text(totals(self._entries),
+                                            hidden=self.identity.hiding)
+                                if self._conversation
                                 else None)
 
     def _show_not_asked(self) -> None:
@@ -391,7 +358,8 @@ class AnswerPane(QFrame):
         self._set_state(ModelState.WAITING)
 
     def set_badges(self, badges: set[Badge]) -> None:
-        self.metrics.set_badges(badges)
+        self._badges = set(badges)
+        self.metrics.set_badges(self.identity.badges(badges))
 
     def _set_state(self, state: ModelState, text: str | None = None) -> None:
         self.state = state
@@ -407,22 +375,27 @@ class AnswerPane(QFrame):
 
     # -- actions -----------------------------------------------------------------------
 
+    @property
+    def shown_title(self) -> str:
+        """The slot's name as the workspace shows it (a blind label while judging blind)."""
+        return self.identity.title(self.index, self.target)
+
     def answer_text(self) -> str:
         return self._answer.text if self._answer is not None else self.view.answer_text()
 
     def copy_answer(self) -> None:
         text = self.answer_text()
         if not text:
-            tell(self, f"{self.target.title} has no answer to copy yet.", failed=True)
+            tell(self, f"{self.shown_title} has no answer to copy yet.", failed=True)
             return
         QGuiApplication.clipboard().setText(text)
-        tell(self, f"Copied the answer of {self.target.title} ({len(text):,} characters).")
+        tell(self, f"Copied the answer of {self.shown_title} ({len(text):,} characters).")
 
     def _copy_code(self, number: int, language: str, code: str) -> None:
         QGuiApplication.clipboard().setText(code)
         lines = code.count("\n") + 1
         tell(self, f"Copied code block {number} ({language}, {lines} lines) of "
-                   f"{self.target.title}.")
+                   f"{self.shown_title}.")
 
     def _fill_code_menu(self) -> None:
         self.code_menu.clear()
@@ -459,8 +432,9 @@ class AnswerPane(QFrame):
         if visible and self._preview is None:
             from studio.ui.preview.view import PreviewView
 
-            self._preview = PreviewView(label=self.target.title)
-            self._preview.setAccessibleName(f"Page preview of {self.target.title}")
+            title = self.shown_title
+            self._preview = PreviewView(label=title)
+            self._preview.setAccessibleName(f"Page preview of {title}")
             self._preview.set_source_editable(True)
             self._preview.set_file_stem(self._file_stem)
             self._preview.editSourceRequested.connect(

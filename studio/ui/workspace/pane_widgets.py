@@ -8,15 +8,18 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
 from studio.core.failure_text import Action, FailureText
 from studio.ui.style import colors, set_text_color
+from studio.ui.workspace.identity import HIDDEN_TIP, ShownName
 
 
 class ElidedLabel(QLabel):
@@ -76,6 +79,61 @@ class PaneHeader(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.doubleClicked.emit()
         event.accept()
+
+
+class PaneTitle(PaneHeader):
+    """The pane's header: the model's name and status on top; its provider, settings and
+    whether follow-ups go to it below. The names are whatever the workspace's `Identity`
+    says (`show_name`): a blind label while judging blind."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setToolTip("Double-click to show this pane alone, and again to go back")
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(0)
+        top = QHBoxLayout()
+        self.name_label = ElidedLabel("")
+        font = self.name_label.font()
+        font.setBold(True)
+        self.name_label.setFont(font)
+        self.name_label.setAccessibleName("Model")
+        self.status_chip = StatusChip()
+        self.status_chip.setAccessibleName("Status")
+        top.addWidget(self.name_label, 1)
+        top.addWidget(self.status_chip)
+        rows.addLayout(top)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(6)
+        muted = colors(self.palette()).muted
+        self.provider_label = QLabel()
+        self.provider_label.setAccessibleName("Provider")
+        set_text_color(self.provider_label, muted)
+        self.settings_label = ElidedLabel("")
+        self.settings_label.setAccessibleName("Settings")
+        set_text_color(self.settings_label, muted)
+        bottom.addWidget(self.provider_label)
+        self.dot = QLabel("·")
+        set_text_color(self.dot, muted)
+        bottom.addWidget(self.dot)
+        bottom.addWidget(self.settings_label, 1)
+        self.include_box = QCheckBox("Follow-ups")
+        self.include_box.setChecked(True)
+        self.include_box.setToolTip("Send follow-up prompts to this model too; unchecked, "
+                                    "it leaves the rest of the thread")
+        bottom.addWidget(self.include_box)
+        rows.addLayout(bottom)
+
+    def show_name(self, name: ShownName) -> None:
+        self.name_label.setText(name.model)
+        self.provider_label.setText(name.provider)
+        self.provider_label.setVisible(not name.hidden)
+        self.dot.setVisible(not name.hidden)
+        self.settings_label.setText(name.settings)
+        self.settings_label.setToolTip(
+            HIDDEN_TIP if name.hidden
+            else f"Per-model settings used for this answer: {name.settings}")
+        self.include_box.setAccessibleName(f"Include {name.ref} in follow-ups")
 
 
 _ACTION_LABELS = {"providers": "Open Providers and keys", "retry": "Retry"}

@@ -11,10 +11,13 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from studio.core.failure_text import explain
 from studio.core.metrics_text import fmt_cost, fmt_tokens, metric_texts
 from studio.core.thread import Totals, TurnEntry
+
+if TYPE_CHECKING:
+    from studio.ui.workspace.identity import Identity
 
 TURN_SCHEME = "turn"
 ACTIONS = ("prev", "next", "edit", "reasoning", "attempt-prev", "attempt-next", "attempts",
@@ -73,29 +76,31 @@ def not_asked(colors: TurnColors) -> str:
     return f'<p style="color:{colors.muted}"><i>Not asked this prompt.</i></p>'
 
 
-def turn_footer(entry: TurnEntry, colors: TurnColors) -> str:
-    """The figures of one finished answer, its error, its attempt and its reasoning."""
+def turn_footer(entry: TurnEntry, colors: TurnColors, identity: Identity) -> str:
+    """The figures of one finished answer, its error, its attempt and its reasoning (no
+    token counts or cost while the identity hides the models: they give them away)."""
     answer = entry.answer
     if answer is None:
         return ""
     t = metric_texts(answer.metrics)
-    figures = [t.ttft, t.rate, t.tokens, t.cost, t.total]
+    figures = ([t.ttft, t.rate, t.total] if identity.hiding
+               else [t.ttft, t.rate, t.tokens, t.cost, t.total])
     if entry.attempts > 1:
         figures.append(attempt_switcher(entry, colors))
     if answer.reasoning:
         figures.append(_link("reasoning", entry.turn.key, "reasoning", colors))
     line = f'<p style="color:{colors.muted}; margin-top:2px">{" · ".join(figures)}</p>'
-    for note in answer.notes:  # e.g. an image scaled down to fit the provider's limits
+    # A note says how an image was fitted to the provider's limits: a hint at the provider.
+    notes = () if identity.hiding else answer.notes
+    for note in notes:
         line = f'<p style="color:{colors.muted}; margin-top:2px">{html.escape(note)}</p>' + line
     if answer.refused_images:
         line += (f'<p style="margin-top:2px">'
                  f'{_link("anyway", entry.turn.key, "Send anyway (with the images)", colors)}'
                  f'</p>')
-    error = answer.error
-    if error is not None:
-        config = answer.target.config
-        text = html.escape(str(explain(error.kind, error.status, error.message,
-                                       provider=config.display_name, local=config.local)))
+    failure = identity.failure(answer)
+    if failure is not None:
+        text = html.escape(str(failure))
         line = f'<p style="color:{colors.danger}; margin-top:2px">{text}</p>' + line
     return line
 
@@ -125,11 +130,13 @@ def attempt_line(entry: TurnEntry, colors: TurnColors) -> str:
             else "")
 
 
-def totals_text(totals: Totals) -> str:
-    """A model's running total, for its metrics strip."""
+def totals_text(totals: Totals, *, hidden: bool = False) -> str:
+    """A model's running total, for its metrics strip (`hidden`: no tokens or cost)."""
     if not totals.answers:
         return "thread: no answers yet"
     mark = "" if totals.complete else "~"
     answers = f"{totals.answers} answer{'' if totals.answers == 1 else 's'}"
+    if hidden:
+        return f"thread: {answers}"
     return (f"thread: {answers} · in {mark}{fmt_tokens(totals.input_tokens)} · out "
             f"{mark}{fmt_tokens(totals.output_tokens)} · {fmt_cost(totals.cost_usd)}")

@@ -11,9 +11,10 @@ import logging
 import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SECTION = "workspace"
 
@@ -37,18 +38,42 @@ class WorkspaceState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WorkspaceState:
-        state = cls()
-        for f in fields(cls):
-            if f.name not in data:
-                continue
-            value = data[f.name]
-            default = getattr(state, f.name)
-            if f.name == "variables":
-                if isinstance(value, dict):
-                    state.variables = {str(k): str(v) for k, v in value.items()}
-            elif isinstance(value, type(default)):
-                setattr(state, f.name, value)
+        state = fill_fields(cls(), data)
+        value = data.get("variables")
+        if isinstance(value, dict):
+            state.variables = {str(k): str(v) for k, v in value.items()}
         return state
+
+
+def fill_fields(state: T, data: dict[str, Any]) -> T:
+    """`state` (a dataclass of defaults) with each field `data` gives a value of the
+    default's type; anything else in `data` is ignored."""
+    for f in fields(state):  # type: ignore[arg-type]
+        value, default = data.get(f.name), getattr(state, f.name)
+        # (True is an int to isinstance: an int field takes no bool.)
+        if isinstance(value, type(default)) and (isinstance(default, bool)
+                                                 or not isinstance(value, bool)):
+            setattr(state, f.name, value)
+    return state
+
+
+def read_section(path: Path, section: str) -> dict[str, Any]:
+    """One section of the settings file ({} when it or the file is missing or broken)."""
+    data = _read_all(path).get(section)
+    return data if isinstance(data, dict) else {}
+
+
+def write_section(path: Path, section: str, values: dict[str, Any]) -> None:
+    """Replace one section of the settings file, keeping the others as they are."""
+    data = _read_all(path)
+    data[section] = values
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{section}.tmp")
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("cannot save the %s settings to %s: %s", section, path, exc)
 
 
 def _read_all(path: Path) -> dict[str, Any]:
@@ -60,25 +85,6 @@ def _read_all(path: Path) -> dict[str, Any]:
         log.warning("ignoring unreadable settings file %s: %s", path, exc)
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def read_section(path: Path, name: str) -> dict[str, Any]:
-    """One section of the settings file ({} when it is missing or unreadable)."""
-    section = _read_all(path).get(name)
-    return section if isinstance(section, dict) else {}
-
-
-def write_section(path: Path, name: str, values: dict[str, Any]) -> None:
-    """Replace one section of the settings file, keeping the others."""
-    data = _read_all(path)
-    data[name] = values
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{name}.tmp")
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.warning("cannot save the %s settings to %s: %s", name, path, exc)
 
 
 def load_state(path: Path) -> WorkspaceState:

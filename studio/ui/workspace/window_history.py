@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from studio.core.paths import StudioPaths
     from studio.core.runner import Engine
     from studio.ui.workspace.comparison import Comparison
+    from studio.ui.workspace.identity import Identity
     from studio.ui.workspace.model_bar import ModelBar
     from studio.ui.workspace.previews_tab import PreviewsTab
     from studio.ui.workspace.prompt_area import PromptArea
@@ -62,6 +63,7 @@ class WindowHistory:
         previews: PreviewsTab
         state: WorkspaceState
         workspace_undo: WorkspaceUndo
+        identity: Identity
 
         def statusBar(self) -> QStatusBar: ...
         def send(self, prompt: str, targets: list[ModelTarget] | None = None, *,
@@ -217,7 +219,7 @@ class WindowHistory:
             return None
         comparison = self._show_comparison(Comparison(
             self.engine, thread, self, recorder=ThreadRecorder.for_run(store, run),
-            title=run.title or default_title(run.body)))
+            title=run.title or default_title(run.body), identity=self.identity))
         if turn is not None:
             comparison.show_branch_of(turn)
         self.previews.refresh()

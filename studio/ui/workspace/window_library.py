@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from studio.ui.report import ReportExports
     from studio.ui.workspace.actions import WindowActions
     from studio.ui.workspace.comparison import Comparison
+    from studio.ui.workspace.identity import Identity
 
 LIBRARY_DOCK = "libraryDock"  # object name: the key of the dock in the saved window state
 
@@ -42,6 +43,7 @@ class WindowLibrary:
         actions_: WindowActions
         reports: ReportExports
         grid: GridWiring
+        identity: Identity
 
         def statusBar(self) -> QStatusBar: ...
         def load_prompt(self, prompt: Prompt) -> None: ...
@@ -65,6 +67,7 @@ class WindowLibrary:
         self._ratings = {}
         self._ratings_run = None
         self.undo_stack = self.actions_.undo_stack
+        self.identity.changed.connect(self._hide_library_names)
         a = self.actions_
         a.import_.triggered.connect(self.import_collections)
         a.export.triggered.connect(lambda: self.export_collection(with_runs=False))
@@ -130,7 +133,13 @@ class WindowLibrary:
         panel.reportRequested.connect(self.reports.export_run)
         panel.batchRequested.connect(self.grid.start_from_library)
         self._library = panel
+        panel.set_names_hidden(self.identity.hiding)
         return dock
+
+    def _hide_library_names(self) -> None:
+        """The history and search name no models while answers are judged blind."""
+        if self._library is not None:
+            self._library.set_names_hidden(self.identity.hiding)
 
     def import_collections(self) -> QFileDialog | None:
         """File ▸ Import: the library's import (its results show in the library)."""

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from studio.ui.preview.revisions import StoreRevisions
     from studio.ui.preview.view import PreviewView
     from studio.ui.workspace.comparison import Comparison
+    from studio.ui.workspace.identity import Identity
     from studio.ui.workspace.previews_tab import PreviewsTab
     from studio.ui.workspace.prompt_area import PromptArea
 
@@ -104,6 +105,7 @@ class WindowPages:
         comparison: Comparison | None
         prompt_area: PromptArea
         previews: PreviewsTab
+        identity: Identity
 
         def statusBar(self) -> QStatusBar: ...
 
@@ -147,7 +149,8 @@ class WindowPages:
 
         revisions = self._revisions_for(comparison, answer)
         assert isinstance(self, QMainWindow)
-        editor = PageEditor(revisions, self, preview=preview, label=answer.target.title)
+        editor = PageEditor(revisions, self, preview=preview,
+                            label=self.identity.title(answer.slot, answer.target))
         editor.setWindowFlag(Qt.WindowType.Window)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.setObjectName("pageEditor")
@@ -216,7 +219,7 @@ class WindowPages:
         text = follow_up_with_page(typed, html)
         self.prompt_area.set_prompt(text)
         self._follow_up_page = (typed, text)
-        model = answer.target.ref.model
+        model = self.identity.name(answer.slot, answer.target).model
         if comparison is self.comparison and answer in comparison.answers():
             for pane in comparison.panes:
                 pane.set_included(pane.index == answer.slot)

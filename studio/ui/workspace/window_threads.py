@@ -182,7 +182,7 @@ class WindowThreads:
             return None
         dialog = attempts_dialog(comparison.chat.attempts(slot, key),
                                  comparison.chat.shown_attempt(slot, key),
-                                 comparison.panes[slot].target.title, self._as_widget())
+                                 comparison.panes[slot].shown_title, self._as_widget())
         if dialog is None:
             self.statusBar().showMessage("There is only one attempt of this answer.", 4000)
             return None

@@ -102,3 +102,18 @@ def test_undo_and_redo_in_the_edit_menu_show_their_keys(window: MainWindow) -> N
     keys = {a.text().replace("&", ""): a.shortcut().toString() for a in edit.actions()
             if not a.isSeparator()}
     assert keys == {"Undo": "Ctrl+Z", "Redo": "Ctrl+Shift+Z"}
+
+
+def test_no_two_actions_of_the_window_share_a_key(window: MainWindow) -> None:
+    """Every capability adds its own actions (batches, the arena, reports …); a key taken
+    twice would do neither (Qt calls it ambiguous and fires nothing)."""
+    from PySide6.QtGui import QAction
+
+    owners: dict[str, list[str]] = {}
+    for action in window.findChildren(QAction):
+        for key in action.shortcuts():
+            if action.shortcutContext() != Qt.ShortcutContext.WidgetShortcut:
+                owners.setdefault(key.toString(), []).append(action.text().replace("&", ""))
+    shared = {key: names for key, names in owners.items() if len(set(names)) > 1}
+    assert not shared
+    assert owners["Ctrl+Shift+B"] and owners["Ctrl+Shift+H"]  # batches and blind mode

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 from pathlib import Path
@@ -159,3 +160,49 @@ def test_cancelling_the_judge_stops_its_request(studio_home: Path) -> None:
 
         assert asyncio.run(scenario())
         assert sim.errors == []
+
+
+PNG_A, PNG_B = b"\x89PNG page-a", b"\x89PNG page-b"
+PAGES = JudgeInput("A red heading", ("a", "b"), judged="pages",
+                   pages=("<h1 style='color:red'>Hi</h1>", "<h1>Hi</h1>"),
+                   screenshots=(PNG_A, PNG_B))
+
+
+def test_page_screenshots_go_to_the_judge_in_shown_order() -> None:
+    prompt = judge_prompt(PAGES)
+    assert "screenshots of page A and page B, in that order" in prompt
+    one = judge_prompt(JudgeInput("p", ("a", "b"), judged="pages", pages=("x", "y"),
+                                  screenshots=(None, PNG_B)))
+    assert "screenshots of page B, in that order" in one
+    # Answers are judged as text: no pictures, whatever is given.
+    assert "screenshot" not in judge_prompt(JudgeInput("p", ("a", "b"),
+                                                       screenshots=(PNG_A, PNG_B)))
+
+
+@pytest.mark.parametrize("protocol", ["openai", "anthropic", "gemini"])
+def test_the_judge_sees_both_screenshots_in_its_protocol(protocol: str,
+                                                         studio_home: Path) -> None:
+    answer = '{"winner": "A", "reason": "A is red."}'
+    with Simulator() as sim:
+        sim.script(JUDGE, Synthetic([answer]))
+        verdict = asyncio.run(_ask(sim, studio_home, PAGES, protocol))
+        [request] = sim.requests_for(JUDGE)
+        assert sim.errors == []
+    body = json.dumps(request.json)
+    encoded = [base64.b64encode(png).decode() for png in (PNG_A, PNG_B)]
+    assert body.index(encoded[0]) < body.index(encoded[1])
+    assert verdict.winner == "a" and verdict.pictures == 2  # type: ignore[attr-defined]
+
+
+def test_a_judge_that_refuses_pictures_is_asked_with_the_text_alone(
+        studio_home: Path) -> None:
+    answer = '{"winner": "B", "reason": "B works."}'
+    with Simulator() as sim:
+        sim.script(JUDGE, Status(400), Synthetic([answer]))
+        verdict = asyncio.run(_ask(sim, studio_home, PAGES))
+        first, second = sim.requests_for(JUDGE)
+        assert sim.errors == []
+    assert "image_url" in json.dumps(first.json)
+    assert "image_url" not in json.dumps(second.json)
+    assert "screenshot" not in json.dumps(second.json)
+    assert verdict.winner == "b" and verdict.pictures == 0  # type: ignore[attr-defined]

@@ -145,3 +145,18 @@ def test_agreement_needs_the_same_turn_and_slots() -> None:
     theirs = [pair_vote(Entry(0, "p:x"), Entry(1, "p:y"), "a", voter_kind="judge",
                         voter="p:j")]
     assert judge_agreement(mine + theirs) == []
+
+
+def test_answers_from_several_runs_agree_on_the_same_prompt_and_contestants() -> None:
+    # The battle queue showed a saved answer beside a new one: no turn, the prompt named.
+    def on(prompt: int, first: str, second: str, winner: str, **meta: object) -> Vote:
+        return pair_vote(Entry(0, first), Entry(1, second), winner, prompt_id=prompt,
+                         **meta)  # type: ignore[arg-type]
+
+    judge = {"voter_kind": "judge", "voter": "p:j"}
+    mine = [on(7, "p:x", "p:y", "a"), on(8, "p:x", "p:y", "b"), on(9, "p:y", "p:z", "a")]
+    theirs = [on(7, "p:y", "p:x", "b", **judge),  # x won, shown the other way round
+              on(8, "p:x", "p:y", "a", **judge),  # disagrees
+              on(9, "p:y", "p:x", "a", **judge)]  # another pair on that prompt
+    [found] = judge_agreement(mine + theirs)
+    assert (found.pairs, found.agreed) == (2, 1)
