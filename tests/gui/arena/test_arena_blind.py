@@ -38,7 +38,7 @@ def press(loop: qasync.QEventLoop, window: MainWindow, key: Qt.Key,
 
 
 def blind(loop: qasync.QEventLoop, window: MainWindow) -> None:
-    press(loop, window, Qt.Key.Key_B,
+    press(loop, window, Qt.Key.Key_H,
           Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.identity.blind and window.arena.blind_action.isChecked()
 

@@ -27,6 +27,7 @@ from studio.core.retry import RetryPolicy
 from studio.core.runner import Engine, ModelTarget
 from studio.core.secrets import KeyStore
 from studio.store import Store, VoteFilter
+from tests.support.images import png
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.simulator import Simulator, Stalled, Status, Synthetic
 
@@ -162,7 +163,7 @@ def test_cancelling_the_judge_stops_its_request(studio_home: Path) -> None:
         assert sim.errors == []
 
 
-PNG_A, PNG_B = b"\x89PNG page-a", b"\x89PNG page-b"
+PNG_A, PNG_B = png(32, 24), png(40, 30)  # real files: the engine checks images it sends
 PAGES = JudgeInput("A red heading", ("a", "b"), judged="pages",
                    pages=("<h1 style='color:red'>Hi</h1>", "<h1>Hi</h1>"),
                    screenshots=(PNG_A, PNG_B))
