@@ -234,24 +234,28 @@ def test_two_runs_of_the_same_model_take_turns_and_both_finish() -> None:
 
 
 def test_the_event_loop_stays_responsive_while_loading_and_generating() -> None:
+    """Loading and generating run off the loop. Measured as the share of the time the loop
+    kept ticking (gaps under 100 ms), not as one worst gap: on a loaded machine the
+    scheduler alone can delay a wake-up by that much, while work done on the loop would
+    stop the ticks for most of the load and the whole generation."""
     from studio.core.providers.local import MODEL_CACHE, loaded_model_names, unload_model
 
     MODEL_CACHE.unload_all()  # include the cold load
     settings = GenerationSettings(temperature=0, seed=1, max_tokens=60)
 
-    async def run() -> tuple[float, list[Event]]:
-        worst = 0.0
+    async def run() -> tuple[list[float], float, list[Event]]:
+        gaps: list[float] = []
         done = asyncio.Event()
 
         async def ticker() -> None:
-            nonlocal worst
             last = time.perf_counter()
             while not done.is_set():
                 await asyncio.sleep(0.005)
                 now = time.perf_counter()
-                worst = max(worst, now - last)
+                gaps.append(now - last)
                 last = now
 
+        started = time.perf_counter()
         tick = asyncio.create_task(ticker())
         try:
             events = await _collect(_provider().stream(
@@ -259,12 +263,15 @@ def test_the_event_loop_stays_responsive_while_loading_and_generating() -> None:
         finally:
             done.set()
             await tick
-        return worst, events
+        return gaps, time.perf_counter() - started, events
 
     loads_before = MODEL_CACHE.loads
-    worst, events = asyncio.run(run())
+    gaps, total, events = asyncio.run(run())
     assert isinstance(events[-1], Finished)
-    assert worst < 0.1, f"the event loop stalled for {worst * 1000:.0f} ms"
+    ticking = sum(gap for gap in gaps if gap < 0.1)
+    assert ticking > 0.8 * total, (
+        f"the loop ticked for {ticking:.2f} s of {total:.2f} s (longest gap "
+        f"{max(gaps) * 1000:.0f} ms)")
     assert MODEL_CACHE.loads == loads_before + 1
     assert loaded_model_names() == [BUNDLED_MODEL]
     assert unload_model(BUNDLED_MODEL) is True
