@@ -9,7 +9,6 @@ import base64
 import json
 import os
 import signal
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 from studio.core.batch import BatchState, CellState
 from studio.store import Store
 from tests.e2e.cli import NO_KEYRING, REPO, add_sim_providers, cli
+from tests.support.batch_files import done_cells
 from tests.support.scenarios import Status, Synthetic
 from tests.support.simulator import SeenRequest, Simulator, peak_concurrency
 
@@ -123,17 +123,6 @@ def test_the_batch_contract_with_variable_rows_checks_and_a_failing_cell(
     assert r.out.rstrip().endswith("batch 2: 1 done, 0 failed")
 
 
-def _done_cells(home: Path) -> int:
-    """Finished cells as the database holds them, read the way another program would."""
-    uri = f"{(home / 'data' / 'studio.sqlite3').as_uri()}?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=30)
-    try:
-        return int(conn.execute("SELECT count(*) FROM batch_cells WHERE state = 'done'")
-                   .fetchone()[0])
-    finally:
-        conn.close()
-
-
 def test_kill_9_mid_batch_then_resume_sends_no_finished_cell_again(
         home: Path, sim: Simulator, tmp_path: Path) -> None:
     import_collection(home, tmp_path, simple_prompts(3))
@@ -152,7 +141,7 @@ def test_kill_9_mid_batch_then_resume_sends_no_finished_cell_again(
         # saves on a writer thread, so "done at the server" may not be in the file yet),
         # the second streams.
         wait_for(lambda: len(sim.requests_for("slow")) == 1 and sim.active_requests == 1)
-        wait_for(lambda: _done_cells(home) == 1)
+        wait_for(lambda: done_cells(home / "data" / "studio.sqlite3") == 1)
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
     finally:

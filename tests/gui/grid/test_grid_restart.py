@@ -37,6 +37,7 @@ from tests.gui.workspace.workspace_support import (
     target,
     wait_until,
 )
+from tests.support.batch_files import done_cells
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 
@@ -118,6 +119,8 @@ def test_a_killed_batch_process_is_found_interrupted_and_resumed_in_the_window(
         assert proc.stderr.readline().strip() == "batch 1"
         wait_until(loop, lambda: len(sim.requests_for("slow")) == 1
                    and sim.active_requests == 1, timeout=60, what="the slow cell to stream")
+        # The fast cell is done at the server; the command saves on a writer thread.
+        wait_until(loop, lambda: done_cells(paths.database) == 1, what="the done cell saved")
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
     finally:
