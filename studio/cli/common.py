@@ -5,19 +5,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from studio.core.catalog import CatalogError, ProviderRegistry
-from studio.core.paths import StudioPaths, studio_paths
-from studio.core.secrets import KeyStore
+if TYPE_CHECKING:
+    from studio.core.catalog import ProviderRegistry
+    from studio.core.paths import StudioPaths
+    from studio.core.secrets import KeyStore
+
+# The command modules import this one to build the parser: what it uses is imported in the
+# functions, when a command runs.
 
 
 def paths() -> StudioPaths:
+    from studio.core.paths import studio_paths
+
     return studio_paths()
 
 
 def registry() -> ProviderRegistry:
     from studio.cli import UsageError
+    from studio.core.catalog import CatalogError, ProviderRegistry
 
     try:
         return ProviderRegistry(paths().providers_file)
@@ -26,6 +33,8 @@ def registry() -> ProviderRegistry:
 
 
 def key_store() -> KeyStore:
+    from studio.core.secrets import KeyStore
+
     return KeyStore()
 
 

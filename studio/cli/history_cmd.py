@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.cli.collections_cmd import USAGE, error, print_json, with_store
-from studio.store import HistoryFilter, Run, Store
-from studio.store.io_runs import iso
-from studio.store.search import first_line
+
+if TYPE_CHECKING:
+    from studio.store import Run, Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +53,10 @@ def _timestamp(text: str | None, option: str) -> float | None:
 
 
 def _list(store: Store, args: argparse.Namespace) -> int:
+    from studio.store import HistoryFilter
+    from studio.store.io_runs import iso
+    from studio.store.search import first_line
+
     if args.limit < 1 or args.offset < 0:
         return error("--limit must be at least 1 and --offset not negative", USAGE)
     try:
@@ -93,6 +97,8 @@ def _show(store: Store, args: argparse.Namespace) -> int:
 
 
 def _print_run(run: Run) -> None:
+    from studio.store.search import first_line
+
     when = datetime.fromtimestamp(run.created_at).strftime("%Y-%m-%d %H:%M")
     print(f"run {run.id}  {when}  {run.title or first_line(run.body)}")
     print(f"models: {', '.join(str(m.ref) for m in run.models)}")
@@ -109,6 +115,8 @@ def _print_run(run: Run) -> None:
 
 
 def _print_response(response: Any) -> None:
+    from studio.store.search import first_line
+
     parts = [response.state]
     if response.total_s is not None:
         parts.append(f"{response.total_s:.1f} s")

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
+from studio.core import constants
 from studio.core.resources import read_text
 
 ProviderKind = Literal["openai", "anthropic", "gemini", "ollama", "local"]
-PROVIDER_KINDS: tuple[ProviderKind, ...] = ("openai", "anthropic", "gemini", "ollama", "local")
+PROVIDER_KINDS = cast("tuple[ProviderKind, ...]", constants.PROVIDER_KINDS)
 
 
 class CatalogError(ValueError):
