@@ -96,20 +96,38 @@ def _configured(environ: Mapping[str, str]) -> BackendChoice | None:
     return BackendChoice(backend, configured_by=where)
 
 
+def _no_session_bus(environ: Mapping[str, str]) -> str | None:
+    """Why the Secret Service cannot be reached, when that is known without importing its
+    backend (secretstorage, jeepney and cryptography take some 25 ms to load): jeepney finds
+    the session bus only through DBUS_SESSION_BUS_ADDRESS, and a session without it has no
+    socket at the usual place either."""
+    if environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return None
+    runtime_dir = environ.get("XDG_RUNTIME_DIR")
+    if runtime_dir and os.path.exists(os.path.join(runtime_dir, "bus")):
+        return None
+    return "no D-Bus session (DBUS_SESSION_BUS_ADDRESS is unset)"
+
+
 def choose_backend(environ: Mapping[str, str] | None = None,
                    platform: str = sys.platform) -> BackendChoice:
     """keyring's configuration when there is one, else the platform's best backend."""
-    configured = _configured(os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
+    configured = _configured(environ)
     if configured is not None:
         return configured
     best: tuple[float, type[keyring.backend.KeyringBackend]] | None = None
     reasons: list[str] = []
     for name in platform_backend_names(platform):
+        short_name = name.rsplit(".", 2)[-2]
+        if name == _SECRET_SERVICE and (why := _no_session_bus(environ)):
+            reasons.append(f"{short_name}: {why}")
+            continue
         try:
             backend_class = _load_class(name)
             priority = float(backend_class.priority)  # raises when it cannot run here
         except Exception as exc:
-            reasons.append(f"{name.rsplit('.', 2)[-2]}: {exc}")
+            reasons.append(f"{short_name}: {exc}")
             continue
         if priority > 0 and (best is None or priority > best[0]):
             best = (priority, backend_class)

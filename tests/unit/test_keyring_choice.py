@@ -88,7 +88,8 @@ from studio.core.secrets import KeyStore
 store = KeyStore(env={})
 usable, description = store.available()
 print(json.dumps({"usable": usable, "description": description, "spawned": spawned,
-                  "macos": "keyring.backends.macOS" in sys.modules}))
+                  "macos": "keyring.backends.macOS" in sys.modules,
+                  "secretstorage": "secretstorage" in sys.modules}))
 """
 
 
@@ -112,9 +113,19 @@ def test_without_a_keyring_service_the_choice_runs_no_program_and_says_what_to_d
     seen = _probe(_env_without_session_bus(no_user_config))
     assert seen["spawned"] == []  # keyring's discovery runs ldconfig, gcc and ld here
     assert seen["macos"] is False
+    assert seen["secretstorage"] is False  # no session bus: its backend is not even loaded
     assert seen["usable"] is False
     assert "gnome-keyring" in str(seen["description"])
     assert "SecretService" in str(seen["description"])
+
+
+def test_a_session_bus_that_does_not_answer_is_reported(no_user_config: Path) -> None:
+    env = _env_without_session_bus(no_user_config)
+    env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={no_user_config / 'no-such-bus'}"
+    seen = _probe(env)
+    assert seen["usable"] is False and seen["spawned"] == []
+    assert seen["secretstorage"] is True  # tried, since a bus was named
+    assert "SecretService: [Errno 2] No such file" in str(seen["description"])
 
 
 def test_without_a_backend_nothing_is_stored_and_the_reason_is_given() -> None:
@@ -129,10 +140,10 @@ def test_with_the_secret_service_running_it_is_chosen_without_spawning_anything(
         no_user_config: Path) -> None:
     if os.environ.get("PROMPT_STUDIO_TEST_KEYRING") != "1":
         pytest.skip("needs the Secret Service session that tests/run.sh starts")
-    choice = choose_backend({})
+    choice = choose_backend()  # this process's environment, without keyring configuration
     assert isinstance(choice.backend, keyring.backends.SecretService.Keyring)
     env = {k: v for k, v in os.environ.items() if k != ENV_VARIABLE}
     env.update(PYTHONPATH=str(REPO), XDG_CONFIG_HOME=str(no_user_config))
     seen = _probe(env)
     assert seen == {"usable": True, "description": "keyring.backends.SecretService.Keyring",
-                    "spawned": [], "macos": False}
+                    "spawned": [], "macos": False, "secretstorage": True}
