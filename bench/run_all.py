@@ -24,7 +24,9 @@ from bench.common import Report, format_markdown, format_text
 # name → (module, one line on what it measures); run in this order
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "ingest": ("bench.engine_ingest",
-               "8 streams × 20,000 chunks through the engine and `run --json` vs a bare reader"),
+               "8 streams × 20,000 chunks through the engine and `run --json` vs bare readers"),
+    "cli": ("bench.cli_start",
+            "`--version` vs a bare interpreter; a one-answer `run --json` vs a lean httpx script"),
     "store": ("bench.store_bench",
               "100,000 prompts + 10,000 runs: search p95, saving a run"),
     "startup": ("bench.startup",
