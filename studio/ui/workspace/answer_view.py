@@ -4,7 +4,9 @@ The streamed text is split (`Segmenter`) into Markdown and fenced code. Markdown
 through `IncrementalMarkdown`, whose stable HTML is appended once while only its small tail
 is replaced. Code is highlighted line by line: finished lines are appended once, only the
 unfinished line is redrawn, so a 2,000-line code block costs the same per frame at its end
-as at its start. The document keeps one position, where the replaceable tail begins.
+as at its start. A very long line (of code or of Markdown) is shown in pieces of at most
+`long_lines.LINE_LIMIT` characters, each on a line of its own, for the same reason. The
+document keeps one position, where the replaceable tail begins.
 
 Turns are appended one after another, so a pane can show a whole conversation.
 """
@@ -27,6 +29,7 @@ from studio.core.highlight import DARK, LIGHT, START, State, Theme, highlight_li
 from studio.core.markdown_render import CodeBlock, IncrementalMarkdown, code_link, parse_code_link
 from studio.ui.style import is_dark
 from studio.ui.workspace.stream_segments import (
+    CodeCut,
     CodeLine,
     FenceClose,
     FenceOpen,
@@ -46,6 +49,7 @@ class _OpenFence:
         self.lexer = language_of(info)
         self.index = index
         self.lines: list[str] = []
+        self.cut: list[str] = []  # the pieces of a long line cut so far
         self.state: State = START
 
 
@@ -144,7 +148,8 @@ class AnswerView(QTextBrowser):
         fence = self._fence
         if fence is not None:
             partial = self._segmenter.partial_code
-            lines = fence.lines + ([partial] if partial else [])
+            current = "".join(fence.cut) + (partial or "")
+            lines = fence.lines + ([current] if current or fence.cut else [])
             blocks.append(CodeBlock(len(blocks), fence.language, "\n".join(lines)))
         return blocks
 
@@ -172,8 +177,8 @@ class AnswerView(QTextBrowser):
         stable: list[str] = []
         code: list[str] = []
         for piece in pieces:
-            if isinstance(piece, CodeLine):
-                code.append(self._code_line(piece.code))
+            if isinstance(piece, CodeLine | CodeCut):
+                code.append(self._code_line(piece.code, cut=isinstance(piece, CodeCut)))
                 continue
             if code:
                 stable.append(self._pre(code))
@@ -214,11 +219,18 @@ class AnswerView(QTextBrowser):
             self._blocks.append(CodeBlock(fence.index, fence.language, "\n".join(fence.lines)))
             self._fence = None
 
-    def _code_line(self, code: str) -> str:
+    def _code_line(self, code: str, *, cut: bool = False) -> str:
+        """The HTML of a finished code line, or of a piece of a long one (`cut`)."""
         fence = self._fence
         if fence is None:  # cannot happen: the segmenter opens a fence first
             return html_lib.escape(code)
-        fence.lines.append(code)
+        if cut:
+            fence.cut.append(code)
+        elif fence.cut:
+            fence.lines.append("".join(fence.cut) + code)
+            fence.cut = []
+        else:
+            fence.lines.append(code)
         html, fence.state = highlight_line(fence.lexer, code, fence.state, self._theme)
         return html
 
