@@ -32,7 +32,7 @@ from bench.common import (
     ratio_row,
 )
 from bench.sim_server import SimProcess
-from bench.workload import model_names, stream_chunks
+from bench.workload import LONG_LINE_KINDS, long_line_streams, stream_chunks
 
 if TYPE_CHECKING:
     from studio.ui.main_window import MainWindow
@@ -44,17 +44,23 @@ RATE = 200.0
 SECONDS = 20
 
 
-def _expected(chunks: int) -> dict[str, str]:
-    return {m: "".join(p) for m, p in stream_chunks(STREAMS, chunks).items()}
+def expected_texts(streams: int, chunks: int, long_line: str | None = None
+                   ) -> dict[str, str]:
+    """What each model answers: the Markdown workload, or (`long_line`) one unbroken line
+    of `chunks` characters."""
+    answers = (long_line_streams(long_line, streams, chunks) if long_line
+               else stream_chunks(streams, chunks))
+    return {m: "".join(p) for m, p in answers.items()}
 
 
-async def window_scenario(window: MainWindow, chunks: int) -> dict[str, Any]:
+async def window_scenario(window: MainWindow, expected: dict[str, str]) -> dict[str, Any]:
     from studio.core.catalog import ModelRef
     from studio.core.runner import ModelTarget
 
     window.resize(1600, 1000)
     config = window.registry.get("bench")
-    targets = [ModelTarget(ModelRef("bench", m), config) for m in model_names(STREAMS)]
+    models = list(expected)
+    targets = [ModelTarget(ModelRef("bench", m), config) for m in models]
     probe = LagProbe()
     await asyncio.sleep(1.5)  # let start-up work settle (the engine makes its client at 1 s)
     probe.start()
@@ -67,16 +73,14 @@ async def window_scenario(window: MainWindow, chunks: int) -> dict[str, Any]:
     wall = time.perf_counter() - started
     lag = probe.stop()
     await comparison.wait()
-    expected = _expected(chunks)
     shown = [pane.view.answer_text() for pane in comparison.panes]
-    missing = [m for m, text in zip(model_names(STREAMS), shown, strict=True)
-               if text != expected[m]]
+    missing = [m for m, text in zip(models, shown, strict=True) if text != expected[m]]
     states = [run.state.value for run in comparison.runs]
     return {"wall": wall, "lag": lag, "idle": idle, "missing": missing, "states": states,
             "panes": len(window.pane_area.panes())}
 
 
-async def engine_alone(base_url: str, chunks: int) -> dict[str, Any]:
+async def engine_alone(base_url: str, expected: dict[str, str]) -> dict[str, Any]:
     from studio.core.catalog import ModelRef, ProviderConfig
     from studio.core.prices import PriceTable
     from studio.core.request import single_turn
@@ -87,13 +91,12 @@ async def engine_alone(base_url: str, chunks: int) -> dict[str, Any]:
     engine = Engine(keys=KeyStore(env={}), prices=PriceTable.load(None))
     try:
         jobs = [(ModelTarget(ModelRef("bench", m), config),
-                 single_turn(m, "Write a long answer.")) for m in model_names(STREAMS)]
+                 single_turn(m, "Write a long answer.")) for m in expected]
         started = time.perf_counter()
         runs = await engine.start(jobs).wait()
         wall = time.perf_counter() - started
     finally:
         await engine.aclose()
-    expected = _expected(chunks)
     missing = [r.target.ref.model for r in runs if r.text != expected[r.target.ref.model]]
     return {"wall": wall, "missing": missing}
 
@@ -103,11 +106,14 @@ def child_main(argv: list[str]) -> int:
     parser.add_argument("mode", choices=["window", "engine"])
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--chunks", type=int, required=True)
+    parser.add_argument("--streams", type=int, default=STREAMS)
+    parser.add_argument("--long-line", choices=LONG_LINE_KINDS)
     args = parser.parse_args(argv)
+    expected = expected_texts(args.streams, args.chunks, args.long_line)
     if args.mode == "engine":
-        emit(asyncio.run(engine_alone(args.base_url, args.chunks)))
+        emit(asyncio.run(engine_alone(args.base_url, expected)))
         return 0
-    return drive(lambda window: window_scenario(window, args.chunks))
+    return drive(lambda window: window_scenario(window, expected))
 
 
 def run(runs: int = 5, quick: bool = False) -> Report:

@@ -34,7 +34,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "gui": ("bench.gui_streaming",
             "main window, 8 panes × 200 chunks/s for 20 s: event-loop lag, wall time"),
     "long": ("bench.long_answer",
-             "1 MB Markdown answer in 10,000 chunks: cost per chunk, last vs first 10 %"),
+             "1 MB answers in 10,000 chunks (Markdown; one open paragraph; one code line): "
+             "cost per chunk, last vs first 10 %"),
+    "fast": ("bench.fast_stream",
+             "one open 1 MB block × 2 panes at 10,000 chunks/s: event-loop lag"),
     "previews": ("bench.previews",
                  "8 live canvas previews: PSS of the process tree; CPU when hidden"),
     "memory": ("bench.memory",

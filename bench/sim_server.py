@@ -16,7 +16,7 @@ import sys
 from types import TracebackType
 
 from bench.common import REPO, child_env
-from bench.workload import page_answer_chunks, stream_chunks
+from bench.workload import LONG_LINE_KINDS, long_line_streams, page_answer_chunks, stream_chunks
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 
@@ -31,9 +31,14 @@ def main() -> int:
     parser.add_argument("--chunks-per-second", type=float, default=None)
     parser.add_argument("--pages", action="store_true",
                         help="answer with HTML pages (a canvas animation) instead")
+    parser.add_argument("--long-line", choices=LONG_LINE_KINDS,
+                        help="answer with one unbroken line of --chunks characters instead")
     args = parser.parse_args()
     with Simulator() as sim:
-        answers = stream_chunks(args.streams, args.chunks)
+        if args.long_line:
+            answers = long_line_streams(args.long_line, args.streams, args.chunks)
+        else:
+            answers = stream_chunks(args.streams, args.chunks)
         if args.pages:
             answers = {m: page_answer_chunks(i) for i, m in enumerate(answers)}
         for model, parts in answers.items():
@@ -54,13 +59,16 @@ class SimProcess:
     """Context manager: start the server process, expose its URL, stop it on exit."""
 
     def __init__(self, streams: int, chunks: int, per_write: int,
-                 chunks_per_second: float | None = None, *, pages: bool = False) -> None:
+                 chunks_per_second: float | None = None, *, pages: bool = False,
+                 long_line: str | None = None) -> None:
         self.args = ["--streams", str(streams), "--chunks", str(chunks),
                      "--per-write", str(per_write)]
         if chunks_per_second:
             self.args += ["--chunks-per-second", str(chunks_per_second)]
         if pages:
             self.args.append("--pages")
+        if long_line:
+            self.args += ["--long-line", long_line]
         self.base_url = ""
         self._proc: subprocess.Popen[str] | None = None
 

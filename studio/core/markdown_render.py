@@ -339,13 +339,14 @@ class IncrementalMarkdown:
         self._long = _LongLine(in_fence=False, code_run=run, carry=carry)
 
     def _code_piece(self, code: str) -> None:
+        """A piece of a long code line (minified code, data): a display line of its own,
+        shown plain, as colours would cost more than all the rest and say little there."""
         fence = self._fence
         long = self._long
         assert fence is not None and long is not None
-        html, fence.state = highlight_line(fence.highlighter, code, fence.state, self._theme)
         self.work += len(code)
         long.code.append(code)
-        self._fence_line(fence, html, len(code))  # a display line of its own
+        self._fence_line(fence, escape(code), len(code))
 
     def _end_line(self, raw: str) -> None:
         long = self._long
@@ -356,10 +357,8 @@ class IncrementalMarkdown:
         rest = raw.rstrip("\n").rstrip("\r")
         fence = self._fence
         if long.in_fence and fence is not None:
-            html, fence.state = highlight_line(fence.highlighter, rest, fence.state,
-                                               self._theme)
             self.work += len(rest)
-            self._fence_line(fence, html, len(rest))
+            self._fence_line(fence, escape(rest), len(rest))
             fence.code.append("".join(long.code) + rest)
             return
         if rest:
@@ -497,8 +496,11 @@ class IncrementalMarkdown:
         partial = self._partial.rstrip("\r")
         if fence is not None:
             self._tail_blocks = []
-            code = partial if long is not None else fence.content(partial)
-            if long is None and not code.strip(fence.char + " \t"):
+            if long is not None:
+                self.work += len(partial)
+                return self._fence_html(fence, escape(partial))
+            code = fence.content(partial)
+            if not code.strip(fence.char + " \t"):
                 return self._fence_html(fence, None)  # perhaps the closing fence, arriving
             html, _state = highlight_line(fence.highlighter, code, fence.state,
                                           self._theme)

@@ -176,12 +176,19 @@ class AnswerView(QTextBrowser):
     def _apply(self, pieces: list[Piece], *, final: bool) -> None:
         stable: list[str] = []
         code: list[str] = []
+        wrapped = False  # the lines in `code` are pieces of a long line
         for piece in pieces:
             if isinstance(piece, CodeLine | CodeCut):
+                fence = self._fence
+                piece_of_long = isinstance(piece, CodeCut) or bool(fence and fence.cut)
+                if code and piece_of_long != wrapped:
+                    stable.append(self._pre(code, wrap=wrapped))
+                    code = []
+                wrapped = piece_of_long
                 code.append(self._code_line(piece.code, cut=isinstance(piece, CodeCut)))
                 continue
             if code:
-                stable.append(self._pre(code))
+                stable.append(self._pre(code, wrap=wrapped))
                 code = []
             if isinstance(piece, MarkdownText):
                 if self._markdown is None:
@@ -199,7 +206,7 @@ class AnswerView(QTextBrowser):
             elif isinstance(piece, FenceClose):
                 self._end_fence()
         if code:
-            stable.append(self._pre(code))
+            stable.append(self._pre(code, wrap=wrapped))
         if final:
             self._end_fence()
             self._end_markdown(stable)
@@ -224,13 +231,16 @@ class AnswerView(QTextBrowser):
         fence = self._fence
         if fence is None:  # cannot happen: the segmenter opens a fence first
             return html_lib.escape(code)
-        if cut:
-            fence.cut.append(code)
-        elif fence.cut:
-            fence.lines.append("".join(fence.cut) + code)
-            fence.cut = []
-        else:
-            fence.lines.append(code)
+        if cut or fence.cut:
+            # A piece of a long line (minified code, data): shown plain, as colours would
+            # cost more than all the rest and say little there.
+            if cut:
+                fence.cut.append(code)
+            else:
+                fence.lines.append("".join(fence.cut) + code)
+                fence.cut = []
+            return html_lib.escape(code)
+        fence.lines.append(code)
         html, fence.state = highlight_line(fence.lexer, code, fence.state, self._theme)
         return html
 
@@ -239,15 +249,19 @@ class AnswerView(QTextBrowser):
         if fence is not None:
             partial = self._segmenter.partial_code
             # The unfinished line is shown plain; it is highlighted once, when complete.
-            return self._pre([html_lib.escape(partial)]) if partial else ""
+            return self._pre([html_lib.escape(partial)], wrap=bool(fence.cut)) if partial else ""
         return self._markdown_tail if self._markdown is not None else ""
 
-    def _pre(self, lines: list[str]) -> str:
+    def _pre(self, lines: list[str], *, wrap: bool = False) -> str:
         t = self._theme
         # An empty <pre> would be dropped by the HTML parser, losing the line.
         body = "\n".join(line or " " for line in lines)
-        return (f'<pre style="margin-top:0; margin-bottom:0; background-color:{t.background};'
-                f' color:{t.text}">{body}</pre>')
+        # The pieces of a long line wrap: thousands of characters on one display line would
+        # be laid out and painted whole, and the view would only start to scroll (a width
+        # change: everything is laid out again) once a hundred kilobytes are in it.
+        white_space = " white-space:pre-wrap;" if wrap else ""
+        return (f'<pre style="margin-top:0; margin-bottom:0;{white_space} background-color:'
+                f'{t.background}; color:{t.text}">{body}</pre>')
 
     def _code_header(self, fence: _OpenFence) -> str:
         t = self._theme
