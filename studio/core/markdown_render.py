@@ -11,38 +11,30 @@ cut into pieces too, so the tail stays small however long the line: the piece be
 first cut ends its chunk, the following pieces are paragraphs of inline text (inline code
 open at a cut goes on as code), and in a code fence each piece is a display line of its own.
 
-Answers are untrusted: raw HTML in them is shown as text, images become plain links (a rich-text
-view would otherwise load local files named by the answer), and markdown-it's link validation
-drops javascript:/file:/data: targets.
+The HTML itself comes from `markdown_html` (answers are untrusted: raw HTML in them is shown
+as text, images become plain links, markdown-it's link validation drops javascript:/file:/
+data: targets).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
-
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
 
 from studio.core.fences import FenceMarker, open_fence
-from studio.core.highlight import (
-    LIGHT,
-    START,
-    State,
-    Theme,
-    escape,
-    highlight,
-    highlight_line,
-    language_of,
-)
+from studio.core.highlight import LIGHT, START, State, Theme, escape, highlight_line, language_of
 from studio.core.long_lines import LINE_LIMIT, close_code_span, cut_point, open_code_span
+from studio.core.markdown_html import (
+    BlockRenderer,
+    CodeBlock,
+    code_link,
+    info_word,
+    parse_code_link,
+)
 
-CODE_LINK_SCHEME = "studio-code"
-_CODE_LINK_RE = re.compile(rf"^{CODE_LINK_SCHEME}:copy/(\d+)$")
+# The renderer's pieces other modules use, with the renderer.
+__all__ = ["CodeBlock", "IncrementalMarkdown", "RenderUpdate", "code_link", "parse_code_link",
+           "render_full"]
 
 # A blank line ends a chunk unless the next line is indented (list item bodies, indented code)
 # and the chunk is still below SOFT_LIMIT; past HARD_LIMIT any line ends it. Both bound the
@@ -56,115 +48,10 @@ HARD_LIMIT = 4_096
 _TABLE_DELIMITER_RE = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 
 
-def code_link(index: int) -> str:
-    """The href of the "Copy" link of code block `index`."""
-    return f"{CODE_LINK_SCHEME}:copy/{index}"
-
-
-def parse_code_link(url: str) -> int | None:
-    m = _CODE_LINK_RE.match(url)
-    return int(m.group(1)) if m else None
-
-
-@dataclass(frozen=True, slots=True)
-class CodeBlock:
-    index: int
-    language: str  # first word of the fence's info string, as written ("" if none)
-    code: str
-
-
 @dataclass(frozen=True, slots=True)
 class RenderUpdate:
     stable_html: str  # newly finished HTML: append it once
     tail_html: str  # the open tail: replaces the previous tail
-
-
-def _info_word(info: str) -> str:
-    return info.split(maxsplit=1)[0] if info.strip() else ""
-
-
-class _BlockRenderer:
-    """markdown-it set up for the rich-text view; one per theme."""
-
-    def __init__(self, theme: Theme, code_links: bool) -> None:
-        self.theme = theme
-        self.code_links = code_links
-        md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-        md.enable(["table", "strikethrough"])
-        # set directly: add_render_rule would rebind these bound methods to the renderer
-        rules = cast(dict[str, Any], cast(RendererHTML, md.renderer).rules)
-        rules.update({
-            "fence": self._fence, "code_block": self._indented_code, "image": self._image,
-            "code_inline": self._code_inline, "table_open": self._table_open,
-            "blockquote_open": self._blockquote_open,
-        })
-        self._md = md
-
-    def code_block(self, body_html: str, language: str, index: int, *, first: bool = True,
-                   last: bool = True) -> str:
-        """A code block; a long one streamed in parts (see `_fence_line`) leaves out the
-        header and the margin between its parts."""
-        t = self.theme
-        header = ""
-        if self.code_links and first:
-            label = f"{escape(language)} &nbsp; " if language else ""
-            header = (f'<tr><td style="color:{t.muted}">{label}'
-                      f'<a href="{code_link(index)}" style="color:{t.link}">Copy</a></td></tr>')
-        return (f'<table width="100%" cellspacing="0" cellpadding="6" border="0" '
-                f'bgcolor="{t.background}" style="background-color:{t.background};'
-                f' margin-top:{4 if first else 0}px; margin-bottom:{8 if last else 0}px">'
-                f'{header}'
-                f'<tr><td><pre style="margin:0; color:{t.text}">{body_html}</pre></td></tr>'
-                f'</table>\n')
-
-    def _add_block(self, env: EnvType, info: str, content: str) -> str:
-        blocks: list[CodeBlock] = env["code_blocks"]
-        index = env["code_base"] + len(blocks)
-        code = content[:-1] if content.endswith("\n") else content
-        word = _info_word(info)
-        blocks.append(CodeBlock(index, word, code))
-        return self.code_block(highlight(code, language_of(info), self.theme), word, index)
-
-    def _fence(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
-               env: EnvType) -> str:
-        return self._add_block(env, tokens[idx].info, tokens[idx].content)
-
-    def _indented_code(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
-                       env: EnvType) -> str:
-        return self._add_block(env, "", tokens[idx].content)
-
-    def _image(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
-               _env: EnvType) -> str:
-        token = tokens[idx]
-        alt = "".join(child.content for child in token.children or ())
-        src = str(token.attrGet("src") or "")
-        label = escape(f"[image: {alt}]" if alt else "[image]")
-        return f'<a href="{escape(src)}">{label}</a>' if src else label
-
-    def _code_inline(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
-                     _env: EnvType) -> str:
-        return self.code_span(tokens[idx].content)
-
-    def _table_open(self, *_args: Any) -> str:
-        return (f'<table border="1" cellspacing="0" cellpadding="4" '
-                f'style="border-collapse:collapse; border-style:solid; '
-                f'border-color:{self.theme.border}">\n')
-
-    def _blockquote_open(self, *_args: Any) -> str:
-        return f'<blockquote style="color:{self.theme.muted}">\n'
-
-    def inline(self, text: str) -> str:
-        """Text as the inside of a paragraph: no block structure, same inline rules."""
-        return str(self._md.renderInline(text, {"code_base": 0, "code_blocks": []}))
-
-    def code_span(self, code: str) -> str:
-        bg = self.theme.inline_code_background
-        return f'<code style="background-color:{bg}">{escape(code)}</code>'
-
-    def markdown(self, text: str, code_base: int) -> tuple[str, list[CodeBlock]]:
-        env: dict[str, Any] = {"code_base": code_base, "code_blocks": []}
-        html = self._md.render(text, env)
-        return html, env["code_blocks"]
 
 
 @dataclass(slots=True)
@@ -180,7 +67,7 @@ class _Fence(FenceMarker):
 
     @property
     def language(self) -> str:
-        return _info_word(self.info)
+        return info_word(self.info)
 
 
 @dataclass(slots=True)
@@ -203,7 +90,7 @@ class IncrementalMarkdown:
 
     def __init__(self, theme: Theme = LIGHT, *, code_links: bool = True,
                  line_limit: int = LINE_LIMIT) -> None:
-        self._renderer = _BlockRenderer(theme, code_links)
+        self._renderer = BlockRenderer(theme, code_links)
         self._line_limit = line_limit
         self._theme = theme
         self._stable: list[str] = []
