@@ -22,14 +22,13 @@ from bench.common import (
     Report,
     count_row,
     info_row,
-    limit_row,
     load_note,
     median,
-    percentile,
     progress,
 )
+from bench.gui_streaming import WindowRuns
 from bench.sim_server import SimProcess
-from bench.workload import LONG_LINE_KINDS
+from bench.workload import LONG_LINE_KINDS, long_line_chunks
 
 NAME = "fast"
 TITLE = "A very fast stream: one open 1 MB block × 2 panes at 10,000 chunks/s"
@@ -44,11 +43,7 @@ def run(runs: int = 5, quick: bool = False) -> Report:
     report = Report(NAME, TITLE if not quick else f"{TITLE} (quick: {size:,} characters)")
     report.notes.append(load_note() + " at start")
     for kind in LONG_LINE_KINDS:
-        lag: list[float] = []
-        idle: list[float] = []
-        maxima: list[float] = []
-        walls: list[float] = []
-        problems: list[str] = []
+        measured = WindowRuns(STREAMS)
         with SimProcess(STREAMS, size, 1, chunks_per_second=RATE, long_line=kind) as sim, \
                 tempfile.TemporaryDirectory(prefix="bench-fast-") as tmp:
             home = Path(tmp)
@@ -57,26 +52,14 @@ def run(runs: int = 5, quick: bool = False) -> Report:
                     "--streams", str(STREAMS), "--long-line", kind]
             for i in range(runs):
                 progress(f"{kind} at {RATE:,.0f} chunks/s, run {i + 1}/{runs}")
-                result = run_child("bench.gui_streaming", args, home)
-                if result["missing"] or result["panes"] != STREAMS:
-                    problems.append(f"{kind} run {i + 1}: text missing in "
-                                    f"{result['missing']} (states {result['states']})")
-                lag += result["lag"]
-                idle += result["idle"]
-                maxima.append(max(result["lag"]))
-                walls.append(result["wall"])
-        report.rows.append(limit_row(f"{kind}: event-loop lag p99 (all runs' samples)",
-                                     percentile(lag, 99), "ms", 16.0, percentile(idle, 99),
-                                     "idle window"))
-        report.rows.append(limit_row(f"{kind}: event-loop lag max (median of runs' max)",
-                                     median(maxima), "ms", 50.0, max(idle), "idle window"))
-        report.rows.append(info_row(f"{kind}: event-loop lag max (worst run)", max(maxima),
-                                    "ms"))
+                measured.add(run_child("bench.gui_streaming", args, home), f"{kind} run {i + 1}")
+        report.rows += measured.lag_rows(f"{kind}: ")
+        paced = len(long_line_chunks(kind, size)) / RATE
         report.rows.append(info_row(f"{kind}: wall time, send → all text shown",
-                                    median(walls), "s", size / 10 / RATE, "stream length"))
+                                    median(measured.walls), "s", paced, "the stream's pace"))
         report.rows.append(count_row(f"{kind}: runs with all text shown in both panes",
-                                     runs - len(problems), runs))
-        report.notes += problems
+                                     runs - len(measured.problems), runs))
+        report.notes += measured.problems
     report.notes.append(f"{runs} runs per kind; {STREAMS} streams of {size:,} characters in "
                         f"chunks of about 10, paced at {RATE:,.0f} chunks/s each")
     report.notes.append(load_note() + " at end")

@@ -60,11 +60,15 @@ def main() -> int:
     parser.add_argument("-m", "--model", action="append", default=[])
     parser.add_argument("-p", "--prompt", default="Write a long answer.")
     args = parser.parse_args()
-    texts = asyncio.run(read_all(args.base_url, args.model, args.prompt))
-    results = [{"model": m, "text": t} for m, t in zip(args.model, texts, strict=True)]
+    print_results(args.model, asyncio.run(read_all(args.base_url, args.model, args.prompt)))
+    return 0
+
+
+def print_results(models: list[str], texts: list[str]) -> None:
+    """The texts as `{"results": [{"model", "text"}]}`, like `prompt-studio run --json`."""
+    results = [{"model": m, "text": t} for m, t in zip(models, texts, strict=True)]
     json.dump({"results": results}, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
-    return 0
 
 
 if __name__ == "__main__":

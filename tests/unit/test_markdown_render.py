@@ -292,8 +292,17 @@ def _long_answer(size: int) -> str:
 @pytest.mark.timeout(300)
 def test_cost_per_chunk_does_not_grow_with_the_answer() -> None:
     text = _long_answer(1_000_000)
-    n = 10_000
-    size = len(text) // n + 1
+    inc, work = _work_per_feed(text, 10_000)
+    tenth = len(work) // 10
+    first, last = sum(work[:tenth]), sum(work[-tenth:])
+    assert last <= 2 * first, (first, last)
+    # and the total is linear: each character is parsed a bounded number of times
+    assert inc.work < 40 * len(text)
+
+
+def _work_per_feed(text: str, feeds: int) -> tuple[IncrementalMarkdown, list[int]]:
+    """Stream `text` in `feeds` equal pieces; the renderer and its work for each feed."""
+    size = len(text) // feeds + 1
     inc = IncrementalMarkdown()
     work = []
     for start in range(0, len(text), size):
@@ -301,11 +310,7 @@ def test_cost_per_chunk_does_not_grow_with_the_answer() -> None:
         inc.feed(text[start:start + size])
         work.append(inc.work - before)
     inc.finish()
-    tenth = len(work) // 10
-    first, last = sum(work[:tenth]), sum(work[-tenth:])
-    assert last <= 2 * first, (first, last)
-    # and the total is linear: each character is parsed a bounded number of times
-    assert inc.work < 40 * len(text)
+    return inc, work
 
 
 @pytest.mark.timeout(120)
@@ -447,13 +452,7 @@ def _megabyte_cases() -> dict[str, str]:
 def test_the_cost_per_feed_of_an_open_megabyte_line_does_not_grow(case: str) -> None:
     text = _megabyte_cases()[case]
     size = len(text) // 10_000 + 1
-    inc = IncrementalMarkdown()
-    work = []
-    for start in range(0, len(text), size):
-        before = inc.work
-        inc.feed(text[start:start + size])
-        work.append(inc.work - before)
-    inc.finish()
+    inc, work = _work_per_feed(text, 10_000)
     tenth = len(work) // 10
     first, last = sum(work[:tenth]), sum(work[-tenth:])
     assert last <= 2 * first, (first, last)

@@ -66,6 +66,22 @@ def stream(view: AnswerView, text: str, size: int) -> None:
     view.finish()
 
 
+def streamed_cost(text: str, size: int) -> tuple[AnswerView, float, float]:
+    """Stream `text` in chunks of `size` into a shown view; the median seconds per chunk
+    over the first and the last tenth of the chunks."""
+    view = AnswerView()
+    view.resize(500, 600)
+    view.show()
+    cost: list[float] = []
+    for start in range(0, len(text), size):
+        started = time.perf_counter()
+        view.append(text[start:start + size])
+        cost.append(time.perf_counter() - started)
+    view.finish()
+    tenth = len(cost) // 10
+    return view, sorted(cost[:tenth])[tenth // 2], sorted(cost[-tenth:])[tenth // 2]
+
+
 def test_segmenter_splits_markdown_and_fences_whatever_the_chunking() -> None:
     expected = [MarkdownText("Intro\n"), FenceOpen("js title"), CodeLine("let a = 1;"),
                 CodeLine(""), FenceClose(), MarkdownText("After ``` not a fence\n")]
@@ -133,19 +149,7 @@ def test_a_long_code_block_costs_the_same_per_chunk_at_its_end_as_at_its_start(
     # if the open block were re-inserted on every chunk).
     lines = [f'  <div class="cell" id="c{i}"><span>{i}</span> cell {i}</div>' for i in range(1500)]
     text = "Intro\n\n```html\n" + "\n".join(lines) + "\n```\n"
-    view = AnswerView()
-    view.resize(500, 600)
-    view.show()
-    chunks = [text[i:i + 40] for i in range(0, len(text), 40)]
-    cost: list[float] = []
-    for chunk in chunks:
-        started = time.perf_counter()
-        view.append(chunk)
-        cost.append(time.perf_counter() - started)
-    view.finish()
-    tenth = len(cost) // 10
-    first = sorted(cost[:tenth])[tenth // 2]
-    last = sorted(cost[-tenth:])[tenth // 2]
+    view, first, last = streamed_cost(text, 40)
     assert last < 3 * first, (first, last)
     assert view.code_blocks[0].code == "\n".join(lines)
 
@@ -233,18 +237,6 @@ def test_an_open_long_line_costs_the_same_per_chunk_at_its_end_as_at_its_start(
     # (8-fold over 100 KB, and the window stalls at a megabyte).
     body = " ".join(f"w{i}" for i in range(40_000))
     text = body if case == "paragraph" else f"```js\n{body}"
-    view = AnswerView()
-    view.resize(500, 600)
-    view.show()
-    chunks = [text[i:i + 100] for i in range(0, len(text), 100)]
-    cost: list[float] = []
-    for chunk in chunks:
-        started = time.perf_counter()
-        view.append(chunk)
-        cost.append(time.perf_counter() - started)
-    view.finish()
-    tenth = len(cost) // 10
-    first = sorted(cost[:tenth])[tenth // 2]
-    last = sorted(cost[-tenth:])[tenth // 2]
+    view, first, last = streamed_cost(text, 100)
     assert last < 3 * first, (first, last)
     assert view.answer_text() == text
