@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from studio.cli.common import key_store, paths, print_json
 from studio.core.constants import CONNECT_TIMEOUT_S, READ_TIMEOUT_S
 
 if TYPE_CHECKING:
@@ -153,7 +154,6 @@ async def execute(engine: Engine, plan: PlannedRun, store: Store | None,
 
 async def execute_all(plans: list[PlannedRun], store: Store | None,
                       board_out: TextIO | None, timeouts: Timeouts | None = None) -> list[str]:
-    from studio.cli.common import key_store, paths
     from studio.core.prices import PriceError, PriceTable
     from studio.core.runner import Engine
 
@@ -178,7 +178,6 @@ async def execute_all(plans: list[PlannedRun], store: Store | None,
 def _open_store(no_save: bool) -> tuple[Store | None, StoreError | None]:
     if no_save:
         return None, None
-    from studio.cli.common import paths
     from studio.store import Store, StoreError
 
     try:
@@ -191,7 +190,6 @@ def handle(args: argparse.Namespace) -> int:
     import asyncio
 
     from studio.cli import UsageError
-    from studio.cli.common import print_json
     from studio.cli.run_plan import PlanError, plan_runs
     from studio.core.runner import ModelState
 

@@ -10,11 +10,13 @@ configuration, which it honours as keyring does: `PYTHON_KEYRING_BACKEND`, then
 
 Among the platform's backends the one with the highest priority wins, as in keyring. (When
 two are usable at once, keyring chains them; the studio keeps to the first, which is the
-one keyring would have stored a key in.)
+one keyring would have stored a key in.) Where nothing can work — no configuration, no
+D-Bus session, no python-dbus: a server, a container, CI — keyring is not even imported.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import threading
@@ -109,10 +111,34 @@ def _no_session_bus(environ: Mapping[str, str]) -> str | None:
     return "no D-Bus session (DBUS_SESSION_BUS_ADDRESS is unset)"
 
 
+def config_file() -> str:
+    """Where keyring reads keyringrc.cfg on Linux and the BSDs: its `config_root`, from this
+    process's environment as keyring reads it (a test checks that the two agree)."""
+    root = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(root, "python_keyring", CONFIG_NAME)
+
+
+def _nothing_to_load(environ: Mapping[str, str], platform: str) -> str | None:
+    """Why no keyring backend can work here, when that is plain without importing keyring
+    (some 25 ms, which a command that finds its key in the environment need not pay): no
+    configuration, no D-Bus session for the Secret Service, no python-dbus for KWallet."""
+    if platform in ("darwin", "win32") or environ.get(ENV_VARIABLE):
+        return None
+    no_bus = _no_session_bus(environ)
+    if no_bus is None or os.path.exists(config_file()):
+        return None
+    if importlib.util.find_spec("dbus") is not None:
+        return None
+    return f"SecretService: {no_bus}; kwallet: python-dbus not installed"
+
+
 def choose_backend(environ: Mapping[str, str] | None = None,
                    platform: str = sys.platform) -> BackendChoice:
     """keyring's configuration when there is one, else the platform's best backend."""
     environ = os.environ if environ is None else environ
+    nothing = _nothing_to_load(environ, platform)
+    if nothing is not None:
+        return BackendChoice(None, nothing)
     configured = _configured(environ)
     if configured is not None:
         return configured

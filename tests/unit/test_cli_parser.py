@@ -55,7 +55,7 @@ def test_a_named_command_builds_only_its_own_module() -> None:
         "build_parser(['-v', 'run', '-m', 'x:y', '-p', 'hi']).parse_args("
         "['-v', 'run', '-m', 'x:y', '-p', 'hi'])")
     assert [m for m in seen["modules"] if m.startswith("studio.cli")] == [
-        "studio.cli", "studio.cli.run_cmd"]
+        "studio.cli", "studio.cli.common", "studio.cli.run_cmd"]
     assert _heavy(seen["modules"]) == []
 
 

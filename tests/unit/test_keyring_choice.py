@@ -11,9 +11,15 @@ from pathlib import Path
 
 import keyring.backends.fail
 import keyring.backends.SecretService
+import keyring.util.platform_
 import pytest
 
-from studio.core.keyring_choice import ENV_VARIABLE, choose_backend, platform_backend_names
+from studio.core.keyring_choice import (
+    ENV_VARIABLE,
+    choose_backend,
+    config_file,
+    platform_backend_names,
+)
 from studio.core.secrets import KeyringUnavailable, KeyStore
 from tests.support.memory_keyring import MemoryKeyring
 
@@ -73,6 +79,23 @@ def test_a_configured_backend_that_does_not_exist_is_reported_not_raised(
     assert str(path) in choice.problem and "cannot be used" in choice.problem
 
 
+@pytest.mark.parametrize("xdg", [True, False])
+def test_the_config_file_is_where_keyring_reads_it(xdg: bool, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    if not xdg:
+        monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert config_file() == str(keyring.util.platform_.config_root() / "keyringrc.cfg")
+
+
+def test_keyringrc_is_read_even_where_no_backend_could_work(no_user_config: Path) -> None:
+    env = _env_without_session_bus(no_user_config)
+    _write_keyringrc(no_user_config, MEMORY)
+    seen = _probe(env)
+    assert seen["usable"] is True and seen["description"] == MEMORY
+    assert seen["keyring"] is True
+
+
 def test_the_platform_backends_are_keyrings_own_choices() -> None:
     assert platform_backend_names("linux")[0] == "keyring.backends.SecretService.Keyring"
     assert platform_backend_names("darwin") == ("keyring.backends.macOS.Keyring",)
@@ -89,7 +112,8 @@ store = KeyStore(env={})
 usable, description = store.available()
 print(json.dumps({"usable": usable, "description": description, "spawned": spawned,
                   "macos": "keyring.backends.macOS" in sys.modules,
-                  "secretstorage": "secretstorage" in sys.modules}))
+                  "secretstorage": "secretstorage" in sys.modules,
+                  "keyring": "keyring" in sys.modules}))
 """
 
 
@@ -114,6 +138,7 @@ def test_without_a_keyring_service_the_choice_runs_no_program_and_says_what_to_d
     assert seen["spawned"] == []  # keyring's discovery runs ldconfig, gcc and ld here
     assert seen["macos"] is False
     assert seen["secretstorage"] is False  # no session bus: its backend is not even loaded
+    assert seen["keyring"] is False  # nor keyring: nothing it could offer would work
     assert seen["usable"] is False
     assert "gnome-keyring" in str(seen["description"])
     assert "SecretService" in str(seen["description"])
@@ -146,4 +171,4 @@ def test_with_the_secret_service_running_it_is_chosen_without_spawning_anything(
     env.update(PYTHONPATH=str(REPO), XDG_CONFIG_HOME=str(no_user_config))
     seen = _probe(env)
     assert seen == {"usable": True, "description": "keyring.backends.SecretService.Keyring",
-                    "spawned": [], "macos": False, "secretstorage": True}
+                    "spawned": [], "macos": False, "secretstorage": True, "keyring": True}
