@@ -44,7 +44,7 @@ from bench.workload import LONG_LINE_KINDS, long_line_chunks
 from bench.workload import chunks as workload_chunks
 
 NAME = "long"
-TITLE = "Long answer: 1 MB of Markdown in 10,000 chunks into one pane"
+TITLE = "Long answers: 1 MB in 10,000 chunks into one pane (Markdown; one open block)"
 SIZE = 1_000_000
 CHUNKS = 10_000
 PER_DELIVERY = 10
