@@ -69,17 +69,18 @@ async def window_scenario(window: MainWindow, expected: dict[str, str]) -> dict[
     await asyncio.sleep(2.0)
     idle = probe.stop()
     probe.start()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     comparison = window.send("Write a long answer.", targets)
     await wait_until(lambda: comparison.settled, 600, "all answers shown")
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     lag = probe.stop()
     await comparison.wait()
     shown = [pane.view.answer_text() for pane in comparison.panes]
     missing = [m for m, text in zip(models, shown, strict=True) if text != expected[m]]
     states = [run.state.value for run in comparison.runs]
-    return {"wall": wall, "lag": lag, "idle": idle, "missing": missing, "states": states,
-            "panes": len(window.pane_area.panes())}
+    return {"wall": wall, "cpu": cpu, "lag": lag, "idle": idle, "missing": missing,
+            "states": states, "panes": len(window.pane_area.panes())}
 
 
 async def engine_alone(base_url: str, expected: dict[str, str]) -> dict[str, Any]:
@@ -128,6 +129,7 @@ class WindowRuns:
     maxima: list[float] = field(default_factory=list)
     p99s: list[float] = field(default_factory=list)
     walls: list[float] = field(default_factory=list)
+    cpu_shares: list[float] = field(default_factory=list)  # the app's CPU / wall time
     problems: list[str] = field(default_factory=list)
 
     def add(self, result: dict[str, Any], what: str) -> None:
@@ -139,6 +141,7 @@ class WindowRuns:
         self.maxima.append(max(result["lag"]))
         self.p99s.append(percentile(result["lag"], 99))
         self.walls.append(result["wall"])
+        self.cpu_shares.append(100.0 * result["cpu"] / result["wall"])
 
     def lag_rows(self, label: str = "", *, targets: bool = True) -> list[Row]:
         """The targets: p99 of all samples ≤ 16 ms, the median of the runs' maxima ≤ 50 ms
@@ -151,6 +154,8 @@ class WindowRuns:
                 if targets else info_row(f"{label}{figure}", value, "ms", idle, "idle window")
                 for figure, value, limit, idle in (p99, most)]
         rows.append(info_row(f"{label}event-loop lag max (worst run)", max(self.maxima), "ms"))
+        rows.append(info_row(f"{label}CPU of the app while streaming (all its threads)",
+                             median(self.cpu_shares), "% of a core"))
         return rows
 
 

@@ -17,7 +17,7 @@ its marker would be absurd), so the cutting never has to take a fence decision b
 
 from __future__ import annotations
 
-LINE_LIMIT = 2_048
+LINE_LIMIT = 1_024
 
 
 def cut_point(window: str) -> int:

@@ -60,8 +60,8 @@ class StreamCoalescer(QObject):
         self._deliver: Callable[[FrameBatch], None] | None = deliver
         self._interval_ms = interval_ms
         self._budget_s = budget_s
-        self._text: dict[int, deque[str]] = {}
-        self._reasoning: dict[int, deque[str]] = {}
+        self._text: dict[int, _Pending] = {}
+        self._reasoning: dict[int, _Pending] = {}
         self._states: dict[int, ModelRun] = {}
         self._resets: set[int] = set()
         self._finished: set[int] = set()
@@ -90,12 +90,12 @@ class StreamCoalescer(QObject):
             return
         self.delta_count += 1
         target = self._text if isinstance(event, TextDelta) else self._reasoning
-        parts = target.get(index)
-        if parts is None:
-            target[index] = deque((event.text,))
+        pending = target.get(index)
+        if pending is None:
+            target[index] = _Pending(event.text)
             self._dirty[index] = None
         else:
-            parts.append(event.text)
+            pending.add(event.text)
         if not self._armed:
             self._arm(self._interval_ms)
 
@@ -141,13 +141,14 @@ class StreamCoalescer(QObject):
             batch.resets.add(index)
         left = False
         for buffered, out in ((self._text, batch.text), (self._reasoning, batch.reasoning)):
-            parts = buffered.get(index)
-            if parts:
-                out[index] = _take_text(parts, limit)
-            if parts:
+            pending = buffered.get(index)
+            if pending is None:
+                continue
+            out[index] = pending.take(limit)
+            if pending.size:
                 left = True
             else:
-                buffered.pop(index, None)
+                del buffered[index]
         if left:
             self._dirty[index] = None
             return
@@ -204,19 +205,36 @@ class StreamCoalescer(QObject):
         self._dirty.clear()
 
 
-def _take_text(parts: deque[str], limit: int | None) -> str:
-    """The oldest `limit` characters of `parts` (all with None), removed from it."""
-    if limit is None:
-        text = "".join(parts)
-        parts.clear()
-        return text
-    taken: list[str] = []
-    room = limit
-    while parts and room > 0:
-        piece = parts.popleft()
-        if len(piece) > room:
-            parts.appendleft(piece[room:])
-            piece = piece[:room]
-        taken.append(piece)
-        room -= len(piece)
-    return "".join(taken)
+
+class _Pending:
+    """One model's text not yet delivered, oldest first, and its length."""
+
+    __slots__ = ("parts", "size")
+
+    def __init__(self, text: str) -> None:
+        self.parts = deque((text,))
+        self.size = len(text)
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+
+    def take(self, limit: int | None) -> str:
+        """The oldest `limit` characters (all with None), removed."""
+        parts = self.parts
+        if limit is None or self.size <= limit:
+            text = "".join(parts)
+            parts.clear()
+            self.size = 0
+            return text
+        taken: list[str] = []
+        room = limit
+        while room > 0:
+            piece = parts.popleft()
+            if len(piece) > room:
+                parts.appendleft(piece[room:])
+                piece = piece[:room]
+            taken.append(piece)
+            room -= len(piece)
+        self.size -= limit
+        return "".join(taken)
