@@ -21,7 +21,6 @@ from studio.store import (
     collections,
     db,
     history,
-    io_json,
     model_sets,
     prompt_extras,
     prompts,
@@ -31,8 +30,6 @@ from studio.store import (
     votes,
 )
 from studio.store.errors import CorruptDatabaseError, StoreError
-from studio.store.io_doc import Document
-from studio.store.io_files import load_document, to_document
 from studio.store.models import (
     SEARCH_KINDS,
     AttachmentRef,
@@ -61,6 +58,10 @@ if TYPE_CHECKING:
     from studio.core.checks import Check
     from studio.core.runner import ModelRun
     from studio.store.batch_store import BatchStore
+    from studio.store.io_doc import Document
+
+# Import and export (io_json, io_doc, io_files) load on first use: saving a run, which is
+# all a `prompt-studio run` does with the store, needs none of them.
 
 
 class Store:
@@ -489,21 +490,29 @@ class Store:
     def export(self, collection_ids: Sequence[CollectionId] | None = None, *,
                with_runs: bool = False) -> dict[str, Any]:
         """A collection-file document (format in the README); None exports everything."""
+        from studio.store import io_json
+
         with self._read() as conn:
             return io_json.export_document(conn, collection_ids, with_runs=with_runs)
 
     def import_document(self, document: Document,
                         into: CollectionId | None = None) -> ImportReport:
+        from studio.store import io_json
+
         with self._write() as conn:
             return io_json.apply_document(conn, document, into)
 
     def import_data(self, value: object, *, collection: str | None = None,
                     base_dir: Path | None = None) -> ImportReport:
         """Import decoded JSON/YAML: checked completely first, then written in one commit."""
+        from studio.store.io_files import to_document
+
         return self.import_document(to_document(value, collection=collection,
                                                 base_dir=base_dir))
 
     def import_file(self, path: Path, *, collection: str | None = None) -> ImportReport:
+        from studio.store.io_files import load_document
+
         return self.import_document(load_document(path, collection=collection))
 
 

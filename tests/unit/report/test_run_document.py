@@ -3,9 +3,11 @@ current answer on it, figures, failures, ratings, pages; and a blind variant of 
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
-from studio.report.model import Sealed
+from studio.report.model import LAYOUTS, THEMES, Layout, Sealed, ThemeChoice
 from studio.report.run_report import blind_label, report_pages, run_document
 from studio.report.scrub import Scrubber
 from studio.store import ResponseData, Run, Store
@@ -166,3 +168,9 @@ def test_the_files_sent_with_each_prompt_are_listed(store: Store) -> None:
     blind = run_document(store.run(run_id), scrub=SCRUB, blind=True)
     (own,) = blind.sections[0].turns[1].files
     assert own.endswith(("to A only", "to B only")) and "claude" not in own
+
+
+def test_the_parsers_layouts_and_themes_are_the_models_types() -> None:
+    # `report --layout/--theme` take their choices from studio.core.constants, which imports
+    # nothing; the type checker knows them from Layout and ThemeChoice.
+    assert (get_args(Layout), get_args(ThemeChoice)) == (LAYOUTS, THEMES)
