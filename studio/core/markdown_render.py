@@ -19,6 +19,7 @@ data: targets).
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 
 from studio.core.fences import FenceMarker, open_fence
@@ -402,6 +403,12 @@ class IncrementalMarkdown:
             return ""
         html, self._tail_blocks = self._markdown(text)
         return html
+
+
+# A line limit that never cuts, for a document rendered once and read in a browser (a
+# report): there a long line is laid out once, not on every frame, and a long table row or
+# code line keeps its table and its colours.
+WHOLE_LINES = sys.maxsize
 
 
 def render_full(markdown: str, theme: Theme = LIGHT, *, code_links: bool = True,
