@@ -76,7 +76,7 @@ def timeouts_from(args: argparse.Namespace) -> Timeouts:
 
 def result_json(run: ModelRun) -> dict[str, Any]:
     from studio.cli import results
-    from studio.core.batch import CellResult
+    from studio.core.cell_result import CellResult
 
     return results.result_json(CellResult.from_run(run))
 
@@ -235,7 +235,7 @@ def _json_document(plan: PlannedRun) -> dict[str, Any]:
 
 def _print_answers(plan: PlannedRun) -> None:
     from studio.cli import results
-    from studio.core.batch import CellResult
+    from studio.core.cell_result import CellResult
 
     out = sys.stdout
     if plan.saved_run is not None:

@@ -22,12 +22,10 @@ from studio.store import (
     db,
     history,
     model_sets,
-    prompt_extras,
     prompts,
     runs,
     search,
     trash,
-    votes,
 )
 from studio.store.errors import CorruptDatabaseError, StoreError
 from studio.store.models import (
@@ -60,8 +58,9 @@ if TYPE_CHECKING:
     from studio.store.batch_store import BatchStore
     from studio.store.io_doc import Document
 
-# Import and export (io_json, io_doc, io_files) load on first use: saving a run, which is
-# all a `prompt-studio run` does with the store, needs none of them.
+# Import and export (io_json, io_doc, io_files), votes (with the arena's core) and prompts'
+# checks and variable rows (with the checks) load on first use: saving a run, which is all
+# a `prompt-studio run` does with the store, needs none of them.
 
 
 class Store:
@@ -269,19 +268,27 @@ class Store:
 
     def variable_rows(self, prompt_id: PromptId) -> tuple[dict[str, str], ...]:
         """Sets of values for the prompt's {{variables}}; a batch runs each as its own row."""
+        from studio.store import prompt_extras
+
         with self._read() as conn:
             return prompt_extras.variable_rows(conn, prompt_id)
 
     def set_variable_rows(self, prompt_id: PromptId,
                           rows: Sequence[Mapping[str, str]]) -> None:
+        from studio.store import prompt_extras
+
         with self._write() as conn:
             prompt_extras.set_variable_rows(conn, prompt_id, rows)
 
     def checks(self, prompt_id: PromptId) -> tuple[Check, ...]:
+        from studio.store import prompt_extras
+
         with self._read() as conn:
             return prompt_extras.checks(conn, prompt_id)
 
     def set_checks(self, prompt_id: PromptId, checks: Iterable[Check]) -> None:
+        from studio.store import prompt_extras
+
         with self._write() as conn:
             prompt_extras.set_checks(conn, prompt_id, checks)
 
@@ -442,11 +449,15 @@ class Store:
 
     def add_vote(self, vote: Vote) -> int:
         """Store one blind judgement (see studio.core.arena); returns its row id."""
+        from studio.store import votes
+
         with self._write() as conn:
             return votes.add(conn, vote)
 
     def votes(self, filters: VoteFilter | None = None) -> list[Vote]:
         """Matching votes, oldest first; fit them with studio.core.arena_board.leaderboard."""
+        from studio.store import votes
+
         with self._read() as conn:
             return votes.list_votes(conn, filters)
 
@@ -454,17 +465,22 @@ class Store:
                         settings: Mapping[str, Any]) -> tuple[RunId, TurnId, int] | None:
         """(run, turn, slot) of a saved finished answer of this model and settings to the
         prompt as it reads now, or None: what the battle queue reuses instead of asking."""
+        from studio.store import votes
+
         with self._read() as conn:
             found = votes.reusable_answer(conn, prompt_id, model, settings)
         return None if found is None else (RunId(found[0]), TurnId(found[1]), found[2])
 
     def delete_vote(self, vote_id: int) -> None:
+        from studio.store import votes
+
         with self._write() as conn:
             votes.delete(conn, vote_id)
 
     def import_battles(self, path: Path) -> tuple[int, int]:
         """Battles in LMArena's format (studio.store.battle_file): (added, already stored).
         The whole file is checked first and written in one transaction."""
+        from studio.store import votes
         from studio.store.battle_file import derived_from, read_battles
 
         parsed = read_battles(path)

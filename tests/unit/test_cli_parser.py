@@ -93,3 +93,13 @@ def test_a_command_built_alone_is_the_same_as_in_the_full_parser(command: str) -
     full = _subparsers(build_parser())
     assert command in alone
     assert _all_help(alone[command]) == _all_help(full[command])
+
+
+def test_what_a_run_loads_leaves_out_batches_votes_and_import_export() -> None:
+    # `run` plans, streams, saves and prints one comparison: the batch grid, the checks, the
+    # arena and the collection-file readers are loaded by the commands that use them.
+    seen = _modules_after("import studio.cli.run_plan, studio.cli.results, studio.store")
+    unused = ("statistics", "studio.core.batch", "studio.core.checks", "studio.core.arena",
+              "studio.store.votes", "studio.store.prompt_extras", "studio.store.io_json",
+              "studio.store.io_files", "yaml")
+    assert [m for m in unused if m in seen["modules"]] == []
