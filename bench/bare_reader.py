@@ -23,6 +23,8 @@ import sys
 import httpx
 from httpx_sse import aconnect_sse
 
+from bench.lean_reader import print_results
+
 
 async def read_stream(client: httpx.AsyncClient, base_url: str, model: str) -> str:
     body = {"model": model, "stream": True,
@@ -51,10 +53,7 @@ def main() -> int:
     parser.add_argument("--base-url", required=True)
     parser.add_argument("-m", "--model", action="append", default=[])
     args = parser.parse_args()
-    texts = asyncio.run(read_all(args.base_url, args.model))
-    results = [{"model": m, "text": t} for m, t in zip(args.model, texts, strict=True)]
-    json.dump({"results": results}, sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    print_results(args.model, asyncio.run(read_all(args.base_url, args.model)))
     return 0
 
 

@@ -1,10 +1,13 @@
-"""Engine ingest: 8 concurrent streams × 20,000 chunks through the engine vs a bare reader.
+"""Engine ingest: 8 concurrent streams × 20,000 chunks through the engine vs bare readers.
 
-In process: `Engine.start` + `RunSession.wait` (OpenAI-compatible provider, default silent
-listener, every delta appended to its `ModelRun`) against `bench.bare_reader.read_all` over
-the same streams, alternating, each in a fresh `asyncio.run`, timed from creating the
-HTTP client to having every text. Whole process: `python -m studio run … --json` against
-`python -m bench.bare_reader …`, both printing every text as one JSON document.
+Two baselines: `bench.bare_reader` (httpx + httpx-sse, what a hand-written SSE client
+does) and `bench.lean_reader` (httpx's `aiter_lines` + `json.loads` and nothing else, the
+least any client can do). In process: `Engine.start` + `RunSession.wait`
+(OpenAI-compatible provider, default silent listener, every delta appended to its
+`ModelRun`) against both readers' `read_all` over the same streams, alternating, each in a
+fresh `asyncio.run`, timed from creating the HTTP client to having every text. Whole
+process: `python -m studio run … --json` against `python -m bench.bare_reader …` and
+`python bench/lean_reader.py …`, all printing every text as one JSON document.
 
 The simulator runs in a process of its own and writes 16 frames per HTTP chunk
 (`Synthetic(per_write=16)`): with one frame per chunk its writing costs about as much CPU
@@ -23,7 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from bench.bare_reader import read_all
 from bench.common import (
@@ -37,6 +42,7 @@ from bench.common import (
     progress,
     ratio_row,
 )
+from bench.lean_reader import read_all as lean_read_all
 from bench.sim_server import SimProcess
 from bench.workload import model_names, stream_chunks
 from studio.core.catalog import ModelRef, ProviderConfig
@@ -78,25 +84,29 @@ def _check(texts: list[str], expected: dict[str, str], models: list[str], who: s
 Timing = tuple[float, float]  # (wall seconds, CPU seconds of the measured client)
 
 
+Readers = dict[str, list[Timing]]  # "engine", "bare", "lean" → one timing per run
+
+
 def in_process(base_url: str, models: list[str], expected: dict[str, str], runs: int
-               ) -> tuple[list[Timing], list[Timing]]:
+               ) -> Readers:
     prices = PriceTable.load(None)
+    readers: dict[str, Callable[[], Coroutine[Any, Any, list[str]]]] = {
+        "engine": lambda: engine_read(base_url, models, prices),
+        "bare": lambda: read_all(base_url, models),
+        "lean": lambda: lean_read_all(base_url, models),
+    }
     # One untimed round first: whichever goes first would otherwise pay the one-time imports
-    # (httpx loads its transport library with the first client) for both.
-    asyncio.run(engine_read(base_url, models, prices))
-    asyncio.run(read_all(base_url, models))
-    engine_times: list[Timing] = []
-    bare_times: list[Timing] = []
+    # (httpx loads its transport library with the first client) for all.
+    for read in readers.values():
+        asyncio.run(read())
+    times: Readers = {who: [] for who in readers}
     for _ in range(runs):
-        for who, times in (("engine", engine_times), ("bare", bare_times)):
+        for who, read in readers.items():
             started, cpu = time.perf_counter(), time.process_time()
-            if who == "engine":
-                texts = asyncio.run(engine_read(base_url, models, prices))
-            else:
-                texts = asyncio.run(read_all(base_url, models))
-            times.append((time.perf_counter() - started, time.process_time() - cpu))
+            texts = asyncio.run(read())
+            times[who].append((time.perf_counter() - started, time.process_time() - cpu))
             _check(texts, expected, models, who)
-    return engine_times, bare_times
+    return times
 
 
 def _children_cpu() -> float:
@@ -117,7 +127,7 @@ def _timed_process(argv: list[str], env: dict[str, str], expected: dict[str, str
 
 
 def whole_process(base_url: str, models: list[str], expected: dict[str, str], runs: int,
-                  home: Path) -> tuple[list[Timing], list[Timing]]:
+                  home: Path) -> Readers:
     env = child_env(home)
     add = subprocess.run(
         [sys.executable, "-m", "studio", "providers", "add", "bench", "--kind", "openai",
@@ -129,14 +139,16 @@ def whole_process(base_url: str, models: list[str], expected: dict[str, str], ru
     for m in models:
         cli += ["-m", f"bench:{m}"]
     bare = [sys.executable, "-m", "bench.bare_reader", "--base-url", base_url]
+    lean = [sys.executable, str(REPO / "bench" / "lean_reader.py"), "--base-url", base_url]
     for m in models:
         bare += ["-m", m]
-    cli_times: list[Timing] = []
-    bare_times: list[Timing] = []
+        lean += ["-m", m]
+    commands = {"engine": cli, "bare": bare, "lean": lean}
+    times: Readers = {who: [] for who in commands}
     for _ in range(runs):
-        cli_times.append(_timed_process(cli, env, expected, models, "prompt-studio run"))
-        bare_times.append(_timed_process(bare, env, expected, models, "bare reader process"))
-    return cli_times, bare_times
+        for who, argv in commands.items():
+            times[who].append(_timed_process(argv, env, expected, models, who))
+    return times
 
 
 def _rows(label: str, measured: list[Timing], baseline: list[Timing], limit: float | None,
@@ -158,21 +170,25 @@ def run(runs: int = 5, quick: bool = False) -> Report:
     report.notes.append(load_note() + " at start")
     models = model_names(STREAMS)
     expected = {m: "".join(parts) for m, parts in stream_chunks(STREAMS, chunks).items()}
+    label = f"engine in process ({PER_WRITE} frames/write)"
     with SimProcess(STREAMS, chunks, PER_WRITE) as sim:
         progress(f"ingest in process, {runs} runs each")
-        engine_t, bare_t = in_process(sim.base_url, models, expected, runs)
-        report.rows += _rows(f"engine in process ({PER_WRITE} frames/write)", engine_t, bare_t,
-                             1.15, "bare reader")
+        inside = in_process(sim.base_url, models, expected, runs)
+        report.rows += _rows(label, inside["engine"], inside["bare"], 1.15, "bare reader")
+        report.rows += _rows(label, inside["engine"], inside["lean"], 1.3, "lean reader")
         with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
             progress(f"ingest as processes, {runs} runs each")
-            cli_t, bare_p = whole_process(sim.base_url, models, expected, runs, Path(tmp))
-        report.rows += _rows("`prompt-studio run --json` process", cli_t, bare_p, 1.3,
+            processes = whole_process(sim.base_url, models, expected, runs, Path(tmp))
+        cli_label = "`prompt-studio run --json` process"
+        report.rows += _rows(cli_label, processes["engine"], processes["bare"], 1.3,
                              "bare reader process")
+        report.rows += _rows(cli_label, processes["engine"], processes["lean"], 1.3,
+                             "lean reader process")
     with SimProcess(STREAMS, chunks, 1) as sim:
         progress(f"ingest in process, one frame per HTTP chunk, {runs} runs each")
-        engine_1, bare_1 = in_process(sim.base_url, models, expected, runs)
-    report.rows += _rows("engine in process (1 frame/write, context)", engine_1, bare_1, None,
-                         "bare reader")
+        single = in_process(sim.base_url, models, expected, runs)
+    report.rows += _rows("engine in process (1 frame/write, context)", single["engine"],
+                         single["lean"], None, "lean reader")
     report.notes.append(
         f"medians of {runs} alternating runs; {STREAMS * chunks:,} frames per run, every text "
         "checked; simulator in its own process (CPU = the client's own user+system time)")

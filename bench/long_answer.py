@@ -1,4 +1,4 @@
-"""Long answers: a 1 MB Markdown answer with code blocks, streamed in 10,000 chunks into a pane.
+"""Long answers: 1 MB answers streamed in 10,000 chunks into a pane.
 
 In a fresh process (Qt offscreen, no event loop of asyncio: the timing is synchronous), a
 real `AnswerPane` is shown at the size of one of four columns. The answer (the benchmark
@@ -12,10 +12,18 @@ Baseline: the same chunks appended as plain text to a `QPlainTextEdit` of the sa
 
 Then the finished answer is scrolled from top to bottom in 200 steps, each painted; the
 time per step says whether it scrolls smoothly (one frame is 16 ms).
+
+Two more answers of the same size are one open block from start to end, what a model stuck
+in a loop, minified code or a long JSON line sends: `paragraph` (words and spaces without
+a line break) and `code-line` (one line of minified JavaScript without spaces, in a
+fence). They are timed the same way, without the QPlainTextEdit baseline (one unbroken
+line is its worst case: it lays its only block out again on every insert, minutes for a
+megabyte); the cost per chunk must not grow with the block.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from typing import Any
@@ -32,10 +40,11 @@ from bench.common import (
     progress,
     ratio_row,
 )
+from bench.workload import LONG_LINE_KINDS, long_line_chunks
 from bench.workload import chunks as workload_chunks
 
 NAME = "long"
-TITLE = "Long answer: 1 MB of Markdown in 10,000 chunks into one pane"
+TITLE = "Long answers: 1 MB in 10,000 chunks into one pane (Markdown; one open block)"
 SIZE = 1_000_000
 CHUNKS = 10_000
 PER_DELIVERY = 10
@@ -43,12 +52,15 @@ SCROLL_STEPS = 200
 PANE_SIZE = (480, 960)
 
 
-def answer_pieces(size: int, count: int) -> list[str]:
-    text = ""
-    tokens = 2_000
-    while len(text) < size:
-        text = "".join(workload_chunks(tokens, seed=99))
-        tokens *= 2
+def answer_pieces(size: int, count: int, kind: str = "markdown") -> list[str]:
+    if kind == "markdown":
+        text = ""
+        tokens = 2_000
+        while len(text) < size:
+            text = "".join(workload_chunks(tokens, seed=99))
+            tokens *= 2
+    else:
+        text = "".join(long_line_chunks(kind, size))
     text = text[:size]
     step = len(text) // count
     return [text[i * step:(i + 1) * step if i < count - 1 else len(text)] for i in range(count)]
@@ -81,7 +93,7 @@ def _edges(costs: list[float]) -> tuple[float, float]:
     return first, last
 
 
-def child_main(size: int, count: int) -> int:
+def child_main(size: int, count: int, kind: str) -> int:
     from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
     from studio.core.catalog import ModelRef, ProviderConfig
@@ -91,20 +103,24 @@ def child_main(size: int, count: int) -> int:
 
     register_preview_scheme()
     app = QApplication(sys.argv)
-    pieces = answer_pieces(size, count)
+    pieces = answer_pieces(size, count, kind)
     deliveries = _deliveries(pieces)
 
-    plain = QPlainTextEdit()
-    plain.resize(*PANE_SIZE)
-    plain.show()
-    app.processEvents()
+    plain_costs = [math.nan] * len(deliveries)
+    if kind == "markdown":
+        # Not for one unbroken line: a QPlainTextEdit lays its only block out again on every
+        # insert, a megabyte takes it many minutes.
+        plain = QPlainTextEdit()
+        plain.resize(*PANE_SIZE)
+        plain.show()
+        app.processEvents()
 
-    def plain_append(text: str) -> None:
-        plain.moveCursor(plain.textCursor().MoveOperation.End)
-        plain.insertPlainText(text)
+        def plain_append(text: str) -> None:
+            plain.moveCursor(plain.textCursor().MoveOperation.End)
+            plain.insertPlainText(text)
 
-    plain_costs, _ = _timed_appends(plain_append, deliveries, app)
-    plain.close()
+        plain_costs, _ = _timed_appends(plain_append, deliveries, app)
+        plain.close()
 
     config = ProviderConfig("bench", "openai", "http://127.0.0.1:9/v1", needs_key=False)
     pane = AnswerPane(0, ModelTarget(ModelRef("bench", "long"), config))
@@ -119,7 +135,7 @@ def child_main(size: int, count: int) -> int:
 
     bar = pane.view.verticalScrollBar()
     steps: list[float] = []
-    for i in range(SCROLL_STEPS + 1):
+    for i in range(SCROLL_STEPS + 1 if kind == "markdown" else 0):
         started = time.perf_counter()
         bar.setValue(bar.maximum() * i // SCROLL_STEPS)
         pane.view.viewport().repaint()
@@ -139,6 +155,24 @@ def child_main(size: int, count: int) -> int:
     return 0
 
 
+def _open_block_rows(report: Report, kind: str, results: list[dict[str, Any]]) -> None:
+    first = median([r["first"] for r in results]) * 1e6
+    last = median([r["last"] for r in results]) * 1e6
+    report.rows.append(ratio_row(f"{kind}: cost per chunk, last 10 % / first 10 %", last,
+                                 first, "µs", 2.0, "first 10 %"))
+    own_first = median([r["own_first"] for r in results]) * 1e6
+    own_last = median([r["own_last"] for r in results]) * 1e6
+    report.rows.append(info_row(f"{kind}: pane's own code per chunk, last 10 %", own_last,
+                                "µs", own_first, "first 10 %"))
+    report.rows.append(info_row(f"{kind}: whole answer, all deliveries", median(
+        [r["total"] for r in results]), "s"))
+    bad = sum(1 for r in results if not r["text_ok"])
+    report.rows.append(count_row(f"{kind}: runs whose pane holds the whole answer",
+                                 len(results) - bad, len(results)))
+    ratios = ", ".join(f"{r['last'] / r['first']:.2f}" for r in results)
+    report.notes.append(f"{kind}: per-run ratios {ratios}")
+
+
 def run(runs: int = 5, quick: bool = False) -> Report:
     size, count = (100_000, 1_000) if quick else (SIZE, CHUNKS)
     report = Report(NAME, TITLE if not quick else f"{TITLE} (quick: {size:,} bytes)")
@@ -146,7 +180,8 @@ def run(runs: int = 5, quick: bool = False) -> Report:
     results = []
     for i in range(runs):
         progress(f"long answer run {i + 1}/{runs}")
-        results.append(run_child("bench.long_answer", [str(size), str(count)], None))
+        results.append(run_child("bench.long_answer", [str(size), str(count), "markdown"],
+                                 None))
     ratios = [r["last"] / r["first"] for r in results]
     plain_ratios = [r["plain_last"] / r["plain_first"] for r in results]
     first = median([r["first"] for r in results]) * 1e6
@@ -180,9 +215,16 @@ def run(runs: int = 5, quick: bool = False) -> Report:
                         f"{size // count} characters, {PER_DELIVERY} per delivery; "
                         f"per-run ratios {', '.join(f'{r:.2f}' for r in ratios)} "
                         f"(QPlainTextEdit {', '.join(f'{r:.2f}' for r in plain_ratios)})")
+    for kind in LONG_LINE_KINDS:
+        kind_results = []
+        for i in range(runs):
+            progress(f"one open block ({kind}) run {i + 1}/{runs}")
+            kind_results.append(run_child("bench.long_answer", [str(size), str(count), kind],
+                                          None))
+        _open_block_rows(report, kind, kind_results)
     report.notes.append(load_note() + " at end")
     return report
 
 
 if __name__ == "__main__":
-    sys.exit(child_main(int(sys.argv[1]), int(sys.argv[2])))
+    sys.exit(child_main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]))

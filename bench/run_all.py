@@ -24,7 +24,9 @@ from bench.common import Report, format_markdown, format_text
 # name → (module, one line on what it measures); run in this order
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "ingest": ("bench.engine_ingest",
-               "8 streams × 20,000 chunks through the engine and `run --json` vs a bare reader"),
+               "8 streams × 20,000 chunks through the engine and `run --json` vs bare readers"),
+    "cli": ("bench.cli_start",
+            "`--version` vs a bare interpreter; a one-answer `run --json` vs a lean httpx script"),
     "store": ("bench.store_bench",
               "100,000 prompts + 10,000 runs: search p95, saving a run"),
     "startup": ("bench.startup",
@@ -32,7 +34,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "gui": ("bench.gui_streaming",
             "main window, 8 panes × 200 chunks/s for 20 s: event-loop lag, wall time"),
     "long": ("bench.long_answer",
-             "1 MB Markdown answer in 10,000 chunks: cost per chunk, last vs first 10 %"),
+             "1 MB answers in 10,000 chunks (Markdown; one open paragraph; one code line): "
+             "cost per chunk, last vs first 10 %"),
+    "fast": ("bench.fast_stream",
+             "one open 1 MB block × 2 panes at 10,000 chunks/s: event-loop lag"),
     "previews": ("bench.previews",
                  "8 live canvas previews: PSS of the process tree; CPU when hidden"),
     "memory": ("bench.memory",

@@ -16,7 +16,7 @@ import sys
 from types import TracebackType
 
 from bench.common import REPO, child_env
-from bench.workload import page_answer_chunks, stream_chunks
+from bench.workload import LONG_LINE_KINDS, long_line_streams, page_answer_chunks, stream_chunks
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 
@@ -34,10 +34,15 @@ def main() -> int:
     parser.add_argument("--rates", default="",
                         help="chunks per second of each model in turn, comma-separated "
                              "(overrides --chunks-per-second)")
+    parser.add_argument("--long-line", choices=LONG_LINE_KINDS,
+                        help="answer with one unbroken line of --chunks characters instead")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r]
     with Simulator() as sim:
-        answers = stream_chunks(args.streams, args.chunks)
+        if args.long_line:
+            answers = long_line_streams(args.long_line, args.streams, args.chunks)
+        else:
+            answers = stream_chunks(args.streams, args.chunks)
         if args.pages:
             answers = {m: page_answer_chunks(i) for i, m in enumerate(answers)}
         for index, (model, parts) in enumerate(answers.items()):
@@ -59,7 +64,7 @@ class SimProcess:
 
     def __init__(self, streams: int, chunks: int, per_write: int,
                  chunks_per_second: float | None = None, *, pages: bool = False,
-                 rates: list[float] | None = None) -> None:
+                 rates: list[float] | None = None, long_line: str | None = None) -> None:
         self.args = ["--streams", str(streams), "--chunks", str(chunks),
                      "--per-write", str(per_write)]
         if chunks_per_second:
@@ -68,6 +73,8 @@ class SimProcess:
             self.args += ["--rates", ",".join(f"{r:g}" for r in rates)]
         if pages:
             self.args.append("--pages")
+        if long_line:
+            self.args += ["--long-line", long_line]
         self.base_url = ""
         self._proc: subprocess.Popen[str] | None = None
 

@@ -132,3 +132,33 @@ def page_answer_chunks(index: int, count: int = 60) -> list[str]:
             "Open it in a browser to see it run.")
     step = max(1, len(text) // count)
     return [text[i:i + step] for i in range(0, len(text), step)]
+
+
+# One open block that never ends: what a model stuck in a loop, minified code or a long JSON
+# line looks like to the panes. `paragraph`: words and spaces without a line break;
+# `code-line`: an html fence holding one line of minified JavaScript (no spaces at all).
+LONG_LINE_KINDS = ("paragraph", "code-line")
+
+
+def long_line_chunks(kind: str, size: int, seed: int = 0) -> list[str]:
+    """About `size` characters of one unbroken line, in chunks of about ten characters."""
+    parts: list[str] = ["```js\n"] if kind == "code-line" else []
+    total = sum(map(len, parts))
+    i = 0
+    while total < size:
+        if kind == "paragraph":
+            piece = f"w{seed}.{i} w{i + 1} "
+        elif kind == "code-line":
+            piece = f"v{i}=f({seed});"
+        else:
+            raise ValueError(f"unknown long-line kind {kind!r}")
+        parts.append(piece)
+        total += len(piece)
+        i += 2
+    return parts
+
+
+def long_line_streams(kind: str, streams: int, size: int) -> dict[str, list[str]]:
+    """A different line per model, so a mixed-up stream cannot pass the check."""
+    return {name: long_line_chunks(kind, size, seed=i)
+            for i, name in enumerate(model_names(streams))}

@@ -9,6 +9,12 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args:
         return gui_main()
+    if args == ["--version"]:
+        # Answered before the parser is even built: scripts and package tools ask often.
+        from studio import __version__
+
+        print(f"prompt-studio {__version__}")
+        return 0
     from studio.cli import main as cli_main
 
     return cli_main(args)

@@ -12,10 +12,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from studio.core.paths import studio_paths
-from studio.store import Store, StoreError
+if TYPE_CHECKING:
+    from studio.store import Store
 
 USAGE = 2
 REFUSED = 1
@@ -36,6 +36,9 @@ def with_store(action: Callable[[Store, argparse.Namespace], int]) -> Callable[
         [argparse.Namespace], int]:
     """Open the store for one command; StoreErrors become exit code 1 with their message."""
     def handler(args: argparse.Namespace) -> int:
+        from studio.core.paths import studio_paths
+        from studio.store import Store, StoreError
+
         try:
             store = Store.open(studio_paths().ensure())
         except StoreError as exc:
@@ -151,6 +154,8 @@ def _count_prompts(items: list[dict[str, Any]]) -> int:
 
 
 def _import(store: Store, args: argparse.Namespace) -> int:
+    from studio.store import StoreError
+
     path = Path(args.file)
     if not path.is_file():
         return error(f"no such file: {path}", USAGE)

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from studio.core.attachments import Attachment
-from studio.core.catalog import CatalogError, ProviderRegistry
-from studio.core.paths import StudioPaths, studio_paths
-from studio.core.secrets import KeyStore
+if TYPE_CHECKING:
+    import asyncio
+
+    from studio.core.attachments import Attachment
+    from studio.core.catalog import ProviderRegistry
+    from studio.core.paths import StudioPaths
+    from studio.core.secrets import KeyStore
+
+# The command modules import this one to build the parser: what it uses is imported in the
+# functions, when a command runs.
 
 
 def paths() -> StudioPaths:
+    from studio.core.paths import studio_paths
+
     return studio_paths()
 
 
 def registry() -> ProviderRegistry:
     from studio.cli import UsageError
+    from studio.core.catalog import CatalogError, ProviderRegistry
 
     try:
         return ProviderRegistry(paths().providers_file)
@@ -30,6 +38,8 @@ def registry() -> ProviderRegistry:
 
 
 def key_store() -> KeyStore:
+    from studio.core.secrets import KeyStore
+
     return KeyStore()
 
 
@@ -82,6 +92,8 @@ def parse_date(text: str | None, option: str) -> float | None:
 async def redraw_while(waiter: asyncio.Future[Any], draw: Callable[[], None] | None,
                        every_s: float) -> None:
     """Call `draw` every `every_s` seconds until `waiter` is done (at once, without draw)."""
+    import asyncio
+
     while draw is not None and not waiter.done():
         draw()
         await asyncio.wait([waiter], timeout=every_s)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.cli.collections_cmd import USAGE, error, print_json, with_store
 from studio.cli.common import parse_date
-from studio.core.attachments import human_size
-from studio.store import HistoryFilter, Run, Store
-from studio.store.io_runs import iso
-from studio.store.models import SEARCH_KINDS
-from studio.store.search import first_line
+from studio.core.constants import SEARCH_KINDS
+
+if TYPE_CHECKING:
+    from studio.store import Run, Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,6 +54,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _list(store: Store, args: argparse.Namespace) -> int:
+    from studio.store import HistoryFilter
+    from studio.store.io_runs import iso
+    from studio.store.search import first_line
+
     if args.limit < 1 or args.offset < 0:
         return error("--limit must be at least 1 and --offset not negative", USAGE)
     try:
@@ -85,6 +88,7 @@ def _list(store: Store, args: argparse.Namespace) -> int:
 
 def _batches(store: Store, args: argparse.Namespace) -> int:
     from studio.core.batch import BatchState, CellState
+    from studio.store.io_runs import iso
 
     if args.limit < 1:
         return error("--limit must be at least 1", USAGE)
@@ -123,6 +127,9 @@ def _show(store: Store, args: argparse.Namespace) -> int:
 
 
 def _print_run(run: Run) -> None:
+    from studio.core.attachments import human_size
+    from studio.store.search import first_line
+
     when = datetime.fromtimestamp(run.created_at).strftime("%Y-%m-%d %H:%M")
     print(f"run {run.id}  {when}  {run.title or first_line(run.body)}")
     print(f"models: {', '.join(str(m.ref) for m in run.models)}")
@@ -142,6 +149,8 @@ def _print_run(run: Run) -> None:
 
 
 def _print_response(response: Any) -> None:
+    from studio.store.search import first_line
+
     parts = [response.state]
     if response.total_s is not None:
         parts.append(f"{response.total_s:.1f} s")
@@ -159,9 +168,11 @@ def _print_response(response: Any) -> None:
 
 
 def _search(store: Store, args: argparse.Namespace) -> int:
+    from studio.store.models import SEARCH_KINDS as ALL_KINDS
+
     if args.limit < 1:
         return error("--limit must be at least 1", USAGE)
-    hits = store.search(args.query, limit=args.limit, kinds=args.kind or SEARCH_KINDS)
+    hits = store.search(args.query, limit=args.limit, kinds=args.kind or ALL_KINDS)
     if args.json:
         print_json([{"kind": h.kind, "title": h.title, "snippet": h.highlighted("", ""),
                      "prompt_id": h.prompt_id, "collection_id": h.collection_id,

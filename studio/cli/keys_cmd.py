@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
 from studio.cli.common import key_store, print_json, registry
-from studio.core.catalog import CatalogError
-from studio.core.secrets import KeyringUnavailable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _provider_name(name: str) -> str:
     from studio.cli import UsageError
+    from studio.core.catalog import CatalogError
 
     try:
         return registry().get(name).name
@@ -39,6 +37,7 @@ def _provider_name(name: str) -> str:
 
 def _set(args: argparse.Namespace) -> int:
     from studio.cli import UsageError
+    from studio.core.secrets import KeyringUnavailable
 
     name = _provider_name(args.name)
     if args.key is not None:
@@ -46,6 +45,8 @@ def _set(args: argparse.Namespace) -> int:
                          "(other programs can see command lines, and shells keep them): run "
                          f"`prompt-studio keys set {name}` and paste it, or pipe it in")
     if sys.stdin.isatty():
+        import getpass
+
         key = getpass.getpass(f"API key for {name} (input hidden): ")
     else:
         key = sys.stdin.readline()
@@ -61,6 +62,8 @@ def _set(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
+    from studio.core.secrets import KeyringUnavailable
+
     name = _provider_name(args.name)
     try:
         removed = key_store().delete(name)

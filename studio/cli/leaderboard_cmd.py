@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from studio.cli.collections_cmd import USAGE, error, print_json, with_store
 from studio.cli.votes_cmd import add_filters, vote_filter
-from studio.store import Store
 
 if TYPE_CHECKING:
     from studio.report.board_data import BoardQuery
+    from studio.store import Store
 
 
 def add_board_options(p: argparse._ActionsContainer) -> None:

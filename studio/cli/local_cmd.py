@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.cli.common import print_json
-from studio.core.local_models import LocalModelError, LocalModelRegistry, read_gguf_info
+
+if TYPE_CHECKING:
+    from studio.core.local_models import LocalModelRegistry
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,6 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _registry() -> LocalModelRegistry:
     from studio.cli.common import paths
+    from studio.core.local_models import LocalModelRegistry
 
     return LocalModelRegistry.default(paths())
 
@@ -72,8 +74,10 @@ def _size(n: int | None) -> str:
 
 
 def _models(args: argparse.Namespace) -> int:
+    import asyncio
+
     from studio.cli import UsageError
-    from studio.core.local_models import local_extra_available
+    from studio.core.local_models import LocalModelError, local_extra_available
 
     ports = _ports(args.port)
     available, detail = local_extra_available()
@@ -115,6 +119,7 @@ def _models(args: argparse.Namespace) -> int:
 
 def _add(args: argparse.Namespace) -> int:
     from studio.cli import UsageError
+    from studio.core.local_models import LocalModelError, read_gguf_info
 
     try:
         model = _registry().add(args.name, Path(args.path))
@@ -131,6 +136,7 @@ def _add(args: argparse.Namespace) -> int:
 
 def _remove(args: argparse.Namespace) -> int:
     from studio.cli import UsageError
+    from studio.core.local_models import LocalModelError
 
     try:
         _registry().remove(args.name)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from studio.cli.collections_cmd import USAGE, error, print_json, with_store
 from studio.cli.common import load_attachments, read_text_input
-from studio.core.validation import InputError, check_prompt
-from studio.core.variables import VARIABLE_NAME_RE
-from studio.core.variables import find_variables as variables_in
-from studio.store import Store
+
+if TYPE_CHECKING:
+    from studio.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +51,8 @@ def _read_body(args: argparse.Namespace) -> str | None:
 
 
 def _parse_vars(pairs: list[str]) -> dict[str, str] | None:
+    from studio.core.variables import VARIABLE_NAME_RE
+
     result: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -63,6 +65,9 @@ def _parse_vars(pairs: list[str]) -> dict[str, str] | None:
 
 
 def _add(store: Store, args: argparse.Namespace) -> int:
+    from studio.core.validation import InputError, check_prompt
+    from studio.core.variables import find_variables as variables_in
+
     variables = _parse_vars(args.var)
     if variables is None:
         return USAGE

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from studio.cli.common import key_store, print_json, registry
-from studio.core.catalog import AZURE_DEFAULT_API_VERSION, PROVIDER_KINDS, CatalogError
+from studio.core.constants import AZURE_DEFAULT_API_VERSION, PROVIDER_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _add(args: argparse.Namespace) -> int:
     from studio.cli import UsageError
+    from studio.core.catalog import CatalogError
 
     try:
         config = registry().add(args.name, args.kind, args.base_url, label=args.label,
@@ -77,6 +77,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _remove(args: argparse.Namespace) -> int:
     from studio.cli import UsageError
+    from studio.core.catalog import CatalogError
 
     try:
         registry().remove(args.name)
@@ -87,9 +88,12 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
+    import asyncio
+
     import httpx
 
     from studio.cli import UsageError
+    from studio.core.catalog import CatalogError
     from studio.core.events import ProviderError
     from studio.core.providers import make_provider
     from studio.core.providers.errors import classify_transport_error

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from studio.cli.collections_cmd import REFUSED, USAGE, error
 from studio.cli.leaderboard_cmd import add_board_options
 from studio.cli.votes_cmd import add_filters
-from studio.report.model import LAYOUTS, THEMES
+from studio.core.constants import REPORT_LAYOUTS, REPORT_THEMES
 
 if TYPE_CHECKING:
     from studio.report.board_export import BoardSource
@@ -71,14 +71,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "below choose the votes, as for `prompt-studio leaderboard`)")
     p.add_argument("-o", "--output", metavar="FILE", required=True,
                    help="where to write the report: .html, .md, .zip or .png")
-    p.add_argument("--theme", choices=THEMES, default="auto",
+    p.add_argument("--theme", choices=REPORT_THEMES, default="auto",
                    help="HTML and PNG: colours (default %(default)s: the reader's system "
                    "setting)")
     run = p.add_argument_group("a comparison or a batch")
     run.add_argument("--blind", action="store_true", default=None,
                      help="name the models A, B, C … in a shuffled order and hide their names,"
                      " settings and costs (an HTML report can reveal them with a button)")
-    run.add_argument("--layout", choices=LAYOUTS,
+    run.add_argument("--layout", choices=REPORT_LAYOUTS,
                      help="HTML: answers side by side or one under another (default columns;"
                      " the reader can switch)")
     run.add_argument("--network", choices=("on", "off"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from studio.core.batch import CellResult
+from studio.core.cell_result import CellResult
 from studio.core.failure_text import provider_detail
 from studio.core.metrics import cache_note
 

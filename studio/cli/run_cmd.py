@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from studio.cli import batch_args, results
+from studio.cli import batch_args
 from studio.cli.batch_args import check_options as check_batch_options
 from studio.cli.batch_args import wants_batch
 from studio.cli.common import key_store, paths, print_json, redraw_while
-from studio.cli.run_plan import HistoryRecorder, PlanError, PlannedRun, plan_runs
-from studio.core.batch import CellResult
-from studio.core.prices import PriceError, PriceTable
-from studio.core.retry import Timeouts
-from studio.core.runner import Engine, ModelRun, ModelState
-from studio.store import Store, StoreError
+from studio.core.constants import CONNECT_TIMEOUT_S, READ_TIMEOUT_S
+
+if TYPE_CHECKING:
+    from studio.cli.run_plan import HistoryRecorder, PlannedRun
+    from studio.core.retry import Timeouts
+    from studio.core.runner import Engine, ModelRun
+    from studio.store import Store, StoreError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,12 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-save", action="store_true", help="do not keep this run in history")
     batch_args.add_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON document")
-    defaults = Timeouts()
     p.add_argument("--connect-timeout", type=_seconds, metavar="SECONDS",
-                   help=f"give up connecting after this long (default {defaults.connect_s:g})")
+                   help=f"give up connecting after this long (default {CONNECT_TIMEOUT_S:g})")
     p.add_argument("--read-timeout", type=_seconds, metavar="SECONDS",
                    help="give up when a model sends nothing for this long "
-                        f"(default {defaults.read_s:g})")
+                        f"(default {READ_TIMEOUT_S:g})")
     p.set_defaults(handler=handle)
 
 
@@ -68,12 +67,17 @@ def _seconds(text: str) -> float:
 
 
 def timeouts_from(args: argparse.Namespace) -> Timeouts:
+    from studio.core.retry import Timeouts
+
     defaults = Timeouts()
     return Timeouts(connect_s=args.connect_timeout or defaults.connect_s,
                     read_s=args.read_timeout or defaults.read_s)
 
 
 def result_json(run: ModelRun) -> dict[str, Any]:
+    from studio.cli import results
+    from studio.core.cell_result import CellResult
+
     return results.result_json(CellResult.from_run(run))
 
 
@@ -99,6 +103,8 @@ class StatusBoard:
 
     @staticmethod
     def _line(run: ModelRun) -> str:
+        from studio.core.runner import ModelState
+
         m = run.refresh_metrics()
         label = run.target.label
         if run.state is ModelState.WAITING:
@@ -116,6 +122,10 @@ class StatusBoard:
 
 async def execute(engine: Engine, plan: PlannedRun, store: Store | None,
                   board_out: TextIO | None) -> HistoryRecorder:
+    import asyncio
+
+    from studio.cli.run_plan import HistoryRecorder
+
     recorder = HistoryRecorder(store, plan)
     recorder.begin()
     session = engine.start(list(zip(plan.targets, plan.requests, strict=True)), recorder)
@@ -138,6 +148,9 @@ async def execute(engine: Engine, plan: PlannedRun, store: Store | None,
 
 async def execute_all(plans: list[PlannedRun], store: Store | None,
                       board_out: TextIO | None, timeouts: Timeouts | None = None) -> list[str]:
+    from studio.core.prices import PriceError, PriceTable
+    from studio.core.runner import Engine
+
     p = paths()
     try:
         prices = PriceTable.load(p.prices_override)
@@ -159,6 +172,8 @@ async def execute_all(plans: list[PlannedRun], store: Store | None,
 def _open_store(no_save: bool) -> tuple[Store | None, StoreError | None]:
     if no_save:
         return None, None
+    from studio.store import Store, StoreError
+
     try:
         return Store.open(paths().ensure()), None
     except StoreError as exc:
@@ -166,7 +181,11 @@ def _open_store(no_save: bool) -> tuple[Store | None, StoreError | None]:
 
 
 def handle(args: argparse.Namespace) -> int:
+    import asyncio
+
     from studio.cli import UsageError
+    from studio.cli.run_plan import PlanError, plan_runs
+    from studio.core.runner import ModelState
 
     check_batch_options(args)
     store, unavailable = _open_store(args.no_save)
@@ -215,6 +234,9 @@ def _json_document(plan: PlannedRun) -> dict[str, Any]:
 
 
 def _print_answers(plan: PlannedRun) -> None:
+    from studio.cli import results
+    from studio.core.cell_result import CellResult
+
     out = sys.stdout
     if plan.saved_run is not None:
         out.write(f"run {plan.saved_run}: {plan.title}\n\n")

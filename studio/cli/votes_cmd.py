@@ -10,10 +10,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.cli.collections_cmd import REFUSED, USAGE, error, with_store, write_output
-from studio.store import Store, StoreError, VoteFilter
+
+if TYPE_CHECKING:
+    from studio.store import Store, VoteFilter
 
 VOTERS = {"you": "user", "judge": "judge", "all": None}
 
@@ -37,6 +39,7 @@ def vote_filter(store: Store, args: argparse.Namespace, *, with_voter: bool = Tr
                 ) -> VoteFilter:
     """The filter the options ask for; ValueError carries a usage message."""
     from studio.cli.common import parse_date
+    from studio.store import VoteFilter
 
     since = parse_date(args.since, "--since")
     until = parse_date(args.until, "--until")
@@ -72,6 +75,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _import(store: Store, args: argparse.Namespace) -> int:
+    from studio.store import StoreError
+
     path = Path(args.file)
     if not path.is_file():
         return error(f"no such file: {path}", USAGE)

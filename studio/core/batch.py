@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from studio.core.attachments import Attachment
+from studio.core.cell_result import CellResult
 from studio.core.checks import Check, CheckResult
-from studio.core.events import Failed
 from studio.core.model_sets import ModelSetEntry
 from studio.core.request import ChatRequest, Message
-from studio.core.runner import ModelRun, ModelState, ModelTarget
+from studio.core.runner import ModelRun, ModelTarget
 from studio.core.variables import fill_variables, find_variables
 
 DEFAULT_CONCURRENCY = 4
@@ -56,40 +56,6 @@ class BatchState(StrEnum):
     INTERRUPTED = "interrupted"  # its process ended without finishing it
     CANCELLED = "cancelled"
     DONE = "done"  # every cell is finished (some may have failed)
-
-
-@dataclass(frozen=True, slots=True)
-class CellResult:
-    """A finished answer as the grid and the JSON output show it (live or from the store)."""
-
-    model: str
-    state: ModelState
-    text: str = ""
-    reasoning: str = ""
-    html: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    ttft_s: float | None = None
-    total_s: float | None = None
-    tokens_per_s: float | None = None
-    cost_usd: float | None = None
-    error: Failed | None = None
-    stop_reason: str | None = None
-    cached_input_tokens: int | None = None  # parts of input_tokens, billed at their own rates
-    cache_write_tokens: int | None = None
-    # What was changed on the way out (an image scaled down to the provider's limits);
-    # known while the run is in memory, not kept in the store.
-    notes: tuple[str, ...] = ()
-
-    @classmethod
-    def from_run(cls, run: ModelRun) -> CellResult:
-        m = run.refresh_metrics()
-        return cls(model=run.target.label, state=run.state, text=run.text,
-                   reasoning=run.reasoning, html=run.html(), input_tokens=m.input_tokens,
-                   output_tokens=m.output_tokens, ttft_s=m.ttft_s, total_s=m.total_s,
-                   tokens_per_s=m.tokens_per_s, cost_usd=m.cost_usd, error=run.error,
-                   stop_reason=run.stop_reason, cached_input_tokens=m.cached_input_tokens,
-                   cache_write_tokens=m.cache_write_tokens, notes=tuple(run.notes))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from studio.core.batch import Batch, BatchError, BatchState, Cell, CellResult, CellState
+from studio.core.batch import Batch, BatchError, BatchState, Cell, CellState
 from studio.core.batch_limits import Limiter
+from studio.core.cell_result import CellResult
 from studio.core.checks import (
     CheckResult,
     PageReport,

@@ -11,15 +11,13 @@ from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
+from studio.core import constants
 from studio.core.resources import read_text
 
 ProviderKind = Literal["openai", "anthropic", "gemini", "ollama", "azure", "local"]
-PROVIDER_KINDS: tuple[ProviderKind, ...] = ("openai", "anthropic", "gemini", "ollama", "azure",
-                                            "local")
+PROVIDER_KINDS = cast("tuple[ProviderKind, ...]", constants.PROVIDER_KINDS)
 
-# Azure OpenAI: the GA data-plane version used when an endpoint names none; "v1" selects
-# the newer /openai/v1 path that needs no version ("preview" its preview).
-AZURE_DEFAULT_API_VERSION = "2024-10-21"
+AZURE_DEFAULT_API_VERSION = constants.AZURE_DEFAULT_API_VERSION
 AZURE_KEY_ENV = "AZURE_OPENAI_API_KEY"
 _API_VERSION = re.compile(r"v1|preview|\d{4}-\d{2}-\d{2}(-preview)?")
 

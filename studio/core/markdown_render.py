@@ -5,39 +5,37 @@ a code fence (once the next line shows it does not continue the block), the star
 fence and its closing line. A finished chunk is rendered once and its HTML never changes; only
 the last, open chunk is rendered again on each feed, so the cost of a feed follows the size of
 the tail, not of the answer. `render_full` runs the same cutting over a whole text, so a stored
-answer renders exactly as it looked when it streamed.
+answer renders exactly as it looked when it streamed. A single line longer than
+`long_lines.LINE_LIMIT` (a paragraph without a line break, a table row, minified code) is
+cut into pieces too, so the tail stays small however long the line: the piece before the
+first cut ends its chunk, the following pieces are paragraphs of inline text (inline code
+open at a cut goes on as code), and in a code fence each piece is a display line of its own.
 
-Answers are untrusted: raw HTML in them is shown as text, images become plain links (a rich-text
-view would otherwise load local files named by the answer), and markdown-it's link validation
-drops javascript:/file:/data: targets.
+The HTML itself comes from `markdown_html` (answers are untrusted: raw HTML in them is shown
+as text, images become plain links, markdown-it's link validation drops javascript:/file:/
+data: targets).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import sys
 from dataclasses import dataclass, field
-from typing import Any, cast
-
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
 
 from studio.core.fences import FenceMarker, open_fence
-from studio.core.highlight import (
-    LIGHT,
-    START,
-    State,
-    Theme,
-    escape,
-    highlight,
-    highlight_line,
-    language_of,
+from studio.core.highlight import LIGHT, START, State, Theme, escape, highlight_line, language_of
+from studio.core.long_lines import LINE_LIMIT, close_code_span, cut_point, open_code_span
+from studio.core.markdown_html import (
+    BlockRenderer,
+    CodeBlock,
+    code_link,
+    info_word,
+    parse_code_link,
 )
 
-CODE_LINK_SCHEME = "studio-code"
-_CODE_LINK_RE = re.compile(rf"^{CODE_LINK_SCHEME}:copy/(\d+)$")
+# The renderer's pieces other modules use, with the renderer.
+__all__ = ["CodeBlock", "IncrementalMarkdown", "RenderUpdate", "code_link", "parse_code_link",
+           "render_full"]
 
 # A blank line ends a chunk unless the next line is indented (list item bodies, indented code)
 # and the chunk is still below SOFT_LIMIT; past HARD_LIMIT any line ends it. Both bound the
@@ -51,104 +49,10 @@ HARD_LIMIT = 4_096
 _TABLE_DELIMITER_RE = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 
 
-def code_link(index: int) -> str:
-    """The href of the "Copy" link of code block `index`."""
-    return f"{CODE_LINK_SCHEME}:copy/{index}"
-
-
-def parse_code_link(url: str) -> int | None:
-    m = _CODE_LINK_RE.match(url)
-    return int(m.group(1)) if m else None
-
-
-@dataclass(frozen=True, slots=True)
-class CodeBlock:
-    index: int
-    language: str  # first word of the fence's info string, as written ("" if none)
-    code: str
-
-
 @dataclass(frozen=True, slots=True)
 class RenderUpdate:
     stable_html: str  # newly finished HTML: append it once
     tail_html: str  # the open tail: replaces the previous tail
-
-
-def _info_word(info: str) -> str:
-    return info.split(maxsplit=1)[0] if info.strip() else ""
-
-
-class _BlockRenderer:
-    """markdown-it set up for the rich-text view; one per theme."""
-
-    def __init__(self, theme: Theme, code_links: bool) -> None:
-        self.theme = theme
-        self.code_links = code_links
-        md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-        md.enable(["table", "strikethrough"])
-        # set directly: add_render_rule would rebind these bound methods to the renderer
-        rules = cast(dict[str, Any], cast(RendererHTML, md.renderer).rules)
-        rules.update({
-            "fence": self._fence, "code_block": self._indented_code, "image": self._image,
-            "code_inline": self._code_inline, "table_open": self._table_open,
-            "blockquote_open": self._blockquote_open,
-        })
-        self._md = md
-
-    def code_block(self, body_html: str, language: str, index: int) -> str:
-        t = self.theme
-        header = ""
-        if self.code_links:
-            label = f"{escape(language)} &nbsp; " if language else ""
-            header = (f'<tr><td style="color:{t.muted}">{label}'
-                      f'<a href="{code_link(index)}" style="color:{t.link}">Copy</a></td></tr>')
-        return (f'<table width="100%" cellspacing="0" cellpadding="6" border="0" '
-                f'bgcolor="{t.background}" style="background-color:{t.background};'
-                f' margin-top:4px; margin-bottom:8px">{header}'
-                f'<tr><td><pre style="margin:0; color:{t.text}">{body_html}</pre></td></tr>'
-                f'</table>\n')
-
-    def _add_block(self, env: EnvType, info: str, content: str) -> str:
-        blocks: list[CodeBlock] = env["code_blocks"]
-        index = env["code_base"] + len(blocks)
-        code = content[:-1] if content.endswith("\n") else content
-        word = _info_word(info)
-        blocks.append(CodeBlock(index, word, code))
-        return self.code_block(highlight(code, language_of(info), self.theme), word, index)
-
-    def _fence(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
-               env: EnvType) -> str:
-        return self._add_block(env, tokens[idx].info, tokens[idx].content)
-
-    def _indented_code(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
-                       env: EnvType) -> str:
-        return self._add_block(env, "", tokens[idx].content)
-
-    def _image(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
-               _env: EnvType) -> str:
-        token = tokens[idx]
-        alt = "".join(child.content for child in token.children or ())
-        src = str(token.attrGet("src") or "")
-        label = escape(f"[image: {alt}]" if alt else "[image]")
-        return f'<a href="{escape(src)}">{label}</a>' if src else label
-
-    def _code_inline(self, tokens: Sequence[Token], idx: int, _o: OptionsDict,
-                     _env: EnvType) -> str:
-        bg = self.theme.inline_code_background
-        return f'<code style="background-color:{bg}">{escape(tokens[idx].content)}</code>'
-
-    def _table_open(self, *_args: Any) -> str:
-        return (f'<table border="1" cellspacing="0" cellpadding="4" '
-                f'style="border-collapse:collapse; border-style:solid; '
-                f'border-color:{self.theme.border}">\n')
-
-    def _blockquote_open(self, *_args: Any) -> str:
-        return f'<blockquote style="color:{self.theme.muted}">\n'
-
-    def markdown(self, text: str, code_base: int) -> tuple[str, list[CodeBlock]]:
-        env: dict[str, Any] = {"code_base": code_base, "code_blocks": []}
-        html = self._md.render(text, env)
-        return html, env["code_blocks"]
 
 
 @dataclass(slots=True)
@@ -157,21 +61,38 @@ class _Fence(FenceMarker):
     index: int
     highlighter: str = ""
     code: list[str] = field(default_factory=list)
-    html: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)  # the display lines of the open part
+    size: int = 0  # characters of code in them
+    parts: int = 0  # parts already made stable
     state: State = START
 
     @property
     def language(self) -> str:
-        return _info_word(self.info)
+        return info_word(self.info)
 
+
+@dataclass(slots=True)
+class _LongLine:
+    """The current line once it has been cut (see `long_lines`)."""
+
+    in_fence: bool
+    code_run: int = 0  # Markdown: the backtick run of inline code still open at the cut
+    carry: tuple[str, str] | None = None  # Markdown: the header of the table it is a row of
+    code: list[str] = field(default_factory=list)  # in a fence: the line's code so far
+
+
+# Paragraphs that continue a cut line: no gap between them and the piece before.
+_CONTINUED_P = '<p style="margin-top:0; margin-bottom:0">'
 
 
 class IncrementalMarkdown:
     """Feed an answer's text as it arrives; append each update's stable_html and replace the
     tail with its tail_html."""
 
-    def __init__(self, theme: Theme = LIGHT, *, code_links: bool = True) -> None:
-        self._renderer = _BlockRenderer(theme, code_links)
+    def __init__(self, theme: Theme = LIGHT, *, code_links: bool = True,
+                 line_limit: int = LINE_LIMIT) -> None:
+        self._renderer = BlockRenderer(theme, code_links)
+        self._line_limit = line_limit
         self._theme = theme
         self._stable: list[str] = []
         self._blocks: list[CodeBlock] = []
@@ -185,7 +106,8 @@ class IncrementalMarkdown:
         self._prefix: tuple[str, str] | None = None  # header of a table this chunk continues
         self._carry: tuple[str, str] | None = None  # header for the chunk after a hard cut
         self._fence: _Fence | None = None
-        self._partial = ""  # the incomplete last line
+        self._partial = ""  # the incomplete last line (since its last cut)
+        self._long: _LongLine | None = None
         self._tail_html = ""
         self._finished = False
         self.work = 0  # characters parsed or highlighted so far (for cost tests)
@@ -202,8 +124,11 @@ class IncrementalMarkdown:
         fence = self._fence
         if fence is not None:
             lines = fence.code
-            if self._partial:
-                lines = [*lines, fence.content(self._partial.rstrip("\r"))]
+            partial = self._partial.rstrip("\r")
+            if self._long is not None:
+                lines = [*lines, "".join(self._long.code) + partial]
+            elif partial:
+                lines = [*lines, fence.content(partial)]
             blocks.append(CodeBlock(fence.index, fence.language, "\n".join(lines)))
         return blocks
 
@@ -213,14 +138,14 @@ class IncrementalMarkdown:
         if not delta:
             return RenderUpdate("", self._tail_html)
         before = len(self._stable)
-        text = self._partial + delta
         start = 0
-        end = text.find("\n")
+        end = delta.find("\n")
         while end >= 0:
-            self._line(text[start:end + 1])
+            self._take(delta[start:end], complete=True)
             start = end + 1
-            end = text.find("\n", start)
-        self._partial = text[start:]
+            end = delta.find("\n", start)
+        if start < len(delta):
+            self._take(delta[start:], complete=False)
         self._tail_html = self._render_tail()
         return RenderUpdate("".join(self._stable[before:]), self._tail_html)
 
@@ -230,9 +155,9 @@ class IncrementalMarkdown:
             return RenderUpdate("", "")
         self._finished = True
         before = len(self._stable)
-        if self._partial:
-            self._line(self._partial)
-            self._partial = ""
+        if self._partial or self._long is not None:
+            partial, self._partial = self._partial, ""
+            self._end_line(partial)
         self._end_chunk()
         self._tail_html = ""
         self._tail_blocks = []
@@ -240,7 +165,117 @@ class IncrementalMarkdown:
 
     # --- cutting into chunks -------------------------------------------------------------------
 
-    def _line(self, raw: str) -> None:
+    def _take(self, text: str, *, complete: bool) -> None:
+        """Text of the current line (without its newline); `complete`: the line ends here.
+        Past the line limit, pieces are cut off where `cut_point` says, counted from the
+        previous cut: the same places however the text arrives."""
+        line = self._partial + text if self._partial else text
+        limit = self._line_limit
+        fence = self._fence
+        if fence is not None and self._long is None and len(line) > limit:
+            code = fence.content(line)  # a code line is cut by its code, without the indent
+            if len(code) > limit:
+                self._long = _LongLine(in_fence=True)
+                line = code
+        start = 0
+        while len(line) - start > limit:
+            cut = cut_point(line[start:start + limit])
+            self._cut(line[start:start + cut])
+            start += cut
+        rest = line[start:] if start else line
+        if complete:
+            self._partial = ""
+            self._end_line(rest + "\n")
+        else:
+            self._partial = rest
+
+    def _cut(self, piece: str) -> None:
+        long = self._long
+        if long is None:
+            self._long_markdown_head(piece)
+        elif long.in_fence:
+            self._code_piece(piece)
+        else:
+            html, long.code_run = self._inline_piece(piece, long.code_run, final=False)
+            self._stable.append(html)
+
+    def _long_markdown_head(self, piece: str) -> None:
+        """The first piece of a long line ends the chunk it belongs to, as a line of it (a
+        code span open in it is closed there and goes on in the pieces after). A table row
+        is not: a table shows only as many cells as its header has, so the row is text."""
+        header = self._table_header or (None if self._has_content else self._carry)
+        if header is not None and "|" in piece:
+            self._end_chunk()
+            html, run = self._inline_piece(piece, 0, final=False)
+            self._stable.append(html)
+            self._long = _LongLine(in_fence=False, code_run=run, carry=header)
+            return
+        span = open_code_span(piece)
+        run = span[1] if span is not None else 0
+        raw = piece
+        if run:
+            raw += (" " if piece.endswith("`") else "") + "`" * run
+        before = len(self._stable)
+        self._line(raw, may_open_fence=False)
+        carry = self._table_header or self._carry
+        self._end_chunk()
+        if len(self._stable) > before and self._stable[-1].endswith("</p>\n"):
+            html = self._stable[-1]
+            at = html.rfind("<p>")
+            if at >= 0:  # the paragraph goes on: no gap before its next piece
+                self._stable[-1] = f'{html[:at]}<p style="margin-bottom:0">{html[at + 3:]}'
+        self._long = _LongLine(in_fence=False, code_run=run, carry=carry)
+
+    def _code_piece(self, code: str) -> None:
+        """A piece of a long code line (minified code, data): a display line of its own,
+        shown plain, as colours would cost more than all the rest and say little there."""
+        fence = self._fence
+        long = self._long
+        assert fence is not None and long is not None
+        self.work += len(code)
+        long.code.append(code)
+        self._fence_line(fence, escape(code), len(code))
+
+    def _end_line(self, raw: str) -> None:
+        long = self._long
+        if long is None:
+            self._line(raw)
+            return
+        self._long = None
+        rest = raw.rstrip("\n").rstrip("\r")
+        fence = self._fence
+        if long.in_fence and fence is not None:
+            self.work += len(rest)
+            self._fence_line(fence, escape(rest), len(rest))
+            fence.code.append("".join(long.code) + rest)
+            return
+        if rest:
+            self._stable.append(self._inline_piece(rest, long.code_run, final=True)[0])
+        self._carry = long.carry  # a table goes on under its header on the next line
+
+    def _inline_piece(self, text: str, code_run: int, *, final: bool) -> tuple[str, int]:
+        """A piece after a cut as a paragraph of its own, and the code run still open after
+        it. At the end of the line (`final`) an unclosed run is just backticks."""
+        self.work += len(text)
+        renderer = self._renderer
+        parts = []
+        if code_run:
+            close = close_code_span(text, code_run)
+            if close is None:
+                return f"{_CONTINUED_P}{renderer.code_span(text)}</p>\n", code_run
+            parts.append(renderer.code_span(text[:close]))
+            text = text[close + code_run:]
+            code_run = 0
+        span = None if final else open_code_span(text)
+        if span is not None:
+            at, code_run = span
+            parts.append(renderer.inline(text[:at]))
+            parts.append(renderer.code_span(text[at + code_run:]))
+        elif text:
+            parts.append(renderer.inline(text))
+        return f"{_CONTINUED_P}{''.join(parts)}</p>\n", code_run
+
+    def _line(self, raw: str, *, may_open_fence: bool = True) -> None:
         line = raw.rstrip("\n").rstrip("\r")
         fence = self._fence
         if fence is not None:
@@ -252,9 +287,9 @@ class IncrementalMarkdown:
                                                self._theme)
             self.work += len(code)
             fence.code.append(code)
-            fence.html.append(html)
+            self._fence_line(fence, html, len(code))
             return
-        opener = open_fence(line)
+        opener = open_fence(line) if may_open_fence else None
         if opener is not None:
             self._end_chunk()
             marker, info = opener
@@ -325,17 +360,33 @@ class IncrementalMarkdown:
                 html = html[:start] + html[end + len("</thead>\n"):]
         return html, blocks
 
-    def _fence_html(self, fence: _Fence, extra_line: str | None) -> str:
+    def _fence_line(self, fence: _Fence, html: str, size: int) -> None:
+        """A finished display line of the open fence. Its lines are made stable in parts of
+        about HARD_LIMIT characters, so the tail never holds more than one part."""
+        if fence.html and fence.size + size > HARD_LIMIT:
+            self._stable.append(self._fence_html(fence, None, last=False))
+            fence.html = []
+            fence.size = 0
+            fence.parts += 1
+        fence.html.append(html)
+        fence.size += size
+
+    def _fence_html(self, fence: _Fence, extra_line: str | None, *, last: bool = True) -> str:
         lines = fence.html
         if extra_line:
             lines = [*lines, extra_line]
-        return self._renderer.code_block("\n".join(lines), fence.language, fence.index)
+        return self._renderer.code_block("\n".join(lines), fence.language, fence.index,
+                                         first=not fence.parts, last=last)
 
     def _render_tail(self) -> str:
         fence = self._fence
+        long = self._long
         partial = self._partial.rstrip("\r")
         if fence is not None:
             self._tail_blocks = []
+            if long is not None:
+                self.work += len(partial)
+                return self._fence_html(fence, escape(partial))
             code = fence.content(partial)
             if not code.strip(fence.char + " \t"):
                 return self._fence_html(fence, None)  # perhaps the closing fence, arriving
@@ -343,6 +394,9 @@ class IncrementalMarkdown:
                                           self._theme)
             self.work += len(code)
             return self._fence_html(fence, html)
+        if long is not None:
+            self._tail_blocks = []
+            return self._inline_piece(partial, long.code_run, final=False)[0] if partial else ""
         text = "".join(self._lines) + partial
         if not text.strip():
             self._tail_blocks = []
@@ -351,9 +405,16 @@ class IncrementalMarkdown:
         return html
 
 
-def render_full(markdown: str, theme: Theme = LIGHT, *, code_links: bool = True) -> str:
+# A line limit that never cuts, for a document rendered once and read in a browser (a
+# report): there a long line is laid out once, not on every frame, and a long table row or
+# code line keeps its table and its colours.
+WHOLE_LINES = sys.maxsize
+
+
+def render_full(markdown: str, theme: Theme = LIGHT, *, code_links: bool = True,
+                line_limit: int = LINE_LIMIT) -> str:
     """HTML of a finished answer, identical to what streaming it produced."""
-    renderer = IncrementalMarkdown(theme, code_links=code_links)
+    renderer = IncrementalMarkdown(theme, code_links=code_links, line_limit=line_limit)
     first = renderer.feed(markdown)
     last = renderer.finish()
     return first.stable_html + last.stable_html

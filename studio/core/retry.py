@@ -6,6 +6,8 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from studio.core.constants import CONNECT_TIMEOUT_S, READ_TIMEOUT_S
+
 if TYPE_CHECKING:
     import httpx
 
@@ -39,8 +41,8 @@ class RetryPolicy:
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    connect_s: float = 15.0
-    read_s: float = 120.0  # reasoning models can think silently for a long time
+    connect_s: float = CONNECT_TIMEOUT_S
+    read_s: float = READ_TIMEOUT_S
     write_s: float = 30.0
     pool_s: float = 30.0
 

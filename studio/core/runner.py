@@ -547,7 +547,12 @@ class Engine:
         try:
             async for batch in batches:
                 for event in batch:
-                    if isinstance(event, _DELTAS):
+                    # Text deltas are nearly every event: they take the shortest way.
+                    if type(event) is TextDelta and event.text and run.state is streaming:
+                        append_text(event.text)
+                        if on_delta is not None:
+                            on_delta(run, event)
+                    elif isinstance(event, _DELTAS):
                         text = event.text
                         if not text:
                             continue

@@ -3,8 +3,9 @@
 There is deliberately no plaintext fallback: without a working keyring backend,
 storing a key fails with a message that says what to install or start.
 
-`keyring` is imported on the first lookup: importing it probes every platform's backend
-(its macOS one runs a compiler search), some 70 ms that the app's start-up need not wait for.
+`keyring` is imported on the first lookup, and its backend is chosen by
+`studio.core.keyring_choice` (keyring's configuration, else the platform's own backend)
+rather than by keyring's discovery, which probes every platform's backend.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
 from studio.core.catalog import ProviderConfig
+from studio.core.keyring_choice import BackendChoice, default_backend, usable
 
 if TYPE_CHECKING:
     import keyring.backend
@@ -32,15 +34,6 @@ class KeyringUnavailable(RuntimeError):
     """No keyring backend can store secrets here; the message tells the user what to do."""
 
 
-def _backend_is_usable(backend: keyring.backend.KeyringBackend) -> bool:
-    # keyring picks "fail" or "null" backends when nothing real is available; their
-    # priority is <= 0, which is the documented signal of an unusable backend.
-    try:
-        return float(backend.priority) > 0
-    except Exception:
-        return False
-
-
 class KeyStore:
     def __init__(self, env: Mapping[str, str] | None = None,
                  backend: keyring.backend.KeyringBackend | None = None) -> None:
@@ -48,27 +41,32 @@ class KeyStore:
         self._backend = backend
 
     @property
-    def backend(self) -> keyring.backend.KeyringBackend:
-        if self._backend is not None:
-            return self._backend
-        import keyring
+    def backend(self) -> keyring.backend.KeyringBackend | None:
+        """The backend keys go to; None when there is no usable one."""
+        return self._choice().backend
 
-        return keyring.get_keyring()
+    def _choice(self) -> BackendChoice:
+        if self._backend is not None:
+            return BackendChoice(self._backend if usable(self._backend) else None)
+        return default_backend()
+
+    def _unavailable_message(self) -> str:
+        problem = self._choice().problem
+        return f"{_NO_BACKEND_HELP} ({problem})" if problem else _NO_BACKEND_HELP
 
     def available(self) -> tuple[bool, str]:
         """(usable, human description) of the keyring backend."""
         backend = self.backend
-        name = f"{type(backend).__module__}.{type(backend).__name__}"
-        if not _backend_is_usable(backend):
-            return False, _NO_BACKEND_HELP
-        return True, name
+        if backend is None:
+            return False, self._unavailable_message()
+        return True, f"{type(backend).__module__}.{type(backend).__name__}"
 
     def _keyring_get(self, provider: str) -> str | None:
+        backend = self.backend
+        if backend is None:
+            return None
         import keyring.errors
 
-        backend = self.backend
-        if not _backend_is_usable(backend):
-            return None
         try:
             value = backend.get_password(SERVICE, provider)
         except keyring.errors.KeyringError:
@@ -96,11 +94,11 @@ class KeyStore:
             raise ValueError("the key is empty")
         if any(c.isspace() for c in key) or not key.isprintable():
             raise ValueError("the key contains spaces or control characters; paste it again")
+        backend = self.backend
+        if backend is None:
+            raise KeyringUnavailable(self._unavailable_message())
         import keyring.errors
 
-        backend = self.backend
-        if not _backend_is_usable(backend):
-            raise KeyringUnavailable(_NO_BACKEND_HELP)
         try:
             backend.set_password(SERVICE, provider, key)
         except keyring.errors.KeyringError as exc:
@@ -109,11 +107,11 @@ class KeyStore:
 
     def delete(self, provider: str) -> bool:
         """Remove the stored key; False when there was none."""
+        backend = self.backend
+        if backend is None:
+            raise KeyringUnavailable(self._unavailable_message())
         import keyring.errors
 
-        backend = self.backend
-        if not _backend_is_usable(backend):
-            raise KeyringUnavailable(_NO_BACKEND_HELP)
         try:
             backend.delete_password(SERVICE, provider)
         except keyring.errors.PasswordDeleteError:

@@ -13,6 +13,7 @@ paths and user names out), `export` (formats, files: the entry point); for a bat
 `batch_view` (→ a section), `batch_markdown`, `batch_sheet` (the contact sheet's layout) and
 `batch_export` (its entry point); for the leaderboard `board_data` (the votes a query
 chooses, fitted), `board_view` (→ a section), `board_markdown`, `board_image` (the
-picture's layout) and `board_export` (its entry point). Nothing is imported here, so the
-command line can read `model`'s choices without loading the templates.
+picture's layout) and `board_export` (its entry point). Nothing is imported here; the
+command line reads the layouts and themes from `studio.core.constants`, which `model`'s
+types are checked against.
 """

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from studio import APP_NAME
 from studio.core.highlight import DARK, LIGHT, Theme
-from studio.core.markdown_render import render_full
+from studio.core.markdown_render import WHOLE_LINES, render_full
 from studio.core.resources import read_text, resource
 from studio.report.containment import (
     FramedPage,
@@ -88,7 +88,7 @@ def section_css(doc: ReportDocument) -> list[Markup]:
 
 def _markdown(text: str) -> Markup:
     """An answer rendered by our own Markdown renderer (it escapes what the model wrote)."""
-    return Markup(render_full(text, CSS_THEME, code_links=False))
+    return Markup(render_full(text, CSS_THEME, code_links=False, line_limit=WHOLE_LINES))
 
 
 def packed(text: str) -> str:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, cast
 
+from studio.core import constants
 from studio.core.metrics_text import fmt_seconds
 
 if TYPE_CHECKING:  # the engine's batch module is not needed to read the report's choices
@@ -22,8 +23,8 @@ if TYPE_CHECKING:  # the engine's batch module is not needed to read the report'
 
 Layout = Literal["columns", "stacked"]
 ThemeChoice = Literal["auto", "light", "dark"]
-LAYOUTS: tuple[Layout, ...] = ("columns", "stacked")
-THEMES: tuple[ThemeChoice, ...] = ("auto", "light", "dark")
+LAYOUTS = cast("tuple[Layout, ...]", constants.REPORT_LAYOUTS)
+THEMES = cast("tuple[ThemeChoice, ...]", constants.REPORT_THEMES)
 
 
 @dataclass(frozen=True, slots=True)

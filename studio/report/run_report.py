@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from studio import APP_NAME, __version__
 from studio.core.attachments import human_size
 from studio.core.highlight import Theme
-from studio.core.markdown_render import render_full
+from studio.core.markdown_render import WHOLE_LINES, render_full
 from studio.core.metrics import Metrics
 from studio.core.metrics_text import (
     Badge,
@@ -251,7 +251,8 @@ class _RunBuilder(ColumnsBuilder):
         return AnswerView(
             label=self.labels[response.slot], model=self.seal(response.model),
             settings=self.seal(settings), state=_STATES.get(response.state, response.state),
-            text=text, html=render_full(text, CSS_THEME, code_links=False) if text else "",
+            text=text, html=render_full(text, CSS_THEME, code_links=False,
+                                        line_limit=WHOLE_LINES) if text else "",
             reasoning=scrub.content(response.reasoning),
             figures=figure_texts(metrics, self.seal),
             badges=tuple(b.value for b in Badge if b in badges), error=error,

@@ -14,14 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from studio.core.batch import (
-    Batch,
-    BatchRow,
-    BatchState,
-    Cell,
-    CellResult,
-    CellState,
-)
+from studio.core.batch import Batch, BatchRow, BatchState, Cell, CellState
+from studio.core.cell_result import CellResult
 from studio.core.checks import CheckResult, checks_from_json
 from studio.core.events import ErrorKind, Failed
 from studio.core.model_sets import ModelSetEntry

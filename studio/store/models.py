@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, NewType
+from typing import TYPE_CHECKING, Any, Literal, NewType, cast
 
+from studio.core import constants
 from studio.core.model_sets import ModelSetEntry
 
 if TYPE_CHECKING:
@@ -321,7 +322,7 @@ class VoteFilter:
 
 # A library prompt, a prompt sent in a run (a turn), an answer.
 SearchKind = Literal["prompt", "turn", "response"]
-SEARCH_KINDS: tuple[SearchKind, ...] = ("prompt", "turn", "response")
+SEARCH_KINDS = cast("tuple[SearchKind, ...]", constants.SEARCH_KINDS)
 
 
 @dataclass(frozen=True, slots=True)

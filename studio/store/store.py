@@ -21,18 +21,13 @@ from studio.store import (
     collections,
     db,
     history,
-    io_json,
     model_sets,
-    prompt_extras,
     prompts,
     runs,
     search,
     trash,
-    votes,
 )
 from studio.store.errors import CorruptDatabaseError, StoreError
-from studio.store.io_doc import Document
-from studio.store.io_files import load_document, to_document
 from studio.store.models import (
     SEARCH_KINDS,
     AttachmentRef,
@@ -61,6 +56,11 @@ if TYPE_CHECKING:
     from studio.core.checks import Check
     from studio.core.runner import ModelRun
     from studio.store.batch_store import BatchStore
+    from studio.store.io_doc import Document
+
+# Import and export (io_json, io_doc, io_files), votes (with the arena's core) and prompts'
+# checks and variable rows (with the checks) load on first use: saving a run, which is all
+# a `prompt-studio run` does with the store, needs none of them.
 
 
 class Store:
@@ -268,19 +268,27 @@ class Store:
 
     def variable_rows(self, prompt_id: PromptId) -> tuple[dict[str, str], ...]:
         """Sets of values for the prompt's {{variables}}; a batch runs each as its own row."""
+        from studio.store import prompt_extras
+
         with self._read() as conn:
             return prompt_extras.variable_rows(conn, prompt_id)
 
     def set_variable_rows(self, prompt_id: PromptId,
                           rows: Sequence[Mapping[str, str]]) -> None:
+        from studio.store import prompt_extras
+
         with self._write() as conn:
             prompt_extras.set_variable_rows(conn, prompt_id, rows)
 
     def checks(self, prompt_id: PromptId) -> tuple[Check, ...]:
+        from studio.store import prompt_extras
+
         with self._read() as conn:
             return prompt_extras.checks(conn, prompt_id)
 
     def set_checks(self, prompt_id: PromptId, checks: Iterable[Check]) -> None:
+        from studio.store import prompt_extras
+
         with self._write() as conn:
             prompt_extras.set_checks(conn, prompt_id, checks)
 
@@ -451,11 +459,15 @@ class Store:
 
     def add_vote(self, vote: Vote) -> int:
         """Store one blind judgement (see studio.core.arena); returns its row id."""
+        from studio.store import votes
+
         with self._write() as conn:
             return votes.add(conn, vote)
 
     def votes(self, filters: VoteFilter | None = None) -> list[Vote]:
         """Matching votes, oldest first; fit them with studio.core.arena_board.leaderboard."""
+        from studio.store import votes
+
         with self._read() as conn:
             return votes.list_votes(conn, filters)
 
@@ -463,17 +475,22 @@ class Store:
                         settings: Mapping[str, Any]) -> tuple[RunId, TurnId, int] | None:
         """(run, turn, slot) of a saved finished answer of this model and settings to the
         prompt as it reads now, or None: what the battle queue reuses instead of asking."""
+        from studio.store import votes
+
         with self._read() as conn:
             found = votes.reusable_answer(conn, prompt_id, model, settings)
         return None if found is None else (RunId(found[0]), TurnId(found[1]), found[2])
 
     def delete_vote(self, vote_id: int) -> None:
+        from studio.store import votes
+
         with self._write() as conn:
             votes.delete(conn, vote_id)
 
     def import_battles(self, path: Path) -> tuple[int, int]:
         """Battles in LMArena's format (studio.store.battle_file): (added, already stored).
         The whole file is checked first and written in one transaction."""
+        from studio.store import votes
         from studio.store.battle_file import derived_from, read_battles
 
         parsed = read_battles(path)
@@ -499,21 +516,29 @@ class Store:
     def export(self, collection_ids: Sequence[CollectionId] | None = None, *,
                with_runs: bool = False) -> dict[str, Any]:
         """A collection-file document (format in the README); None exports everything."""
+        from studio.store import io_json
+
         with self._read() as conn:
             return io_json.export_document(conn, collection_ids, with_runs=with_runs)
 
     def import_document(self, document: Document,
                         into: CollectionId | None = None) -> ImportReport:
+        from studio.store import io_json
+
         with self._write() as conn:
             return io_json.apply_document(conn, document, into)
 
     def import_data(self, value: object, *, collection: str | None = None,
                     base_dir: Path | None = None) -> ImportReport:
         """Import decoded JSON/YAML: checked completely first, then written in one commit."""
+        from studio.store.io_files import to_document
+
         return self.import_document(to_document(value, collection=collection,
                                                 base_dir=base_dir))
 
     def import_file(self, path: Path, *, collection: str | None = None) -> ImportReport:
+        from studio.store.io_files import load_document
+
         return self.import_document(load_document(path, collection=collection))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import random
 import re
 
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studio.core.highlight import DARK, LIGHT
+from studio.core.long_lines import LINE_LIMIT
 from studio.core.markdown_render import (
     HARD_LIMIT,
     CodeBlock,
@@ -20,9 +22,10 @@ from studio.core.markdown_render import (
 )
 
 
-def stream(text: str, cuts: list[int]) -> tuple[str, IncrementalMarkdown]:
+def stream(text: str, cuts: list[int], line_limit: int = LINE_LIMIT
+           ) -> tuple[str, IncrementalMarkdown]:
     """Feed `text` split at `cuts`; return all stable HTML in order and the renderer."""
-    inc = IncrementalMarkdown()
+    inc = IncrementalMarkdown(line_limit=line_limit)
     out = []
     pos = 0
     for cut in [*sorted(cuts), len(text)]:
@@ -234,6 +237,23 @@ def test_state_after_each_feed_does_not_depend_on_how_text_was_split(
         assert inc.code_blocks == fresh.code_blocks
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_markdownish, st.data(), st.integers(1, 24))
+def test_with_lines_cut_short_streaming_still_gives_exactly_the_full_render(
+        text: str, data: st.DataObject, line_limit: int) -> None:
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=12)))
+    streamed, inc = stream(text, cuts, line_limit)
+    assert streamed == render_full(text, line_limit=line_limit)
+    assert inc.code_blocks == stream(text, [], line_limit)[1].code_blocks
+    for cut in cuts:  # and what is shown midway does not depend on the chunking either
+        one, two = IncrementalMarkdown(line_limit=line_limit), IncrementalMarkdown(
+            line_limit=line_limit)
+        one.feed(text[:cut])
+        two.feed(text[:cut // 2])
+        two.feed(text[cut // 2:cut])
+        assert one.html == two.html and one.code_blocks == two.code_blocks
+
+
 _ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "s", "code", "pre",
                  "a", "ul", "ol", "li", "blockquote", "hr", "br", "table", "thead", "tbody",
                  "tr", "th", "td", "span"}
@@ -272,8 +292,17 @@ def _long_answer(size: int) -> str:
 @pytest.mark.timeout(300)
 def test_cost_per_chunk_does_not_grow_with_the_answer() -> None:
     text = _long_answer(1_000_000)
-    n = 10_000
-    size = len(text) // n + 1
+    inc, work = _work_per_feed(text, 10_000)
+    tenth = len(work) // 10
+    first, last = sum(work[:tenth]), sum(work[-tenth:])
+    assert last <= 2 * first, (first, last)
+    # and the total is linear: each character is parsed a bounded number of times
+    assert inc.work < 40 * len(text)
+
+
+def _work_per_feed(text: str, feeds: int) -> tuple[IncrementalMarkdown, list[int]]:
+    """Stream `text` in `feeds` equal pieces; the renderer and its work for each feed."""
+    size = len(text) // feeds + 1
     inc = IncrementalMarkdown()
     work = []
     for start in range(0, len(text), size):
@@ -281,11 +310,7 @@ def test_cost_per_chunk_does_not_grow_with_the_answer() -> None:
         inc.feed(text[start:start + size])
         work.append(inc.work - before)
     inc.finish()
-    tenth = len(work) // 10
-    first, last = sum(work[:tenth]), sum(work[-tenth:])
-    assert last <= 2 * first, (first, last)
-    # and the total is linear: each character is parsed a bounded number of times
-    assert inc.work < 40 * len(text)
+    return inc, work
 
 
 @pytest.mark.timeout(120)
@@ -337,3 +362,99 @@ def test_streaming_equals_full_across_hard_cuts(seed: int) -> None:
     streamed, inc = stream(text, cuts)
     assert streamed == render_full(text)
     assert inc.code_blocks == stream(text, [])[1].code_blocks
+
+
+# --- long open blocks: a single line of a megabyte ---------------------------------------------
+
+_LONG_CASES = {
+    "paragraph": " ".join(f"w{i}" for i in range(1_500)) + "\n\nAfter.",
+    "code line in a fence": "```js\nconst data = [" + ", ".join(str(i) for i in range(1_500))
+                            + "];\nx();\n```\nAfter.",
+    "table row": "| a | b |\n|---|---|\n" + "| cell " * 1_000 + "|\n| 1 | 2 |\n\nAfter.",
+    "inline code span": "Data: `" + "{'k': 1}, " * 800 + "` and *after* it.\n",
+}
+
+
+@pytest.mark.parametrize("case", _LONG_CASES)
+@pytest.mark.parametrize("seed", range(3))
+def test_long_lines_stream_exactly_as_they_render_in_full(case: str, seed: int) -> None:
+    text = _LONG_CASES[case]
+    rng = random.Random(seed)
+    cuts = [rng.randrange(len(text)) for _ in range(rng.randint(1, 300))]
+    inc = IncrementalMarkdown(line_limit=64)
+    out, pos = [], 0
+    for cut in [*sorted(cuts), len(text)]:
+        out.append(inc.feed(text[pos:cut]).stable_html)
+        pos = cut
+        fresh = IncrementalMarkdown(line_limit=64)
+        fresh.feed(text[:pos])
+        assert inc.html == fresh.html  # the same cuts however the text arrived
+        assert inc.code_blocks == fresh.code_blocks
+    out.append(inc.finish().stable_html)
+    assert "".join(out) == render_full(text, line_limit=64)
+    assert inc.code_blocks == stream(text, [])[1].code_blocks
+
+
+def _shown_text(html: str) -> str:
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_a_long_paragraph_keeps_all_its_words_and_no_gaps() -> None:
+    text = _LONG_CASES["paragraph"]
+    html = render_full(text, line_limit=64)
+    assert _shown_text(html).split() == text.split()
+    assert html.count('<p style="margin-top:0; margin-bottom:0">') > 100  # shown in pieces…
+    assert html.startswith('<p style="margin-bottom:0">w0 w1')  # …that follow each other
+    assert max(len(piece) for piece in _shown_text(html).split("\n")) <= 64
+
+
+def test_a_long_code_line_is_shown_in_pieces_and_copied_whole() -> None:
+    text = _LONG_CASES["code line in a fence"]
+    inc = IncrementalMarkdown(line_limit=64)
+    html = inc.feed(text).stable_html + inc.finish().stable_html
+    line = text.split("\n")[1]
+    assert inc.code_blocks[0].code == f"{line}\nx();"
+    shown = _shown_text(html)
+    assert line + "x();" in shown.replace("\n", "")  # every character…
+    assert shown.count("\n") > len(line) // 64  # …on display lines of at most 64
+    assert shown.count("Copy") == 1  # one header for all its parts
+
+
+def test_a_long_inline_code_span_stays_code_across_the_cuts() -> None:
+    text = _LONG_CASES["inline code span"]
+    html = render_full(text, line_limit=64)
+    code = re.findall(r'<code style="[^"]*">([^<]*)</code>', html)
+    assert "".join(html_lib.unescape(c) for c in code) == "{'k': 1}, " * 800
+    assert "`" not in _shown_text(html)
+    assert "<em>after</em>" in html
+
+
+def test_a_long_table_row_keeps_its_cells_and_the_table_goes_on() -> None:
+    text = _LONG_CASES["table row"]
+    html = render_full(text, line_limit=64)
+    assert _shown_text(html).count("cell") == 1_000
+    assert html.count("<table") == 2  # the rows after the long one are still a table
+    assert "<td>1</td>" in html and html.endswith("<p>After.</p>\n")
+
+
+def _megabyte_cases() -> dict[str, str]:
+    words = " ".join(f"w{i}" for i in range(150_000))
+    return {
+        "paragraph": words,
+        "code line in a fence": "```js\n" + words,
+        "table row": "| a | b |\n|---|---|\n" + words.replace(" ", " | "),
+        "inline code span": "`" + words,
+    }
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("case", _megabyte_cases())
+def test_the_cost_per_feed_of_an_open_megabyte_line_does_not_grow(case: str) -> None:
+    text = _megabyte_cases()[case]
+    size = len(text) // 10_000 + 1
+    inc, work = _work_per_feed(text, 10_000)
+    tenth = len(work) // 10
+    first, last = sum(work[:tenth]), sum(work[-tenth:])
+    assert last <= 2 * first, (first, last)
+    assert max(work) <= 2 * HARD_LIMIT + 2 * size
+    assert inc.work < 40 * len(text)  # as for the long answer above: linear in the text

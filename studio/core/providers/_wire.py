@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from contextlib import aclosing, asynccontextmanager
 from typing import Any, Protocol, cast
 
@@ -183,11 +183,12 @@ async def sse_batches(client: httpx.AsyncClient, url: str, *, headers: dict[str,
     of the body is drained, so the connection can be reused.
     """
     async with open_sse(client, url, headers=headers, body=body, secret=secret) as source:
+        feed = decoder.feed
         async for batch in source:
             events: list[Event] = []
             try:
                 for name, data in batch:
-                    decoder.feed(name, data, events)
+                    feed(name, data, events)
                     if decoder.done:
                         break
             except Exception:
@@ -271,10 +272,23 @@ async def one_by_one(batches: AsyncGenerator[list[Event], None]
                 yield event
 
 
-_decode_json = json.JSONDecoder().decode
+_decoder = json.JSONDecoder()
+_decode_json = _decoder.decode
+# What `decode` calls, without its regex checks (typeshed does not list the attribute).
+_scan_json: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
 
 
 def parse_json_object(data: str) -> dict[str, Any]:
+    # Every frame of every stream comes here: a payload that is exactly one object (nearly
+    # all) is scanned directly; anything else takes `decode`, with its whitespace handling
+    # and its errors.
+    if data[:1] == "{":
+        try:
+            value, end = _scan_json(data, 0)
+        except (StopIteration, ValueError):
+            raise malformed_json_error(data) from None
+        if end == len(data):
+            return cast(dict[str, Any], value)
     try:
         value = _decode_json(data)
     except ValueError:

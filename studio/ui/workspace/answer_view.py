@@ -4,7 +4,9 @@ The streamed text is split (`Segmenter`) into Markdown and fenced code. Markdown
 through `IncrementalMarkdown`, whose stable HTML is appended once while only its small tail
 is replaced. Code is highlighted line by line: finished lines are appended once, only the
 unfinished line is redrawn, so a 2,000-line code block costs the same per frame at its end
-as at its start. The document keeps one position, where the replaceable tail begins.
+as at its start. A very long line (of code or of Markdown) is shown in pieces of at most
+`long_lines.LINE_LIMIT` characters, each on a line of its own, for the same reason. The
+document keeps one position, where the replaceable tail begins.
 
 Turns are appended one after another, so a pane can show a whole conversation.
 """
@@ -27,6 +29,7 @@ from studio.core.highlight import DARK, LIGHT, START, State, Theme, highlight_li
 from studio.core.markdown_render import CodeBlock, IncrementalMarkdown, code_link, parse_code_link
 from studio.ui.style import is_dark
 from studio.ui.workspace.stream_segments import (
+    CodeCut,
     CodeLine,
     FenceClose,
     FenceOpen,
@@ -46,6 +49,7 @@ class _OpenFence:
         self.lexer = language_of(info)
         self.index = index
         self.lines: list[str] = []
+        self.cut: list[str] = []  # the pieces of a long line cut so far
         self.state: State = START
 
 
@@ -144,7 +148,8 @@ class AnswerView(QTextBrowser):
         fence = self._fence
         if fence is not None:
             partial = self._segmenter.partial_code
-            lines = fence.lines + ([partial] if partial else [])
+            current = "".join(fence.cut) + (partial or "")
+            lines = fence.lines + ([current] if current or fence.cut else [])
             blocks.append(CodeBlock(len(blocks), fence.language, "\n".join(lines)))
         return blocks
 
@@ -171,12 +176,19 @@ class AnswerView(QTextBrowser):
     def _apply(self, pieces: list[Piece], *, final: bool) -> None:
         stable: list[str] = []
         code: list[str] = []
+        wrapped = False  # the lines in `code` are pieces of a long line
         for piece in pieces:
-            if isinstance(piece, CodeLine):
-                code.append(self._code_line(piece.code))
+            if isinstance(piece, CodeLine | CodeCut):
+                fence = self._fence
+                piece_of_long = isinstance(piece, CodeCut) or bool(fence and fence.cut)
+                if code and piece_of_long != wrapped:
+                    stable.append(self._pre(code, wrap=wrapped))
+                    code = []
+                wrapped = piece_of_long
+                code.append(self._code_line(piece.code, cut=isinstance(piece, CodeCut)))
                 continue
             if code:
-                stable.append(self._pre(code))
+                stable.append(self._pre(code, wrap=wrapped))
                 code = []
             if isinstance(piece, MarkdownText):
                 if self._markdown is None:
@@ -194,7 +206,7 @@ class AnswerView(QTextBrowser):
             elif isinstance(piece, FenceClose):
                 self._end_fence()
         if code:
-            stable.append(self._pre(code))
+            stable.append(self._pre(code, wrap=wrapped))
         if final:
             self._end_fence()
             self._end_markdown(stable)
@@ -214,9 +226,19 @@ class AnswerView(QTextBrowser):
             self._blocks.append(CodeBlock(fence.index, fence.language, "\n".join(fence.lines)))
             self._fence = None
 
-    def _code_line(self, code: str) -> str:
+    def _code_line(self, code: str, *, cut: bool = False) -> str:
+        """The HTML of a finished code line, or of a piece of a long one (`cut`)."""
         fence = self._fence
         if fence is None:  # cannot happen: the segmenter opens a fence first
+            return html_lib.escape(code)
+        if cut or fence.cut:
+            # A piece of a long line (minified code, data): shown plain, as colours would
+            # cost more than all the rest and say little there.
+            if cut:
+                fence.cut.append(code)
+            else:
+                fence.lines.append("".join(fence.cut) + code)
+                fence.cut = []
             return html_lib.escape(code)
         fence.lines.append(code)
         html, fence.state = highlight_line(fence.lexer, code, fence.state, self._theme)
@@ -227,15 +249,19 @@ class AnswerView(QTextBrowser):
         if fence is not None:
             partial = self._segmenter.partial_code
             # The unfinished line is shown plain; it is highlighted once, when complete.
-            return self._pre([html_lib.escape(partial)]) if partial else ""
+            return self._pre([html_lib.escape(partial)], wrap=bool(fence.cut)) if partial else ""
         return self._markdown_tail if self._markdown is not None else ""
 
-    def _pre(self, lines: list[str]) -> str:
+    def _pre(self, lines: list[str], *, wrap: bool = False) -> str:
         t = self._theme
         # An empty <pre> would be dropped by the HTML parser, losing the line.
         body = "\n".join(line or " " for line in lines)
-        return (f'<pre style="margin-top:0; margin-bottom:0; background-color:{t.background};'
-                f' color:{t.text}">{body}</pre>')
+        # The pieces of a long line wrap: thousands of characters on one display line would
+        # be laid out and painted whole, and the view would only start to scroll (a width
+        # change: everything is laid out again) once a hundred kilobytes are in it.
+        white_space = " white-space:pre-wrap;" if wrap else ""
+        return (f'<pre style="margin-top:0; margin-bottom:0;{white_space} background-color:'
+                f'{t.background}; color:{t.text}">{body}</pre>')
 
     def _code_header(self, fence: _OpenFence) -> str:
         t = self._theme

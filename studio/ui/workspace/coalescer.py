@@ -5,16 +5,20 @@ string to a per-model list; a single-shot timer (armed only while data arrives) 
 to the panes about once per frame. Eight models at 200 chunks/s each thus cost at most
 eight pane updates per frame instead of 1,600 widget updates per second.
 
-Two rules keep the event loop responsive when painting gets expensive (many panes, slow
-machine): one tick stops handing out work once its time budget is spent (the remaining
-models come first in the next tick), and after a busy tick the pause before the next one
-is twice as long as the tick was, so updating panes never takes more than about a third
-of the loop's time.
+Three rules keep the event loop responsive when painting gets expensive (many panes, slow
+machine, a provider sending 10,000 chunks a second): one tick hands a model at most
+`CHARS_PER_DELIVERY` characters (the rest waits for the next tick, and the model's state
+change waits for its text), one tick stops handing out work once its time budget is spent
+(the remaining models come first in the next tick), and after a busy tick the pause before
+the next one is twice as long as the tick was, so updating panes never takes more than
+about a third of the loop's time. Without the first rule a stream faster than the panes
+would hand them ever bigger batches, each one a longer stall.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,6 +32,9 @@ TICK_BUDGET_S = 0.004
 # After an expensive tick the loop rests this many times as long: painting the panes and
 # reading the streams need the time in between.
 REST_FACTOR = 2.0
+# At most this much text (and as much reasoning) goes to one pane per tick: a few
+# milliseconds of rendering.
+CHARS_PER_DELIVERY = 8_192
 
 
 @dataclass(slots=True)
@@ -53,8 +60,8 @@ class StreamCoalescer(QObject):
         self._deliver: Callable[[FrameBatch], None] | None = deliver
         self._interval_ms = interval_ms
         self._budget_s = budget_s
-        self._text: dict[int, list[str]] = {}
-        self._reasoning: dict[int, list[str]] = {}
+        self._text: dict[int, _Pending] = {}
+        self._reasoning: dict[int, _Pending] = {}
         self._states: dict[int, ModelRun] = {}
         self._resets: set[int] = set()
         self._finished: set[int] = set()
@@ -83,12 +90,12 @@ class StreamCoalescer(QObject):
             return
         self.delta_count += 1
         target = self._text if isinstance(event, TextDelta) else self._reasoning
-        parts = target.get(index)
-        if parts is None:
-            target[index] = [event.text]
+        pending = target.get(index)
+        if pending is None:
+            target[index] = _Pending(event.text)
             self._dirty[index] = None
         else:
-            parts.append(event.text)
+            pending.add(event.text)
         if not self._armed:
             self._arm(self._interval_ms)
 
@@ -125,35 +132,49 @@ class StreamCoalescer(QObject):
         self._armed = True
         self._timer.start(delay_ms)
 
-    def _take(self, index: int, batch: FrameBatch) -> None:
+    def _take(self, index: int, batch: FrameBatch, limit: int | None) -> None:
+        """What is buffered for `index`, at most `limit` characters of text and as many of
+        reasoning; what is left (and then its state change) stays, behind the others."""
         self._dirty.pop(index, None)
         if index in self._resets:
             self._resets.discard(index)
             batch.resets.add(index)
-        parts = self._text.pop(index, None)
-        if parts:
-            batch.text[index] = "".join(parts)
-        parts = self._reasoning.pop(index, None)
-        if parts:
-            batch.reasoning[index] = "".join(parts)
+        left = False
+        for buffered, out in ((self._text, batch.text), (self._reasoning, batch.reasoning)):
+            pending = buffered.get(index)
+            if pending is None:
+                continue
+            out[index] = pending.take(limit)
+            if pending.size:
+                left = True
+            else:
+                del buffered[index]
+        if left:
+            self._dirty[index] = None
+            return
         run = self._states.pop(index, None)
         if run is not None:
             batch.states[index] = run
 
     def flush(self, budget_s: float | None = None) -> None:
-        """Deliver what is buffered: everything, or (with a budget) as much as fits."""
+        """Deliver what is buffered: everything, or (with a budget) as much as fits, at
+        most CHARS_PER_DELIVERY per model and per kind of text."""
         deliver = self._deliver
         if deliver is None or not self._dirty:
             return
         started = time.perf_counter()
         self.flush_count += 1
-        for index in list(self._dirty):
-            batch = FrameBatch()
-            self._take(index, batch)
-            if batch:
-                deliver(batch)
-            if budget_s is not None and time.perf_counter() - started > budget_s:
-                break
+        limit = None if budget_s is None else CHARS_PER_DELIVERY
+        while self._dirty:
+            for index in list(self._dirty):
+                batch = FrameBatch()
+                self._take(index, batch, limit)
+                if batch:
+                    deliver(batch)
+                if budget_s is not None and time.perf_counter() - started > budget_s:
+                    return
+            if budget_s is not None:
+                return
 
     def _tick(self) -> None:
         started = time.perf_counter()
@@ -182,3 +203,38 @@ class StreamCoalescer(QObject):
         self._states.clear()
         self._resets.clear()
         self._dirty.clear()
+
+
+
+class _Pending:
+    """One model's text not yet delivered, oldest first, and its length."""
+
+    __slots__ = ("parts", "size")
+
+    def __init__(self, text: str) -> None:
+        self.parts = deque((text,))
+        self.size = len(text)
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+
+    def take(self, limit: int | None) -> str:
+        """The oldest `limit` characters (all with None), removed."""
+        parts = self.parts
+        if limit is None or self.size <= limit:
+            text = "".join(parts)
+            parts.clear()
+            self.size = 0
+            return text
+        taken: list[str] = []
+        room = limit
+        while room > 0:
+            piece = parts.popleft()
+            if len(piece) > room:
+                parts.appendleft(piece[room:])
+                piece = piece[:room]
+            taken.append(piece)
+            room -= len(piece)
+        self.size -= limit
+        return "".join(taken)

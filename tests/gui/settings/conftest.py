@@ -15,6 +15,7 @@ import keyring.backends.SecretService
 import pytest
 
 from studio.core.catalog import ProviderRegistry
+from studio.core.keyring_choice import default_backend
 from studio.core.model_sets import JsonModelSetStore, model_sets_file
 from studio.core.paths import StudioPaths
 from studio.core.secrets import KeyStore
@@ -87,9 +88,9 @@ def hermetic_registry(registry: ProviderRegistry) -> ProviderRegistry:
 # ----- the real Secret Service ------------------------------------------------------------
 
 def _secret_service_problem() -> str | None:
-    backend = keyring.get_keyring()
+    backend = default_backend().backend  # the backend a KeyStore() uses
     if not isinstance(backend, keyring.backends.SecretService.Keyring):
-        return f"the default keyring backend is {type(backend).__module__}, not SecretService"
+        return f"the studio's keyring backend is {type(backend).__module__}, not SecretService"
     probe = f"probe-{uuid.uuid4().hex}"
     try:
         backend.set_password("prompt-studio-tests", probe, "probe")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from studio.core.markdown_render import code_link, render_full
 from studio.ui.workspace.answer_view import AnswerView
 from studio.ui.workspace.stream_segments import (
+    CodeCut,
     CodeLine,
     FenceClose,
     FenceOpen,
@@ -63,6 +64,22 @@ def stream(view: AnswerView, text: str, size: int) -> None:
     for start in range(0, len(text), size):
         view.append(text[start:start + size])
     view.finish()
+
+
+def streamed_cost(text: str, size: int) -> tuple[AnswerView, float, float]:
+    """Stream `text` in chunks of `size` into a shown view; the median seconds per chunk
+    over the first and the last tenth of the chunks."""
+    view = AnswerView()
+    view.resize(500, 600)
+    view.show()
+    cost: list[float] = []
+    for start in range(0, len(text), size):
+        started = time.perf_counter()
+        view.append(text[start:start + size])
+        cost.append(time.perf_counter() - started)
+    view.finish()
+    tenth = len(cost) // 10
+    return view, sorted(cost[:tenth])[tenth // 2], sorted(cost[-tenth:])[tenth // 2]
 
 
 def test_segmenter_splits_markdown_and_fences_whatever_the_chunking() -> None:
@@ -132,19 +149,7 @@ def test_a_long_code_block_costs_the_same_per_chunk_at_its_end_as_at_its_start(
     # if the open block were re-inserted on every chunk).
     lines = [f'  <div class="cell" id="c{i}"><span>{i}</span> cell {i}</div>' for i in range(1500)]
     text = "Intro\n\n```html\n" + "\n".join(lines) + "\n```\n"
-    view = AnswerView()
-    view.resize(500, 600)
-    view.show()
-    chunks = [text[i:i + 40] for i in range(0, len(text), 40)]
-    cost: list[float] = []
-    for chunk in chunks:
-        started = time.perf_counter()
-        view.append(chunk)
-        cost.append(time.perf_counter() - started)
-    view.finish()
-    tenth = len(cost) // 10
-    first = sorted(cost[:tenth])[tenth // 2]
-    last = sorted(cost[-tenth:])[tenth // 2]
+    view, first, last = streamed_cost(text, 40)
     assert last < 3 * first, (first, last)
     assert view.code_blocks[0].code == "\n".join(lines)
 
@@ -182,3 +187,56 @@ def test_the_view_follows_new_text_only_while_the_reader_is_at_the_bottom(
     view.append("More.\n\n")
     QApplication.processEvents()
     assert bar.value() == bar.maximum() and view.following
+
+
+# --- one line of a megabyte: a model looping, minified code, a long JSON line -----------------
+
+def test_a_long_code_line_is_cut_at_the_same_places_whatever_the_chunking() -> None:
+    line = "  " + "".join(f"v{i}=[{i},{i * 2}];" for i in range(40))
+    text = f"```js\n{line}\nok\n```\n"
+    expected = None
+    for size in (1, 7, 50, len(text)):
+        seg = Segmenter(line_limit=64)
+        pieces = []
+        for start in range(0, len(text), size):
+            pieces.extend(seg.feed(text[start:start + size]))
+            partial = seg.partial_code
+            assert partial is None or len(partial) <= 64
+        pieces.extend(seg.finish())
+        cuts = [p for p in pieces if isinstance(p, CodeCut)]
+        assert len(cuts) > 5 and all(len(p.code) <= 64 for p in cuts)
+        assert "".join(p.code for p in cuts) + pieces[len(cuts) + 1].code == line
+        expected = expected or pieces
+        assert pieces == expected, size
+
+
+LONG_LINES = {
+    "paragraph": "Intro.\n\n" + " ".join(f"word{i}" for i in range(3_000)) + "\n\nThe end.\n",
+    "code line": "```js\nconst a = [" + ", ".join(str(i) for i in range(3_000)) + "];\n```\n",
+    "table row": "| a | b |\n|---|---|\n" + "| c " * 3_000 + "|\n| 1 | 2 |\n",
+    "inline code": "Here: `" + "x = 1; " * 2_000 + "` done.\n",
+}
+
+
+@pytest.mark.parametrize("case", LONG_LINES)
+def test_a_streamed_long_line_shows_what_a_one_shot_render_shows(qapp: QApplication,
+                                                                 case: str) -> None:
+    text = LONG_LINES[case]
+    view = AnswerView()
+    stream(view, text, 37)
+    assert view.answer_text() == text
+    assert normalized(view.document().toPlainText()) == one_shot(text)
+    if case == "code line":
+        assert view.code_blocks[0].code == text.split("\n")[1]
+
+
+@pytest.mark.parametrize("case", ["paragraph", "code line"])
+def test_an_open_long_line_costs_the_same_per_chunk_at_its_end_as_at_its_start(
+        qapp: QApplication, case: str) -> None:
+    # Redrawing the open line on every chunk would make the cost per chunk grow with it
+    # (8-fold over 100 KB, and the window stalls at a megabyte).
+    body = " ".join(f"w{i}" for i in range(40_000))
+    text = body if case == "paragraph" else f"```js\n{body}"
+    view, first, last = streamed_cost(text, 100)
+    assert last < 3 * first, (first, last)
+    assert view.answer_text() == text

@@ -11,7 +11,7 @@ from studio.core.catalog import ModelRef, ProviderConfig
 from studio.core.events import ReasoningDelta, TextDelta
 from studio.core.request import single_turn
 from studio.core.runner import ModelRun, ModelState, ModelTarget
-from studio.ui.workspace.coalescer import FrameBatch, StreamCoalescer
+from studio.ui.workspace.coalescer import CHARS_PER_DELIVERY, FrameBatch, StreamCoalescer
 
 pytestmark = pytest.mark.gui
 
@@ -43,16 +43,16 @@ def test_thousands_of_deltas_arrive_in_a_few_joined_batches(qtbot: QtBot) -> Non
     # while: the joining is under test here, the budget in the test below.
     coalescer = StreamCoalescer(got, budget_s=60.0)
     runs = [make_run(i) for i in range(3)]
-    for n in range(2000):
+    for n in range(1500):  # 6,390 characters each: one delivery
         for run in runs:
             coalescer.on_delta(run, TextDelta(f"{n},"))
         coalescer.on_delta(runs[0], ReasoningDelta("."))
     assert got.batches == []  # nothing is delivered from inside the engine's callbacks
     qtbot.waitUntil(lambda: not coalescer.pending, timeout=10_000)
-    expected = "".join(f"{n}," for n in range(2000))
+    expected = "".join(f"{n}," for n in range(1500))
     assert [got.text(i) for i in range(3)] == [expected] * 3
-    assert "".join(b.reasoning.get(0, "") for b in got.batches) == "." * 2000
-    assert coalescer.delta_count == 8000
+    assert "".join(b.reasoning.get(0, "") for b in got.batches) == "." * 1500
+    assert coalescer.delta_count == 6000
     assert coalescer.flush_count == 1 and len(got.batches) == 3
     qtbot.waitUntil(lambda: not coalescer.active, timeout=10_000)  # the timer sleeps again
 
@@ -96,3 +96,33 @@ def test_after_detach_nothing_is_delivered(qtbot: QtBot) -> None:
     coalescer.on_delta(run, TextDelta("also lost"))
     qtbot.wait(50)
     assert got.batches == [] and not coalescer.active
+
+
+def test_a_stream_faster_than_the_panes_is_handed_out_in_bounded_pieces(
+        qtbot: QtBot) -> None:
+    # 10,000 chunks a second of one long line: each tick hands a pane at most
+    # CHARS_PER_DELIVERY characters, and the answer's end (its state) comes after its text.
+    got = Collected()
+    coalescer = StreamCoalescer(got)
+    run = make_run(0)
+    text = "".join(f"w{i} " for i in range(20_000))
+    for i in range(0, len(text), 7):
+        coalescer.on_delta(run, TextDelta(text[i:i + 7]))
+    coalescer.on_delta(run, ReasoningDelta("r" * 20_000))
+    run.state = ModelState.DONE
+    coalescer.on_state(run)
+    qtbot.waitUntil(lambda: not coalescer.pending, timeout=10_000)
+    assert got.text(0) == text
+    assert "".join(b.reasoning.get(0, "") for b in got.batches) == "r" * 20_000
+    assert all(len(b.text.get(0, "")) <= CHARS_PER_DELIVERY for b in got.batches)
+    assert len(got.batches) >= len(text) // CHARS_PER_DELIVERY
+    assert [0 in b.states for b in got.batches] == [False] * (len(got.batches) - 1) + [True]
+
+
+def test_flushing_at_the_end_hands_over_everything_at_once(qtbot: QtBot) -> None:
+    got = Collected()
+    coalescer = StreamCoalescer(got)
+    run = make_run(0)
+    coalescer.on_delta(run, TextDelta("x" * (3 * CHARS_PER_DELIVERY)))
+    coalescer.flush()
+    assert got.text(0) == "x" * (3 * CHARS_PER_DELIVERY) and len(got.batches) == 1

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from studio.core.events import ErrorKind, Event, ProviderError, TextDelta
+from studio.core.providers._wire import parse_json_object
 from studio.core.providers.errors import (
     classify_transport_error,
     error_from_response,
@@ -308,3 +309,21 @@ def test_real_error_status_with_body() -> None:
     assert isinstance(exc, ProviderError)
     assert (exc.kind, exc.status, exc.retry_after, exc.message) == (
         ErrorKind.RATE_LIMIT, 429, 20.0, "HTTP 429: Rate limit reached for gpt-4o")
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ('{"a": [1, {"b": null}]}', {"a": [1, {"b": None}]}),
+    ('{"a": 1}  ', {"a": 1}),  # trailing and leading blanks: the slow way, same answer
+    (' \t{"a": 1}', {"a": 1}),
+    ('{"t": "\\u00e9\\ud83d\\ude42"}', {"t": "é🙂"}),
+])
+def test_a_json_frame_is_one_object(data: str, expected: dict[str, object]) -> None:
+    assert parse_json_object(data) == expected
+
+
+@pytest.mark.parametrize("data", ['{"a": 1}{"b": 2}', '{"a": 1} x', '{"a": ', "{", "[1]",
+                                  '"text"', "", "{'a': 1}"])
+def test_anything_else_is_a_malformed_frame(data: str) -> None:
+    with pytest.raises(ProviderError) as caught:
+        parse_json_object(data)
+    assert caught.value.kind is ErrorKind.PROTOCOL

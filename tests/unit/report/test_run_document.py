@@ -3,9 +3,14 @@ current answer on it, figures, failures, ratings, pages; and a blind variant of 
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
-from studio.report.model import Sealed
+from studio.core.catalog import parse_model_ref
+from studio.core.long_lines import LINE_LIMIT
+from studio.core.model_sets import ModelSetEntry
+from studio.report.model import LAYOUTS, THEMES, Layout, Sealed, ThemeChoice
 from studio.report.run_report import blind_label, report_pages, run_document
 from studio.report.scrub import Scrubber
 from studio.store import ResponseData, Run, Store
@@ -166,3 +171,27 @@ def test_the_files_sent_with_each_prompt_are_listed(store: Store) -> None:
     blind = run_document(store.run(run_id), scrub=SCRUB, blind=True)
     (own,) = blind.sections[0].turns[1].files
     assert own.endswith(("to A only", "to B only")) and "claude" not in own
+
+
+def test_a_long_table_row_and_code_line_are_reported_whole(store: Store) -> None:
+    # The app cuts lines longer than long_lines.LINE_LIMIT while they stream; a report is
+    # laid out once, so a wide table keeps its cells and long code its colours.
+    cells = " | ".join(f"cell {i:04}" for i in range(200))
+    code = "let x = [" + ", ".join(str(i) for i in range(400)) + "];"
+    assert len(cells) > LINE_LIMIT and len(code) > LINE_LIMIT
+    text = (f"| {' | '.join(f'h{i}' for i in range(200))} |\n|{'---|' * 200}\n| {cells} |\n"
+            f"\n```js\n{code}\n```\n")
+    run_id = store.start_run(body="hi", models=[ModelSetEntry(parse_model_ref("openai:gpt-5"))])
+    turn = store.add_turn(run_id, "hi")
+    store.save_response(turn, 0, ResponseData(model="openai:gpt-5", text=text))
+    doc = run_document(store.run(run_id), scrub=SCRUB)
+    html = doc.sections[0].turns[0].answers[0].html  # type: ignore[attr-defined]
+    table, _, code_block = html.partition("</table>")
+    assert table.count("<td") == 200 and "cell 0199" in table
+    assert code_block.count("hl-number") >= 400  # every number coloured
+
+
+def test_the_parsers_layouts_and_themes_are_the_models_types() -> None:
+    # `report --layout/--theme` take their choices from studio.core.constants, which imports
+    # nothing; the type checker knows them from Layout and ThemeChoice.
+    assert (get_args(Layout), get_args(ThemeChoice)) == (LAYOUTS, THEMES)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio.core.model_sets import entries_from_refs
 from studio.store import HistoryFilter, ResponseData, Store
+from studio.store.models import SEARCH_KINDS, SearchKind
 from studio.store.search import MARK_END, MARK_START, parse_query
 
 from .conftest import finished_run
@@ -175,3 +178,9 @@ def test_library_prompts_come_before_sent_prompts_and_sent_prompts_before_answer
              for h in store.search("pagoda")]
     assert kinds == [("prompt", prompt.id), ("turn", run_id), ("response", run_id),
                      ("response", run_id)]
+
+
+def test_the_parsers_list_of_search_kinds_is_the_stores_type() -> None:
+    # `search --kind` takes its choices from studio.core.constants, which imports nothing;
+    # the type checker knows the kinds from SearchKind.
+    assert get_args(SearchKind) == SEARCH_KINDS
