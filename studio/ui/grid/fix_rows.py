@@ -57,14 +57,17 @@ def _plural(count: int, word: str) -> str:
 
 def outcome_text(models: int, prompts: int, notes: Sequence[str], stopped: str = "") -> str:
     """What the status bar says once the rows are done (`stopped`: why they ended early)."""
-    sent = f"sent to {_plural(models, 'model')} in {_plural(prompts, 'prompt')}"
+    to = f"{_plural(models, 'model')} in {_plural(prompts, 'prompt')}"
     if stopped:
-        text = f"Stopped ({stopped}) after it was {sent}" if prompts else f"Stopped: {stopped}"
+        text = f"Stopped ({stopped}) after sending to {to}" if prompts else f"Stopped: {stopped}"
     elif prompts:
-        text = "Pages shown: " + sent
+        text = "Pages shown: sent to " + to
     else:
         text = "Nothing sent"
-    return text + (". " + "; ".join(notes) + "." if notes else ".")
+    if not notes:
+        return text + "."
+    said = "; ".join(n.rstrip(".") for n in notes)
+    return f"{text}. {said[0].upper()}{said[1:]}."
 
 
 class _Stopped(Exception):
@@ -146,7 +149,7 @@ class FixRows(QObject):
         self._notes: list[str] = []
         self._stopped = ""
         self._current: Comparison | None = None
-        host.closed.connect(self.cancel)
+        host.closed.connect(lambda: self.cancel("the window closed"))
 
     @property
     def running(self) -> bool:
@@ -175,7 +178,8 @@ class FixRows(QObject):
             self._tell("Wait for the answers in the workspace (or stop them) before showing "
                        "the models their pages.")
             return None
-        dialog = FixItDialog("", 0, self._host, recipients=self._recipients(rows))
+        dialog = FixItDialog("", 0, self._host.grid.front(),
+                             recipients=self._recipients(rows))
         if sum(len(r.slots) for r in rows) > 1:
             dialog.setWindowTitle("Show the models their pages")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -332,14 +336,14 @@ class FixRows(QObject):
 
     # -- stopping ------------------------------------------------------------------------
 
-    def cancel(self) -> None:
+    def cancel(self, why: str = "you stopped it") -> None:
         """Stop: the dialog closes, the answers being written stop, no further row opens."""
         if self.dialog is not None:
             self.dialog.reject()
         task = self._task
         if task is None or task.done():
             return
-        self._stopped = "you stopped it"
+        self._stopped = why
         current = self._current
         if current is not None and self._host.comparison is current:
             current.stop_all()

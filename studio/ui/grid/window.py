@@ -144,7 +144,7 @@ class BatchWindow(QMainWindow):
         t.rerun_failed.setEnabled(failed and not c.busy)
         handlers = self._handlers()
         t.fix_failed.setVisible(handlers.fix)
-        t.fix_failed.setEnabled(handlers.fix and bool(self.failed_check_cells()))
+        t.fix_failed.setEnabled(handlers.fix and bool(self._failed_checks()))
         t.export.setVisible(handlers.export)
         t.export.setEnabled(handlers.export and batch is not None and batch.id is not None)
         state = batch.state if batch is not None else None
@@ -277,17 +277,22 @@ class BatchWindow(QMainWindow):
 
     # -- checks to fix -------------------------------------------------------------------------
 
-    def failed_check_cells(self) -> Cells:
+    def _failed_checks(self) -> list[tuple[int, int]]:
         batch = self.batch
         if batch is None:
             return []
-        return self._cells_of([(c.row, c.col) for c in batch.cells
-                               if any(r.passed is False for r in c.checks)])
+        return [(c.row, c.col) for c in batch.cells if any(r.passed is False for r in c.checks)]
+
+    def failed_check_cells(self) -> Cells:
+        """The cells that failed a check and have a page to show their model."""
+        return self._cells_of(self._failed_checks())
 
     def _fix_failed(self) -> None:
         cells = self.failed_check_cells()
         if cells:
             self.fixRequested.emit(cells)
+        else:
+            self.say("None of the answers that failed a check has a page to show.", True)
 
     def _export(self) -> None:
         batch = self.batch
@@ -295,14 +300,16 @@ class BatchWindow(QMainWindow):
             self.exportRequested.emit(batch.id)
 
     def _cells_of(self, where: list[tuple[int, int]]) -> Cells:
+        """The finished cells among `where` whose answer has a page, as (run, turn, slot)."""
         batch = self.batch
         if batch is None:
             return []
         found = []
         for row, col in where:
             batch_row = batch.rows[row]
+            cell = batch.cell(row, col)
             if batch_row.run_id is not None and batch_row.turn_id is not None \
-                    and batch.cell(row, col).state.finished:
+                    and cell.state.finished and cell.result is not None and cell.result.html:
                 found.append((int(batch_row.run_id), int(batch_row.turn_id), col))
         return found
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QMetaMethod, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QMenu
+from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
 if TYPE_CHECKING:
     from studio.core.batch import Batch
@@ -206,6 +206,12 @@ class GridWiring(QObject):
                 f"That cell is {cell.state.value}: its answer shows here once it is in.", 8000)
         self.raise_workspace()
         return True
+
+    def front(self) -> QWidget:
+        """The parent of a dialog the batch window asks for: that window while it is shown
+        (the dialog opens where the user is), else the main window."""
+        grid = self._batch_window
+        return grid if grid is not None and grid.isVisible() else self.window
 
     def raise_workspace(self) -> None:
         """Bring the workspace forward when the batch window covers it (side by side, or on

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import qasync
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from studio.core.arena import battles
 from studio.core.batch import Batch
@@ -33,7 +33,13 @@ from tests.gui.grid.grid_support import (
     trigger,
     wait_finished,
 )
-from tests.gui.workspace.workspace_support import in_loop, live_page_marks, target, wait_until
+from tests.gui.workspace.workspace_support import (
+    close_window,
+    in_loop,
+    live_page_marks,
+    target,
+    wait_until,
+)
 from tests.support.scenarios import Hold, Synthetic
 from tests.support.simulator import SeenRequest, Simulator
 
@@ -261,3 +267,77 @@ def test_a_row_then_every_failed_check_row_after_row_then_stop(
     wait_until(loop, lambda: not comparison.running, what="the stopped answer")
     assert len(sim.requests_for("left")) == 6 and len(sim.requests_for("right")) == 3
     assert comparison.answers()[0].state.value == "cancelled"
+
+
+def test_only_answers_with_a_page_are_offered_and_not_while_the_workspace_streams(
+        loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    sim.script("left", broken("leftMissing", "crimson"))
+    sim.script("talker", Synthetic(["Just words, no page."]))
+    window = make_window()
+    outcomes: list[str] = []
+    window.fix_rows.finished.connect(outcomes.append)
+    finished_batch(loop, window, registry, [("sim-openai", "left"), ("sim-anthropic", "talker")],
+                   [{"title": "Page", "body": "Write a page"}])
+    grid = batch_window(window)
+    cell_menu = open_menu(loop, grid, 0, 1)
+    [offer] = [a for a in cell_menu.actions() if a.text() == "Show the model its page…"]
+    assert not offer.isEnabled()  # the talker wrote no page
+    cell_menu.close()
+
+    # While answers stream in the workspace, nothing is asked (opening a run would stop them).
+    hold = Hold()
+    sim.script("busy", Synthetic(["Still ", "writing."], hold=hold, hold_after=1))
+    window.model_bar.set_targets([target(registry, "sim-openai", "busy")])
+    window.prompt_area.set_prompt("Take your time")
+    in_loop(loop, window.submit)
+    streaming = window.comparison
+    assert streaming is not None
+    try:
+        wait_until(loop, hold.reached.is_set, what="the answer streaming")
+        trigger(loop, open_menu(loop, grid, 0, -1), "Show the models their pages…")
+        assert window.fix_rows.dialog is None and not window.fix_rows.running
+        assert window.statusBar().currentMessage().startswith(
+            "Wait for the answers in the workspace (or stop them)")
+        assert streaming.running and window.comparison is streaming
+    finally:
+        hold.release()
+    wait_until(loop, lambda: not streaming.running, what="the answer")
+
+    # The row's cells with a page: only left is shown its page.
+    trigger(loop, open_menu(loop, grid, 0, -1), "Show the models their pages…")
+    dialog = window.fix_rows.dialog
+    assert dialog is not None
+    assert dialog.recipients.text() == "To sim-openai:left, with its page."
+    accept_fix(loop, window.fix_rows)
+    assert wait_outcome(loop, outcomes, 1) == "Pages shown: sent to 1 model in 1 prompt."
+    assert len(sim.requests_for("left")) == 2 and len(sim.requests_for("talker")) == 1
+
+
+def test_closing_the_window_stops_the_rows(
+        loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    held = Hold()
+    page = broken("leftMissing", "crimson")
+    sim.script("left", page, page, broken("leftMissing", "crimson", hold=held))
+    window = make_window()
+    outcomes: list[str] = []
+    window.fix_rows.finished.connect(outcomes.append)
+    finished_batch(loop, window, registry, [("sim-openai", "left")],
+                   [{"title": f"P{n}", "body": f"Prompt number {n}",
+                     "checks": [{"kind": "contains", "value": "zebra"}]} for n in range(2)])
+    in_loop(loop, batch_window(window).toolbar.fix_failed.trigger)
+    accept_fix(loop, window.fix_rows)
+    try:
+        wait_until(loop, held.reached.is_set, timeout=60, what="the first row's answer")
+        assert not window.close()  # an answer is streaming: it asks first
+        [box] = [b for b in window.findChildren(QMessageBox, "quitWhileRunning")
+                 if b.isVisible()]
+        in_loop(loop, next(b for b in box.buttons() if b.text() == "Stop them and quit").click)
+        assert not window.isVisible()
+        assert wait_outcome(loop, outcomes, 1) == "Stopped: the window closed."
+        assert not window.fix_rows.running
+        close_window(loop, window)  # waits for every task the window started
+    finally:
+        held.release()
+    assert len(sim.requests_for("left")) == 3  # the second row was never sent
