@@ -75,8 +75,9 @@ class _Stopped(Exception):
 
 
 class _Waiter(QObject):
-    """A future resolved once `ready()` holds, checked whenever a watched signal fires, or
-    at the deadline. Its connections end with it (Qt drops a receiver's connections)."""
+    """A future resolved once `ready()` holds (or the fix-it loop reports it sent or failed,
+    through `on_sent` / `on_failed`), checked whenever a watched signal fires, or at the
+    deadline. Its connections end with it (Qt drops a receiver's connections)."""
 
     def __init__(self, ready: Callable[[], bool], deadline_ms: int | None = None) -> None:
         super().__init__()
@@ -89,7 +90,9 @@ class _Waiter(QObject):
 
     @Slot()
     def check(self) -> None:
-        if not self.future.done() and self._ready():
+        if self.future.done():
+            return
+        if self.sent is not None or self.failure is not None or self._ready():
             self.future.set_result(True)
 
     @Slot(list)
@@ -307,8 +310,7 @@ class FixRows(QObject):
         """Send the follow-up; its turn, or None (noted) when it was not sent."""
         host = self._host
         fix_it = host.fix_it
-        waiter = _Waiter(lambda: waiter.sent is not None or waiter.failure is not None
-                         or host.comparison is not comparison)
+        waiter = _Waiter(lambda: host.comparison is not comparison)
         fix_it.sent.connect(waiter.on_sent)
         fix_it.failed.connect(waiter.on_failed)
         host.comparisonShown.connect(waiter.check)
