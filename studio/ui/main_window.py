@@ -528,6 +528,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
     async def shutdown(self) -> None:
         """Wait for every model task this window started to end (after `close()`), so their
         last states are saved, then close the history."""
+        await self.fix_rows.shutdown()  # first: it would open the next row's run
         if self._local_offer is not None:
             self._local_offer.cancel()
             await self._local_offer.wait()
@@ -536,7 +537,6 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
             comparison.close()
         if comparisons:
             await asyncio.gather(*(c.wait() for c in comparisons))
-        await self.fix_rows.shutdown()
         await self.grid.shutdown()
         await self.arena.shutdown()
         self._close_history()
