@@ -38,6 +38,7 @@ from studio.store import Store
 from studio.ui.app_icon import app_icon
 from studio.ui.arena.hub import ArenaHub
 from studio.ui.attachments.fix_it import FixItLoop
+from studio.ui.grid.fix_rows import FixRows
 from studio.ui.grid.wiring import GridWiring
 from studio.ui.report import ReportExports
 from studio.ui.workspace.actions import build_menus, create_actions
@@ -151,6 +152,11 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self._connect_actions()
         self.statusBar().showMessage("Ready", 2000)
         self.grid = GridWiring(self)  # batches: their window, actions and notices
+        self.fix_rows = FixRows(self)  # the grid's cells shown their pages, a row at a time
+        self.grid.judgeRowBlind.connect(self.arena.judge_run_blind)
+        self.grid.fixRequested.connect(self.fix_rows.start)
+        self.grid.exportRequested.connect(self.reports.export_batch)
+        self.arena.boardExportRequested.connect(self.reports.export_leaderboard)
         self._init_library()
         self._restore(show_welcome)
 
@@ -522,6 +528,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
     async def shutdown(self) -> None:
         """Wait for every model task this window started to end (after `close()`), so their
         last states are saved, then close the history."""
+        await self.fix_rows.shutdown()  # first: it would open the next row's run
         if self._local_offer is not None:
             self._local_offer.cancel()
             await self._local_offer.wait()

@@ -5,13 +5,15 @@ actions to the View menu (Blind mode, Ctrl+Shift+H; Arena…, Ctrl+Shift+J), put
 bar beside the Answers / Previews tabs (`BlindVoting`), and opens the Arena window (the
 battle queue and the leaderboard) on demand. `judge_run_blind(run_id, turn_id)` opens a
 saved run's answers blind for voting — the batch grid's rows ask for it.
+`boardExportRequested(BoardQuery)` hands the leaderboard on screen, as filtered, to whoever
+exports reports; its button appears only when that signal is connected.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QMetaMethod, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -19,12 +21,14 @@ from studio.ui.arena.blind_votes import BlindVoting
 from studio.ui.arena.settings import ArenaSettings, load_settings, save_settings
 
 if TYPE_CHECKING:
+    from studio.ui.arena.leaderboard_view import BoardChoice
     from studio.ui.arena.window import ArenaWindow
     from studio.ui.main_window import MainWindow
 
 
 class ArenaHub(QObject):
     votesChanged = Signal()  # a vote was cast or taken back anywhere in the studio
+    boardExportRequested = Signal(object)  # studio.report.board_data.BoardQuery
 
     def __init__(self, host: MainWindow) -> None:
         super().__init__(host)
@@ -109,10 +113,18 @@ class ArenaHub(QObject):
             from studio.ui.arena.window import ArenaWindow
 
             self._window = ArenaWindow(self._host, self)
+            if self._window.tabs is not None and self.isSignalConnected(
+                    QMetaMethod.fromSignal(self.boardExportRequested)):
+                self._window.leaderboard.exportRequested.connect(self._export_board)
         self._window.show()
         self._window.raise_()
         self._window.activateWindow()
         return self._window
+
+    def _export_board(self, choice: BoardChoice) -> None:
+        from studio.report.board_data import BoardQuery
+
+        self.boardExportRequested.emit(BoardQuery(choice.filters, choice.options))
 
     def _close_window(self) -> None:
         if self._window is not None:

@@ -45,7 +45,12 @@ def console_lines(preview: PreviewView) -> list[ConsoleLine]:
 
 
 class FixItDialog(QDialog):
-    def __init__(self, model: str, others: int, parent: QWidget | None = None) -> None:
+    """The prompt, editable, and whom it goes to: `model`, or every model with a page
+    (`others` more). With `recipients` the choice was made elsewhere (a batch grid's
+    cell, row or failed checks) and the dialog only says it."""
+
+    def __init__(self, model: str, others: int, parent: QWidget | None = None, *,
+                 recipients: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Show the model its page")
         self.setAccessibleName("Show the model its page")
@@ -61,10 +66,16 @@ class FixItDialog(QDialog):
             f"To every model with a page ({others + 1}), each shown its own page")
         self.this_model.setChecked(True)
         self.every_model.setEnabled(others > 0)
+        self.recipients = QLabel(recipients or "")
+        self.recipients.setWordWrap(True)
+        self.recipients.setVisible(recipients is not None)
+        layout.addWidget(self.recipients)
         choice = QHBoxLayout()
         choice.addWidget(self.this_model)
         choice.addWidget(self.every_model)
         layout.addLayout(choice)
+        for button in (self.this_model, self.every_model):
+            button.setVisible(recipients is None)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.send_button = buttons.addButton("Send", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.accepted.connect(self.accept)

@@ -111,6 +111,9 @@ class BatchToolbar(QToolBar):
         self.fix_failed = self._action("Fix failed checks…", "Show the models the pages that "
                                                              "failed a check")
         self.fix_failed.setVisible(False)
+        self.export = self._action("Export report…", "Save this batch's grid as a report to "
+                                                     "share: HTML, Markdown or a contact sheet")
+        self.export.setVisible(False)
         self.addSeparator()
         self.addWidget(QLabel(" Streams ", self))
         self.concurrency = self._spin("Streams open at once across the batch", 1)

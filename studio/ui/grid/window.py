@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
@@ -26,6 +27,9 @@ from studio.ui.grid.thumbnails import Thumbnails
 from studio.ui.grid.toolbar import BatchToolbar
 from studio.ui.grid.view import GridView
 
+if TYPE_CHECKING:
+    from studio.ui.grid.wiring import Handlers
+
 EMPTY = ("No batch yet.\n\nIn the library, right-click a collection (or select some prompts) "
          "and choose “Run as a batch…”: every prompt goes to every model of a model set, "
          "and the answers fill a grid here.")
@@ -35,15 +39,17 @@ Cells = list[tuple[int, int, int]]  # (run id, turn id, slot)
 class BatchWindow(QMainWindow):
     """Signals: `openCell(row, col, response_id)` to show a cell's comparison in the
     workspace (the attempt whose answer is `response_id`, or the latest with -1);
-    `judgeRowBlind(run_id, turn_id)` and `fixRequested(cells)` go out through the wiring,
-    and their actions are shown only when `handlers()` says someone listens."""
+    `judgeRowBlind(run_id, turn_id)`, `fixRequested(cells)` and `exportRequested(batch_id)`
+    go out through the wiring, and their actions are shown only when `handlers()` says
+    someone listens."""
 
     openCell = Signal(int, int, int)
     judgeRowBlind = Signal(int, int)
     fixRequested = Signal(list)
+    exportRequested = Signal(int)
 
     def __init__(self, controller: BatchController, settings: GridSettings,
-                 handlers: Callable[[], tuple[bool, bool]],
+                 handlers: Callable[[], Handlers],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowFlag(Qt.WindowType.Window, True)
@@ -94,6 +100,7 @@ class BatchWindow(QMainWindow):
         t.cancel.triggered.connect(c.cancel)
         t.rerun_failed.triggered.connect(c.rerun_failed)
         t.fix_failed.triggered.connect(self._fix_failed)
+        t.export.triggered.connect(self._export)
         t.limitsChanged.connect(lambda n, per: c.set_limits(n, per or None))
         t.batches_menu.aboutToShow.connect(self._fill_batches_menu)
         self.grid.cellClicked.connect(lambda r, col: self.openCell.emit(r, col, -1))
@@ -135,9 +142,11 @@ class BatchWindow(QMainWindow):
         t.cancel.setEnabled(running)
         failed = batch is not None and any(x.state is CellState.FAILED for x in batch.cells)
         t.rerun_failed.setEnabled(failed and not c.busy)
-        fix = self._handlers()[1]
-        t.fix_failed.setVisible(fix)
-        t.fix_failed.setEnabled(fix and bool(self.failed_check_cells()))
+        handlers = self._handlers()
+        t.fix_failed.setVisible(handlers.fix)
+        t.fix_failed.setEnabled(handlers.fix and bool(self._failed_checks()))
+        t.export.setVisible(handlers.export)
+        t.export.setEnabled(handlers.export and batch is not None and batch.id is not None)
         state = batch.state if batch is not None else None
         if paused and state is not None:
             from studio.core.batch import BatchState
@@ -171,7 +180,7 @@ class BatchWindow(QMainWindow):
         menu = QMenu(self)
         menu.setObjectName("batchCellMenu")
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        judge, fix = self._handlers()
+        judge, fix, _export = self._handlers()
         if row >= 0 and col >= 0:
             self._cell_menu(menu, batch, row, col, fix)
         elif row >= 0:
@@ -268,27 +277,39 @@ class BatchWindow(QMainWindow):
 
     # -- checks to fix -------------------------------------------------------------------------
 
-    def failed_check_cells(self) -> Cells:
+    def _failed_checks(self) -> list[tuple[int, int]]:
         batch = self.batch
         if batch is None:
             return []
-        return self._cells_of([(c.row, c.col) for c in batch.cells
-                               if any(r.passed is False for r in c.checks)])
+        return [(c.row, c.col) for c in batch.cells if any(r.passed is False for r in c.checks)]
+
+    def failed_check_cells(self) -> Cells:
+        """The cells that failed a check and have a page to show their model."""
+        return self._cells_of(self._failed_checks())
 
     def _fix_failed(self) -> None:
         cells = self.failed_check_cells()
         if cells:
             self.fixRequested.emit(cells)
+        else:
+            self.say("None of the answers that failed a check has a page to show.", True)
+
+    def _export(self) -> None:
+        batch = self.batch
+        if batch is not None and batch.id is not None:
+            self.exportRequested.emit(batch.id)
 
     def _cells_of(self, where: list[tuple[int, int]]) -> Cells:
+        """The finished cells among `where` whose answer has a page, as (run, turn, slot)."""
         batch = self.batch
         if batch is None:
             return []
         found = []
         for row, col in where:
             batch_row = batch.rows[row]
+            cell = batch.cell(row, col)
             if batch_row.run_id is not None and batch_row.turn_id is not None \
-                    and batch.cell(row, col).state.finished:
+                    and cell.state.finished and cell.result is not None and cell.result.html:
                 found.append((int(batch_row.run_id), int(batch_row.turn_id), col))
         return found
 

@@ -4,18 +4,19 @@ opening a cell in the workspace, the notice about interrupted batches, and shutt
 `GridWiring` is made by the main window and owns everything of the batches; the batch
 window, its controller and its threads are built only when first needed, so a session
 that runs no batch pays nothing for them. Two signals go out for features that live
-elsewhere — `judgeRowBlind(run_id, turn_id)` and `fixRequested([(run_id, turn_id, slot)])`
-— and their actions appear in the batch window only while something is connected.
+elsewhere — `judgeRowBlind(run_id, turn_id)`, `fixRequested([(run_id, turn_id, slot)])`
+and `exportRequested(batch_id)` — and their actions appear in the batch window only while
+something is connected (the main window connects the arena, the fix-it loop and reports).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QMetaMethod, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QMenu
+from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
 if TYPE_CHECKING:
     from studio.core.batch import Batch
@@ -31,9 +32,18 @@ log = logging.getLogger(__name__)
 NOTICE_DELAY_MS = 300  # after start-up's first paint: the notice is not urgent
 
 
+class Handlers(NamedTuple):
+    """Which of the grid's requests someone takes."""
+
+    judge: bool  # judging a row blind
+    fix: bool  # showing models their pages
+    export: bool  # a batch as a report
+
+
 class GridWiring(QObject):
     judgeRowBlind = Signal(int, int)
     fixRequested = Signal(list)
+    exportRequested = Signal(int)
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -94,13 +104,15 @@ class GridWiring(QObject):
             win.openCell.connect(self.open_cell)
             win.judgeRowBlind.connect(self.judgeRowBlind)
             win.fixRequested.connect(self.fixRequested)
+            win.exportRequested.connect(self.exportRequested)
             self._batch_window = win
         return self._batch_window
 
-    def handlers(self) -> tuple[bool, bool]:
-        """Whether anyone handles (judging a row blind, showing models their pages)."""
-        return (self.isSignalConnected(QMetaMethod.fromSignal(self.judgeRowBlind)),
-                self.isSignalConnected(QMetaMethod.fromSignal(self.fixRequested)))
+    def handlers(self) -> Handlers:
+        """Whether anyone handles each request (judging a row blind, showing models their
+        pages, exporting a batch)."""
+        return Handlers(*(self.isSignalConnected(QMetaMethod.fromSignal(signal)) for signal in
+                          (self.judgeRowBlind, self.fixRequested, self.exportRequested)))
 
     def show_window(self) -> BatchWindow | None:
         win = self.batch_window
@@ -192,10 +204,16 @@ class GridWiring(QObject):
         if not cell.state.finished:
             win.statusBar().showMessage(
                 f"That cell is {cell.state.value}: its answer shows here once it is in.", 8000)
-        self._raise_workspace()
+        self.raise_workspace()
         return True
 
-    def _raise_workspace(self) -> None:
+    def front(self) -> QWidget:
+        """The parent of a dialog the batch window asks for: that window while it is shown
+        (the dialog opens where the user is), else the main window."""
+        grid = self._batch_window
+        return grid if grid is not None and grid.isVisible() else self.window
+
+    def raise_workspace(self) -> None:
         """Bring the workspace forward when the batch window covers it (side by side, or on
         another screen, both stay as they are)."""
         top = self.window.window()

@@ -155,11 +155,16 @@ def test_rerun_failed_and_one_cell_keep_the_earlier_attempts(
     assert comparison.response_id(comparison.answers()[1]) == attempts[0].response_id
 
 
-def test_judge_and_fix_actions_appear_only_when_something_handles_them(
+def test_judge_fix_and_export_actions_appear_only_when_something_handles_them(
         loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
         sim: Simulator) -> None:
     sim.script("ok", page_answer("a page"))
     window = make_window()
+    # The main window connects the arena, the fix-it loop and reports: undo that here.
+    for signal in (window.grid.judgeRowBlind, window.grid.fixRequested,
+                   window.grid.exportRequested):
+        signal.disconnect()
+    assert window.grid.handlers() == (False, False, False)
     window.model_bar.set_targets([target(registry, "sim-openai", "ok")])
     assert window.store is not None
     collection = add_collection(window.store, "Games", [
@@ -172,11 +177,14 @@ def test_judge_and_fix_actions_appear_only_when_something_handles_them(
     assert "Show the models their pages…" not in action_texts(row_menu)
     row_menu.close()
     assert not grid.toolbar.fix_failed.isVisible()
+    assert not grid.toolbar.export.isVisible()
 
     judged: list[tuple[int, int]] = []
     fixes: list[list[tuple[int, int, int]]] = []
+    exports: list[int] = []
     window.grid.judgeRowBlind.connect(lambda run, turn: judged.append((run, turn)))
     window.grid.fixRequested.connect(fixes.append)
+    window.grid.exportRequested.connect(exports.append)
     row_menu = open_menu(loop, grid, 0, -1)
     trigger(loop, row_menu, "Judge this row blind…")
     assert judged == [(batch.rows[0].run_id, batch.rows[0].turn_id)]
@@ -188,6 +196,9 @@ def test_judge_and_fix_actions_appear_only_when_something_handles_them(
     assert grid.toolbar.fix_failed.isVisible() and grid.toolbar.fix_failed.isEnabled()
     in_loop(loop, grid.toolbar.fix_failed.trigger)  # every cell with a failed check
     assert fixes[-1] == expected
+    assert grid.toolbar.export.isVisible() and grid.toolbar.export.isEnabled()
+    in_loop(loop, grid.toolbar.export.trigger)
+    assert exports == [batch.id]
 
 
 def test_a_slowed_down_provider_is_shown(

@@ -28,22 +28,26 @@ from tests.gui.workspace.workspace_support import (
     target,
     wait_until,
 )
-from tests.support.scenarios import Synthetic
+from tests.support.scenarios import Hold, Synthetic
 from tests.support.simulator import Simulator
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS, *ENGINE_NOISE),
               pytest.mark.timeout(180)]
 
 
-def _slow_page(title: str) -> Synthetic:
+def _slow_page(title: str, hold: Hold) -> Synthetic:
+    """A page that stops streaming just after its heading until `hold` is released."""
     text = f"Here it comes.\n\n```html\n{page(title, '#8e24aa')}\n```\n"
-    return Synthetic([text[i:i + 4] for i in range(0, len(text), 4)], chunks_per_second=25)
+    chunks = [text[i:i + 4] for i in range(0, len(text), 4)]
+    heading = text.index("</h1>") + len("</h1>")
+    return Synthetic(chunks, hold=hold, hold_after=-(-heading // 4))
 
 
 def test_a_selected_row_runs_its_pages_live_and_a_column_shows_one_model(
         loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
         sim: Simulator) -> None:
-    sim.script("slow", _slow_page("Slow page"))
+    hold = Hold()
+    sim.script("slow", _slow_page("Slow page", hold))
     sim.script("quick", page_answer("Quick page"))
     window = make_window()
     window.model_bar.set_targets([target(registry, "sim-openai", "quick"),
@@ -70,11 +74,15 @@ def test_a_selected_row_runs_its_pages_live_and_a_column_shows_one_model(
     # The page runs while its answer is still streaming.
     wait_until(loop, lambda: live.document() is not None, what="the live page")
     assert batch.cell(0, 1).state is CellState.STREAMING
-    wait_for_page_text(loop, live, "document.querySelector('h1') ? "
-                       "document.querySelector('h1').textContent : ''", "Slow page")
-    quick = preview_grid.preview("0")
-    assert quick is not None
-    wait_for_page_text(loop, quick, "document.title", "Quick page")
+    try:
+        wait_for_page_text(loop, live, "document.querySelector('h1') ? "
+                           "document.querySelector('h1').textContent : ''", "Slow page")
+        assert batch.cell(0, 1).state is CellState.STREAMING
+        quick = preview_grid.preview("0")
+        assert quick is not None
+        wait_for_page_text(loop, quick, "document.title", "Quick page")
+    finally:
+        hold.release()
 
     batch = wait_finished(loop, window)
     assert live.document() == batch.cell(0, 1).result.html  # type: ignore[union-attr]

@@ -1,8 +1,11 @@
 """Export report… in the app: from the File menu for the comparison on screen (with its
-follow-up), from the history's context menu for any run; the dialog says where it saved."""
+follow-up), from the history's context menu for any run, from the batch window's toolbar for
+the batch it shows, and from the Arena's leaderboard with its filters; the dialog says where
+it saved."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -10,16 +13,25 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QMenu
 
+from studio.core.arena import Entry, pair_vote
 from studio.core.catalog import ProviderRegistry
 from studio.report.export import ReportFormat
 from studio.ui.main_window import MainWindow
 from studio.ui.report.dialog import ReportDialog
 from studio.ui.report.exports import NOTHING_YET
+from tests.gui.grid.grid_support import (
+    add_collection,
+    batch_window,
+    open_start_dialog,
+    start,
+    wait_finished,
+)
 from tests.gui.integration.integration_support import WindowMaker
 from tests.gui.threads.threads_support import follow_up, send
 from tests.gui.workspace.workspace_support import (
     ENGINE_NOISE,
     OFFSCREEN_SIZE_HINTS,
+    in_loop,
     target,
     wait_until,
 )
@@ -112,3 +124,63 @@ def test_without_a_saved_comparison_the_status_bar_says_so(
     window.actions_.export_report.trigger()
     assert window.reports.dialogs == []
     assert window.statusBar().currentMessage() == NOTHING_YET
+
+
+def test_the_batch_window_exports_the_batch_it_shows(
+        loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
+        sim: Simulator, tmp_path: Path) -> None:
+    sim.script("painter", Synthetic([answer_with(canvas_page("painter", "#ff0000"))]))
+    sim.script("talker", Synthetic(["No page from me."]))
+    window = make_window()
+    window.model_bar.set_targets([target(registry, "sim-openai", "painter"),
+                                  target(registry, "sim-anthropic", "talker")])
+    assert window.store is not None
+    collection = add_collection(window.store, "Squares", [
+        {"title": f"Square {n}", "body": f"Paint square number {n}"} for n in range(2)])
+    start(loop, window, open_start_dialog(loop, window, collection))
+    batch = wait_finished(loop, window)
+    export = batch_window(window).toolbar.export
+    assert export.isVisible() and export.isEnabled()
+    in_loop(loop, export.trigger)
+    (dialog,) = window.reports.dialogs
+    assert dialog.isVisible() and dialog.path().name == "squares.html"
+    _export(loop, dialog, tmp_path / "batch.html")
+    html = (tmp_path / "batch.html").read_text()
+    heads = re.findall(r'<th scope="col" class="model-head"><b>([^<]*)</b>', html)
+    assert heads == ["sim-openai:painter", "sim-anthropic:talker"]
+    # The batch's cells, row by row: every one done, the painter's with its page's picture.
+    assert re.findall(r'<td class="cell state-(\w+)"', html) == [
+        c.state.value for c in batch.cells] == ["done"] * 4
+    assert html.count('alt="Page of sim-openai:painter, row ') == 2
+    assert html.count('<span class="no-thumb">No page</span>') == 2
+    for n in range(2):
+        assert f"Paint square number {n}" in html
+
+
+def test_the_leaderboard_exports_what_its_filters_choose(
+        loop: qasync.QEventLoop, make_window: WindowMaker, tmp_path: Path) -> None:
+    window = make_window()
+    store = window.store
+    assert store is not None
+    for n in range(4):  # yours between two models, the judge's between two others
+        store.add_vote(pair_vote(Entry(0, "alpha:one"), Entry(1, "beta:two"), "ab"[n % 2]))
+        store.add_vote(pair_vote(Entry(0, "gamma:three"), Entry(1, "delta:four"),
+                                 "ab"[n % 2], voter_kind="judge", voter="sim:judge"))
+    arena = window.arena.open_window()
+    assert arena.tabs is not None
+    view = arena.leaderboard
+    arena.tabs.setCurrentWidget(view)
+    wait_until(loop, lambda: not view.busy and view.fitted is not None
+               and bool(view.fitted.board.models), what="the leaderboard")
+    assert view.export_button.isVisible()
+    view.set_voter("judge")
+    wait_until(loop, lambda: not view.busy and view.fitted is not None and {
+        r.model for r in view.fitted.board.models} == {"gamma:three", "delta:four"},
+               what="the judge's leaderboard")
+    in_loop(loop, view.export_button.click)
+    (dialog,) = window.reports.dialogs
+    assert dialog.isVisible()
+    _export(loop, dialog, tmp_path / "board.html")
+    html = (tmp_path / "board.html").read_text()
+    assert set(re.findall(r'<tr data-model="([^"]*)"', html)) == {"gamma:three", "delta:four"}
+    assert "alpha:one" not in html and "beta:two" not in html
