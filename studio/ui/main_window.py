@@ -140,7 +140,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self._welcome: QWidget | None = None
 
         self._editing: int | None = None  # the turn whose prompt is being edited
-        self.fix_it = FixItLoop(self)  # "Show the model its page", and a prompt's files
+        self.fix_it = FixItLoop(self, self.identity)  # "Show the model its page", and a prompt's files
         self.fix_it.failed.connect(lambda message: self.statusBar().showMessage(message, 6000))
         self.actions_ = create_actions(self)
         self.toolbar = build_menus(self, self.actions_)

@@ -35,6 +35,7 @@ from studio.ui.attachments.viewer import AttachmentViewer
 
 if TYPE_CHECKING:
     from studio.ui.preview.view import PreviewView
+    from studio.ui.workspace.identity import Identity
     from studio.ui.workspace.comparison import Comparison
 
 
@@ -118,9 +119,11 @@ class FixItLoop(QObject):
     sent = Signal(list)  # the slots the follow-up went to
     failed = Signal(str)  # why nothing was sent
 
-    def __init__(self, window: QWidget) -> None:
+    def __init__(self, window: QWidget, identity: Identity | None = None) -> None:
+        """`identity`: how the workspace names its models (blind labels while blind)."""
         super().__init__(window)
         self._window = window
+        self._identity = identity
         self.dialog: FixItDialog | None = None
         self.files_dialog: TurnFilesDialog | None = None
         self._capturing: set[Comparison] = set()
@@ -130,13 +133,20 @@ class FixItLoop(QObject):
         comparison.filesRequested.connect(
             lambda slot, key: self.show_files(comparison, slot, key))
 
+    def _name(self, comparison: Comparison, slot: int) -> str:
+        target = comparison.chat.models[slot]
+        identity = self._identity
+        if identity is not None and identity.hiding:
+            return identity.title(slot, target)
+        return target.label
+
     # -- the files of a sent prompt ------------------------------------------------------
 
     def show_files(self, comparison: Comparison, slot: int, key: int) -> TurnFilesDialog | None:
         turn = comparison.chat.turns.get(key)
         if turn is None:
             return None
-        model = comparison.chat.models[slot].label
+        model = self._name(comparison, slot)
         dialog = TurnFilesDialog(turn.files_for(slot), f"Sent to {model} with the prompt",
                                  self._window)
         self.files_dialog = dialog
@@ -152,7 +162,7 @@ class FixItLoop(QObject):
 
     def ask(self, comparison: Comparison, slot: int) -> FixItDialog:
         with_pages = self.pages(comparison)
-        model = comparison.chat.models[slot].label
+        model = self._name(comparison, slot)
         dialog = FixItDialog(model, len([s for s in with_pages if s != slot]), self._window)
         self.dialog = dialog
 
@@ -176,7 +186,7 @@ class FixItLoop(QObject):
             return False
         missing = [s for s in chosen if s not in self.pages(comparison)]
         if not chosen or missing:
-            names = ", ".join(comparison.chat.models[s].label for s in missing) or "no model"
+            names = ", ".join(self._name(comparison, s) for s in missing) or "no model"
             self.failed.emit(f"No finished page to show: {names}.")
             return False
         self._capturing.add(comparison)

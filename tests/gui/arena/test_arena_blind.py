@@ -82,8 +82,11 @@ def test_blind_mode_names_no_model_in_any_widget_text_tooltip_or_title(
     assert dialog is not None
     window.set_layout_mode(window.pane_area.mode.TABS)  # tab titles and tooltips
     window.comparison.panes[0].copy_answer()  # what the status bar says
+    fix_it = window.fix_it.ask(window.comparison, 0)  # "Show the model its page"
     found = leaks(window)
     assert found == [], "\n".join(found)
+    assert fix_it.this_model.text() == "To Answer " + "ABC"[slate_of(window).index(0)]
+    fix_it.reject()
     # The labels stand in the shuffled order, in the panes and in the previews.
     assert shown_labels(window) == ["Answer A", "Answer B", "Answer C"]
     order = slate_of(window)
