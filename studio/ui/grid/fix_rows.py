@@ -176,6 +176,10 @@ class FixRows(QObject):
         if self.dialog is not None:
             self.dialog.raise_()
             return self.dialog
+        if self._batch_writing(rows):
+            self._tell("The batch is still answering that prompt: wait for its cells to "
+                       "finish (or pause the batch) before showing the models their pages.")
+            return None
         shown = self._host.comparison
         if shown is not None and shown.running:
             self._tell("Wait for the answers in the workspace (or stop them) before showing "
@@ -196,6 +200,19 @@ class FixRows(QObject):
         dialog.finished.connect(finished)
         dialog.open()
         return dialog
+
+    def _batch_writing(self, rows: list[RowFix]) -> bool:
+        """Whether a cell of one of `rows` is still being asked or checked by the batch,
+        which writes into the same run."""
+        controller = self._host.grid.controller
+        batch = controller.batch if controller is not None else None
+        if batch is None:
+            return False
+        runs = {(r.run_id, r.turn_id) for r in rows}
+        return any(batch.cell(number, col).state.active
+                   for number, batch_row in enumerate(batch.rows)
+                   if (batch_row.run_id, batch_row.turn_id) in runs
+                   for col in range(len(batch.columns)))
 
     def _recipients(self, rows: list[RowFix]) -> str:
         models = sum(len(r.slots) for r in rows)

@@ -341,3 +341,34 @@ def test_closing_the_window_stops_the_rows(
     finally:
         held.release()
     assert len(sim.requests_for("left")) == 3  # the second row was never sent
+
+
+def test_a_row_the_batch_is_still_answering_is_not_fixed(
+        loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    hold = Hold()
+    sim.script("left", broken("leftMissing", "crimson"))
+    sim.script("slow", broken("slowMissing", "navy", hold=hold))
+    window = make_window()
+    window.model_bar.set_targets([target(registry, "sim-openai", "left"),
+                                  target(registry, "sim-anthropic", "slow")])
+    assert window.store is not None
+    collection = add_collection(window.store, "Pages", [{"title": "Page", "body": "A page"}])
+    start(loop, window, open_start_dialog(loop, window, collection))
+    grid = batch_window(window)
+    controller = window.grid.controller
+    assert controller is not None
+    try:
+        wait_until(loop, lambda: hold.reached.is_set() and controller.batch is not None
+                   and controller.batch.cell(0, 0).state.finished, what="left done, slow held")
+        # The row's finished page is offered, but the batch still writes into its run.
+        trigger(loop, open_menu(loop, grid, 0, -1), "Show the models their pages…")
+        assert window.fix_rows.dialog is None and not window.fix_rows.running
+        assert window.statusBar().currentMessage().startswith(
+            "The batch is still answering that prompt")
+    finally:
+        hold.release()
+    wait_finished(loop, window)
+    trigger(loop, open_menu(loop, grid, 0, -1), "Show the models their pages…")
+    assert window.fix_rows.dialog is not None
+    window.fix_rows.dialog.reject()
