@@ -140,7 +140,8 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         self._welcome: QWidget | None = None
 
         self._editing: int | None = None  # the turn whose prompt is being edited
-        self.fix_it = FixItLoop(self, self.identity)  # "Show the model its page", and a prompt's files
+        # "Show the model its page", and a prompt's files
+        self.fix_it = FixItLoop(self, self.identity)
         self.fix_it.failed.connect(lambda message: self.statusBar().showMessage(message, 6000))
         self.actions_ = create_actions(self)
         self.toolbar = build_menus(self, self.actions_)
@@ -337,6 +338,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         comparison.editRequested.connect(self.edit_turn)
         comparison.attemptsCompareRequested.connect(self.compare_attempts)
         self.fix_it.watch(comparison)
+        self.reports.watch(comparison)
         comparison.historyFailed.connect(self._on_history_failed)
         comparison.saved.connect(lambda answer, c=comparison: self._on_saved(c, answer))
         comparison.stateChanged.connect(self._refresh_ratings)

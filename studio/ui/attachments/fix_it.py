@@ -35,8 +35,8 @@ from studio.ui.attachments.viewer import AttachmentViewer
 
 if TYPE_CHECKING:
     from studio.ui.preview.view import PreviewView
-    from studio.ui.workspace.identity import Identity
     from studio.ui.workspace.comparison import Comparison
+    from studio.ui.workspace.identity import Identity
 
 
 def console_lines(preview: PreviewView) -> list[ConsoleLine]:

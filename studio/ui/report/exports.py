@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from studio.report.board_data import BoardQuery
     from studio.report.export import ReportRequest
     from studio.ui.report.dialog import ReportDialog
+    from studio.ui.workspace.comparison import Comparison
 
 NO_HISTORY = "Reports are made from the history, which is not available in this session."
 NOTHING_YET = "Nothing to export yet: send a prompt first, or choose a run in the history."
@@ -56,6 +57,11 @@ class ReportExports(QObject):
         self._keys = keys
         self._folder: Path | None = None
         self.dialogs: list[ReportDialog] = []
+
+    def watch(self, comparison: Comparison) -> None:
+        """A comparison's own "Export report…" (an answer's context menu) exports its run."""
+        comparison.reportRequested.connect(lambda: self.export_run(
+            int(comparison.run_id) if comparison.run_id is not None else None))
 
     def export_run(self, run_id: int | None) -> ReportDialog | None:
         """Open the export dialog for a saved run (None: say there is nothing to export)."""

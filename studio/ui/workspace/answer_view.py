@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import html as html_lib
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QDesktopServices,
     QGuiApplication,
     QTextCursor,
     QTextDocument,
     QTextDocumentFragment,
 )
-from PySide6.QtWidgets import QTextBrowser, QWidget
+from PySide6.QtWidgets import QMenu, QTextBrowser, QWidget
 
 from studio.core.highlight import DARK, LIGHT, START, State, Theme, highlight_line, language_of
 from studio.core.markdown_render import CodeBlock, IncrementalMarkdown, code_link, parse_code_link
@@ -56,6 +57,7 @@ class _OpenFence:
 class AnswerView(QTextBrowser):
     codeCopied = Signal(int)  # the "Copy" link of code block N was used
     turnLinkActivated = Signal(str, int)  # a `turn:ACTION/KEY` link (see turn_html)
+    reportRequested = Signal()  # "Export report…" in the context menu
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +76,20 @@ class AnswerView(QTextBrowser):
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._on_scrolled)
         bar.rangeChanged.connect(self._on_range_changed)
+
+    def context_menu(self, where: QPoint) -> QMenu:
+        """Qt's own menu for the text (copy, select all), then the comparison's actions."""
+        menu = self.createStandardContextMenu(where)
+        menu.addSeparator()
+        export = menu.addAction("Export report…")
+        export.setToolTip("Save this comparison (every model, its pages) as one file to share")
+        export.triggered.connect(self.reportRequested)
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.context_menu(event.pos())
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(event.globalPos())
 
     def _start_state(self) -> None:
         self._segmenter = Segmenter()

@@ -64,6 +64,7 @@ class Comparison(QObject):
     attemptsCompareRequested = Signal(int, int)  # compare the attempts of (slot, turn key)
     filesRequested = Signal(int, int)  # the user wants to see a prompt's files (slot, turn key)
     fixItRequested = Signal(int)  # "Show the model its page" on a pane's preview (slot)
+    reportRequested = Signal()  # "Export report…" in an answer's context menu
     historyFailed = Signal(str)  # saving stopped; the message says why
     # The run changed in the history: an answer was saved (the Answer), or a prompt, an
     # attempt, a model or the branch shown (None).
@@ -114,6 +115,7 @@ class Comparison(QObject):
         pane.turnActionRequested.connect(self._on_turn_action)
         pane.previewFinished.connect(self._on_preview_finished)
         pane.fixItRequested.connect(self.fixItRequested)
+        pane.reportRequested.connect(self.reportRequested)
         pane.set_page_source(self.page_of)
         if self.chat.turns and not self.chat.asked_in_head(slot):
             pane.set_included(False)  # it had left the thread (or was not asked) last time

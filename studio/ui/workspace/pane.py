@@ -77,6 +77,7 @@ class AnswerPane(QFrame):
     editSourceRequested = Signal(int)  # "Edit source" on this pane's preview
     providersRequested = Signal()  # the error's next step is in Providers and keys
     fixItRequested = Signal(int)  # "Show the model its page" on this pane's preview
+    reportRequested = Signal()  # "Export report…" in the answer's context menu
 
     def __init__(self, index: int, target: ModelTarget, parent: QWidget | None = None, *,
                  identity: Identity = PLAIN) -> None:
@@ -115,6 +116,7 @@ class AnswerPane(QFrame):
         self.reasoning = ReasoningSection()
         self.view = AnswerView()
         self.view.turnLinkActivated.connect(self._on_turn_link)
+        self.view.reportRequested.connect(self.reportRequested)
         self.body = QSplitter(Qt.Orientation.Vertical)
         self.body.setChildrenCollapsible(False)
         answer_box = QWidget()

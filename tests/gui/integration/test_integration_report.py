@@ -184,3 +184,23 @@ def test_the_leaderboard_exports_what_its_filters_choose(
     html = (tmp_path / "board.html").read_text()
     assert set(re.findall(r'<tr data-model="([^"]*)"', html)) == {"gamma:three", "delta:four"}
     assert "alpha:one" not in html and "beta:two" not in html
+
+
+def test_an_answers_context_menu_exports_its_comparison(
+        loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
+        sim: Simulator, tmp_path: Path) -> None:
+    from PySide6.QtCore import QPoint
+
+    window = make_window()
+    _comparison(loop, window, registry, sim)
+    comparison = window.comparison
+    assert comparison is not None
+    menu = comparison.panes[1].view.context_menu(QPoint(4, 4))
+    texts = [a.text() for a in menu.actions()]
+    assert "Export report…" in texts and any("Copy" in t for t in texts)  # Qt's own kept
+    next(a for a in menu.actions() if a.text() == "Export report…").trigger()
+    menu.deleteLater()
+    (dialog,) = window.reports.dialogs
+    _export(loop, dialog, tmp_path / "from-menu.html")
+    html = (tmp_path / "from-menu.html").read_text()
+    assert "Paint a square" in html and "Paint it blue" in html
