@@ -145,6 +145,8 @@ class ThreadRecorder:
         self.run_id = run_id
         self.turn_ids: dict[int, TurnId] = dict(turn_ids or {})
         self.response_ids: dict[tuple[int, int, int], ResponseId] = dict(responses or {})
+        # Answers whose save was asked for: their ids come once the writer has run it.
+        self._saving: set[tuple[int, int, int]] = set()
         self.warning: str | None = None
         self.on_written: Callable[[], None] | None = None
 
@@ -168,8 +170,9 @@ class ThreadRecorder:
             self._writer.flush()
 
     def response_id(self, key: tuple[int, int, int]) -> ResponseId | None:
-        """The id of a (turn key, slot, attempt) answer, once its save is committed."""
-        if key not in self.response_ids:
+        """The id of a (turn key, slot, attempt) answer, once its save is committed (waiting
+        for the writer only when that save was asked for and has not run yet)."""
+        if key not in self.response_ids and key in self._saving:
             self.flush()
         return self.response_ids.get(key)
 
@@ -268,6 +271,7 @@ class ThreadRecorder:
         if turn_id is None:
             return
         key, data = (turn_key, answer.slot, answer.attempt), response_data(answer)
+        self._saving.add(key)
 
         def write(store: Store) -> None:
             self.response_ids[key] = store.save_response(turn_id, key[1], data,

@@ -68,6 +68,8 @@ class Comparison(QObject):
     # The run changed in the history: an answer was saved (the Answer), or a prompt, an
     # attempt, a model or the branch shown (None).
     saved = Signal(object)
+    # The recorder's writer thread committed everything asked of it so far.
+    historyIdle = Signal()
     # The recorder's writer thread committed a write (emitted on that thread).
     _written = Signal()
 
@@ -453,11 +455,17 @@ class Comparison(QObject):
         if recorder is None:
             return
         self._check_history()
-        if recorder.pending or not self._unannounced:
+        if recorder.pending:
             return
         answers, self._unannounced = self._unannounced, []
         for answer in answers:
             self._announce_saved(answer)
+        self.historyIdle.emit()
+
+    @property
+    def history_busy(self) -> bool:
+        """Writes to the history not committed yet: reading it now would wait for them."""
+        return self.recorder is not None and self.recorder.pending
 
     def _announce_saved(self, answer: Answer | None) -> None:
         recorder = self.recorder
