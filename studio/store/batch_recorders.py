@@ -17,9 +17,7 @@ still reach the user).
 from __future__ import annotations
 
 import dataclasses
-import queue
 import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from studio.store import batches
 from studio.store.errors import StoreError
 from studio.store.models import ResponseData
 from studio.store.store import Store
+from studio.store.store_writer import StoreWriter
 
 Job = Callable[[sqlite3.Connection], None]
 CellAction = Callable[[sqlite3.Connection, int, Cell], None]
@@ -122,67 +121,30 @@ class StoreBatchRecorder(_Recorder):
 
 
 class BackgroundBatchRecorder(_Recorder):
-    """Each change saved by a writer thread with its own connection to `database`."""
+    """Each change saved by a writer thread (a `StoreWriter`) with its own connection."""
 
     def __init__(self, database: Path) -> None:
         super().__init__()
-        self._path = database
-        self._jobs: queue.SimpleQueue[tuple[Job | None, threading.Event | None]] = (
-            queue.SimpleQueue())
-        self._stopped = False
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._work, name="batch-writer", daemon=True)
-        self._thread.start()
-        self._ready.wait()
-
-    def _work(self) -> None:
-        store: Store | None = None
-        try:
-            store = Store.open(self._path)
-        except (StoreError, OSError) as exc:
-            self.warning = f"the batch is not saved: {exc}"
-        finally:
-            self._ready.set()
-        try:
-            while True:
-                job, done = self._jobs.get()
-                try:
-                    if job is None:
-                        if done is None:
-                            return
-                        continue
-                    if store is not None and self.warning is None:
-                        with store._write() as conn:
-                            job(conn)
-                except Exception as exc:  # StoreError, or a bug: saving stops, never hangs
-                    self.warning = f"the batch is no longer saved: {exc}"
-                finally:
-                    if done is not None:
-                        done.set()
-        finally:
-            if store is not None:
-                store.close()
+        self._writer = StoreWriter(database)
+        if self._writer.open_error is not None:
+            self.warning = f"the batch is not saved: {self._writer.open_error}"
 
     def _do(self, job: Job, *, wait: bool = False) -> None:
-        if self._stopped:
-            return
-        done = threading.Event() if wait else None
-        self._jobs.put((job, done))
-        if done is not None:
-            done.wait()
+        def run(store: Store | None) -> None:
+            if store is None or self.warning is not None:
+                return
+            try:
+                with store._write() as conn:
+                    job(conn)
+            except Exception as exc:  # StoreError, or a bug: saving stops, never hangs
+                self.warning = f"the batch is no longer saved: {exc}"
+
+        self._writer.submit(run, wait=wait)
 
     def flush(self) -> None:
         """Wait until everything asked for so far is written."""
-        if self._stopped:
-            return
-        done = threading.Event()
-        self._jobs.put((None, done))
-        done.wait()
+        self._writer.flush()
 
     def close(self) -> None:
         """Write what is left, then end the thread."""
-        if self._stopped:
-            return
-        self._stopped = True
-        self._jobs.put((None, None))
-        self._thread.join()
+        self._writer.close()

@@ -1,8 +1,9 @@
 """`Store`: the one object the app, the CLI and the tests use to reach the database.
 
 Every write is one transaction (BEGIN IMMEDIATE … COMMIT). A Store holds one connection and
-is used from one thread (the GUI thread or the CLI); saving an answer takes well under a
-millisecond, so it needs no worker thread.
+is used from one thread (the GUI thread or the CLI). Writes that may be slow (a finished
+answer of megabytes is indexed for search) can go to its `writer()`, a thread with its own
+connection; the Store waits for that writer before each of its own reads and writes.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from studio.store.models import (
     TurnId,
     VoteFilter,
 )
+from studio.store.store_writer import StoreWriter
 
 if TYPE_CHECKING:
     from studio.core.arena import Vote
@@ -69,6 +71,7 @@ class Store:
         self._tx = db.Transactions(conn)
         self.path = path
         self._backup: Path | None = None
+        self._writer: StoreWriter | None = None
 
     @classmethod
     def open(cls, where: StudioPaths | Path | None = None) -> Store:
@@ -79,7 +82,15 @@ class Store:
         path = where.database if isinstance(where, StudioPaths) else Path(where)
         return cls(db.connect(path), path)
 
+    def writer(self) -> StoreWriter:
+        """The thread that runs this store's background writes (started on first use)."""
+        if self._writer is None:
+            self._writer = StoreWriter(self.path)
+        return self._writer
+
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
         with contextlib.suppress(sqlite3.Error):
             self._conn.execute("PRAGMA optimize")
         self._conn.close()
@@ -117,11 +128,15 @@ class Store:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        if self._writer is not None:
+            self._writer.flush()
         with self._guard(), self._tx() as conn:
             yield conn
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
+        if self._writer is not None:
+            self._writer.flush()
         with self._guard():
             yield self._conn
 

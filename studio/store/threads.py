@@ -129,125 +129,180 @@ def response_ids(run: Run) -> dict[tuple[int, int, int], ResponseId]:
 
 class ThreadRecorder:
     """Saves one thread into one run. Every method swallows StoreError: the first failure
-    sets `warning` and stops all further saving (the answers still reach the user)."""
+    sets `warning` and stops all further saving (the answers still reach the user).
+
+    With `background`, every write goes to the store's writer thread, in the order asked
+    for (a late progress save can never overwrite a final one); the writes whose ids are
+    needed at once (the run, a turn, a new attempt) wait for it. `on_written` is called on
+    that thread after each write, and `flush()` waits for them all."""
 
     def __init__(self, store: Store, run_id: RunId | None = None, *,
                  turn_ids: Mapping[int, TurnId] | None = None,
-                 responses: Mapping[tuple[int, int, int], ResponseId] | None = None) -> None:
+                 responses: Mapping[tuple[int, int, int], ResponseId] | None = None,
+                 background: bool = False) -> None:
         self._store: Store | None = store
+        self._writer = store.writer() if background else None
         self.run_id = run_id
         self.turn_ids: dict[int, TurnId] = dict(turn_ids or {})
         self.response_ids: dict[tuple[int, int, int], ResponseId] = dict(responses or {})
+        # Answers whose save was asked for: their ids come once the writer has run it.
+        self._saving: set[tuple[int, int, int]] = set()
         self.warning: str | None = None
+        self.on_written: Callable[[], None] | None = None
 
     @classmethod
-    def for_run(cls, store: Store, run: Run) -> ThreadRecorder:
+    def for_run(cls, store: Store, run: Run, *, background: bool = False) -> ThreadRecorder:
         """Carry on saving a reopened run (its turns keep their ids as thread keys)."""
         return cls(store, run.id, turn_ids={int(t.id): t.id for t in run.turns},
-                   responses=response_ids(run))
+                   responses=response_ids(run), background=background)
 
     @property
     def active(self) -> bool:
         return self._store is not None and self.run_id is not None
 
+    @property
+    def pending(self) -> bool:
+        """Writes asked for and not yet committed."""
+        return self._writer is not None and self._writer.pending > 0
+
+    def flush(self) -> None:
+        if self._writer is not None:
+            self._writer.flush()
+
+    def response_id(self, key: tuple[int, int, int]) -> ResponseId | None:
+        """The id of a (turn key, slot, attempt) answer, once its save is committed (waiting
+        for the writer only when that save was asked for and has not run yet)."""
+        if key not in self.response_ids and key in self._saving:
+            self.flush()
+        return self.response_ids.get(key)
+
     def _fail(self, exc: StoreError) -> None:
         self.warning = f"History is not being saved: {exc}"
         self._store = None
+
+    def _do(self, write: Callable[[Store], None], *, wait: bool = False) -> None:
+        """Run `write` on the store here, or on the writer thread after earlier writes."""
+        store, writer = self._store, self._writer
+        if store is None:
+            return
+        if writer is None:
+            try:
+                write(store)
+            except StoreError as exc:
+                self._fail(exc)
+            return
+
+        def job(own: Store | None) -> None:
+            try:
+                if self._store is None:
+                    return  # an earlier write failed: saving has stopped
+                if own is None:
+                    raise writer.open_error or StoreError("the database could not be opened")
+                write(own)
+            except StoreError as exc:
+                self._fail(exc)
+            finally:
+                written = self.on_written
+                if written is not None:
+                    written()
+
+        writer.submit(job, wait=wait)
 
     def start(self, thread: Thread, turn: ThreadTurn, *, template: str,
               variables: Mapping[str, str] | None = None, title: str = "",
               collection_id: CollectionId | None = None,
               prompt_id: PromptId | None = None) -> RunId | None:
         """The run and its first turn, in one commit, when the prompt is sent."""
-        store = self._store
-        if store is None:
-            return None
-        try:
+        def write(store: Store) -> None:
             with store.transaction():
-                self.run_id = store.start_run(
+                run_id = store.start_run(
                     body=template, models=[entry_of(t) for t in thread.models],
                     title=title or default_title(template), system=thread.system,
                     variables=variables, collection_id=collection_id, prompt_id=prompt_id)
-                self.turn_ids[turn.key] = store.add_turn(
-                    self.run_id, turn.prompt, parent=None, slots=sorted(turn.attempts),
+                turn_id = store.add_turn(
+                    run_id, turn.prompt, parent=None, slots=sorted(turn.attempts),
                     attachments=turn.attachments, own_attachments=turn.own_attachments)
-        except StoreError as exc:
-            self.run_id = None
-            self._fail(exc)
-        return self.run_id
+            self.run_id = run_id
+            self.turn_ids[turn.key] = turn_id
+
+        self._do(write, wait=True)
+        return self.run_id if self._store is not None else None
 
     def add_turn(self, turn: ThreadTurn) -> None:
-        store, run_id = self._store, self.run_id
-        if store is None or run_id is None:
+        run_id = self.run_id
+        if run_id is None:
             return
         parent = self.turn_ids.get(turn.parent) if turn.parent is not None else None
         if turn.parent is not None and parent is None:
             return  # the parent was never saved: nothing below it can be
-        try:
+
+        def write(store: Store) -> None:
             self.turn_ids[turn.key] = store.add_turn(run_id, turn.prompt, parent=parent,
                                                      slots=sorted(turn.attempts),
                                                      attachments=turn.attachments,
                                                      own_attachments=turn.own_attachments)
-        except StoreError as exc:
-            self._fail(exc)
+
+        self._do(write, wait=True)
 
     def add_model(self, target: ModelTarget) -> None:
-        store, run_id = self._store, self.run_id
-        if store is None or run_id is None:
-            return
-        try:
-            store.add_model(run_id, entry_of(target))
-        except StoreError as exc:
-            self._fail(exc)
+        run_id = self.run_id
+        if run_id is not None:
+            entry = entry_of(target)
+
+            def write(store: Store) -> None:
+                store.add_model(run_id, entry)
+
+            self._do(write)
 
     def new_attempt(self, turn_key: int, answer: Answer) -> None:
-        store, turn_id = self._store, self.turn_ids.get(turn_key)
-        if store is None or turn_id is None:
+        turn_id = self.turn_ids.get(turn_key)
+        if turn_id is None:
             return
-        try:
-            response_id, _attempt = store.new_attempt(turn_id, answer.slot,
-                                                      entry_of(answer.target))
-            self.response_ids[(turn_key, answer.slot, answer.attempt)] = response_id
-        except StoreError as exc:
-            self._fail(exc)
+        key, slot, entry = (turn_key, answer.slot, answer.attempt), answer.slot, entry_of(
+            answer.target)
+
+        def write(store: Store) -> None:
+            self.response_ids[key] = store.new_attempt(turn_id, slot, entry)[0]
+
+        self._do(write, wait=True)
 
     def save(self, turn_key: int, answer: Answer) -> None:
-        store, turn_id = self._store, self.turn_ids.get(turn_key)
-        if store is None or turn_id is None:
+        turn_id = self.turn_ids.get(turn_key)
+        if turn_id is None:
             return
-        try:
-            self.response_ids[(turn_key, answer.slot, answer.attempt)] = store.save_response(
-                turn_id, answer.slot, response_data(answer), attempt=answer.attempt)
-        except StoreError as exc:
-            self._fail(exc)
+        key, data = (turn_key, answer.slot, answer.attempt), response_data(answer)
+        self._saving.add(key)
+
+        def write(store: Store) -> None:
+            self.response_ids[key] = store.save_response(turn_id, key[1], data,
+                                                         attempt=key[2])
+
+        self._do(write)
 
     def progress(self, turn_key: int, answer: Answer) -> None:
-        store, turn_id = self._store, self.turn_ids.get(turn_key)
-        if store is None or turn_id is None:
+        turn_id = self.turn_ids.get(turn_key)
+        if turn_id is None:
             return
-        try:
-            store.save_progress(turn_id, answer.slot, answer.text, answer.reasoning)
-        except StoreError as exc:
-            self._fail(exc)
+        slot, text, reasoning = answer.slot, answer.text, answer.reasoning
+        self._do(lambda store: store.save_progress(turn_id, slot, text, reasoning))
 
     def set_head(self, turn_key: int) -> None:
-        store, run_id, turn_id = self._store, self.run_id, self.turn_ids.get(turn_key)
-        if store is None or run_id is None or turn_id is None:
-            return
-        try:
-            store.set_head(run_id, turn_id)
-        except StoreError as exc:
-            self._fail(exc)
+        run_id, turn_id = self.run_id, self.turn_ids.get(turn_key)
+        if run_id is not None and turn_id is not None:
+            self._do(lambda store: store.set_head(run_id, turn_id))
 
     def screenshot(self, turn_key: int, answer: Answer, png: bytes) -> None:
-        store = self._store
-        response_id = self.response_ids.get((turn_key, answer.slot, answer.attempt))
-        if store is None or response_id is None or not png:
+        key = (turn_key, answer.slot, answer.attempt)
+        if not png or (self._writer is None and key not in self.response_ids):
             return
-        try:
-            store.set_screenshot(response_id, png)
-        except StoreError as exc:
-            self._fail(exc)
+
+        def write(store: Store) -> None:
+            # Looked up when it runs: the answer's own save, asked for earlier, is done.
+            response_id = self.response_ids.get(key)
+            if response_id is not None:
+                store.set_screenshot(response_id, png)
+
+        self._do(write)
 
 
 __all__ = ["INTERRUPTED", "ThreadRecorder", "answer_of", "default_title", "entry_of",

@@ -342,6 +342,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         comparison.historyFailed.connect(self._on_history_failed)
         comparison.saved.connect(lambda answer, c=comparison: self._on_saved(c, answer))
         comparison.stateChanged.connect(self._refresh_ratings)
+        comparison.historyIdle.connect(self._refresh_ratings)
         for pane in comparison.panes:
             self._wire_pane(pane)
         self.comparison = comparison

@@ -69,6 +69,10 @@ class Comparison(QObject):
     # The run changed in the history: an answer was saved (the Answer), or a prompt, an
     # attempt, a model or the branch shown (None).
     saved = Signal(object)
+    # The recorder's writer thread committed everything asked of it so far.
+    historyIdle = Signal()
+    # The recorder's writer thread committed a write (emitted on that thread).
+    _written = Signal()
 
     def __init__(self, engine: Engine, thread: Thread, parent: QObject | None = None, *,
                  recorder: ThreadRecorder | None = None, title: str = "",
@@ -80,6 +84,11 @@ class Comparison(QObject):
         # The run's title (a library prompt's, or the first line of the first prompt).
         self.title = title
         self.recorder = recorder
+        # Answers saved in the background: announced once their writes are committed.
+        self._unannounced: list[Answer] = []
+        self._written.connect(self._on_written)
+        if recorder is not None:
+            recorder.on_written = self._written.emit
         self._engine = engine
         self.coalescer = StreamCoalescer(self._apply, parent=self)
         self.panes: list[AnswerPane] = []
@@ -398,6 +407,10 @@ class Comparison(QObject):
             await session.wait()
         # The last state changes may still sit in the coalescer's buffer.
         self.coalescer.flush()
+        # Whoever reads the history next finds every answer's final save in it.
+        if self.recorder is not None:
+            self.recorder.flush()
+            self._on_written()
 
     def close(self) -> None:
         """Stop everything and stop touching the panes (they are about to be deleted)."""
@@ -416,7 +429,10 @@ class Comparison(QObject):
         if recorder is not None:
             recorder.save(turn_key, answer)
             self._check_history()
-            self._announce_saved(answer)
+            if recorder.pending:
+                self._unannounced.append(answer)
+            else:
+                self._announce_saved(answer)
         if not self.running:
             self._progress_timer.stop()
 
@@ -433,6 +449,25 @@ class Comparison(QObject):
                 self._saved_chars[slot] = size
                 recorder.progress(turn_key, answer)
         self._check_history()
+
+    def _on_written(self) -> None:
+        """Once the writer has nothing left, announce the answers it saved (a reader of the
+        history before that would wait for it)."""
+        recorder = self.recorder
+        if recorder is None:
+            return
+        self._check_history()
+        if recorder.pending:
+            return
+        answers, self._unannounced = self._unannounced, []
+        for answer in answers:
+            self._announce_saved(answer)
+        self.historyIdle.emit()
+
+    @property
+    def history_busy(self) -> bool:
+        """Writes to the history not committed yet: reading it now would wait for them."""
+        return self.recorder is not None and self.recorder.pending
 
     def _announce_saved(self, answer: Answer | None) -> None:
         recorder = self.recorder
@@ -451,7 +486,7 @@ class Comparison(QObject):
         turn = self.turn_of(answer)
         if recorder is None or turn is None:
             return None
-        return recorder.response_ids.get((turn.key, answer.slot, answer.attempt))
+        return recorder.response_id((turn.key, answer.slot, answer.attempt))
 
     # -- edited pages ------------------------------------------------------------------
 

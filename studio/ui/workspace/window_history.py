@@ -111,7 +111,7 @@ class WindowHistory:
             store.close()
 
     def _new_recorder(self) -> ThreadRecorder | None:
-        return ThreadRecorder(self.store) if self.store is not None else None
+        return ThreadRecorder(self.store, background=True) if self.store is not None else None
 
     def _on_history_failed(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
@@ -218,7 +218,7 @@ class WindowHistory:
             self.statusBar().showMessage(f"Cannot open run {run_id}: {exc}", 8000)
             return None
         comparison = self._show_comparison(Comparison(
-            self.engine, thread, self, recorder=ThreadRecorder.for_run(store, run),
+            self.engine, thread, self, recorder=ThreadRecorder.for_run(store, run, background=True),
             title=run.title or default_title(run.body), identity=self.identity))
         if turn is not None:
             comparison.show_branch_of(turn)

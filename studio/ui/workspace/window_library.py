@@ -218,6 +218,8 @@ class WindowLibrary:
         store = self.store
         if comparison is None:
             return
+        if not rebuild and comparison.history_busy:
+            return  # reading the stars would wait for the writer: done on historyIdle
         for pane in comparison.panes:
             answer = pane.answer
             response_id = None

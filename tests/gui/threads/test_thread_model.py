@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -90,10 +92,11 @@ def test_totals_add_up_the_answers_of_the_branch() -> None:
     assert totals(thread.entries(0)).answers == 2
 
 
-def test_a_recorded_thread_reads_back_as_it_was(tmp_path: Path) -> None:
+@pytest.mark.parametrize("background", [False, True], ids=["here", "writer-thread"])
+def test_a_recorded_thread_reads_back_as_it_was(tmp_path: Path, background: bool) -> None:
     with Store.open(tmp_path / "db.sqlite3") as store:
         thread = Thread([_target("a", temperature=0.2), _target("b")], system="S")
-        recorder = ThreadRecorder(store)
+        recorder = ThreadRecorder(store, background=background)
         first = thread.add_turn("Hello {{name}}".replace("{{name}}", "Ada"), None)
         a1 = _answer(thread, first, 0, "Hi Ada", tokens_in=3, tokens_out=2)
         b1 = thread.ask(first, 1)
@@ -140,16 +143,19 @@ def test_a_recorded_thread_reads_back_as_it_was(tmp_path: Path) -> None:
     assert cut.metrics.output_estimated and cut.metrics.output_tokens == 2
 
 
-def test_a_failing_store_stops_saving_with_a_message_and_nothing_else(tmp_path: Path) -> None:
+@pytest.mark.parametrize("background", [False, True], ids=["here", "writer-thread"])
+def test_a_failing_store_stops_saving_with_a_message_and_nothing_else(
+        tmp_path: Path, background: bool) -> None:
     with Store.open(tmp_path / "db.sqlite3") as store:
         thread = Thread([_target("a")])
-        recorder = ThreadRecorder(store)
+        recorder = ThreadRecorder(store, background=background)
         first = thread.add_turn("one", None)
         answer = _answer(thread, first, 0, "x")
         run_id = recorder.start(thread, first, template="one")
         assert run_id is not None and recorder.active
         store.delete_run(run_id)  # pulled from under the recorder
         recorder.save(first.key, answer)
+        recorder.flush()
         assert recorder.warning is not None and "not being saved" in recorder.warning
         assert not recorder.active
         second = thread.add_turn("two")
@@ -197,3 +203,64 @@ def test_an_earlier_attempt_can_be_shown_while_follow_ups_continue_from_the_late
     third = thread.ask(turn, 0)
     assert thread.shown_answer(turn, 0) is third
     assert not thread.show_attempt(0, turn.key, -1)  # not while it runs
+
+
+def _upserts_by_thread(conn: sqlite3.Connection) -> list[str]:
+    """Names of the threads that run an answer's save (its upsert) on `conn`, as they run."""
+    names: list[str] = []
+
+    def trace(statement: str) -> None:
+        if "ON CONFLICT (turn_id, slot, attempt) DO UPDATE" in statement:
+            names.append(threading.current_thread().name)
+
+    conn.set_trace_callback(trace)
+    return names
+
+
+def test_in_the_background_the_final_save_leaves_the_callers_connection_alone(
+        tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db.sqlite3") as store:
+        here = _upserts_by_thread(store.connection)
+        thread = Thread([_target("a"), _target("b")])
+        recorder = ThreadRecorder(store, background=True)
+        written: list[str] = []
+        recorder.on_written = lambda: written.append(threading.current_thread().name)
+        first = thread.add_turn("one", None)
+        run_id = recorder.start(thread, first, template="one")
+        assert run_id is not None
+        streaming = thread.ask(first, 0)
+        streaming._state = ModelState.STREAMING
+        for size in range(1, 40):  # progress saves queued before the final one
+            streaming._text = "x" * size
+            recorder.progress(first.key, streaming)
+        streaming._text = "final " * 20_000
+        streaming._state = ModelState.DONE
+        recorder.save(first.key, streaming)
+        b = _answer(thread, first, 1, "short")
+        recorder.save(first.key, b)
+        run = store.run(run_id)  # a read waits for the writer: never an earlier state
+        assert here == []  # neither save ran on the caller's connection
+        assert set(written) == {"store-writer"}
+        answers = {r.slot: r for r in run.turns[0].responses}
+        assert answers[0].state == "done" and answers[0].text == "final " * 20_000
+        assert answers[1].text == "short"
+        assert recorder.response_id((first.key, 0, streaming.attempt)) == answers[0].id
+        assert [h.run_id for h in store.search("final")] == [run_id]
+        assert recorder.warning is None
+
+
+def test_closing_the_store_writes_what_is_left_and_ends_the_writer(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    store = Store.open(path)
+    thread = Thread([_target("a")])
+    recorder = ThreadRecorder(store, background=True)
+    first = thread.add_turn("one", None)
+    run_id = recorder.start(thread, first, template="one")
+    assert run_id is not None
+    assert "store-writer" in [t.name for t in threading.enumerate()]
+    recorder.save(first.key, _answer(thread, first, 0, "kept " * 50_000))
+    store.close()
+    assert "store-writer" not in [t.name for t in threading.enumerate()]
+    with Store.open(path) as again:
+        saved = again.run(run_id).turns[0].responses[0]
+    assert saved.state == "done" and saved.text == "kept " * 50_000

@@ -232,3 +232,32 @@ def test_without_a_usable_database_the_window_says_why_and_still_compares(
     with sqlite3.connect(paths.database) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 999
     assert Path(paths.database).exists()
+
+
+def test_the_window_saves_finished_answers_off_its_own_thread(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    # Saving a long answer indexes its whole text for search: the window's own connection
+    # must never run that save, and what it reads afterwards is the final answer.
+    assert window.store is not None
+    upserts: list[str] = []
+
+    def trace(statement: str) -> None:
+        if "ON CONFLICT (turn_id, slot, attempt) DO UPDATE" in statement:
+            upserts.append(statement)
+
+    window.store.connection.set_trace_callback(trace)
+    long_text = "A paragraph of the long answer.\n\n" * 2_000
+    sim.script("long", Synthetic([long_text[i:i + 4_000]
+                                  for i in range(0, len(long_text), 4_000)]))
+    sim.script("short", Synthetic(["Short."]))
+    comparison = send(loop, window, "Write a lot.", [
+        target(registry, "sim-openai", "long"), target(registry, "sim-anthropic", "short")])
+    run = saved_run(window)
+    window.store.connection.set_trace_callback(None)
+    assert upserts == []
+    texts = {r.slot: (r.state, r.text) for r in run.turns[0].responses}
+    assert texts == {0: ("done", long_text), 1: ("done", "Short.")}
+    assert comparison.recorder is not None and not comparison.recorder.pending
+    assert comparison.response_id(comparison.panes[0].answer) == (  # type: ignore[arg-type]
+        run.turns[0].responses[0].id)
