@@ -11,6 +11,7 @@ own reads and writes, so nothing read or written there ever sees an earlier stat
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from studio.store.errors import StoreError
 
 if TYPE_CHECKING:
     from studio.store.store import Store
+
+log = logging.getLogger(__name__)
 
 # A job gets the writer's own Store, or None when that could not be opened.
 Job = Callable[["Store | None"], None]
@@ -61,7 +64,9 @@ class StoreWriter:
                     if job is not None:
                         job(store)
                 except Exception:
-                    pass
+                    # A job reports its own store errors; anything else is a bug, and the
+                    # writes after it still run.
+                    log.exception("a history write failed")
                 finally:
                     if job is not None:
                         with self._lock:
