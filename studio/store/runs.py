@@ -214,6 +214,12 @@ def rate(conn: sqlite3.Connection, response_id: ResponseId, rating: int | None,
         raise NotFoundError(f"no answer with id {response_id}")
 
 
+def ratings(conn: sqlite3.Connection, run_id: RunId) -> dict[ResponseId, tuple[int | None, str]]:
+    """Every answer's rating and note in a run, without reading the answers themselves."""
+    return {ResponseId(row[0]): (row[1], row[2] or "") for row in conn.execute(
+        "SELECT id, rating, rating_note FROM responses WHERE run_id = ?", (run_id,))}
+
+
 def _require_response(conn: sqlite3.Connection, response_id: ResponseId) -> None:
     if conn.execute("SELECT 1 FROM responses WHERE id = ?", (response_id,)).fetchone() is None:
         raise NotFoundError(f"no answer with id {response_id}")

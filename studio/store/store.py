@@ -425,6 +425,11 @@ class Store:
         with self._read() as conn:
             return history.load_run(conn, run_id)
 
+    def ratings(self, run_id: RunId) -> dict[ResponseId, tuple[int | None, str]]:
+        """Each answer's rating and note in a run (cheap: no answer text is read)."""
+        with self._read() as conn:
+            return runs.ratings(conn, run_id)
+
     def attachments(self, refs: Iterable[AttachmentRef]) -> tuple[Attachment, ...]:
         """The stored files (bytes included) of a turn's or prompt's attachment list."""
         with self._read() as conn:

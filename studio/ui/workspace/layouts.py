@@ -88,6 +88,11 @@ class PaneArea(QWidget):
     def set_panes(self, panes: list[AnswerPane]) -> list[AnswerPane]:
         """Show `panes`; returns the previous ones (detached, for the caller to delete)."""
         old = self._panes
+        if self._container is not None:
+            # Hidden first: otherwise taking one pane out widens the ones still shown and
+            # each re-lays out its whole document (about 200 ms for a 1 MB answer) only to
+            # be taken out next. The new container is shown by _rebuild.
+            self._container.hide()
         for pane in old:
             pane.setParent(None)
         self._panes = list(panes)

@@ -257,12 +257,9 @@ class WindowLibrary:
             # One read of the run per comparison (and per answer saved since), not per pane.
             self._ratings_run = run_id
             try:
-                run = store.run(run_id)
+                self._ratings = store.ratings(run_id)
             except StoreError:
                 self._ratings = {}
-            else:
-                self._ratings = {r.id: (r.rating, r.rating_note)
-                                 for t in run.turns for r in t.responses}
         return self._ratings.get(response_id, (None, ""))
 
     def _on_pane_rated(self, response_id: int, rating: object, note: str) -> None:

@@ -190,3 +190,24 @@ def test_tabs_tell_two_slots_of_one_model_apart(
                                       options=Qt.FindChildOption.FindDirectChildrenOnly)
     assert tabs is not None
     assert [tabs.tabText(i) for i in range(2)] == ["twin · T 0.2", "twin · T 0.9"]
+
+
+def test_replacing_the_panes_does_not_re_lay_out_the_old_answers(
+        loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    # Taking the old panes out one by one used to widen the ones still shown, and each
+    # re-laid out its whole document just before going (200 ms for a 1 MB answer).
+    window.resize(1600, 900)
+    old = _four_answers(loop, window, registry, sim).panes
+    QApplication.processEvents()
+    relaid: list[int] = []
+    for pane in old:
+        pane.view.document().documentLayout().documentSizeChanged.connect(
+            lambda _size, i=pane.index: relaid.append(i))
+    sim.script("next", Synthetic(["Short."]))
+    comparison = in_loop(loop, lambda: window.send(
+        "p", [target(registry, "sim-openai", "next")]))
+    wait_until(loop, lambda: comparison.settled, what="the new answer")
+    assert window.pane_area.panes() == comparison.panes
+    assert comparison.panes[0].view.answer_text() == "Short."
+    assert relaid == []

@@ -129,6 +129,26 @@ def test_regenerating_keeps_earlier_attempts(store: Store) -> None:
     assert [h.response_id for h in store.search("first try")] != []
 
 
+def test_a_runs_ratings_are_read_without_its_answers(store: Store) -> None:
+    run_id, turn = _run(store)
+    first = store.save_response(turn, 0, ResponseData(model=MODELS[0], text="x" * 100_000))
+    second = store.save_response(turn, 1, ResponseData(model=MODELS[1], text="y"))
+    store.rate(first, 5, "the best")
+    _, _attempt = store.new_attempt(turn, 1)
+    newer = store.save_response(turn, 1, ResponseData(model=MODELS[1], text="z"))
+    store.rate(newer, 2)
+    other_run = finished_run(store)
+    ratings = store.ratings(run_id)
+    assert (ratings[first], ratings[second], ratings[newer]) == ((5, "the best"), (None, ""),
+                                                                 (2, ""))
+    # What the whole run says of every answer on screen, and nothing of another run.
+    whole = {r.id: (r.rating, r.rating_note)
+             for t in store.run(run_id).turns for r in t.responses}
+    assert whole.items() <= ratings.items()
+    assert not set(store.ratings(other_run)) & set(whole)
+    assert store.ratings(RunId(10_000)) == {}
+
+
 def test_ratings_pages_and_screenshots(store: Store) -> None:
     run_id = finished_run(store)
     answer = store.run(run_id).turns[0].current(0)
