@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtWidgets import QComboBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -133,6 +133,16 @@ def test_a_saved_run_appears_at_the_top_and_updates_in_place(
     assert pane.model.rowCount() == 2
 
 
+def select_row(pane: HistoryPane, row: int) -> None:
+    """Select one row as a click does. (QTableView.selectRow reads the keyboard modifiers
+    Qt last saw, and a key test earlier in the process can leave Ctrl among them: the row
+    is then toggled instead of selected.)"""
+    index = pane.model.index(row, 0)
+    pane.view.selectionModel().setCurrentIndex(
+        index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        | QItemSelectionModel.SelectionFlag.Rows)
+
+
 def test_select_run_finds_it_past_the_loaded_page_and_past_filters(
         store: Store, make_panel: Maker) -> None:
     first, _ = add_run(store, "The first one", ("openai:gpt-5",))
@@ -155,7 +165,7 @@ def test_open_rerun_compare_and_delete(qtbot: QtBot, store: Store, make_panel: M
     panel = make_panel()
     pane = panel.history
     assert not pane.open_action.isEnabled()  # nothing selected yet
-    pane.view.selectRow(0)
+    select_row(pane, 0)
     assert pane.open_action.isEnabled()
 
     with qtbot.waitSignal(panel.runChosen) as opened:
@@ -190,7 +200,7 @@ def test_open_rerun_compare_and_delete(qtbot: QtBot, store: Store, make_panel: M
     assert compared.args == [old, new]
     assert (pane.picking, pane.pick_bar.isVisible()) == (False, False)
     # Or two rows selected at once.
-    pane.view.selectRow(0)
+    select_row(pane, 0)
     pane.view.selectionModel().select(
         pane.model.index(1, 0), pane.view.selectionModel().SelectionFlag.Select
         | pane.view.selectionModel().SelectionFlag.Rows)
@@ -199,7 +209,7 @@ def test_open_rerun_compare_and_delete(qtbot: QtBot, store: Store, make_panel: M
     assert compared.args == [middle, new]
 
     # Delete asks first; Cancel keeps the run, Yes removes it.
-    pane.view.selectRow(pane.model.row_of(middle))  # type: ignore[arg-type]
+    select_row(pane, pane.model.row_of(middle))  # type: ignore[arg-type]
     box = pane.delete_selected()
     assert isinstance(box, QMessageBox) and box.isVisible()
     assert "Something else" in box.text()
