@@ -226,15 +226,14 @@ class FixRows(QObject):
                 "are in.")
 
     def _model_name(self, row: RowFix) -> str:
-        store = self._host.store
-        if store is None or self._host.identity.blind:
+        """The cell's model as its column names it (the batch is in memory; the run with
+        its answers is not read for a name)."""
+        controller = self._host.grid.controller
+        batch = controller.batch if controller is not None else None
+        slot = row.slots[0]
+        if batch is None or self._host.identity.blind or not 0 <= slot < len(batch.columns):
             return "the model of that cell"
-        from studio.store import RunId, StoreError
-
-        try:
-            return str(store.run(RunId(row.run_id)).models[row.slots[0]].ref)
-        except (StoreError, IndexError):
-            return "the model of that cell"
+        return str(batch.columns[slot].ref)
 
     # -- running -------------------------------------------------------------------------
 
