@@ -18,6 +18,8 @@ from PySide6.QtCore import QMetaMethod, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
+from studio.ui.ahead_imports import AheadImporter
+
 if TYPE_CHECKING:
     from studio.core.batch import Batch
     from studio.core.runner import ModelTarget
@@ -30,6 +32,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NOTICE_DELAY_MS = 300  # after start-up's first paint: the notice is not urgent
+# The batch window's modules are imported a module at a time from this long after
+# start-up (see ahead_imports): else the first batch imports them all in the event that
+# builds its window. Modules only: the window and its controller are built when needed.
+AHEAD_DELAY_MS = 1000
+AHEAD = ("studio.ui.grid.controller", "studio.ui.grid.window", "studio.ui.grid.planning",
+         "studio.ui.grid.start_dialog", "studio.ui.grid.settings",
+         "studio.ui.preview.view", "studio.ui.preview.grid")  # the last two used in functions
 
 
 class Handlers(NamedTuple):
@@ -53,6 +62,7 @@ class GridWiring(QObject):
         self._batch_window: BatchWindow | None = None
         self.dialog: StartBatchDialog | None = None
         self.notice: InterruptedNotice | None = None
+        self.ahead: AheadImporter | None = None
         self.show_action = QAction("&Batches", window)
         self.show_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
         self.show_action.setStatusTip("The batch window: prompts × models as a grid")
@@ -72,6 +82,8 @@ class GridWiring(QObject):
         self.run_action.setEnabled(available)
         if available:
             QTimer.singleShot(NOTICE_DELAY_MS, self, self.check_interrupted)
+            self.ahead = AheadImporter(AHEAD, "studio.", self)
+            self.ahead.start(AHEAD_DELAY_MS)
 
     # -- what is built on demand ---------------------------------------------------------------
 
