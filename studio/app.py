@@ -147,7 +147,7 @@ async def _run_window(frame: AppWindow, paths: StudioPaths, state: WorkspaceStat
 
 
 def configure_application(app: QApplication) -> None:
-    """Name, version, icon and desktop identity of the application.
+    """Name, version, icon and desktop identity of the application, and its Qt messages.
 
     The application name is the slug platformdirs uses for the studio's own folders, and the
     organisation name stays empty: Qt builds its per-app locations (QStandardPaths'
@@ -160,6 +160,7 @@ def configure_application(app: QApplication) -> None:
 
     import studio
     from studio.ui.app_icon import app_icon
+    from studio.ui.preview.engine_setup import quiet_harmless_engine_messages
 
     app.setApplicationName(studio.APP_SLUG)
     app.setOrganizationName("")
@@ -167,6 +168,7 @@ def configure_application(app: QApplication) -> None:
     app.setApplicationVersion(studio.__version__)
     QGuiApplication.setDesktopFileName(studio.APP_ID)
     app.setWindowIcon(app_icon())
+    quiet_harmless_engine_messages()
 
 
 def main_gui(argv: Sequence[str] | None = None) -> int:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QtMsgType
 
 from studio.ui.preview.console import ConsoleLog
-from studio.ui.preview.engine_setup import engine_flags
+from studio.ui.preview.engine_setup import engine_flags, harmless
 from studio.ui.preview.policy import PreviewRegistry, is_local_host, request_allowed
 
 
@@ -99,6 +100,19 @@ def test_engine_flags_add_what_previews_need_and_keep_the_users() -> None:
     )
     assert mine.count("--js-flags") == 1 and "=64" in mine
     assert mine.count("webrtc") == 1 and "default" in mine
+    assert "--log-level=3" in flags.split()  # Chromium's log: fatal errors only
+    for own in ("--log-level=0", "--enable-logging=stderr"):
+        assert "--log-level=3" not in engine_flags(own).split()
+
+
+def test_only_the_engines_harmless_start_notes_are_dropped() -> None:
+    warning, info = QtMsgType.QtWarningMsg, QtMsgType.QtInfoMsg
+    assert harmless(warning, "Failed to load vulkan: Cannot load library vulkan: vulkan: "
+                             "cannot open shared object file: No such file or directory")
+    assert harmless(warning, "Unable to detect GPU vendor for device: Mesa/X.org llvmpipe")
+    assert not harmless(info, "Failed to load vulkan: …")
+    assert not harmless(warning, "QWidget::repaint: Recursive repaint detected")
+    assert not harmless(warning, "js: Failed to load vulkan")
 
 
 def test_console_keeps_the_newest_entries_and_counts_the_rest() -> None:

@@ -14,9 +14,17 @@ per page, no files, the network switch, no popups) applies either way.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMessageLogContext,
+    Qt,
+    QtMsgType,
+    qFormatLogMessage,
+    qInstallMessageHandler,
+)
 
 CHROMIUM_FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
 DISABLE_SANDBOX_ENV = "QTWEBENGINE_DISABLE_SANDBOX"
@@ -27,6 +35,15 @@ JS_HEAP_LIMIT_MB = 1024
 # WebRTC's ICE traffic (STUN/TURN over UDP) does not pass through the request interceptor;
 # with no proxy configured this policy leaves it no route at all.
 _WEBRTC_POLICY_FLAG = "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"
+# Chromium's own log (no system D-Bus, GPU command buffers, …) is for Chromium's developers;
+# at the default level it fills the terminal of every start in a container or VM. Only
+# fatal errors are printed; a --log-level or --enable-logging of the user's own wins.
+_LOG_LEVEL_FLAG = "--log-level=3"
+# QtWebEngine's start on a machine with no Vulkan library or no GPU it knows (most
+# containers and VMs): nothing is wrong, pages draw with OpenGL or in software.
+_HARMLESS_STARTS = ("Failed to load vulkan", "initInstance: No Vulkan library available",
+                    "Failed to create platform Vulkan instance",
+                    "Unable to detect GPU vendor for device")
 
 _SHARED_CONTEXTS = Qt.ApplicationAttribute.AA_ShareOpenGLContexts
 
@@ -48,6 +65,8 @@ def engine_flags(existing: str, *, no_sandbox: bool = False) -> str:
         parts.append(f"--js-flags=--max-old-space-size={JS_HEAP_LIMIT_MB}")
     if not any(p.startswith("--force-webrtc-ip-handling-policy") for p in parts):
         parts.append(_WEBRTC_POLICY_FLAG)
+    if not any(p.startswith(("--log-level", "--enable-logging")) for p in parts):
+        parts.append(_LOG_LEVEL_FLAG)
     if no_sandbox and NO_SANDBOX_FLAG not in parts:
         parts.append(NO_SANDBOX_FLAG)
     return " ".join(parts)
@@ -95,3 +114,33 @@ def prepare_web_engine() -> None:
     os.environ[CHROMIUM_FLAGS_ENV] = engine_flags(
         os.environ.get(CHROMIUM_FLAGS_ENV, ""), no_sandbox=_sandbox == SANDBOX_OFF_FOR_ROOT
     )
+
+
+_MessageHandler = Callable[[QtMsgType, QMessageLogContext, str], object]
+_quiet_installed = False
+
+
+def harmless(kind: QtMsgType, message: str) -> bool:
+    """Whether a Qt message is one of QtWebEngine's start-up notes about a machine without
+    Vulkan or a known GPU."""
+    return kind == QtMsgType.QtWarningMsg and message.startswith(_HARMLESS_STARTS)
+
+
+def quiet_harmless_engine_messages() -> None:
+    """Drop QtWebEngine's harmless start-up notes (see `harmless`); every other message goes
+    where it went before. Once per process, after the QApplication exists."""
+    global _quiet_installed
+    if _quiet_installed:
+        return
+    _quiet_installed = True
+    previous: _MessageHandler | None = None
+
+    def handle(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        if harmless(kind, message):
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:  # Qt's default handler: the formatted message on standard error
+            sys.stderr.write(qFormatLogMessage(kind, context, message) + "\n")
+
+    previous = qInstallMessageHandler(handle)
