@@ -4,17 +4,15 @@ built before it is asked for."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.support.app_script import run_app_script
+
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[3]
 
 _DRIVER = textwrap.dedent("""
     import json
@@ -61,12 +59,7 @@ _DRIVER = textwrap.dedent("""
 
 def test_the_batch_window_imports_nothing_once_started_up(studio_home: Path,
                                                           tmp_path: Path) -> None:
-    driver = tmp_path / "ahead.py"
-    driver.write_text(_DRIVER, encoding="utf-8")
-    env = {**os.environ, "PROMPT_STUDIO_HOME": str(studio_home), "PYTHONPATH": str(REPO),
-           "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run([sys.executable, "-W", "error", str(driver)], env=env,
-                            capture_output=True, text=True, timeout=120, cwd=REPO)
+    result = run_app_script(_DRIVER, studio_home, tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "at the workspace []", result.stdout  # not part of start-up

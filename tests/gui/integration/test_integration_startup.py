@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.app_script import run_app_script
+
 pytestmark = [pytest.mark.gui, pytest.mark.webengine, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[3]
@@ -120,11 +122,6 @@ _CLOSE_EARLY = textwrap.dedent("""
 
 def test_closing_the_window_before_the_workspace_is_in_ends_the_app(
         studio_home: Path, tmp_path: Path) -> None:
-    driver = tmp_path / "close_early.py"
-    driver.write_text(_CLOSE_EARLY, encoding="utf-8")
-    env = {**os.environ, "PROMPT_STUDIO_HOME": str(studio_home), "PYTHONPATH": str(REPO),
-           "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run([sys.executable, "-W", "error", str(driver)], env=env,
-                            capture_output=True, text=True, timeout=60, cwd=REPO)
+    result = run_app_script(_CLOSE_EARLY, studio_home, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["closing", "exit code 0"]

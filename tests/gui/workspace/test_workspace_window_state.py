@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -19,12 +16,12 @@ from studio.core.runner import Engine, ModelState
 from studio.ui.main_window import MainWindow
 from studio.ui.workspace.layouts import LayoutMode
 from tests.gui.workspace.workspace_support import OFFSCREEN_SIZE_HINTS, in_loop, target, wait_until
+from tests.support.app_script import run_app_script
 from tests.support.scenarios import Synthetic
 from tests.support.simulator import Simulator
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)]
 
-REPO = Path(__file__).resolve().parents[3]
 
 
 def test_layout_models_and_prompt_settings_are_restored(
@@ -131,12 +128,7 @@ def test_the_application_exits_cleanly_when_closed_while_streaming(
         sim: Simulator, studio_home: Path, tmp_path: Path) -> None:
     for name in ("exit-a", "exit-b"):
         sim.script(name, Synthetic([f"w{i} " for i in range(2000)], chunks_per_second=100))
-    driver = tmp_path / "drive_app.py"
-    driver.write_text(_DRIVER, encoding="utf-8")
-    env = {**os.environ, "PROMPT_STUDIO_HOME": str(studio_home), "QT_QPA_PLATFORM": "offscreen",
-           "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-W", "error", str(driver), sim.url("openai")],
-                            env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
+    result = run_app_script(_DRIVER, studio_home, tmp_path, sim.url("openai"))
     assert result.returncode == 0, result.stderr
     assert "closing while ['streaming', 'streaming']" in result.stdout
     assert "asked 2 answers are still coming in." in result.stdout
