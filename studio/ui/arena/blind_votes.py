@@ -122,8 +122,9 @@ class BlindVoting(QObject):
         comparison = self._comparison
         where = judged_prompt(comparison.chat) if comparison is not None else ""
         self.bar.status.setToolTip(
-            f"The vote is on the {what} to the last prompt shown, {where} of this "
-            "conversation; the answers to the others are not part of it." if where else "")
+            f"This vote is on the {what} to the last prompt shown ({where} in this "
+            f"conversation); the {what} to the other prompts are not part of it."
+            if where else "")
         return f"Judge the {what} to {where}:" if where else f"Judge the {what}:"
 
     def _voted_text(self, ballot: Ballot, choice: Choice) -> str:

@@ -64,6 +64,18 @@ def cell_answers(store: Store, batch: Batch, row: int = 0) -> dict[int, tuple[in
     return found
 
 
+def one_row_batch(loop: qasync.QEventLoop, make_window: WindowMaker,
+                  registry: ProviderRegistry) -> tuple[MainWindow, Batch, list[str]]:
+    """A window whose batch (one prompt, both models) is done, and the outcomes of its
+    fix-it rounds as they come."""
+    window = make_window()
+    outcomes: list[str] = []
+    window.fix_rows.finished.connect(outcomes.append)
+    batch = finished_batch(loop, window, registry, MODELS,
+                           [{"title": "Page", "body": "Write a page"}])
+    return window, batch, outcomes
+
+
 def vote_once(loop: qasync.QEventLoop, window: MainWindow, bar: VoteBar, count: int) -> None:
     """A is better; waits until the store holds `count` votes."""
     in_loop(loop, bar.choice_buttons[0].click)
@@ -77,11 +89,7 @@ def test_after_a_fix_it_round_the_row_is_judged_on_its_own_answers(
         sim: Simulator) -> None:
     sim.script("left", broken("leftMissing", "crimson"), page_answer("Fixed left", "navy"))
     sim.script("right", broken("rightMissing", "teal"), page_answer("Fixed right", "olive"))
-    window = make_window()
-    outcomes: list[str] = []
-    window.fix_rows.finished.connect(outcomes.append)
-    batch = finished_batch(loop, window, registry, MODELS,
-                           [{"title": "Page", "body": "Write a page"}])
+    window, batch, outcomes = one_row_batch(loop, make_window, registry)
     row = batch.rows[0]
     store = window.store
     assert store is not None and row.run_id is not None and row.turn_id is not None
@@ -157,11 +165,7 @@ def test_the_row_is_judged_on_the_grids_attempts_after_a_fix_for_one_model(
         sim: Simulator) -> None:
     sim.script("left", broken("leftMissing", "crimson"), page_answer("Fixed left", "navy"))
     sim.script("right", broken("rightMissing", "teal"), Synthetic(["Another try, in words."]))
-    window = make_window()
-    outcomes: list[str] = []
-    window.fix_rows.finished.connect(outcomes.append)
-    batch = finished_batch(loop, window, registry, MODELS,
-                           [{"title": "Page", "body": "Write a page"}])
+    window, batch, outcomes = one_row_batch(loop, make_window, registry)
     row = batch.rows[0]
     store = window.store
     assert store is not None and row.run_id is not None and row.turn_id is not None
@@ -170,10 +174,10 @@ def test_the_row_is_judged_on_the_grids_attempts_after_a_fix_for_one_model(
     # In the workspace, right's answer to the row is regenerated: a newer attempt the grid
     # does not compare.
     assert window.grid.open_cell(0, 1)
-    comparison = window.comparison
-    assert comparison is not None
-    in_loop(loop, lambda: comparison.regenerate([1]))
-    settle(loop, comparison, "the new attempt")
+    opened = window.comparison
+    assert opened is not None
+    in_loop(loop, lambda: opened.regenerate([1]))
+    settle(loop, opened, "the new attempt")
     turn = store.run(RunId(row.run_id)).turn(TurnId(row.turn_id))
     assert [r.attempt for r in turn.responses if r.slot == 1] == [0, 1]
     # Then left alone is shown its page: the follow-up has one answer.
