@@ -109,9 +109,10 @@ class BlindVoting(QObject):
         found = self._make_ballot(comparison)
         if isinstance(found, str):
             where = judged_prompt(comparison.chat) if comparison is not None else ""
+            if found == TOO_FEW and where:
+                found = f"A vote needs at least two finished answers to {where}."
             self.bar.status.setToolTip("")
-            self.bar.set_unavailable(f"{found[:-1]} to {where}." if found == TOO_FEW and where
-                                     else found)
+            self.bar.set_unavailable(found)
             return
         self.ballot = found
         self.bar.set_ballot(list(found.labels), self._ask())
