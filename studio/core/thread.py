@@ -156,6 +156,9 @@ class TurnEntry:
     attempts: int
     branch: int  # 1-based position among the prompts that follow the same turn
     branches: int
+    # The last prompt shown may have follow-ups that are not (a grid row judged as sent):
+    # how many prompts its latest continuation holds.
+    later: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +273,11 @@ class Thread:
                 return key
             key = below[-1].key
 
+    def later(self, key: int) -> int:
+        """How many prompts follow `key` on its latest continuation (hidden while `key` is
+        the head)."""
+        return len(self.branch(self.latest_leaf(key))) - len(self.branch(key))
+
     def switch_branch(self, key: int, step: int) -> int | None:
         """Show the branch `step` places away from the one `key` is on; returns the new head
         (None when there is no such branch)."""
@@ -309,11 +317,13 @@ class Thread:
     def show_attempt(self, slot: int, key: int, step: int) -> bool:
         """Show the attempt `step` places away (-1: the one before); False when there is
         none, or while an attempt is still running."""
+        return self.show_attempt_at(slot, key, self.shown_attempt(slot, key) + step)
+
+    def show_attempt_at(self, slot: int, key: int, index: int) -> bool:
+        """Show attempt `index` (0-based) of `slot`'s answer to turn `key`; False when there
+        is none, or while an attempt is still running."""
         attempts = self.attempts(slot, key)
-        if any(not a.finished for a in attempts):
-            return False
-        index = self.shown_attempt(slot, key) + step
-        if not 0 <= index < len(attempts):
+        if any(not a.finished for a in attempts) or not 0 <= index < len(attempts):
             return False
         if index == len(attempts) - 1:
             self.shown_attempts.pop((key, slot), None)
@@ -371,6 +381,8 @@ class Thread:
             position = next(i for i, t in enumerate(siblings) if t.key == turn.key)
             result.append(TurnEntry(turn, turn.answer(slot), len(turn.attempts.get(slot, ())),
                                     position + 1, len(siblings)))
+        if result:
+            result[-1] = replace(result[-1], later=self.later(result[-1].turn.key))
         return result
 
     def current_answers(self) -> list[Answer]:

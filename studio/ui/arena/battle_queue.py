@@ -68,10 +68,12 @@ class QueuePrompt:
     prompt_id: int | None = None
     collection_id: int | None = None
     reusable: bool = True  # saved answers to the prompt as it reads now may stand in
-    # A batch row: the run and turn holding its answers, and each contestant's slot there.
+    # A batch row: the run and turn holding its answers, each contestant's slot there, and
+    # each slot's answer in the grid (slot → response id: the attempt the grid compares).
     row_run: int | None = None
     row_turn: int | None = None
     row_slots: Mapping[str, int] = field(default_factory=dict)
+    row_answers: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ class AnswerRef:
     run_id: int
     turn_id: int
     slot: int
+    response_id: int | None = None  # that attempt; None: the slot's latest
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,10 +187,16 @@ class BattleQueue:
         return ReadyBattle(number, prompt, first, second, ballot)
 
     def _response(self, ref: AnswerRef) -> Response:
-        response = self.store.run(RunId(ref.run_id)).turn(TurnId(ref.turn_id)).current(ref.slot)
+        response = self._answer_of(ref)
         if response is None:
             raise KeyError(f"run {ref.run_id} has no answer in slot {ref.slot}")
         return response
+
+    def _answer_of(self, ref: AnswerRef) -> Response | None:
+        turn = self.store.run(RunId(ref.run_id)).turn(TurnId(ref.turn_id))
+        if ref.response_id is None:
+            return turn.current(ref.slot)
+        return next((r for r in turn.responses if r.id == ref.response_id), None)
 
     def _find(self, prompt: QueuePrompt, who: Contestant) -> bool:
         """Whether the answer of `who` to `prompt` is known (found now, if saved)."""
@@ -204,10 +213,11 @@ class BattleQueue:
         try:
             slot = prompt.row_slots.get(who.name)
             if prompt.row_run is not None and prompt.row_turn is not None and slot is not None:
-                response = self.store.run(RunId(prompt.row_run)).turn(
-                    TurnId(prompt.row_turn)).current(slot)
+                ref = AnswerRef(prompt.row_run, prompt.row_turn, slot,
+                                prompt.row_answers.get(slot))
+                response = self._answer_of(ref)
                 if response is not None and response.state == "done":
-                    return AnswerRef(prompt.row_run, prompt.row_turn, slot)
+                    return ref
             if prompt.reusable and prompt.prompt_id is not None:
                 found = self.store.reusable_answer(PromptId(prompt.prompt_id),
                                                    str(who.target.ref),
@@ -302,14 +312,16 @@ def collection_prompts(store: Store, collection_id: int) -> tuple[list[QueueProm
 def batch_prompts(store: Store, batch_id: int,
                   target_for: Callable[[ModelSetEntry], ModelTarget]
                   ) -> tuple[list[QueuePrompt], list[Contestant]]:
-    """A batch's rows as prompts (each row's answers are its own run's), and its columns
-    as the contestants."""
+    """A batch's rows as prompts (each row's answers are its own run's: the attempts its
+    cells hold), and its columns as the contestants."""
     batch = store.batch_store().load(batch_id)
     contestants = [Contestant.of(target_for(entry)) for entry in batch.columns]
     slots = {c.name: col for col, c in enumerate(contestants)}
     prompts = [QueuePrompt(n, row.label, row.template, row.prompt, row.system,
                            dict(row.variables), row.prompt_id, batch.collection_id,
                            reusable=row.variable_row is None, row_run=row.run_id,
-                           row_turn=row.turn_id, row_slots=slots)
+                           row_turn=row.turn_id, row_slots=slots,
+                           row_answers={c.col: c.response_id for c in batch.row_cells(n)
+                                        if c.response_id is not None})
                for n, row in enumerate(batch.rows)]
     return prompts, contestants

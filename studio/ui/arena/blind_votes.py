@@ -7,6 +7,10 @@ answers are in, the vote bar beside the Answers / Previews tabs takes a vote on 
 shown — the answers, or the pages when the Previews tab is open — stored with each answer's
 shown position. The names are then revealed in place; Undo takes the vote back and hides
 them again. A prompt already judged shows its vote, revealed.
+
+The vote is always on the last prompt on screen (the head of the branch shown). In a
+conversation, or with that prompt's follow-ups hidden (a grid row judged as it was sent),
+the bar says which prompt that is: "prompt 1 of 2".
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from studio.core.arena import BlindSlate, Judged, VoteError, shuffle_slate
 from studio.core.runner import ModelState
+from studio.core.thread import Thread
 from studio.store import ResponseId, RunId, StoreError, TurnId, VoteFilter
 from studio.ui.arena.ballot import Ballot, Choice
 from studio.ui.arena.vote_bar import WORKSPACE_KEYS, VoteBar
@@ -30,6 +35,17 @@ NO_HISTORY = "Votes are kept in the history, which is not available."
 WAITING = "Waiting for the answers…"
 TOO_FEW = "A vote needs at least two finished answers."
 NOT_SAVED = "This comparison is not saved, so it cannot be voted on."
+
+
+def judged_prompt(chat: Thread) -> str:
+    """Which prompt a vote on `chat` is on, where the panes leave room for doubt: "" for a
+    lone prompt, else "prompt 2 of 3" (counting its hidden follow-ups too)."""
+    head = chat.head
+    if head is None:
+        return ""
+    shown = len(chat.branch())
+    total = shown + chat.later(head)
+    return "" if total == 1 else f"prompt {shown} of {total}"
 
 
 class BlindVoting(QObject):
@@ -92,6 +108,10 @@ class BlindVoting(QObject):
         self.identity.reveal(False)
         found = self._make_ballot(comparison)
         if isinstance(found, str):
+            where = judged_prompt(comparison.chat) if comparison is not None else ""
+            if found == TOO_FEW and where:
+                found = f"A vote needs at least two finished answers to {where}."
+            self.bar.status.setToolTip("")
             self.bar.set_unavailable(found)
             return
         self.ballot = found
@@ -99,7 +119,20 @@ class BlindVoting(QObject):
         self._show_stored_vote(found)
 
     def _ask(self) -> str:
-        return ("Judge the pages:" if self.judged == "pages" else "Judge the answers:")
+        what = "pages" if self.judged == "pages" else "answers"
+        comparison = self._comparison
+        where = judged_prompt(comparison.chat) if comparison is not None else ""
+        self.bar.status.setToolTip(
+            f"This vote is on the {what} to the last prompt shown ({where} in this "
+            f"conversation); the {what} to the other prompts are not part of it."
+            if where else "")
+        return f"Judge the {what} to {where}:" if where else f"Judge the {what}:"
+
+    def _voted_text(self, ballot: Ballot, choice: Choice) -> str:
+        comparison = self._comparison
+        where = judged_prompt(comparison.chat) if comparison is not None else ""
+        return (f"You voted on {where}: {ballot.describe(choice)}." if where
+                else f"You voted: {ballot.describe(choice)}.")
 
     def _slate(self, comparison: Comparison) -> BlindSlate | None:
         turn = comparison.chat.head_turn
@@ -169,7 +202,7 @@ class BlindVoting(QObject):
             if choice is not None:
                 self.vote_id = vote.id
                 self.identity.reveal()
-                self.bar.show_voted(f"You voted: {ballot.describe(choice)}.")
+                self.bar.show_voted(self._voted_text(ballot, choice))
                 return
 
     # -- voting --------------------------------------------------------------------------
@@ -185,7 +218,7 @@ class BlindVoting(QObject):
             self._host.statusBar().showMessage(f"The vote was not saved: {exc}", 8000)
             return None
         self.identity.reveal()
-        self.bar.show_voted(f"You voted: {ballot.describe(choice)}.")
+        self.bar.show_voted(self._voted_text(ballot, choice))
         self._host.statusBar().showMessage(
             f"Vote saved: {ballot.describe(choice)}. The names are shown; Undo vote "
             "takes it back.", 6000)

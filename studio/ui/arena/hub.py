@@ -3,14 +3,17 @@
 The main window creates one `ArenaHub` and gives it nothing but itself; the hub adds its
 actions to the View menu (Blind mode, Ctrl+Shift+H; Arena…, Ctrl+Shift+J), puts the vote
 bar beside the Answers / Previews tabs (`BlindVoting`), and opens the Arena window (the
-battle queue and the leaderboard) on demand. `judge_run_blind(run_id, turn_id)` opens a
-saved run's answers blind for voting — the batch grid's rows ask for it.
+battle queue and the leaderboard) on demand. `judge_run_blind(run_id, turn_id, responses)`
+opens a saved run's answers to one prompt blind for voting — the batch grid's rows ask for
+it, naming the answers the grid compares: that prompt is then the last one on screen (any
+follow-ups, such as a fix-it round, hidden until asked for), so the vote is on it.
 `boardExportRequested(BoardQuery)` hands the leaderboard on screen, as filtered, to whoever
 exports reports; its button appears only when that signal is connected.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMetaMethod, QObject, Qt, Signal
@@ -89,13 +92,28 @@ class ArenaHub(QObject):
             "Blind mode: the models are named A, B, C … in a shuffled order until you vote."
             if blind else "Blind mode is off: the models' names are shown.", 5000)
 
-    def judge_run_blind(self, run_id: int, turn_id: int) -> bool:
-        """Open a saved run's answers to one prompt blind, ready for a vote (the grid's
-        rows ask for this). False when the run cannot be shown."""
+    def judge_run_blind(self, run_id: int, turn_id: int,
+                        responses: Sequence[int] = ()) -> bool:
+        """Open a saved run's answers to the prompt `turn_id` blind, ready for a vote on
+        them (the grid's rows ask for this): that prompt is the last one shown, its
+        follow-ups hidden, each model's answer the attempt in `responses` (else its
+        latest). False when the run cannot be shown."""
         self.set_blind(True)
         host = self._host
-        if host.show_run(run_id, turn_id) is None:
+        shown = host.show_run(run_id, turn_id)
+        if shown is None:
             return False
+        comparison = shown[0]
+        if not comparison.show_turn(turn_id, responses):
+            host.statusBar().showMessage(
+                f"Run {run_id} no longer has that prompt, so it cannot be judged.", 8000)
+            return False
+        later = comparison.chat.later(turn_id)
+        if later:
+            host.statusBar().showMessage(
+                f"Judging the answers to the prompt as it was sent; its {later} later "
+                f"prompt{'s are' if later > 1 else ' is'} not shown (“show” under the "
+                "answers brings them back, to judge them).", 10000)
         host.show_workspace()
         host.tabs.setCurrentWidget(host.pane_area)
         host.window().raise_()

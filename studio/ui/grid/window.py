@@ -39,12 +39,13 @@ Cells = list[tuple[int, int, int]]  # (run id, turn id, slot)
 class BatchWindow(QMainWindow):
     """Signals: `openCell(row, col, response_id)` to show a cell's comparison in the
     workspace (the attempt whose answer is `response_id`, or the latest with -1);
-    `judgeRowBlind(run_id, turn_id)`, `fixRequested(cells)` and `exportRequested(batch_id)`
+    `judgeRowBlind(run_id, turn_id, response_ids)` (the row's cells' answers),
+    `fixRequested(cells)` and `exportRequested(batch_id)`
     go out through the wiring, and their actions are shown only when `handlers()` says
     someone listens."""
 
     openCell = Signal(int, int, int)
-    judgeRowBlind = Signal(int, int)
+    judgeRowBlind = Signal(int, int, list)
     fixRequested = Signal(list)
     exportRequested = Signal(int)
 
@@ -188,8 +189,10 @@ class BatchWindow(QMainWindow):
             menu.addAction("Show the pages side by side", lambda: self.select_row(row))
             menu.addAction("Open in the workspace", lambda: self.openCell.emit(row, 0, -1))
             if judge and batch_row.run_id is not None and batch_row.turn_id is not None:
+                answers = [c.response_id for c in batch.row_cells(row)
+                           if c.response_id is not None]
                 menu.addAction("Judge this row blind…", lambda: self.judgeRowBlind.emit(
-                    batch_row.run_id, batch_row.turn_id))
+                    batch_row.run_id, batch_row.turn_id, answers))
             if fix:
                 cells = self._cells_of([(row, c) for c in range(len(batch.columns))])
                 action = menu.addAction("Show the models their pages…",

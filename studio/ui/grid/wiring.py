@@ -3,10 +3,11 @@ opening a cell in the workspace, the notice about interrupted batches, and shutt
 
 `GridWiring` is made by the main window and owns everything of the batches; the batch
 window, its controller and its threads are built only when first needed, so a session
-that runs no batch pays nothing for them. Two signals go out for features that live
-elsewhere — `judgeRowBlind(run_id, turn_id)`, `fixRequested([(run_id, turn_id, slot)])`
-and `exportRequested(batch_id)` — and their actions appear in the batch window only while
-something is connected (the main window connects the arena, the fix-it loop and reports).
+that runs no batch pays nothing for them. Three signals go out for features that live
+elsewhere — `judgeRowBlind(run_id, turn_id, [the row's cells' response ids])`,
+`fixRequested([(run_id, turn_id, slot)])` and `exportRequested(batch_id)` — and their
+actions appear in the batch window only while something is connected (the main window
+connects the arena, the fix-it loop and reports).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Handlers(NamedTuple):
 
 
 class GridWiring(QObject):
-    judgeRowBlind = Signal(int, int)
+    judgeRowBlind = Signal(int, int, list)
     fixRequested = Signal(list)
     exportRequested = Signal(int)
 
@@ -204,12 +205,7 @@ class GridWiring(QObject):
         if comparison is None:
             return False
         if response_id >= 0 and batch_row.turn_id is not None:
-            for _ in range(64):  # earlier attempts, newest first
-                shown = comparison.answers()[col]
-                if comparison.response_id(shown) == response_id:
-                    break
-                if not comparison.switch_attempt(col, int(batch_row.turn_id), -1):
-                    break
+            comparison.pick_attempts(int(batch_row.turn_id), [response_id])
         win.pane_area.set_current(col)
         win.show_workspace()
         cell = batch.cell(row, col)

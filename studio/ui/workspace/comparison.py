@@ -322,8 +322,59 @@ class Comparison(QObject):
         self._head_changed(head)
         return True
 
-    def _head_changed(self, head: int) -> None:
-        if self.recorder is not None:
+    def show_later(self, key: int) -> bool:
+        """Show the follow-ups of the prompt `key` that are hidden (its latest
+        continuation)."""
+        if self.running or self._closed or key not in self.chat.turns:
+            return False
+        head = self.chat.latest_leaf(key)
+        if head == self.chat.head:
+            return False
+        self.chat.set_head(head)
+        self._head_changed(head)
+        return True
+
+    def show_turn(self, key: int, responses: Iterable[int] = ()) -> bool:
+        """Show the prompt `key` as the last one on screen — its follow-ups hidden (each
+        pane offers them) — with, for each model, the attempt whose saved answer is one of
+        `responses` (the others as they were). A way of looking: the branch the history
+        opens on stays as it was."""
+        if self.running or self._closed or key not in self.chat.turns:
+            return False
+        self._pick_attempts(key, responses)
+        self.chat.set_head(key)
+        self._head_changed(key, remember=False)
+        return True
+
+    def pick_attempts(self, key: int, responses: Iterable[int]) -> list[int]:
+        """Show, for each model, the attempt at the prompt `key` whose saved answer is one
+        of `responses`; returns the slots whose shown attempt changed."""
+        if self._closed:
+            return []
+        changed = self._pick_attempts(key, responses)
+        if changed:
+            self._render(changed)
+            self._update_badges()
+            self.threadChanged.emit()
+            self.progressed.emit()
+        return changed
+
+    def _pick_attempts(self, key: int, responses: Iterable[int]) -> list[int]:
+        recorder, turn = self.recorder, self.chat.turns.get(key)
+        wanted = {int(r) for r in responses}
+        if recorder is None or turn is None or not wanted:
+            return []
+        changed = []
+        for slot, attempts in turn.attempts.items():
+            index = next((n for n in range(len(attempts))
+                          if recorder.response_id((key, slot, n)) in wanted), None)
+            if (index is not None and index != self.chat.shown_attempt(slot, key)
+                    and self.chat.show_attempt_at(slot, key, index)):
+                changed.append(slot)
+        return changed
+
+    def _head_changed(self, head: int, *, remember: bool = True) -> None:
+        if self.recorder is not None and remember:
             self.recorder.set_head(head)
             self._check_history()
             self._announce_saved(None)
@@ -544,6 +595,8 @@ class Comparison(QObject):
     def _on_turn_action(self, slot: int, action: str, key: int) -> None:
         if action in ("prev", "next"):
             self.switch_branch(key, -1 if action == "prev" else 1)
+        elif action == "later":
+            self.show_later(key)
         elif action in ("attempt-prev", "attempt-next"):
             self.switch_attempt(slot, key, -1 if action == "attempt-prev" else 1)
         elif action == "attempts":

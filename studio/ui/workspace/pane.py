@@ -41,6 +41,7 @@ from studio.ui.workspace.reasoning_view import ReasoningSection
 from studio.ui.workspace.turn_html import (
     TurnColors,
     attempt_line,
+    later_line,
     not_asked,
     prompt_header,
     totals_text,
@@ -240,7 +241,7 @@ class AnswerPane(QFrame):
             answer = entry.answer
             if answer is None:
                 if conversation:
-                    view.add_html(not_asked(tones))
+                    view.add_html(not_asked(tones) + later_line(entry, tones))
                 continue
             view.append(answer.text)
             if answer.finished or not last:
@@ -256,7 +257,7 @@ class AnswerPane(QFrame):
         """Under a finished answer: its figures in a conversation; for a single prompt only
         the attempt switcher, when the answer was regenerated (the strip has the figures)."""
         footer = (turn_footer(entry, tones, self.identity) if self._conversation
-                  else attempt_line(entry, tones))
+                  else attempt_line(entry, tones)) + later_line(entry, tones)
         if footer:
             self.view.add_html(footer)
 

@@ -3,7 +3,8 @@
 Links use their own scheme, `turn:ACTION/KEY`, which the answer view turns into a signal:
 prev/next switch between the branches of a prompt, edit puts an earlier prompt back in the
 editor to branch from it, reasoning shows that turn's reasoning, attempt-prev/attempt-next
-show another attempt of a regenerated answer and attempts compares two of them.
+show another attempt of a regenerated answer and attempts compares two of them; later shows
+the follow-ups of the last prompt on screen when they are hidden.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 TURN_SCHEME = "turn"
 ACTIONS = ("prev", "next", "edit", "reasoning", "attempt-prev", "attempt-next", "attempts",
-           "files", "anyway")
+           "files", "anyway", "later")
 _LINK_RE = re.compile(rf"^{TURN_SCHEME}:({'|'.join(ACTIONS)})/(\d+)$")
 
 
@@ -128,6 +129,17 @@ def attempt_line(entry: TurnEntry, colors: TurnColors) -> str:
     switcher = attempt_switcher(entry, colors)
     return (f'<p style="color:{colors.muted}; margin-top:2px">{switcher}</p>' if switcher
             else "")
+
+
+def later_line(entry: TurnEntry, colors: TurnColors) -> str:
+    """Under the last prompt shown when its follow-ups are hidden: how many, and a link to
+    them."""
+    if entry.later < 1:
+        return ""
+    count = ("1 later prompt is" if entry.later == 1
+             else f"{entry.later} later prompts are")
+    return (f'<p style="color:{colors.muted}; margin-top:2px">{count} not shown · '
+            f'{_link("later", entry.turn.key, "show", colors)}</p>')
 
 
 def totals_text(totals: Totals, *, hidden: bool = False) -> str:

@@ -1,5 +1,6 @@
 """Helpers of the batch window tests: a library built through the store's API, page answers
-for the simulator, and driving the start dialog and the batch to rest."""
+(working and broken) for the simulator, driving the start dialog and the batch to rest, and
+accepting the fix-it dialog."""
 
 from __future__ import annotations
 
@@ -12,14 +13,17 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
 from studio.core.batch import Batch, CellState
+from studio.core.catalog import ProviderRegistry
 from studio.core.checks import Check
+from studio.core.fix_it import FIX_IT_PROMPT
 from studio.store import CollectionId, Store
 from studio.ui.grid.controller import BatchController
+from studio.ui.grid.fix_rows import FixRows
 from studio.ui.grid.start_dialog import StartBatchDialog
 from studio.ui.grid.window import BatchWindow
 from studio.ui.main_window import MainWindow
-from tests.gui.workspace.workspace_support import in_loop, wait_until
-from tests.support.scenarios import Synthetic
+from tests.gui.workspace.workspace_support import in_loop, target, wait_until
+from tests.support.scenarios import Hold, Synthetic
 from tests.support.simulator import SeenRequest
 
 WindowMaker = Callable[..., MainWindow]
@@ -168,3 +172,38 @@ def trigger(loop: qasync.QEventLoop, menu: QMenu, text: str) -> None:
         menu.close()
 
     in_loop(loop, choose)
+
+
+# The call to a missing function is on line 4 of the page; `extra` goes after the page.
+BROKEN = ("Here is the page.\n\n```html\n<!doctype html>\n<html><body style='background:{colour}'>"
+          "\n<script>\n{call}();\n</script>\n<h1>A page</h1></body></html>\n```\n{extra}\n")
+
+
+def broken(call: str, colour: str, extra: str = "", hold: Hold | None = None) -> Synthetic:
+    text = BROKEN.format(call=call, colour=colour, extra=extra)
+    return Synthetic([text[i:i + 50] for i in range(0, len(text), 50)], usage=(20, 60),
+                     hold=hold, hold_after=1 if hold is not None else 0)
+
+
+def finished_batch(loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
+                   models: list[tuple[str, str]], prompts: list[dict[str, Any]]) -> Batch:
+    window.model_bar.set_targets([target(registry, p, m) for p, m in models])
+    assert window.store is not None
+    collection = add_collection(window.store, "Pages", prompts)
+    start(loop, window, open_start_dialog(loop, window, collection))
+    return wait_finished(loop, window)
+
+
+def accept_fix(loop: qasync.QEventLoop, fix_rows: FixRows, prompt: str | None = None) -> None:
+    dialog = fix_rows.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.prompt() == FIX_IT_PROMPT
+    if prompt is not None:
+        dialog.prompt_edit.setPlainText(prompt)
+    in_loop(loop, dialog.accept)
+    assert fix_rows.running
+
+
+def wait_outcome(loop: qasync.QEventLoop, outcomes: list[str], count: int) -> str:
+    wait_until(loop, lambda: len(outcomes) >= count, timeout=120, what="the pages shown")
+    return outcomes[count - 1]

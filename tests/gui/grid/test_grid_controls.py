@@ -179,15 +179,19 @@ def test_judge_fix_and_export_actions_appear_only_when_something_handles_them(
     assert not grid.toolbar.fix_failed.isVisible()
     assert not grid.toolbar.export.isVisible()
 
-    judged: list[tuple[int, int]] = []
+    judged: list[tuple[int, int, list[int]]] = []
     fixes: list[list[tuple[int, int, int]]] = []
     exports: list[int] = []
-    window.grid.judgeRowBlind.connect(lambda run, turn: judged.append((run, turn)))
+    window.grid.judgeRowBlind.connect(
+        lambda run, turn, answers: judged.append((run, turn, answers)))
     window.grid.fixRequested.connect(fixes.append)
     window.grid.exportRequested.connect(exports.append)
     row_menu = open_menu(loop, grid, 0, -1)
     trigger(loop, row_menu, "Judge this row blind…")
-    assert judged == [(batch.rows[0].run_id, batch.rows[0].turn_id)]
+    # The row's cells' answers go with it: those are what the grid compares.
+    assert judged == [(batch.rows[0].run_id, batch.rows[0].turn_id,
+                       [batch.cell(0, 0).response_id])]
+    assert batch.cell(0, 0).response_id is not None
     cell_menu = open_menu(loop, grid, 0, 0)
     trigger(loop, cell_menu, "Show the model its page…")
     expected = [(batch.rows[0].run_id, batch.rows[0].turn_id, 0)]

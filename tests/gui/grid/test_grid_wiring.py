@@ -6,32 +6,31 @@ sent only once the one before is answered), and Stop."""
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from studio.core.arena import battles
-from studio.core.batch import Batch
 from studio.core.catalog import ProviderRegistry
-from studio.core.fix_it import FIX_IT_PROMPT
 from studio.store import RunId
-from studio.ui.grid.fix_rows import FixRows
-from studio.ui.main_window import MainWindow
 from tests.gui.arena.arena_support import MODELS, SECRET_WORDS, widget_texts
 from tests.gui.grid.grid_support import (
     PNG_SIGNATURE,
     WindowMaker,
+    accept_fix,
     action_texts,
     add_collection,
     batch_window,
+    broken,
+    finished_batch,
     open_menu,
     open_start_dialog,
     page_answer,
     start,
     trigger,
     wait_finished,
+    wait_outcome,
 )
 from tests.gui.workspace.workspace_support import (
     close_window,
@@ -44,25 +43,6 @@ from tests.support.scenarios import Hold, Synthetic
 from tests.support.simulator import SeenRequest, Simulator
 
 pytestmark = [*live_page_marks(), pytest.mark.timeout(300)]
-
-# The call to a missing function is on line 4 of the page; `extra` goes after the page.
-BROKEN = ("Here is the page.\n\n```html\n<!doctype html>\n<html><body style='background:{colour}'>"
-          "\n<script>\n{call}();\n</script>\n<h1>A page</h1></body></html>\n```\n{extra}\n")
-
-
-def broken(call: str, colour: str, extra: str = "", hold: Hold | None = None) -> Synthetic:
-    text = BROKEN.format(call=call, colour=colour, extra=extra)
-    return Synthetic([text[i:i + 50] for i in range(0, len(text), 50)], usage=(20, 60),
-                     hold=hold, hold_after=1 if hold is not None else 0)
-
-
-def finished_batch(loop: qasync.QEventLoop, window: MainWindow, registry: ProviderRegistry,
-                   models: list[tuple[str, str]], prompts: list[dict[str, Any]]) -> Batch:
-    window.model_bar.set_targets([target(registry, p, m) for p, m in models])
-    assert window.store is not None
-    collection = add_collection(window.store, "Pages", prompts)
-    start(loop, window, open_start_dialog(loop, window, collection))
-    return wait_finished(loop, window)
 
 
 def sent(request: SeenRequest) -> tuple[str, bytes]:
@@ -80,21 +60,6 @@ def first_prompt(request: SeenRequest) -> str:
     """The first prompt of the thread a request continues (the grid row's prompt)."""
     content = request.json["messages"][0]["content"]
     return content if isinstance(content, str) else content[0]["text"]
-
-
-def accept_fix(loop: qasync.QEventLoop, fix_rows: FixRows, prompt: str | None = None) -> None:
-    dialog = fix_rows.dialog
-    assert dialog is not None and dialog.isVisible()
-    assert dialog.prompt() == FIX_IT_PROMPT
-    if prompt is not None:
-        dialog.prompt_edit.setPlainText(prompt)
-    in_loop(loop, dialog.accept)
-    assert fix_rows.running
-
-
-def wait_outcome(loop: qasync.QEventLoop, outcomes: list[str], count: int) -> str:
-    wait_until(loop, lambda: len(outcomes) >= count, timeout=120, what="the pages shown")
-    return outcomes[count - 1]
 
 
 def test_the_wiring_offers_every_grid_action(

@@ -205,6 +205,34 @@ def test_an_earlier_attempt_can_be_shown_while_follow_ups_continue_from_the_late
     assert not thread.show_attempt(0, turn.key, -1)  # not while it runs
 
 
+def test_an_earlier_prompt_shown_last_hides_its_follow_ups_and_says_how_many() -> None:
+    thread = Thread([_target("a"), _target("b")])
+    row = thread.add_turn("the row", None)
+    first = _answer(thread, row, 0, "a's answer")
+    _answer(thread, row, 1, "b's answer")
+    _answer(thread, row, 1, "b again")
+    fix = thread.add_turn("fix it")
+    _answer(thread, fix, 0, "a fixed")
+    again = thread.add_turn("and again")
+    assert [(e.turn.key, e.later) for e in thread.entries(0)] == [
+        (row.key, 0), (fix.key, 0), (again.key, 0)]
+    thread.set_head(row.key)  # the row's prompt as it was sent
+    assert thread.later(row.key) == 2 and thread.later(again.key) == 0
+    assert [(e.turn.key, e.later) for e in thread.entries(1)] == [(row.key, 2)]
+    assert thread.shown_answers() == [first, row.answer(1)]
+    # Any attempt can be picked by its number; a later branch is counted from the latest.
+    assert thread.show_attempt_at(1, row.key, 0)
+    shown = thread.shown_answer(row, 1)
+    assert shown is not None and shown.text == "b's answer"
+    assert not thread.show_attempt_at(1, row.key, 2)
+    assert thread.show_attempt_at(1, row.key, 1) and (row.key, 1) not in thread.shown_attempts
+    thread.add_turn("another fix", row.key)
+    thread.set_head(row.key)
+    assert thread.later(row.key) == 1  # the newest continuation: one prompt
+    thread.ask(row, 0)
+    assert not thread.show_attempt_at(0, row.key, 0)  # not while an attempt runs
+
+
 def _upserts_by_thread(conn: sqlite3.Connection) -> list[str]:
     """Names of the threads that run an answer's save (its upsert) on `conn`, as they run."""
     names: list[str] = []

@@ -179,6 +179,10 @@ def test_a_batch_shows_its_own_cells(studio_home: Path) -> None:
             for col in range(2):
                 store.save_response(turn.id, col, ResponseData(
                     str(targets[col].ref), text=f"{row.title} by {col}"))
+                # A newer attempt, regenerated in the workspace: not the grid's answer.
+                _, attempt = store.new_attempt(turn.id, col)
+                store.save_response(turn.id, col, ResponseData(
+                    str(targets[col].ref), text="a newer try"), attempt=attempt)
         by_ref = {str(t.ref): t for t in targets}
         prompts, contestants = batch_prompts(
             store, int(batch.id or 0), lambda e: by_ref[str(e.ref)])
@@ -202,3 +206,4 @@ def test_a_batch_shows_its_own_cells(studio_home: Path) -> None:
         assert (b.ballot.run_id, b.ballot.turn_id) == (b.prompt.row_run, b.prompt.row_turn)
         first = b.prompt.row_slots[b.first.name]
         assert b.ballot.responses[0].text == f"{b.prompt.title.split(' ·')[0]} by {first}"
+        assert [r.attempt for r in b.ballot.responses] == [0, 0]  # the cells' attempts
