@@ -2,9 +2,8 @@
 
 The first prompt goes to every model; follow-ups go to the models whose pane is included,
 each with its own thread; an answer can be regenerated, an earlier prompt edited into a new
-branch, a model added. Every step is mirrored into the store as it happens (a
-`ThreadRecorder`), and each answer is saved the moment it ends, with its partial text saved
-every couple of seconds while it streams.
+branch, a model added. Every step is mirrored into the store as it happens, and each
+answer is saved the moment it ends (see `comparison_history`).
 """
 
 from __future__ import annotations
@@ -25,11 +24,11 @@ from studio.core.thread import HEAD, Answer, Thread, ThreadTurn
 from studio.store import ResponseId, RunId
 from studio.store.threads import ThreadRecorder, default_title
 from studio.ui.workspace.coalescer import FrameBatch, StreamCoalescer
+from studio.ui.workspace.comparison_history import ComparisonHistory
 from studio.ui.workspace.identity import PLAIN, Identity
 from studio.ui.workspace.pane import AnswerPane
 
 LIVE_METRICS_MS = 250  # tokens/s and total time tick while streaming; no need for 60 Hz
-PROGRESS_SAVE_MS = 2000  # a crash loses at most this much of a streaming answer
 
 
 class _SessionListener:
@@ -71,8 +70,6 @@ class Comparison(QObject):
     saved = Signal(object)
     # The recorder's writer thread committed everything asked of it so far.
     historyIdle = Signal()
-    # The recorder's writer thread committed a write (emitted on that thread).
-    _written = Signal()
 
     def __init__(self, engine: Engine, thread: Thread, parent: QObject | None = None, *,
                  recorder: ThreadRecorder | None = None, title: str = "",
@@ -83,12 +80,10 @@ class Comparison(QObject):
         self.chat = thread  # (not `thread`: QObject.thread() is taken)
         # The run's title (a library prompt's, or the first line of the first prompt).
         self.title = title
-        self.recorder = recorder
-        # Answers saved in the background: announced once their writes are committed.
-        self._unannounced: list[Answer] = []
-        self._written.connect(self._on_written)
-        if recorder is not None:
-            recorder.on_written = self._written.emit
+        self.history = ComparisonHistory(recorder, self._live_answers, self)
+        self.history.saved.connect(self.saved)
+        self.history.idle.connect(self.historyIdle)
+        self.history.failed.connect(self.historyFailed)
         self._engine = engine
         self.coalescer = StreamCoalescer(self._apply, parent=self)
         self.panes: list[AnswerPane] = []
@@ -97,19 +92,13 @@ class Comparison(QObject):
         self._live_timer = QTimer(self)
         self._live_timer.setInterval(LIVE_METRICS_MS)
         self._live_timer.timeout.connect(self._tick)
-        self._progress_timer = QTimer(self)
-        self._progress_timer.setInterval(PROGRESS_SAVE_MS)
-        self._progress_timer.timeout.connect(self._save_progress)
         self.sessions: list[RunSession] = []
         self._live: dict[int, tuple[int, Answer]] = {}  # slot → (turn key, answer) started here
         self._jobs: dict[int, tuple[RunSession, int]] = {}  # slot → its session and run index
-        self._saved_chars: dict[int, int] = {}
         # Pages run from the page editor: shown instead of what the answer's text holds.
         self._edited_pages: dict[Answer, str] = {}
-        self._shots: set[tuple[int, int, int]] = set()
         self._images_anyway: set[int] = set()  # slots whose next request sends images anyway
         self._closed = False
-        self._history_warned = False
         # Cancelling a task again while it closes its connection would cut that short.
         self._stopping: set[int] = set()
         if thread.turns:
@@ -148,7 +137,7 @@ class Comparison(QObject):
 
     @property
     def run_id(self) -> RunId | None:
-        return self.recorder.run_id if self.recorder is not None else None
+        return self.history.run_id
 
     def answers(self) -> list[Answer]:
         """Each model's answer to the prompt on screen (by slot): its latest attempt, or
@@ -205,15 +194,10 @@ class Comparison(QObject):
         turn = self.chat.add_turn(prompt, None, attachments=attachments)
         self.title = title or default_title(template if template is not None else prompt)
         answers = [self.chat.ask(turn, slot) for slot in range(len(self.chat.models))]
-        if self.recorder is not None:
-            from studio.store import CollectionId, PromptId
-
-            self.recorder.start(
-                self.chat, turn, template=template if template is not None else prompt,
-                variables=variables, title=title,
-                collection_id=CollectionId(collection_id) if collection_id is not None else None,
-                prompt_id=PromptId(prompt_id) if prompt_id is not None else None)
-            self._announce_saved(None)
+        self.history.started(self.chat, turn,
+                             template=template if template is not None else prompt,
+                             variables=variables, title=title, collection_id=collection_id,
+                             prompt_id=prompt_id)
         return self._send(turn, answers, range(len(self.panes)))
 
     def follow_up(self, prompt: str, slots: Iterable[int] | None = None, *,
@@ -233,9 +217,7 @@ class Comparison(QObject):
         turn = self.chat.add_turn(prompt, after, attachments=attachments,
                                   own_attachments=own_attachments)
         answers = [self.chat.ask(turn, slot) for slot in asked]
-        if self.recorder is not None:
-            self.recorder.add_turn(turn)
-            self._announce_saved(None)
+        self.history.turn_added(turn)
         self._send(turn, answers, range(len(self.panes)))
         self.threadChanged.emit()
         return asked
@@ -274,10 +256,7 @@ class Comparison(QObject):
             if answer is not None and answer.finished:
                 chosen.append(slot)
         answers = [self.chat.ask(turn, slot) for slot in chosen]
-        if self.recorder is not None and answers:
-            for answer in answers:
-                self.recorder.new_attempt(turn.key, answer)
-            self._announce_saved(None)
+        self.history.attempts_added(turn.key, answers)
         if answers:
             self._send(turn, answers, chosen)
         return chosen
@@ -286,17 +265,14 @@ class Comparison(QObject):
         """A model joins the thread: it gets a pane and answers the prompt on screen, with
         the earlier shared prompts (and no answers) as its history."""
         slot = self.chat.add_model(target)
-        if self.recorder is not None:
-            self.recorder.add_model(target)
+        self.history.model_added(target)
         pane = self._make_pane(slot, target)
         pane.set_included(True)
         self.paneAdded.emit(pane)
         turn = self.chat.head_turn
         if turn is not None and not self._closed:
             answer = self.chat.ask(turn, slot)
-            if self.recorder is not None:
-                self.recorder.new_attempt(turn.key, answer)
-                self._announce_saved(None)
+            self.history.attempts_added(turn.key, [answer])
             self._send(turn, [answer], [slot])
         self.threadChanged.emit()
         return pane
@@ -360,24 +336,22 @@ class Comparison(QObject):
         return changed
 
     def _pick_attempts(self, key: int, responses: Iterable[int]) -> list[int]:
-        recorder, turn = self.recorder, self.chat.turns.get(key)
+        turn = self.chat.turns.get(key)
         wanted = {int(r) for r in responses}
-        if recorder is None or turn is None or not wanted:
+        if turn is None or not wanted:
             return []
         changed = []
         for slot, attempts in turn.attempts.items():
             index = next((n for n in range(len(attempts))
-                          if recorder.response_id((key, slot, n)) in wanted), None)
+                          if self.history.response_id((key, slot, n)) in wanted), None)
             if (index is not None and index != self.chat.shown_attempt(slot, key)
                     and self.chat.show_attempt_at(slot, key, index)):
                 changed.append(slot)
         return changed
 
     def _head_changed(self, head: int, *, remember: bool = True) -> None:
-        if self.recorder is not None and remember:
-            self.recorder.set_head(head)
-            self._check_history()
-            self._announce_saved(None)
+        if remember:
+            self.history.head_changed(head)
         self._render(range(len(self.panes)))
         self._update_badges()
         self.threadChanged.emit()
@@ -405,7 +379,6 @@ class Comparison(QObject):
             sent.append(answer)
         for answer in sent:
             self._live[answer.slot] = (turn.key, answer)
-            self._saved_chars[answer.slot] = 0
             self._stopping.discard(answer.slot)
             self.coalescer.forget(answer.slot)
         session = None
@@ -417,11 +390,10 @@ class Comparison(QObject):
                 answer.bind(run)
                 self._jobs[answer.slot] = (session, run.index)
             self._live_timer.start()
-            if self.recorder is not None and self.recorder.active:
-                self._progress_timer.start()
+            self.history.streaming(sent)
         self._render(redraw)
         self._update_badges()
-        self._check_history()
+        self.history.check()
         self.stateChanged.emit()
         self.progressed.emit()
         if self.settled:
@@ -458,10 +430,7 @@ class Comparison(QObject):
             await session.wait()
         # The last state changes may still sit in the coalescer's buffer.
         self.coalescer.flush()
-        # Whoever reads the history next finds every answer's final save in it.
-        if self.recorder is not None:
-            self.recorder.flush()
-            self._on_written()
+        self.history.flush()
 
     def close(self) -> None:
         """Stop everything and stop touching the panes (they are about to be deleted)."""
@@ -471,59 +440,24 @@ class Comparison(QObject):
         self.stop_all()
         self.coalescer.detach()
         self._live_timer.stop()
-        self._progress_timer.stop()
+        self.history.stop()
 
     # -- history -----------------------------------------------------------------------
 
-    def _answer_ended(self, turn_key: int, answer: Answer) -> None:
-        recorder = self.recorder
-        if recorder is not None:
-            recorder.save(turn_key, answer)
-            self._check_history()
-            if recorder.pending:
-                self._unannounced.append(answer)
-            else:
-                self._announce_saved(answer)
-        if not self.running:
-            self._progress_timer.stop()
-
-    def _save_progress(self) -> None:
-        recorder = self.recorder
-        if recorder is None or not recorder.active:
-            self._progress_timer.stop()
-            return
-        for slot, (turn_key, answer) in self._live.items():
-            if answer.state is not ModelState.STREAMING:
-                continue
-            size = len(answer.text) + len(answer.reasoning)
-            if size != self._saved_chars.get(slot):
-                self._saved_chars[slot] = size
-                recorder.progress(turn_key, answer)
-        self._check_history()
-
-    def _on_written(self) -> None:
-        """Once the writer has nothing left, announce the answers it saved (a reader of the
-        history before that would wait for it)."""
-        recorder = self.recorder
-        if recorder is None:
-            return
-        self._check_history()
-        if recorder.pending:
-            return
-        answers, self._unannounced = self._unannounced, []
-        for answer in answers:
-            self._announce_saved(answer)
-        self.historyIdle.emit()
+    @property
+    def recorder(self) -> ThreadRecorder | None:
+        return self.history.recorder
 
     @property
     def history_busy(self) -> bool:
         """Writes to the history not committed yet: reading it now would wait for them."""
-        return self.recorder is not None and self.recorder.pending
+        return self.history.busy
 
-    def _announce_saved(self, answer: Answer | None) -> None:
-        recorder = self.recorder
-        if recorder is not None and recorder.active:
-            self.saved.emit(answer)
+    def _live_answers(self) -> list[tuple[int, Answer]]:
+        return list(self._live.values())
+
+    def _answer_ended(self, turn_key: int, answer: Answer) -> None:
+        self.history.answer_ended(turn_key, answer, still_running=self.running)
 
     def turn_of(self, answer: Answer) -> ThreadTurn | None:
         for turn in self.chat.turns.values():
@@ -533,11 +467,10 @@ class Comparison(QObject):
 
     def response_id(self, answer: Answer) -> ResponseId | None:
         """The answer's id in the history, once it has been saved there."""
-        recorder = self.recorder
         turn = self.turn_of(answer)
-        if recorder is None or turn is None:
+        if turn is None:
             return None
-        return recorder.response_id((turn.key, answer.slot, answer.attempt))
+        return self.history.response_id((turn.key, answer.slot, answer.attempt))
 
     # -- edited pages ------------------------------------------------------------------
 
@@ -559,33 +492,11 @@ class Comparison(QObject):
             if pane.answer is answer:
                 pane.update_preview(final=True)
 
-    def _check_history(self) -> None:
-        recorder = self.recorder
-        if recorder is not None and recorder.warning and not self._history_warned:
-            self._history_warned = True
-            self.historyFailed.emit(recorder.warning)
-
     def _on_preview_finished(self, slot: int) -> None:
-        """Keep a picture of an answer's page in its history once it has rendered."""
         pane = self.panes[slot]
-        preview = pane.preview
         turn = self.chat.head_turn
-        answer = pane.answer
-        recorder = self.recorder
-        if (preview is None or turn is None or answer is None or not answer.finished
-                or recorder is None or not recorder.active):
-            return
-        key = (turn.key, slot, answer.attempt)
-        if key in self._shots:
-            return
-        self._shots.add(key)
-
-        def save(png: bytes) -> None:
-            if self.recorder is not None:
-                self.recorder.screenshot(turn.key, answer, png)
-                self._check_history()
-
-        preview.grab_png(save)
+        if pane.preview is not None and turn is not None and pane.answer is not None:
+            self.history.page_rendered(turn.key, pane.answer, pane.preview)
 
     def _on_identity_changed(self) -> None:
         # The figures under each answer of a conversation hide or show with the names.

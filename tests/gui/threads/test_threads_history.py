@@ -178,7 +178,7 @@ def test_partial_text_is_saved_every_few_seconds_while_streaming(
     sim.script("drip", Synthetic([f"d{i} " for i in range(400)], chunks_per_second=100))
     comparison = in_loop(loop, lambda: window.send("Drip.", [
         target(registry, "sim-openai", "drip")]))
-    comparison._progress_timer.setInterval(100)  # the same save, sooner
+    comparison.history._progress_timer.setInterval(100)  # the same save, sooner
     run_id = comparison.run_id
     assert run_id is not None
 
