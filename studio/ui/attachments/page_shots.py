@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSize
+from PySide6.QtCore import QObject, QSize, QTimer
 
 from studio.core.fix_it import ConsoleLine
 from studio.ui.preview.capture import DEADLINE_MS
@@ -67,8 +67,6 @@ class PageShots(QObject):
         self._page: OffscreenPage | None = None
         self._job: _Job | None = None
         self._cancelled = False
-        self._size = QSize()
-        self.off_screen: list[int] = []  # the slots whose page ran off screen
 
     def capture(self, slots: list[int]) -> None:
         comparison = self._comparison
@@ -81,7 +79,6 @@ class PageShots(QObject):
                 self._on_screen(slot, preview)
             else:
                 hidden.append(slot)
-        self._size = self._shown_size()
         for slot in hidden:
             pane = comparison.panes[slot]
             answer = pane.answer
@@ -91,9 +88,10 @@ class PageShots(QObject):
                 continue
             preview = pane.preview
             network = preview.network() if preview is not None else False
-            self.off_screen.append(slot)
             self._waiting.append(_Job(slot, html, network))
-        self._next()
+        # Once the previews just opened on screen are laid out: their size is the one the
+        # pages off screen are given.
+        QTimer.singleShot(0, self, self._next)
 
     def _on_screen(self, slot: int, preview: PreviewView) -> None:
         def grabbed(png: bytes) -> None:
@@ -119,7 +117,8 @@ class PageShots(QObject):
         from studio.ui.preview.offscreen import OffscreenPage
 
         job = self._job = self._waiting.popleft()
-        page = OffscreenPage(job.html, label="fix-it", network=job.network, size=self._size,
+        page = OffscreenPage(job.html, label="fix-it", network=job.network,
+                             size=self._shown_size(),
                              settle_ms=SETTLE_MS, load_timeout_ms=DEADLINE_MS, parent=self)
         page.done.connect(self._page_done)
         self._page = page
