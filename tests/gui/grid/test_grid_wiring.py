@@ -67,6 +67,23 @@ def finished_batch(loop: qasync.QEventLoop, window: MainWindow, registry: Provid
     return wait_finished(loop, window)
 
 
+def left_and_right(loop: qasync.QEventLoop, make_window: WindowMaker,
+                   registry: ProviderRegistry, sim: Simulator, colours: tuple[str, str]
+                   ) -> tuple[MainWindow, list[str], Batch]:
+    """A window whose finished batch has one prompt answered by two models with pages in
+    `colours`, each calling a missing function of its own; the fix-it outcomes are
+    collected in the list."""
+    sim.script("left", broken("leftMissing", colours[0]))
+    sim.script("right", broken("rightMissing", colours[1]))
+    window = make_window()
+    outcomes: list[str] = []
+    window.fix_rows.finished.connect(outcomes.append)
+    batch = finished_batch(loop, window, registry,
+                           [("sim-openai", "left"), ("sim-anthropic", "right")],
+                           [{"title": "Page", "body": "Write a page"}])
+    return window, outcomes, batch
+
+
 def sent(request: SeenRequest) -> tuple[str, bytes]:
     """The text and the picture of a fix-it follow-up, in either protocol's form."""
     blocks = request.json["messages"][-1]["content"]
@@ -161,14 +178,8 @@ def test_a_row_judged_blind_is_voted_on_as_that_runs_battle(
 def test_a_cell_shows_its_model_its_page_and_no_other(
         loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
         sim: Simulator) -> None:
-    sim.script("left", broken("leftMissing", "crimson"))
-    sim.script("right", broken("rightMissing", "teal"))
-    window = make_window()
-    outcomes: list[str] = []
-    window.fix_rows.finished.connect(outcomes.append)
-    batch = finished_batch(loop, window, registry,
-                           [("sim-openai", "left"), ("sim-anthropic", "right")],
-                           [{"title": "Page", "body": "Write a page"}])
+    window, outcomes, batch = left_and_right(loop, make_window, registry, sim,
+                                             ("crimson", "teal"))
     trigger(loop, open_menu(loop, batch_window(window), 0, 0), "Show the model its page…")
     dialog = window.fix_rows.dialog
     assert dialog is not None
@@ -274,13 +285,8 @@ def test_a_row_then_every_failed_check_row_after_row_then_stop(
 def test_a_row_in_the_tabs_layout_shows_the_hidden_tabs_model_its_own_page(
         loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
         sim: Simulator) -> None:
-    sim.script("left", broken("leftMissing", "rgb(220,20,60)"))
-    sim.script("right", broken("rightMissing", "rgb(0,128,128)"))
-    window = make_window()
-    outcomes: list[str] = []
-    window.fix_rows.finished.connect(outcomes.append)
-    finished_batch(loop, window, registry, [("sim-openai", "left"), ("sim-anthropic", "right")],
-                   [{"title": "Page", "body": "Write a page"}])
+    window, outcomes, _batch = left_and_right(loop, make_window, registry, sim,
+                                              ("rgb(220,20,60)", "rgb(0,128,128)"))
     in_loop(loop, lambda: window.set_layout_mode(LayoutMode.TABS))
     trigger(loop, open_menu(loop, batch_window(window), 0, -1), "Show the models their pages…")
     accept_fix(loop, window.fix_rows)
