@@ -1,6 +1,7 @@
 """OffscreenPage: one page run in the real sandbox without being put on the screen, and how
-it ended — loaded (its console and picture read), crashed, stuck in a loop, or still
-loading at the deadline — each said once with `done`, then the view disposed on close."""
+it ended — loaded (its console and picture read), crashed, stuck in a loop, still loading
+at the deadline, or no engine to run it — each said once with `done`, then the view
+disposed on close."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSize
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
+from studio.ui.preview.engine_check import engine_status
 from studio.ui.preview.offscreen import (
     CRASHED,
     LOADED,
@@ -21,7 +23,7 @@ from studio.ui.preview.offscreen import (
     TIMED_OUT,
     OffscreenPage,
 )
-from studio.ui.preview.view import PreviewView
+from studio.ui.preview.view import UNAVAILABLE, PreviewView
 from tests.preview.conftest import _start_engine_once, needs_display
 
 PAINTED = """<!doctype html><html><head><style>
@@ -129,6 +131,24 @@ def test_a_page_that_never_finishes_loading_ends_at_the_deadline(
                          hang_timeout_ms=NEVER)
     assert outcome == TIMED_OUT and not page.loaded
     assert page.view is not None and page.view.state() == "loading"
+
+
+def test_without_a_working_engine_it_is_said_at_once(
+        qtbot: Any, pages: list[OffscreenPage]) -> None:
+    status = engine_status()
+    status.note_start_failure("code 1002")  # what a renderer that cannot start leaves
+    try:
+        page = OffscreenPage("<p>cannot run</p>", settle_ms=NEVER, load_timeout_ms=NEVER)
+        pages.append(page)
+        said: list[str] = []
+        page.done.connect(said.append)
+        page.start()  # the view says so as it is given the page
+        assert said == [UNAVAILABLE]
+        assert page.view is not None and "could not start" in page.view.unavailable_message()
+        assert page.grab_now() == b""
+    finally:
+        status.retry()
+    assert status.problem() is None
 
 
 def test_closing_disposes_the_view_and_a_page_closed_early_says_nothing(

@@ -12,20 +12,23 @@ says once, with `done`, how it ended:
 - NOT_RESPONDING: the watchdog found it stuck in a loop (said at once, unless asked to wait
   it out until the deadline: a page busy for a while as it starts is then not held
   against it);
-- TIMED_OUT: it was still loading `load_timeout_ms + settle_ms` after it was given.
+- TIMED_OUT: it was still loading `load_timeout_ms + settle_ms` after it was given;
+- UNAVAILABLE: the web engine cannot run pages here (said at once; the view's
+  `unavailable_message()` says why).
 
-The view stays for the caller to read (`view`, `grab_now()`) until `close()`, which
-disposes it. Everything runs on the event loop: nothing here blocks or spins a loop.
+Outcomes that are states of the view have its state's name. The view stays for the caller
+to read (`view`, `grab_now()`) until `close()`, which disposes it. Everything runs on the
+event loop: nothing here blocks or spins a loop.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 
-from studio.ui.preview.view import PreviewView
+from studio.ui.preview.view import UNAVAILABLE, PreviewView
 
 LOADED = "loaded"
-CRASHED = "crashed"
+CRASHED = "crashed"  # these two are also the view's states of those names
 NOT_RESPONDING = "not-responding"
 TIMED_OUT = "timed-out"
 
@@ -90,8 +93,8 @@ class OffscreenPage(QObject):
         view.stateChanged.connect(self._on_state)
         self._view = view
         view.show()
-        view.set_document(self._html, final=True)
         self._deadline.start()
+        view.set_document(self._html, final=True)  # may say it cannot run, and so end here
 
     def grab_now(self) -> bytes:
         """PNG of what the page shows now; b"" when it crashed or is closed (and blank on
@@ -121,7 +124,8 @@ class OffscreenPage(QObject):
             self._settle.start()
 
     def _on_state(self, state: str) -> None:
-        if state == CRASHED or (state == NOT_RESPONDING and not self._wait_out_hangs):
+        if state in (CRASHED, UNAVAILABLE) or (state == NOT_RESPONDING
+                                                and not self._wait_out_hangs):
             self._finish()
 
     def _finish(self) -> None:
@@ -131,10 +135,8 @@ class OffscreenPage(QObject):
         self._settle.stop()
         self._deadline.stop()
         state = view.state()
-        if state == CRASHED:
-            outcome = CRASHED
-        elif state == NOT_RESPONDING:
-            outcome = NOT_RESPONDING
+        if state in (CRASHED, NOT_RESPONDING, UNAVAILABLE):
+            outcome = state
         elif not self._loaded:
             outcome = TIMED_OUT
         else:

@@ -29,6 +29,7 @@ from studio.ui.preview.console import ERROR
 from studio.ui.preview.export import png_bytes
 from studio.ui.preview.offscreen import CRASHED, NOT_RESPONDING, TIMED_OUT, OffscreenPage
 from studio.ui.preview.scheme import register_preview_scheme
+from studio.ui.preview.view import UNAVAILABLE
 
 _MIN_SETTLE_S = 0.25
 MAX_ERRORS = 20
@@ -111,6 +112,8 @@ class PageServer(QObject):
             problem = "the page stopped responding (an endless loop?)"
         elif outcome == TIMED_OUT:
             problem = "the page did not finish loading in time"
+        elif outcome == UNAVAILABLE:
+            problem = f"the page could not run here: {view.unavailable_message()}"
         errors = [e.format() for e in view.console().entries() if e.level == ERROR]
         png = b"" if self._headless else page.grab_now()
         thumb = _thumbnail(png, request.get("thumb")) if png else b""
