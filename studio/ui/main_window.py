@@ -143,6 +143,7 @@ class MainWindow(WindowThreads, WindowHistory, WindowLibrary, WindowPages, Windo
         # "Show the model its page", and a prompt's files
         self.fix_it = FixItLoop(self, self.identity)
         self.fix_it.failed.connect(lambda message: self.statusBar().showMessage(message, 6000))
+        self.closed.connect(self.fix_it.cancel)  # pages it runs off screen end with it
         self.actions_ = create_actions(self)
         self.toolbar = build_menus(self, self.actions_)
         self.reports = ReportExports(self, lambda: self.store,

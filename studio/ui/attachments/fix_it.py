@@ -3,8 +3,9 @@
 "Show the model its page" (on a pane's preview or in the Previews tab) opens a small dialog
 with the default prompt, editable, and whom to send it to: that model, or every model that
 wrote a page. Each chosen model's page is captured through the preview sandbox at the
-preview's current size, its console errors and warnings are read with their line numbers,
-and one follow-up goes out: the shared prompt, and for each model its *own* screenshot and
+preview's current size (a page whose pane is not on screen runs off screen: see
+page_shots), its console errors and warnings are read with their line numbers, and one
+follow-up goes out: the shared prompt, and for each model its *own* screenshot and
 console report (studio.core.fix_it). What was sent shows in each pane's turn.
 
 `FixItLoop.start(comparison, slots, prompt)` is the entry point without a dialog, for any
@@ -13,7 +14,7 @@ view that can name models and pages (a batch grid: one cell, a row, all failed c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -30,19 +31,13 @@ from PySide6.QtWidgets import (
 
 from studio.core.attachments import Attachment
 from studio.core.fix_it import FIX_IT_PROMPT, ConsoleLine, fix_it_files
+from studio.ui.attachments.page_shots import PageShots
 from studio.ui.attachments.tray import AttachmentChip
 from studio.ui.attachments.viewer import AttachmentViewer
 
 if TYPE_CHECKING:
-    from studio.ui.preview.view import PreviewView
     from studio.ui.workspace.comparison import Comparison
     from studio.ui.workspace.identity import Identity
-
-
-def console_lines(preview: PreviewView) -> list[ConsoleLine]:
-    """What the page itself logged (not what the sandbox refused or dialogs it blocked)."""
-    return [ConsoleLine(e.level, e.message, e.line) for e in preview.console().entries()
-            if e.kind == "console"]
 
 
 class FixItDialog(QDialog):
@@ -126,7 +121,7 @@ class FixItLoop(QObject):
         self._identity = identity
         self.dialog: FixItDialog | None = None
         self.files_dialog: TurnFilesDialog | None = None
-        self._capturing: set[Comparison] = set()
+        self._capturing: dict[Comparison, PageShots] = {}
 
     def watch(self, comparison: Comparison) -> None:
         comparison.fixItRequested.connect(lambda slot: self.ask(comparison, slot))
@@ -189,30 +184,25 @@ class FixItLoop(QObject):
             names = ", ".join(self._name(comparison, s) for s in missing) or "no model"
             self.failed.emit(f"No finished page to show: {names}.")
             return False
-        self._capturing.add(comparison)
         captured: dict[int, tuple[Attachment, ...]] = {}
 
         def done(slot: int, png: bytes, console: list[ConsoleLine]) -> None:
             captured[slot] = fix_it_files(png, console)
             if len(captured) == len(chosen):
-                self._capturing.discard(comparison)
+                self._capturing.pop(comparison).deleteLater()
                 asked = comparison.follow_up(prompt, chosen, own_attachments=captured)
                 if asked:
                     self.sent.emit(asked)
                 else:
                     self.failed.emit("The follow-up could not be sent.")
 
-        for slot in chosen:
-            self._capture(comparison, slot, done)
+        shots = self._capturing[comparison] = PageShots(comparison, done, self)
+        shots.capture(chosen)
         return True
 
-    @staticmethod
-    def _capture(comparison: Comparison, slot: int,
-                 done: Callable[[int, bytes, list[ConsoleLine]], None]) -> None:
-        pane = comparison.panes[slot]
-        pane.set_preview_visible(True)  # the page is captured as its preview shows it
-        preview = pane.preview
-        if preview is None:
-            done(slot, b"", [])
-            return
-        preview.grab_png(lambda png: done(slot, png, console_lines(preview)))
+    def cancel(self) -> None:
+        """Stop every capture under way (the window is closing): nothing is sent."""
+        for shots in self._capturing.values():
+            shots.cancel()
+            shots.deleteLater()
+        self._capturing.clear()

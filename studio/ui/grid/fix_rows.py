@@ -2,8 +2,9 @@
 checks…": the fix-it loop over saved runs, one row (run, turn) at a time.
 
 The prompt is asked for once (the fix-it dialog, editable). Then, for each row in turn, its
-run opens in the workspace, the chosen models' previews load their pages, and
-`FixItLoop.start` sends each of them its own screenshot and console lines in one follow-up;
+run opens in the workspace and `FixItLoop.start` sends each chosen model its own
+screenshot and console lines in one follow-up (taken in its pane's preview, or off screen
+for a pane the layout hides);
 the next row opens only once those answers are in, so the workspace shows every follow-up
 as it streams. Progress and the outcome are in the main window's status bar, with Stop;
 closing the window stops it too. It runs as one task, kept here and cancelled on Stop.
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, Qt, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from studio.core.runner import ModelState
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from studio.ui.workspace.comparison import Comparison
 
 log = logging.getLogger(__name__)
-LOAD_DEADLINE_MS = 30_000  # a page still loading then is left out (its pane says why)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,17 +76,15 @@ class _Stopped(Exception):
 
 class _Waiter(QObject):
     """A future resolved once `ready()` holds (or the fix-it loop reports it sent or failed,
-    through `on_sent` / `on_failed`), checked whenever a watched signal fires, or at the
-    deadline. Its connections end with it (Qt drops a receiver's connections)."""
+    through `on_sent` / `on_failed`), checked whenever a watched signal fires. Its
+    connections end with it (Qt drops a receiver's connections)."""
 
-    def __init__(self, ready: Callable[[], bool], deadline_ms: int | None = None) -> None:
+    def __init__(self, ready: Callable[[], bool]) -> None:
         super().__init__()
         self._ready = ready
         self.future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self.sent: list[int] | None = None
         self.failure: str | None = None
-        if deadline_ms is not None:
-            QTimer.singleShot(deadline_ms, self, self._deadline)
 
     @Slot()
     def check(self) -> None:
@@ -105,13 +103,9 @@ class _Waiter(QObject):
         self.failure = message
         self.check()
 
-    def _deadline(self) -> None:
-        if not self.future.done():
-            self.future.set_result(False)
-
-    async def wait(self) -> bool:
+    async def wait(self) -> None:
         self.check()
-        return await self.future
+        await self.future
 
 
 class FixNotice(QWidget):
@@ -272,54 +266,30 @@ class FixRows(QObject):
             self._notes.append(f"prompt {number}'s run could not be opened")
             return
         self._current = comparison
-        host.show_previews(False)  # the panes' own previews are the ones captured
+        # The panes' own previews are captured where they are on screen; the pages of
+        # panes the layout hides run off screen (FixItLoop).
+        host.show_previews(False)
         fix_it = host.fix_it
         with_pages = [s for s in row.slots if s in fix_it.pages(comparison)]
         if len(with_pages) < len(row.slots):
             self._notes.append(f"{_plural(len(row.slots) - len(with_pages), 'answer')} of "
                                f"prompt {number} had no page")
-        loaded = await self._load(comparison, with_pages)
-        if len(loaded) < len(with_pages):
-            self._notes.append(f"{_plural(len(with_pages) - len(loaded), 'page')} of prompt "
-                               f"{number} did not run in its pane (a pane hidden by the "
-                               "layout does not run its page)")
-        if not loaded:
+        if not with_pages:
             return
-        turn = await self._send(comparison, loaded, prompt)
+        turn = await self._send(comparison, with_pages, prompt)
         if turn is None:
             return
         await self._until(lambda: not comparison.running or host.comparison is not comparison,
                           comparison.stateChanged, comparison.finished, host.comparisonShown)
         self._replaced(comparison)
-        answers = [a for a in (turn.answer(s) for s in loaded) if a is not None]
+        answers = [a for a in (turn.answer(s) for s in with_pages) if a is not None]
         if any(a.state is ModelState.CANCELLED for a in answers):
             raise _Stopped(f"the answers to prompt {number} were stopped")
         failed = sum(1 for a in answers if a.state is ModelState.FAILED)
         if failed:
             self._notes.append(f"{_plural(failed, 'answer')} to prompt {number} failed")
-        self._models += len(loaded)
+        self._models += len(with_pages)
         self._prompts += 1
-
-    async def _load(self, comparison: Comparison, slots: list[int]) -> list[int]:
-        """Open the previews of `slots` and wait until their pages have run; the slots whose
-        page ran (a pane the layout hides never starts its page)."""
-        from studio.ui.preview.session import CRASHED, NOT_RESPONDING, READY
-        from studio.ui.preview.view import EMPTY
-
-        ran = (READY, CRASHED, NOT_RESPONDING)
-        previews = []
-        for slot in slots:
-            pane = comparison.panes[slot]
-            pane.set_preview_visible(True)
-            if pane.preview is not None and pane.preview.state() != EMPTY:
-                previews.append((slot, pane.preview))
-        host = self._host
-        await self._until(lambda: host.comparison is not comparison
-                          or all(p.state() in ran for _s, p in previews),
-                          *(p.stateChanged for _s, p in previews), host.comparisonShown,
-                          deadline_ms=LOAD_DEADLINE_MS)
-        self._replaced(comparison)
-        return [slot for slot, preview in previews if preview.state() in ran]
 
     async def _send(self, comparison: Comparison, slots: list[int],
                     prompt: str) -> ThreadTurn | None:
@@ -341,12 +311,11 @@ class FixRows(QObject):
         return comparison.chat.head_turn
 
     @staticmethod
-    async def _until(ready: Callable[[], bool], *signals: SignalInstance,
-                     deadline_ms: int | None = None) -> bool:
-        waiter = _Waiter(ready, deadline_ms)
+    async def _until(ready: Callable[[], bool], *signals: SignalInstance) -> None:
+        waiter = _Waiter(ready)
         for signal in signals:
             signal.connect(waiter.check)
-        return await waiter.wait()
+        await waiter.wait()
 
     def _replaced(self, comparison: Comparison) -> None:
         if self._host.comparison is not comparison:

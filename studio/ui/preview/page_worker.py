@@ -5,11 +5,11 @@ the same profile, scheme, policies and watchdog as the app's previews — and to
 what the checks need: console errors, whether the page crashed or hung, and a screenshot.
 Requests are JSON lines on standard input, `{"id", "html", "network", "wait_s",
 "timeout_s", "width", "height"}` and optionally `"thumb": [width, height]`; each gets one
-JSON line on standard output, `{"id", "errors", "problem", "png", "thumb"}` (PNGs in
-base64, or null; `thumb` is the screenshot scaled to fit the size asked for, made here so
-the app that shows hundreds of them never decodes the full-size pictures). The view is
-rendered without being shown on the screen, so a batch does not flash windows on the
-user's desktop.
+JSON line on standard output, `{"id", "errors", "error_count", "problem", "png", "thumb"}`
+(PNGs in base64, or null; `thumb` is the screenshot scaled to fit the size asked for, made
+here so the app that shows hundreds of them never decodes the full-size pictures). Each
+page runs in an `OffscreenPage` (studio/ui/preview/offscreen.py): rendered without being
+shown on the screen, so a batch does not flash windows on the user's desktop.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from PySide6.QtWidgets import QApplication
 
 from studio.ui.preview.console import ERROR
 from studio.ui.preview.export import png_bytes
+from studio.ui.preview.offscreen import CRASHED, NOT_RESPONDING, TIMED_OUT, OffscreenPage
 from studio.ui.preview.scheme import register_preview_scheme
-from studio.ui.preview.view import PreviewView
+from studio.ui.preview.view import UNAVAILABLE
 
 _MIN_SETTLE_S = 0.25
 MAX_ERRORS = 20
@@ -58,15 +59,8 @@ class PageServer(QObject):
         self._headless = headless  # an offscreen platform: grabs would be blank
         self._queue: deque[dict[str, Any]] = deque()
         self._current: dict[str, Any] | None = None
-        self._view: PreviewView | None = None
-        self._loaded = False
+        self._page: OffscreenPage | None = None
         self._eof = False
-        self._settle = QTimer(self)
-        self._settle.setSingleShot(True)
-        self._settle.timeout.connect(self._report)
-        self._deadline = QTimer(self)
-        self._deadline.setSingleShot(True)
-        self._deadline.timeout.connect(self._report)
 
     def request(self, text: str) -> None:
         try:
@@ -93,56 +87,43 @@ class PageServer(QObject):
                 self._app.quit()
             return
         request = self._current = self._queue.popleft()
-        view = PreviewView(label="check", network=bool(request.get("network")),
-                           show_toolbar=False)
-        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-        size = QSize(int(request.get("width", 1280)), int(request.get("height", 800)))
-        view.set_viewport_size(size)
-        view.resize(size)
-        self._view = view
-        self._loaded = False
-        view.loadFinished.connect(self._on_loaded)
-        view.stateChanged.connect(self._on_state)
         wait_s = max(float(request.get("wait_s", 1.0)), _MIN_SETTLE_S)
-        self._settle.setInterval(int(wait_s * 1000))
-        self._deadline.start(int((float(request.get("timeout_s", 20.0)) + wait_s) * 1000))
-        view.show()
-        view.set_document(request["html"], final=True)
+        # A check judges the page as it ends up: one busy for a while as it starts is
+        # not reported as stuck unless it still is at the deadline.
+        page = OffscreenPage(
+            request["html"], label="check", network=bool(request.get("network")),
+            size=QSize(int(request.get("width", 1280)), int(request.get("height", 800))),
+            settle_ms=int(wait_s * 1000),
+            load_timeout_ms=int(float(request.get("timeout_s", 20.0)) * 1000),
+            wait_out_hangs=True, parent=self)
+        page.done.connect(self._report)
+        self._page = page
+        page.start()
 
-    def _on_loaded(self, _ok: bool) -> None:
-        if not self._loaded:
-            self._loaded = True
-            self._settle.start()
-
-    def _on_state(self, state: str) -> None:
-        if state == "crashed":
-            self._report()
-
-    def _report(self) -> None:
-        view, request = self._view, self._current
-        if view is None or request is None:
+    def _report(self, outcome: str) -> None:
+        page, request = self._page, self._current
+        view = page.view if page is not None else None
+        if page is None or view is None or request is None:
             return
-        self._settle.stop()
-        self._deadline.stop()
-        state = view.state()
         problem = None
-        if state == "crashed":
+        if outcome == CRASHED:
             problem = f"the page crashed: {view.crash_reason()}"
-        elif state == "not-responding":
+        elif outcome == NOT_RESPONDING:
             problem = "the page stopped responding (an endless loop?)"
-        elif not self._loaded:
+        elif outcome == TIMED_OUT:
             problem = "the page did not finish loading in time"
+        elif outcome == UNAVAILABLE:
+            problem = f"the page could not run here: {view.unavailable_message()}"
         errors = [e.format() for e in view.console().entries() if e.level == ERROR]
-        png = b"" if self._headless or state == "crashed" else view.grab_now()
+        png = b"" if self._headless else page.grab_now()
         thumb = _thumbnail(png, request.get("thumb")) if png else b""
         self._write({"id": request.get("id"), "errors": errors[:MAX_ERRORS],
                      "error_count": view.error_count(), "problem": problem,
                      "png": base64.b64encode(png).decode("ascii") if png else None,
                      "thumb": base64.b64encode(thumb).decode("ascii") if thumb else None})
-        self._view = None
+        self._page = None
         self._current = None
-        view.dispose()
-        view.deleteLater()
+        page.close()
         QTimer.singleShot(0, self._next)
 
     def _write(self, data: dict[str, Any]) -> None:

@@ -456,6 +456,9 @@ class PreviewView(QWidget):
             self.banner.show_message(reason[0].upper() + reason[1:] + ".")
         else:
             self.banner.hide()
+        if state in (NOT_RESPONDING, CRASHED):
+            # It will not finish loading: a screenshot waiting for it is taken as it is.
+            self._screenshots.page_loaded()
         self.stateChanged.emit(state)
 
     def _on_console(self) -> None:
@@ -495,6 +498,11 @@ class PreviewView(QWidget):
 
     def blocked_count(self) -> int:
         return self._session.blocked_count if self._session is not None else 0
+
+    def runs_on_screen(self) -> bool:
+        """Whether this preview runs its page: it is on screen (here or popped out). A
+        hidden one does not start its page until it is shown."""
+        return self._body.isVisible()
 
     def web_view(self) -> QWebEngineView | None:
         return self._web

@@ -1,7 +1,7 @@
 """Screenshots a report needs and the history did not keep, taken in the preview sandbox.
 
-Each page is loaded in a `PreviewView` (the app's own sandbox: its profile, scheme, network
-switch and watchdog) that is shown but never put on screen, given a moment to paint after
+Each page is loaded in an `OffscreenPage` (the app's own sandbox: its profile, scheme,
+network switch and watchdog, shown but never put on screen), given a moment to paint after
 it loaded, and grabbed. One page at a time, each bounded by a deadline; a page that crashes
 or stops responding gets no screenshot and a note saying so, and never holds the rest up.
 Everything runs on the event loop: nothing here blocks or spins a loop of its own.
@@ -9,15 +9,16 @@ Everything runs on the event loop: nothing here blocks or spins a loop of its ow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSize, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from studio.report.export import Shot
 from studio.report.run_report import PageKey
-from studio.ui.preview.view import PreviewView
+from studio.ui.preview import offscreen
+from studio.ui.preview.offscreen import OffscreenPage
 
 VIEWPORT = QSize(1280, 800)
 SETTLE_MS = 1000  # after loading, for animations to draw their first frames
@@ -62,20 +63,12 @@ class PageShooter(QObject):
         self._jobs = list(jobs)
         self._network = network
         self._viewport = QSize(viewport)
+        self._settle_ms = settle_ms
+        self._load_timeout_ms = load_timeout_ms
         self._hang_timeout_ms = hang_timeout_ms
         self._index = -1
-        self._view: PreviewView | None = None
-        self._loaded = False
+        self._page: OffscreenPage | None = None
         self._running = False
-        self._settle = self._timer(settle_ms, self._grab)
-        self._deadline = self._timer(load_timeout_ms + settle_ms, self._grab)
-
-    def _timer(self, interval: int, then: Callable[[], None]) -> QTimer:
-        timer = QTimer(self)
-        timer.setSingleShot(True)
-        timer.setInterval(interval)
-        timer.timeout.connect(then)
-        return timer
 
     @property
     def running(self) -> bool:
@@ -91,7 +84,7 @@ class PageShooter(QObject):
         """Stop now: pages not taken yet get no screenshot."""
         if not self._running:
             return
-        self._close_view()
+        self._close_page()
         self._jobs = self._jobs[: self._index + 1]
         self._finish_all()
 
@@ -101,59 +94,35 @@ class PageShooter(QObject):
             self._finish_all()
             return
         job = self._jobs[self._index]
-        view = PreviewView(label=job.label, network=self._network, show_toolbar=False,
-                           hang_timeout_ms=self._hang_timeout_ms)
-        # Shown, so the page runs and paints, but never mapped on the screen.
-        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-        view.set_viewport_size(self._viewport)
-        view.loadFinished.connect(self._on_loaded)
-        view.stateChanged.connect(self._on_state)
-        self._view = view
-        self._loaded = False
-        view.show()
-        view.set_document(job.html, final=True)
-        self._deadline.start()
+        page = OffscreenPage(job.html, label=job.label, network=self._network,
+                             size=self._viewport, settle_ms=self._settle_ms,
+                             load_timeout_ms=self._load_timeout_ms,
+                             hang_timeout_ms=self._hang_timeout_ms, parent=self)
+        page.done.connect(self._done)
+        self._page = page
+        page.start()
 
-    def _on_loaded(self, _ok: bool) -> None:
-        if not self._loaded:
-            self._loaded = True
-            self._settle.start()
-
-    def _on_state(self, state: str) -> None:
-        if state == "crashed":
-            self._done(Shot(None, CRASHED, stuck=True))
-        elif state == "not-responding":
-            self._done(Shot(None, HUNG, stuck=True))
-
-    def _grab(self) -> None:
-        view = self._view
-        if view is None:
+    def _done(self, outcome: str) -> None:
+        page = self._page
+        if page is None:
             return
-        if view.state() == "not-responding":
-            self._done(Shot(None, HUNG, stuck=True))
-            return
-        png = view.grab_now()
-        self._done(Shot(png or None, "" if png else "The screenshot could not be taken."))
-
-    def _done(self, shot: Shot) -> None:
-        if self._view is None:
-            return
+        if outcome == offscreen.CRASHED:
+            shot = Shot(None, CRASHED, stuck=True)
+        elif outcome == offscreen.NOT_RESPONDING:
+            shot = Shot(None, HUNG, stuck=True)
+        else:  # loaded, or still loading at the deadline: taken as it is
+            png = page.grab_now()
+            shot = Shot(png or None, "" if png else "The screenshot could not be taken.")
         self.results[self._jobs[self._index].key] = shot
-        self._close_view()
+        self._close_page()
         self.progress.emit(len(self.results), len(self._jobs))
         # The next page once this one's widgets are gone, from the event loop.
         QTimer.singleShot(0, self, self._next)
 
-    def _close_view(self) -> None:
-        self._settle.stop()
-        self._deadline.stop()
-        view, self._view = self._view, None
-        if view is not None:
-            view.loadFinished.disconnect(self._on_loaded)
-            view.stateChanged.disconnect(self._on_state)
-            view.dispose()
-            view.hide()
-            view.deleteLater()
+    def _close_page(self) -> None:
+        page, self._page = self._page, None
+        if page is not None:
+            page.close()
 
     def _finish_all(self) -> None:
         if not self._running:

@@ -1,7 +1,7 @@
 """The batch window wired to the rest of the studio, in the real window at the simulator: a
 row judged blind (the vote stored as that run's battle), and the fix-it loop from the grid —
-one cell, a row (each model its own page), every failed check row after row (the next row
-sent only once the one before is answered), and Stop."""
+one cell, a row (each model its own page, also a model whose tab is behind), every failed
+check row after row (the next row sent only once the one before is answered), and Stop."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ import base64
 
 import pytest
 import qasync
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from studio.core.arena import battles
+from studio.core.batch import Batch
 from studio.core.catalog import ProviderRegistry
 from studio.store import RunId
+from studio.ui.main_window import MainWindow
+from studio.ui.workspace.layouts import LayoutMode
 from tests.gui.arena.arena_support import MODELS, SECRET_WORDS, widget_texts
 from tests.gui.grid.grid_support import (
     PNG_SIGNATURE,
@@ -43,6 +47,23 @@ from tests.support.scenarios import Hold, Synthetic
 from tests.support.simulator import SeenRequest, Simulator
 
 pytestmark = [*live_page_marks(), pytest.mark.timeout(300)]
+
+
+def left_and_right(loop: qasync.QEventLoop, make_window: WindowMaker,
+                   registry: ProviderRegistry, sim: Simulator, colours: tuple[str, str]
+                   ) -> tuple[MainWindow, list[str], Batch]:
+    """A window whose finished batch has one prompt answered by two models with pages in
+    `colours`, each calling a missing function of its own; the fix-it outcomes are
+    collected in the list."""
+    sim.script("left", broken("leftMissing", colours[0]))
+    sim.script("right", broken("rightMissing", colours[1]))
+    window = make_window()
+    outcomes: list[str] = []
+    window.fix_rows.finished.connect(outcomes.append)
+    batch = finished_batch(loop, window, registry,
+                           [("sim-openai", "left"), ("sim-anthropic", "right")],
+                           [{"title": "Page", "body": "Write a page"}])
+    return window, outcomes, batch
 
 
 def sent(request: SeenRequest) -> tuple[str, bytes]:
@@ -124,14 +145,8 @@ def test_a_row_judged_blind_is_voted_on_as_that_runs_battle(
 def test_a_cell_shows_its_model_its_page_and_no_other(
         loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
         sim: Simulator) -> None:
-    sim.script("left", broken("leftMissing", "crimson"))
-    sim.script("right", broken("rightMissing", "teal"))
-    window = make_window()
-    outcomes: list[str] = []
-    window.fix_rows.finished.connect(outcomes.append)
-    batch = finished_batch(loop, window, registry,
-                           [("sim-openai", "left"), ("sim-anthropic", "right")],
-                           [{"title": "Page", "body": "Write a page"}])
+    window, outcomes, batch = left_and_right(loop, make_window, registry, sim,
+                                             ("crimson", "teal"))
     trigger(loop, open_menu(loop, batch_window(window), 0, 0), "Show the model its page…")
     dialog = window.fix_rows.dialog
     assert dialog is not None
@@ -232,6 +247,34 @@ def test_a_row_then_every_failed_check_row_after_row_then_stop(
     wait_until(loop, lambda: not comparison.running, what="the stopped answer")
     assert len(sim.requests_for("left")) == 6 and len(sim.requests_for("right")) == 3
     assert comparison.answers()[0].state.value == "cancelled"
+
+
+def test_a_row_in_the_tabs_layout_shows_the_hidden_tabs_model_its_own_page(
+        loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    window, outcomes, _batch = left_and_right(loop, make_window, registry, sim,
+                                              ("rgb(220,20,60)", "rgb(0,128,128)"))
+    in_loop(loop, lambda: window.set_layout_mode(LayoutMode.TABS))
+    trigger(loop, open_menu(loop, batch_window(window), 0, -1), "Show the models their pages…")
+    accept_fix(loop, window.fix_rows)
+    # Nobody is left out: the tab behind ran its page off screen.
+    assert wait_outcome(loop, outcomes, 1) == "Pages shown: sent to 2 models in 1 prompt."
+    comparison = window.comparison
+    assert comparison is not None and window.pane_area.mode is LayoutMode.TABS
+    shown = comparison.panes[0].preview
+    hidden = comparison.panes[1].preview
+    assert shown is not None and shown.runs_on_screen()
+    assert hidden is not None and not hidden.runs_on_screen() and hidden.state() == "empty"
+    sizes = set()
+    for model, call, colour in (("left", "leftMissing", (220, 20, 60)),
+                                ("right", "rightMissing", (0, 128, 128))):
+        text, png = sent(sim.requests_for(model)[1])
+        assert f"error at line 4: Uncaught ReferenceError: {call} is not defined" in text
+        image = QImage.fromData(png)
+        sizes.add((image.width(), image.height()))
+        pixel = image.pixelColor(image.width() - 5, image.height() - 5)
+        assert (pixel.red(), pixel.green(), pixel.blue()) == colour
+    assert len(sizes) == 1  # the page off screen was given the size of the one on screen
 
 
 def test_only_answers_with_a_page_are_offered_and_not_while_the_workspace_streams(
