@@ -15,10 +15,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from studio.core.batch import Batch, BatchError, BatchState, Cell, CellState
+from studio.core.batch import Batch, BatchError, BatchState, Cell, CellState, Spending, spending
 from studio.core.batch_limits import Limiter
 from studio.core.cell_result import CellResult
 from studio.core.checks import (
@@ -83,6 +83,7 @@ class Progress:
     cancelled: int
     elapsed_s: float
     eta_s: float | None  # None until something finished here, or while paused
+    spent: Spending = field(default_factory=Spending)  # answers' cost; judges' apart
 
     @property
     def finished(self) -> int:
@@ -236,7 +237,7 @@ class BatchRunner:
         return Progress(total=total, waiting=counts[CellState.WAITING],
                         active=sum(counts[s] for s in CellState if s.active), done=done,
                         failed=failed, cancelled=counts[CellState.CANCELLED],
-                        elapsed_s=elapsed, eta_s=eta)
+                        elapsed_s=elapsed, eta_s=eta, spent=spending(self.batch.cells))
 
     @property
     def running(self) -> bool:
