@@ -26,8 +26,8 @@ from studio.core.catalog import CatalogError, ModelRef, ProviderConfig, Provider
 from studio.core.checks import Check, CheckResult, JudgeSpend
 from studio.core.events import ErrorKind, Failed
 from studio.core.judge import registry_resolver
-from studio.core.model_sets import ModelSetEntry
 from studio.core.metrics_text import fmt_cost
+from studio.core.model_sets import ModelSetEntry
 from studio.core.runner import ModelState, ModelTarget
 from studio.ui.grid.faces import (
     SNIPPET_CHARS,

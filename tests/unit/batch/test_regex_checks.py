@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -21,6 +22,13 @@ pytestmark = pytest.mark.timeout(120)
 RUNAWAY = r"(a+)+$"  # catastrophic backtracking: minutes on the answer below
 LONG_A = "a" * 5_000 + "b"
 TIMED_OUT = "the pattern took longer than 1 s on this answer: simplify it"
+
+
+async def until(condition: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
 
 
 def subject(text: str, ok: bool = True) -> Subject:
@@ -78,8 +86,7 @@ def test_a_cancelled_search_kills_its_worker() -> None:
     async def main() -> None:
         searcher = RegexSearcher(limit_s=60)
         task = asyncio.ensure_future(searcher.search(RUNAWAY, LONG_A))
-        while searcher.started == 0:
-            await asyncio.sleep(0.01)
+        await until(lambda: searcher.started == 1)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
