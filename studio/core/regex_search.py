@@ -124,8 +124,8 @@ class RegexSearcher:
     Workers are started on demand and kept for the next searches until `close_idle()`
     (the batch runner calls it whenever its batch is idle)."""
 
-    def __init__(self, limit_s: float = REGEX_TIME_LIMIT_S, workers: int = MAX_WORKERS) -> None:
-        self.limit_s = limit_s
+    def __init__(self, limit_s: float | None = None, workers: int = MAX_WORKERS) -> None:
+        self.limit_s = REGEX_TIME_LIMIT_S if limit_s is None else limit_s
         self._slots = asyncio.Semaphore(workers)
         self._idle: list[_Worker] = []
         self.started = 0  # workers started so far (tests: kept ones are reused)
