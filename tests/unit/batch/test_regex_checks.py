@@ -16,6 +16,7 @@ from studio.core.regex_search import (
     regex_check,
     worker_environment,
 )
+from studio.store.promptfoo_checks import map_tests
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -117,3 +118,19 @@ def test_the_worker_gets_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", "/somewhere")
     env = worker_environment()
     assert "sk-secret" not in env.values() and env["PYTHONPATH"] == "/somewhere"
+
+
+def test_promptfoo_regex_asserts_are_searched_the_same_way() -> None:
+    mapped = map_tests({"tests": [{"vars": {"game": "pong"}, "assert": [
+        {"type": "regex", "value": r"<canvas\b"}, {"type": "regex", "value": "("}]}]})
+    (check,) = [c for c in mapped.checks if c.kind == "regex"]  # "(" is listed, not imported
+    assert any("invalid regular expression" in line for line in mapped.not_imported)
+
+    async def main() -> bool | None:
+        searcher = RegexSearcher()
+        try:
+            return (await regex_check(check, subject("<canvas id=c>"), searcher)).passed
+        finally:
+            await searcher.close_idle()
+
+    assert asyncio.run(main()) is True
