@@ -468,6 +468,8 @@ class BatchController(QObject):
             batch.state = BatchState.INTERRUPTED
             if self._recorder is not None:
                 self._recorder.batch_state(batch)
+        if runner is not None:
+            await runner.regex.close_idle()  # its regex workers end with the window
         await self.pages.close()
         for task in list(self._tasks):
             task.cancel()
