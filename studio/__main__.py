@@ -9,6 +9,10 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args:
         return gui_main()
+    if args == ["--regex-worker"]:  # a regex check's search, in a process that can be killed
+        from studio.core.regex_worker import serve
+
+        return serve()
     if args == ["--version"]:
         # Answered before the parser is even built: scripts and package tools ask often.
         from studio import __version__

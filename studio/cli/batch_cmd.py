@@ -34,11 +34,12 @@ from studio.core.batch import (
     Cell,
     CellState,
     plan_rows,
+    spending,
 )
 from studio.core.batch_estimate import estimate_batch
 from studio.core.batch_runner import BatchRunner, run_batch
 from studio.core.catalog import CatalogError
-from studio.core.checks import needs_page
+from studio.core.checks import judging_cost, needs_page
 from studio.core.judge import TargetResolver, registry_resolver
 from studio.core.prices import PriceError, PriceTable
 from studio.core.runner import Engine, ModelTarget
@@ -205,6 +206,9 @@ class ProgressLine:
             minutes, seconds = divmod(int(p.eta_s + 0.5), 60)
             parts.append(f"about {minutes} min {seconds:02d} s left" if minutes
                          else f"about {seconds} s left")
+        spent = p.spent.text()
+        if spent:
+            parts.append(spent)
         return " · ".join(parts)
 
     def draw(self) -> None:
@@ -253,7 +257,9 @@ def print_batch(batch: Batch, out: TextIO) -> None:
             for check in cell.checks:
                 mark = {True: "✓", False: "✗", None: "·"}[check.passed]
                 score = f" ({check.score:.2f})" if check.score is not None else ""
-                out.write(f"  {mark} {check.name}{score}: {check.reason}\n")
+                spent = judging_cost((check,)).text()
+                spent = f" [{spent}]" if spent else ""
+                out.write(f"  {mark} {check.name}{score}: {check.reason}{spent}\n")
             passed += cell.passed
             run += cell.judged
             out.write("\n")
@@ -265,5 +271,8 @@ def print_batch(batch: Batch, out: TextIO) -> None:
         summary += f", {unfinished} not finished (prompt-studio run --resume {batch.id})"
     if run:
         summary += f"; checks: {passed} of {run} passed"
+    spent = spending(batch.cells).text()
+    if spent:
+        summary += f"; {spent}"
     out.write(summary + "\n")
     out.flush()

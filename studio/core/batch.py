@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from studio.core.attachments import Attachment
 from studio.core.cell_result import CellResult
-from studio.core.checks import Check, CheckResult
+from studio.core.checks import Check, CheckResult, JudgingCost, judging_cost
 from studio.core.model_sets import ModelSetEntry
 from studio.core.request import ChatRequest, Message
 from studio.core.runner import ModelRun, ModelTarget
@@ -123,6 +123,11 @@ class Cell:
     def judged(self) -> int:
         """Checks that ran (passed or failed); checks not run do not count either way."""
         return sum(1 for c in self.checks if c.passed is not None)
+
+    @property
+    def judging(self) -> JudgingCost:
+        """What its judge checks' requests cost (not part of the answer's cost)."""
+        return judging_cost(self.checks)
 
 
 @dataclass(eq=False)
@@ -237,25 +242,69 @@ class ColumnSummary:
     checks_passed: int
     checks_run: int
     mean_rating: float | None
+    # What its answers' judges cost, not part of total_cost_usd.
+    judging: JudgingCost = field(default_factory=JudgingCost)
 
     @property
     def pass_rate(self) -> float | None:
         return self.checks_passed / self.checks_run if self.checks_run else None
 
 
+@dataclass(frozen=True, slots=True)
+class Spending:
+    """What some cells cost so far: their answers, and apart from them their judges."""
+
+    answers_usd: float = 0.0  # the finished answers whose cost is known
+    unknown: int = 0  # finished answers whose cost is not known
+    finished: int = 0
+    judging: JudgingCost = field(default_factory=JudgingCost)
+
+    def text(self) -> str:
+        """"cost $0.0450 + judging $0.0012"; "" before any answer is finished."""
+        if not self.finished:
+            return ""
+        if self.unknown == self.finished:
+            cost = "cost unknown"
+        else:
+            cost = f"cost ${self.answers_usd:.4f}"
+            if self.unknown:
+                cost += f" ({self.unknown} unknown)"
+        judging = self.judging.text()
+        return f"{cost} + {judging}" if judging else cost
+
+
+def spending(cells: Iterable[Cell]) -> Spending:
+    answers = 0.0
+    unknown = finished = 0
+    judging = JudgingCost()
+    for cell in cells:
+        if cell.checks:
+            judging += cell.judging
+        result = cell.result
+        if not cell.state.finished or result is None:
+            continue
+        finished += 1
+        if result.cost_usd is None:
+            unknown += 1
+        else:
+            answers += result.cost_usd
+    return Spending(answers, unknown, finished, judging)
+
+
 def column_summary(cells: Sequence[Cell]) -> ColumnSummary:
     results = [c.result for c in cells if c.state.finished and c.result is not None]
-    costs = [r.cost_usd for r in results]
     ttfts = [r.ttft_s for r in results if r.ttft_s is not None]
     ratings = [c.rating for c in cells if c.rating is not None]
+    spent = spending(cells)
     return ColumnSummary(
         cells=len(cells),
         finished=sum(1 for c in cells if c.state.finished),
         failures=sum(1 for c in cells if c.state is CellState.FAILED),
-        total_cost_usd=sum(c for c in costs if c is not None),
-        unknown_cost=sum(1 for c in costs if c is None),
+        total_cost_usd=spent.answers_usd,
+        unknown_cost=spent.unknown,
         median_ttft_s=statistics.median(ttfts) if ttfts else None,
         checks_passed=sum(c.passed for c in cells),
         checks_run=sum(c.judged for c in cells),
         mean_rating=statistics.fmean(ratings) if ratings else None,
+        judging=spent.judging,
     )

@@ -15,13 +15,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from studio.core.batch import Batch, BatchError, BatchState, Cell, CellState
+from studio.core.batch import Batch, BatchError, BatchState, Cell, CellState, Spending, spending
 from studio.core.batch_limits import Limiter
 from studio.core.cell_result import CellResult
 from studio.core.checks import (
+    Check,
     CheckResult,
     PageReport,
     PageRunner,
@@ -32,6 +33,7 @@ from studio.core.checks import (
 )
 from studio.core.events import ReasoningDelta, TextDelta
 from studio.core.judge import JudgeClient, TargetResolver
+from studio.core.regex_search import RegexSearcher, regex_check
 from studio.core.runner import Engine, ModelRun, ModelState, ModelTarget, RunSession
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ class Progress:
     cancelled: int
     elapsed_s: float
     eta_s: float | None  # None until something finished here, or while paused
+    spent: Spending = field(default_factory=Spending)  # answers' cost; judges' apart
 
     @property
     def finished(self) -> int:
@@ -126,6 +129,7 @@ class BatchRunner:
                                on_admitted=self._admitted)
         self.judge = (JudgeClient(engine, resolve, self.limiter, batch.judge)
                       if resolve is not None else None)
+        self.regex = RegexSearcher()
         self._clock = clock
         self._sessions: list[RunSession] = []
         self._by_run: dict[int, Cell] = {}  # id(ModelRun) → cell
@@ -209,6 +213,7 @@ class BatchRunner:
                     waiter.cancel()
                 raise
         self._sessions = [s for s in self._sessions if not s.finished]
+        await self.regex.close_idle()  # no check runs: its workers are not kept idle
         self._maybe_done()
         return self.batch
 
@@ -232,7 +237,7 @@ class BatchRunner:
         return Progress(total=total, waiting=counts[CellState.WAITING],
                         active=sum(counts[s] for s in CellState if s.active), done=done,
                         failed=failed, cancelled=counts[CellState.CANCELLED],
-                        elapsed_s=elapsed, eta_s=eta)
+                        elapsed_s=elapsed, eta_s=eta, spent=spending(self.batch.cells))
 
     @property
     def running(self) -> bool:
@@ -366,17 +371,23 @@ class BatchRunner:
             problem=result.state.value, cost_usd=result.cost_usd, ttft_s=result.ttft_s,
             total_s=result.total_s)
         page, unavailable = await self._page(cell, subject)
-        results: list[CheckResult] = []
-        for check in row.checks:
-            if check.kind == "judge":
-                if self.judge is None:
-                    results.append(not_run(check, "no judge can be asked here"))
-                else:
-                    results.append(await self.judge.judge(
-                        check, subject, page.screenshot if page is not None else None))
-            else:
-                results.append(check_answer(check, subject, page, unavailable))
-        return tuple(results)
+        # All at once: a judge's request or a slow pattern holds up no other check.
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(self._check(check, subject, page, unavailable),
+                                       name=f"check:{cell.row}:{cell.col}:{i}")
+                     for i, check in enumerate(row.checks)]
+        return tuple(task.result() for task in tasks)
+
+    async def _check(self, check: Check, subject: Subject, page: PageReport | None,
+                     unavailable: str | None) -> CheckResult:
+        if check.kind == "regex":
+            return await regex_check(check, subject, self.regex)
+        if check.kind != "judge":
+            return check_answer(check, subject, page, unavailable)
+        if self.judge is None:
+            return not_run(check, "no judge can be asked here")
+        return await self.judge.judge(check, subject,
+                                      page.screenshot if page is not None else None)
 
     async def _page(self, cell: Cell, subject: Subject) -> tuple[PageReport | None, str | None]:
         wanted = needs_page(self.batch.rows[cell.row].checks) or self.screenshots

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol, cast, get_args
 
@@ -172,23 +172,91 @@ def checks_from_json(data: object, where: str = "checks") -> tuple[Check, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class JudgeSpend:
+    """What asking a judge model for one check cost; never part of the answer's cost."""
+
+    cost_usd: float | None  # None: unknown (no price for the judge, or no token counts)
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     name: str
     passed: bool | None  # None: not run, and `reason` says why
     score: float | None = None
     reason: str = ""
+    spend: JudgeSpend | None = None  # a judge's request; None: no model was asked
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "pass": self.passed, "score": self.score,
-                "reason": self.reason}
+        data: dict[str, Any] = {"name": self.name, "pass": self.passed, "score": self.score,
+                                "reason": self.reason}
+        if self.spend is not None:
+            data["cost_usd"] = self.spend.cost_usd
+            data["usage"] = {"input_tokens": self.spend.input_tokens,
+                             "output_tokens": self.spend.output_tokens}
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
         passed = data.get("pass")
-        score = data.get("score")
+        spend = None
+        if "cost_usd" in data:
+            usage = data.get("usage")
+            usage = usage if isinstance(usage, Mapping) else {}
+            spend = JudgeSpend(_number(data.get("cost_usd")),
+                               _count(usage.get("input_tokens")),
+                               _count(usage.get("output_tokens")))
         return cls(str(data.get("name", "")), passed if isinstance(passed, bool) else None,
-                   float(score) if isinstance(score, int | float) and not isinstance(
-                       score, bool) else None, str(data.get("reason", "")))
+                   _number(data.get("score")), str(data.get("reason", "")), spend)
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 \
+        else None
+
+
+@dataclass(frozen=True, slots=True)
+class JudgingCost:
+    """What the judges of some check results cost, apart from the answers' own cost."""
+
+    asked: int = 0  # judge requests made (checks whose judge was asked)
+    cost_usd: float = 0.0  # of those whose cost is known
+    unknown: int = 0  # asked, cost not known
+
+    def __add__(self, other: JudgingCost) -> JudgingCost:
+        return JudgingCost(self.asked + other.asked, self.cost_usd + other.cost_usd,
+                           self.unknown + other.unknown)
+
+    def text(self) -> str:
+        """"judging $0.0012", "judging $0.0012 + 1 unknown", "judging unknown"; "" when
+        no judge was asked."""
+        if not self.asked:
+            return ""
+        if self.unknown == self.asked:
+            return "judging cost unknown"
+        cost = f"judging ${self.cost_usd:.4f}"
+        return f"{cost} + {self.unknown} unknown" if self.unknown else cost
+
+
+def judging_cost(results: Iterable[CheckResult]) -> JudgingCost:
+    asked = known = 0
+    total = 0.0
+    for result in results:
+        spend = result.spend
+        if spend is None:
+            continue
+        asked += 1
+        if spend.cost_usd is not None:
+            known += 1
+            total += spend.cost_usd
+    return JudgingCost(asked, total, asked - known)
 
 
 def not_run(check: Check, reason: str) -> CheckResult:
@@ -242,7 +310,9 @@ def _short(text: str) -> str:
 
 def check_answer(check: Check, subject: Subject, page: PageReport | None = None,
                  page_unavailable: str | None = None) -> CheckResult:
-    """Every kind of check but the judge (see studio.core.judge)."""
+    """Every kind of check but the judge (studio.core.judge) and the regular expression
+    (studio.core.regex_search: a pattern may run for minutes, so it is never searched on
+    the caller's thread)."""
     name = check.label
     if not subject.ok:
         return not_run(check, f"the answer {subject.problem or 'did not complete'}")
@@ -260,11 +330,6 @@ def check_answer(check: Check, subject: Subject, page: PageReport | None = None,
         found = check.value.casefold() in text.casefold()
         return CheckResult(name, found, None, "found (ignoring case)" if found else
                            f"{check.value!r} is not in the answer, in any case")
-    if kind == "regex":
-        match = re.search(check.value, text)
-        return CheckResult(name, match is not None, None,
-                           f"matched {_short(match.group(0))!r}" if match is not None
-                           else "no match in the answer")
     if kind == "has-page":
         return CheckResult(name, subject.html is not None, None,
                            "the answer holds a page" if subject.html is not None
@@ -274,6 +339,14 @@ def check_answer(check: Check, subject: Subject, page: PageReport | None = None,
     if kind in _LIMIT_UNITS:
         return _limit_check(check, subject)
     raise CheckError(f"a {kind} check is not evaluated here")
+
+
+def regex_result(check: Check, matched: str | None) -> CheckResult:
+    """A regex check's result from what its search matched (studio.core.regex_search
+    searches, off the event loop and within a time limit)."""
+    return CheckResult(check.label, matched is not None, None,
+                       f"matched {_short(matched)!r}" if matched is not None
+                       else "no match in the answer")
 
 
 def _console_check(check: Check, subject: Subject, page: PageReport | None,

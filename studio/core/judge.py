@@ -15,12 +15,12 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from studio.core.attachments import Attachment, accepts_images
 from studio.core.catalog import CatalogError, ProviderRegistry, parse_model_ref
-from studio.core.checks import Check, CheckResult, Subject, not_run
+from studio.core.checks import Check, CheckResult, JudgeSpend, Subject, not_run
 from studio.core.events import ErrorKind
 from studio.core.request import ChatRequest, GenerationSettings, Message
 from studio.core.runner import Admission, Engine, ModelRun, ModelState, ModelTarget
@@ -155,6 +155,29 @@ def parse_verdict(text: str, threshold: float | None = None) -> Verdict:
                            f"JSON: {shown!r}" if shown else "the judge's answer was empty")
 
 
+def judge_spend(runs: list[ModelRun]) -> JudgeSpend:
+    """What a judge's requests for one check cost, priced by the engine like any answer.
+
+    A request refused before anything was generated (an error status, no token counts) is
+    not billed and adds nothing; one that generated text but reported no usage, or a judge
+    with no price, makes the cost unknown."""
+    cost: float | None = 0.0
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    for run in runs:
+        m = run.metrics
+        if m.input_tokens is not None:
+            tokens_in = (tokens_in or 0) + m.input_tokens
+        if m.output_tokens is not None:
+            tokens_out = (tokens_out or 0) + m.output_tokens
+        if m.cost_usd is not None:
+            cost = None if cost is None else cost + m.cost_usd
+        elif run.state is not ModelState.FAILED or run.text or m.input_tokens is not None \
+                or m.output_tokens is not None:
+            cost = None
+    return JudgeSpend(cost, tokens_in, tokens_out)
+
+
 class JudgeClient:
     """Asks judge models through the engine (retries, cancellation, the batch's limits)."""
 
@@ -181,21 +204,25 @@ class JudgeClient:
         sees = accepts_images(target.config, target.ref.model) is not False  # never local
         image = screenshot if check.images and screenshot and sees else None
         run = await self._ask(target, check, subject, image)
+        runs = [run]
         if run.state is ModelState.FAILED and image is not None and run.error is not None \
                 and run.error.kind is ErrorKind.BAD_REQUEST:
             # A judge that takes no pictures refuses the request: judge on the text alone.
             run = await self._ask(target, check, subject, None)
+            runs.append(run)
             image = None
+        spend = judge_spend(runs)
         if run.state is not ModelState.DONE:
             error = run.error
             why = f"{error.kind.value}: {error.message}" if error is not None else run.state
-            return not_run(check, f"the judge's request failed ({why})"[:500])
+            return replace(not_run(check, f"the judge's request failed ({why})"[:500]),
+                           spend=spend)
         try:
             verdict = parse_verdict(run.text, check.limit)
         except MalformedVerdict as exc:
-            return CheckResult(name, False, None, str(exc))
+            return CheckResult(name, False, None, str(exc), spend)
         seen = " (judged with the page's screenshot)" if image is not None else ""
-        return CheckResult(name, verdict.passed, verdict.score, verdict.reason + seen)
+        return CheckResult(name, verdict.passed, verdict.score, verdict.reason + seen, spend)
 
     async def _ask(self, target: ModelTarget, check: Check, subject: Subject,
                    image: bytes | None) -> ModelRun:

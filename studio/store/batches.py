@@ -16,7 +16,7 @@ from typing import Any
 
 from studio.core.batch import Batch, BatchRow, BatchState, Cell, CellState
 from studio.core.cell_result import CellResult
-from studio.core.checks import CheckResult, checks_from_json
+from studio.core.checks import Check, CheckResult, JudgeSpend, checks_from_json
 from studio.core.events import ErrorKind, Failed
 from studio.core.model_sets import ModelSetEntry
 from studio.core.runner import ModelState
@@ -58,9 +58,17 @@ def _checks_json(results: tuple[CheckResult, ...]) -> str:
     return dumps([r.to_json() for r in results])
 
 
-def _checks(text: str) -> tuple[CheckResult, ...]:
+def _checks(text: str, asked: tuple[Check, ...] = ()) -> tuple[CheckResult, ...]:
+    """A cell's check results; `asked` are its row's checks, one per result."""
     value = json.loads(text)
-    return tuple(CheckResult.from_json(item) for item in value if isinstance(item, dict))
+    results = tuple(CheckResult.from_json(item) for item in value if isinstance(item, dict))
+    if len(results) != len(asked):
+        return results
+    # Saved before the judges' costs were kept: a judge that gave a verdict was asked, and
+    # what it cost is not known (never taken as free).
+    return tuple(replace(r, spend=JudgeSpend(None))
+                 if c.kind == "judge" and r.spend is None and r.passed is not None else r
+                 for r, c in zip(results, asked, strict=True))
 
 
 def _new_row_run(conn: sqlite3.Connection, row: BatchRow, models: tuple[ModelSetEntry, ...],
@@ -169,9 +177,10 @@ def load(conn: sqlite3.Connection, batch_id: int) -> Batch:
         for r in found)
     cells = []
     for row in conn.execute(_CELL_SQL, (batch_id,)):
+        asked = rows[row[0]].checks if 0 <= row[0] < len(rows) else ()
         cells.append(Cell(
             row=row[0], col=row[1], attempt=row[2], state=CellState(row[3]),
-            response_id=row[4], result=_result(row), checks=_checks(row[5]),
+            response_id=row[4], result=_result(row), checks=_checks(row[5], asked),
             started_at=row[6], finished_at=row[7], has_screenshot=bool(row[21]),
             rating=row[20]))
     return Batch(rows, columns, cells, id=head[0], title=head[1], state=BatchState(head[2]),
@@ -314,7 +323,10 @@ def set_screenshot(conn: sqlite3.Connection, cell: Cell, png: bytes,
 
 def attempts(conn: sqlite3.Connection, batch_id: int, position: int,
              slot: int) -> list[CellAttempt]:
-    return [CellAttempt(r[0], CellState(r[1]), r[2], _checks(r[3]), r[4], r[5])
+    found = conn.execute("SELECT checks FROM batch_rows WHERE batch_id = ? AND position = ?",
+                         (batch_id, position)).fetchone()
+    asked = checks_from_json(json.loads(found[0])) if found is not None else ()
+    return [CellAttempt(r[0], CellState(r[1]), r[2], _checks(r[3], asked), r[4], r[5])
             for r in conn.execute(
                 "SELECT attempt, state, response_id, checks, started_at, finished_at"
                 " FROM batch_cells WHERE batch_id = ? AND position = ? AND slot = ?"

@@ -18,13 +18,23 @@ from typing import Any
 import pytest
 
 from studio.core.attachments import attachment_from_bytes
-from studio.core.batch import Batch, BatchError, BatchState, CellState, PromptSource, plan_rows
+from studio.core.batch import (
+    Batch,
+    BatchError,
+    BatchState,
+    CellState,
+    PromptSource,
+    column_summary,
+    plan_rows,
+    spending,
+)
 from studio.core.batch_runner import BatchRunner, SilentBatchListener, run_batch
 from studio.core.catalog import ModelRef, ProviderConfig, parse_model_ref
-from studio.core.checks import Check, CheckResult, Subject
+from studio.core.checks import Check, CheckResult, JudgeSpend, Subject
 from studio.core.events import ErrorKind
 from studio.core.judge import JudgeClient
 from studio.core.prices import PriceTable
+from studio.core.regex_search import RegexSearcher
 from studio.core.request import single_turn
 from studio.core.retry import RetryPolicy
 from studio.core.runner import Engine, ModelTarget
@@ -521,3 +531,76 @@ def test_a_session_asks_the_keyring_once_per_provider_and_again_after_a_fix(
 
     asyncio.run(main())
     assert all(r.presented_key == "sk-batch-key-0123456789" for r in sim.requests)
+
+
+RUNAWAY = r"(a+)+$"  # catastrophic backtracking on a long run of a's ending in b
+
+
+def test_a_runaway_pattern_holds_up_no_other_cell_and_fails_with_its_reason(
+        sim: Simulator, store: Store) -> None:
+    sim.script("long", Synthetic(["a" * 5_000, "b"]))
+    sim.script("short", Synthetic(["aab"]))
+    checks = (Check("regex", RUNAWAY), Check("contains", "b"))
+    harness = Harness(sim, store, ["o:long", "o:short"], prompts(1, checks), concurrency=1)
+    runaway, other = harness.batch.cells
+    seen: list[CellState] = []
+
+    class Listener(SilentBatchListener):
+        def on_cell(self, cell: Any) -> None:
+            if cell is other and cell.state is CellState.DONE:
+                seen.append(runaway.state)  # what the runaway cell was doing meanwhile
+
+    async def body(runner: BatchRunner) -> None:
+        # A limit long enough that the other cell is surely sent, answered and checked
+        # while the runaway search still runs, however busy the machine.
+        runner.regex = RegexSearcher(limit_s=5.0)
+        await run_batch(runner)
+
+    run(harness, body, listener=Listener())
+    assert seen == [CellState.CHECKING]  # the other cell finished during the search
+    assert runaway.checks[0] == CheckResult(
+        f"regex {RUNAWAY!r}", False, None,
+        "the pattern took longer than 5 s on this answer: simplify it")
+    assert runaway.checks[1].passed is True  # the cell's other check was not held up
+    assert other.checks[0].reason == "no match in the answer"
+    assert [c.to_json() for c in harness.saved().cells[0].checks] == [
+        c.to_json() for c in runaway.checks]
+
+
+def test_a_judges_cost_is_recorded_apart_from_the_answers(sim: Simulator,
+                                                          store: Store) -> None:
+    prices = PriceTable.from_data({"version": 1, "models": {
+        "coder": {"input": 2.0, "output": 10.0}, "judge": {"input": 3.0, "output": 15.0}}})
+    sim.script("coder", Synthetic(["<p>hi</p>"], usage=(1_000, 2_000)))
+    sim.script("judge", Synthetic([JUDGE_OK], usage=(500, 40)))
+    sim.script("judge-down", Status(500))
+    checks = (Check("judge", "Is it a page?", model="j:judge"),
+              Check("judge", "Anything", model="j:judge-down"), Check("contains", "hi"))
+    harness = Harness(sim, store, ["o:coder"], prompts(2, checks))
+
+    async def main() -> None:
+        eng = Engine(keys=KeyStore(env={}), prices=prices, policy=POLICY)
+        try:
+            await run_batch(harness.runner(eng))
+        finally:
+            await eng.aclose()
+            harness.close()
+
+    asyncio.run(main())
+    judge_cost = (500 * 3 + 40 * 15) / 1e6  # by hand, from the price table's rates
+    answer_cost = (1_000 * 2 + 2_000 * 10) / 1e6
+    for cell in (*harness.batch.cells, *harness.saved().cells):
+        assert cell.result is not None
+        assert cell.result.cost_usd == pytest.approx(answer_cost)  # the answer's alone
+        judged, down, contains = cell.checks
+        assert judged.passed is True and judged.spend is not None
+        assert judged.spend.cost_usd == pytest.approx(judge_cost)
+        assert (judged.spend.input_tokens, judged.spend.output_tokens) == (500, 40)
+        # Refused with an error status before anything was generated: not billed.
+        assert down.passed is None and down.spend == JudgeSpend(0.0)
+        assert contains.spend is None
+    summary = column_summary(harness.batch.cells)
+    assert summary.total_cost_usd == pytest.approx(2 * answer_cost)
+    assert summary.judging.asked == 4 and summary.judging.unknown == 0
+    assert summary.judging.cost_usd == pytest.approx(2 * judge_cost)
+    assert spending(harness.saved().cells).text() == "cost $0.0440 + judging $0.0042"

@@ -120,7 +120,7 @@ def test_the_batch_contract_with_variable_rows_checks_and_a_failing_cell(
     assert r.code == 0, r.err
     assert r.err.splitlines()[0] == "batch 2"
     assert "run " in r.out and "<html>A SNAKE game</html>" in r.out
-    assert r.out.rstrip().endswith("batch 2: 1 done, 0 failed")
+    assert r.out.rstrip().endswith("batch 2: 1 done, 0 failed; cost unknown")  # no price
 
 
 def test_kill_9_mid_batch_then_resume_sends_no_finished_cell_again(
@@ -298,7 +298,10 @@ def test_page_checks_run_in_the_sandbox_and_the_judge_sees_the_screenshot(
     assert "2 console errors" in bad["checks"][0]["reason"]
     assert "boom" in bad["checks"][0]["reason"] and "notDefined" in bad["checks"][0]["reason"]
     assert good["checks"][1] == {"name": "judge j:judge", "pass": True, "score": 0.8,
-                                 "reason": "Looks right. (judged with the page's screenshot)"}
+                                 "reason": "Looks right. (judged with the page's screenshot)",
+                                 # the judge's own request: no price for j:judge
+                                 "cost_usd": None,
+                                 "usage": {"input_tokens": 12, "output_tokens": 34}}
     judged = sim.requests_for("judge")
     assert len(judged) == 2
     for request in judged:
@@ -368,6 +371,68 @@ def test_on_a_terminal_one_live_progress_line_on_stderr(home: Path, sim: Simulat
     frames = live.split("\r\x1b[2K")[1:]
     assert len(frames) >= 2
     assert "0/3 finished" in frames[0] and "waiting" in frames[0]
-    assert frames[-1] == "batch 1: 3/3 finished · 0 running"
+    assert frames[-1] == "batch 1: 3/3 finished · 0 running · cost unknown"  # no price
     assert [line for line in lines[2:] if line] == []
-    assert out.rstrip().endswith("batch 1: 3 done, 0 failed")
+    assert out.rstrip().endswith("batch 1: 3 done, 0 failed; cost unknown")
+
+
+# Per million tokens; the simulator reports the usage each scenario is given.
+PRICES = {"version": 1, "models": {"priced-coder": {"input": 2.0, "output": 10.0},
+                                   "price-judge": {"input": 3.0, "output": 15.0}}}
+RUNAWAY = r"(a+)+$"  # catastrophic backtracking on the answer below: minutes in `re`
+
+
+def test_a_runaway_pattern_fails_in_json_and_the_judges_cost_is_apart(
+        home: Path, sim: Simulator, tmp_path: Path) -> None:
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "prices.json").write_text(json.dumps(PRICES), encoding="utf-8")
+    import_collection(home, tmp_path, [{"title": "Long", "body": "Say a lot", "checks": [
+        {"kind": "regex", "value": RUNAWAY},
+        {"kind": "regex", "value": "a{3}b$"},
+        {"kind": "judge", "value": "Is it long?", "model": "j:price-judge",
+         "images": False}]}])
+    sim.script("priced-coder", Synthetic(["a" * 5_000, "b"], usage=(1_000, 2_000)))
+    sim.script("other-coder", Synthetic(["ab"], usage=(10, 2)))
+    sim.script("price-judge", Synthetic([VERDICT], usage=(500, 40)))
+    started = time.monotonic()
+    r = cli("run", "--collection", "Games", "-m", "o:priced-coder", "-m", "o:other-coder",
+            "--json", home=home)
+    elapsed = time.monotonic() - started
+    assert r.code == 0, r.err
+    priced, other = r.json()["runs"][0]["results"]
+    runaway, simple, judge = priced["checks"]
+    assert runaway == {"name": f"regex {RUNAWAY!r}", "pass": False, "score": None,
+                       "reason": "the pattern took longer than 1 s on this answer: "
+                                 "simplify it"}
+    assert simple["pass"] is True and simple["reason"] == "matched 'aaab'"
+    assert "cost_usd" not in simple  # no model was asked for it
+    # Worked out by hand: 500 tokens in at $3 and 40 out at $15 per million.
+    assert judge["cost_usd"] == pytest.approx((500 * 3 + 40 * 15) / 1e6)
+    assert judge["usage"] == {"input_tokens": 500, "output_tokens": 40}
+    # The answering model's cost is its own answer's alone: 1,000 in at $2, 2,000 out at $10.
+    assert priced["cost_usd"] == pytest.approx((1_000 * 2 + 2_000 * 10) / 1e6)
+    assert priced["usage"]["input_tokens"] == 1_000
+    # The same pattern on a short answer is searched as usual.
+    assert (other["checks"][0]["pass"], other["checks"][0]["reason"]) == (
+        False, "no match in the answer")
+    assert other["checks"][2]["cost_usd"] == pytest.approx((500 * 3 + 40 * 15) / 1e6)
+    assert elapsed < 90
+    assert len(sim.requests_for("price-judge")) == 2
+
+    # The printed batch: each judge check with its cost, the totals with judging apart.
+    r = cli("run", "--collection", "Games", "-m", "o:priced-coder", home=home)
+    assert r.code == 0, r.err
+    assert "[judging $0.0021]" in r.out
+    assert r.out.rstrip().endswith("checks: 2 of 3 passed; cost $0.0220 + judging $0.0021")
+
+    # The estimate tallies the judge apart and says what judging adds.
+    estimate = cli("run", "--collection", "Games", "-m", "o:priced-coder", "--max-tokens",
+                   "2000", "--estimate", "--json", home=home).json()
+    judges = [m for m in estimate["models"] if m["judge"]]
+    assert [m["model"] for m in judges] == ["j:price-judge"] and judges[0]["requests"] == 1
+    assert estimate["judge_cost_usd"] == pytest.approx(judges[0]["cost_usd"], abs=1e-6)
+    assert estimate["judge_cost_usd"] > 0
+    text = cli("run", "--collection", "Games", "-m", "o:priced-coder", "--estimate",
+               home=home).out
+    assert text.startswith("2 requests (1 to judges), estimated cost $")
+    assert "(judging $0.0" in text

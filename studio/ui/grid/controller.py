@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from studio.core.batch import Batch, BatchError, BatchState, Cell, CellState
+from studio.core.batch import Batch, BatchError, BatchState, Cell, CellState, Spending, spending
 from studio.core.batch_runner import BatchRecorder, BatchRunner, Progress
 from studio.core.catalog import CatalogError, ModelRef, ProviderConfig, ProviderRegistry
 from studio.core.judge import TargetResolver, registry_resolver
@@ -160,7 +160,8 @@ class BatchController(QObject):
                         waiting=counts.get(CellState.WAITING, 0),
                         active=sum(n for s, n in counts.items() if s.active),
                         done=done, failed=failed, cancelled=counts.get(CellState.CANCELLED, 0),
-                        elapsed_s=0.0, eta_s=None)
+                        elapsed_s=0.0, eta_s=None,
+                        spent=spending(batch.cells) if batch is not None else Spending())
 
     def slowed_down(self) -> list[tuple[str, int, float]]:
         """(provider, rate limits seen, seconds before it gets a new stream) of the providers
@@ -467,6 +468,8 @@ class BatchController(QObject):
             batch.state = BatchState.INTERRUPTED
             if self._recorder is not None:
                 self._recorder.batch_state(batch)
+        if runner is not None:
+            await runner.regex.close_idle()  # its regex workers end with the window
         await self.pages.close()
         for task in list(self._tasks):
             task.cancel()

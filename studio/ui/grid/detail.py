@@ -138,6 +138,8 @@ class ColumnModel(QAbstractListModel):
                 lines.append(face.figures)
             if face.judged:
                 lines.append(f"checks {face.passed}/{face.judged} {face.marks}")
+            if cell.judging.asked:
+                lines.append(cell.judging.text())
             return "\n".join(lines)
         if role == Qt.ItemDataRole.DecorationRole and cell.has_screenshot:
             return self._thumbnails.image(cell.response_id)

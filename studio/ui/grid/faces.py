@@ -109,6 +109,9 @@ def cell_tooltip(batch: Batch, cell: Cell, face: CellFace) -> str:
         lines.append(f"{result.error.kind.value}{status}: {result.error.message}")
     if face.figures:
         lines.append(face.figures)
+    judging = cell.judging
+    if judging.asked:
+        lines.append(judging_detail(cell))
     if face.checks:
         lines.append("")
         lines.append(f"Checks: {face.passed} of {face.judged} passed" if face.judged
@@ -117,8 +120,22 @@ def cell_tooltip(batch: Batch, cell: Cell, face: CellFace) -> str:
     return "\n".join(lines)
 
 
+def judging_detail(cell: Cell) -> str:
+    """"judging $0.0012 (2 judge requests, 1,830 tokens in, 64 out)": apart from the answer's
+    own cost, which stays the model's alone."""
+    judging = cell.judging
+    spends = [c.spend for c in cell.checks if c.spend is not None]
+    tokens_in = [s.input_tokens for s in spends if s.input_tokens is not None]
+    tokens_out = [s.output_tokens for s in spends if s.output_tokens is not None]
+    asked = f"{judging.asked} judge request{'s' if judging.asked != 1 else ''}"
+    if tokens_in or tokens_out:
+        asked += f", {sum(tokens_in):,} tokens in, {sum(tokens_out):,} out"
+    return f"{judging.text()} ({asked})"
+
+
 def footer_text(summary: ColumnSummary) -> tuple[str, ...]:
-    """A column's footer: cost, median TTFT, failures, pass rate, mean rating."""
+    """A column's footer: cost (its judges' apart), median TTFT, failures, pass rate, mean
+    rating."""
     known = summary.finished - summary.unknown_cost
     if summary.unknown_cost and not known:
         cost = "cost unknown"
@@ -132,6 +149,9 @@ def footer_text(summary: ColumnSummary) -> tuple[str, ...]:
     rating = (f"★ {summary.mean_rating:.1f}" if summary.mean_rating is not None
               else "★ –")
     failures = f"{summary.failures} failed" if summary.failures else "0 failed"
+    judging = summary.judging.text()
+    if judging:
+        cost += f" + {judging}"
     return (f"{cost} · TTFT {fmt_seconds(summary.median_ttft_s)}",
             f"{failures} · {checks} · {rating}")
 
@@ -161,6 +181,9 @@ def progress_text(p: Progress, state: BatchState | None, running: bool) -> str:
         parts.append(f"{p.cancelled} stopped")
     if running and p.eta_s is not None and p.finished < p.total:
         parts.append(eta_text(p.eta_s))
+    spent = p.spent.text()
+    if spent:
+        parts.append(spent)
     if state is not None and (not running or state is BatchState.PAUSED):
         parts.insert(0, STATE_WORDS[state].capitalize())
     return " · ".join(parts)

@@ -202,8 +202,9 @@ class FooterModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return "\n".join(self.text(index.column()))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return ("Total cost (answers without a price: unknown), median time to first "
-                    "token; failed cells, checks passed of checks run, mean rating")
+            return ("Total cost of the answers (without a price: unknown), and apart from "
+                    "it what the judge checks' requests cost; median time to first token; "
+                    "failed cells, checks passed of checks run, mean rating")
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,

@@ -8,10 +8,13 @@ from studio.core.checks import (
     Check,
     CheckError,
     CheckResult,
+    JudgeSpend,
+    JudgingCost,
     PageReport,
     Subject,
     check_answer,
     checks_from_json,
+    judging_cost,
     needs_page,
 )
 
@@ -33,8 +36,6 @@ def subject(text: str = "Here is a <canvas> game", *, html: str | None = PAGE, o
     (Check("icontains", "webgl"), False),
     (Check("not-contains", "TODO"), True),
     (Check("not-contains", "game"), False),
-    (Check("regex", r"<canvas\b"), True),
-    (Check("regex", r"^\d+$"), False),
     (Check("has-page"), True),
     (Check("max-cost", limit=0.01), True),
     (Check("max-cost", limit=0.001), False),
@@ -48,8 +49,9 @@ def test_each_kind_passes_or_fails_with_a_reason(check: Check, passed: bool) -> 
     assert result.name == check.label and result.reason
 
 
-def test_a_regex_reports_what_it_matched_and_an_answer_without_page_fails_has_page() -> None:
-    assert check_answer(Check("regex", r"<\w+>"), subject()).reason == "matched '<canvas>'"
+def test_an_answer_without_page_fails_has_page_and_a_regex_is_never_searched_here() -> None:
+    with pytest.raises(CheckError, match="not evaluated here"):
+        check_answer(Check("regex", r"<\w+>"), subject())  # studio.core.regex_search does
     no_page = check_answer(Check("has-page"), subject(html=None))
     assert no_page.passed is False and "no HTML page" in no_page.reason
 
@@ -129,3 +131,21 @@ def test_which_checks_need_the_page_run() -> None:
     assert needs_page([Check("no-console-errors")])
     assert needs_page([Check("judge", "r")])
     assert not needs_page([Check("judge", "r", images=False), Check("has-page")])
+
+
+def test_a_judges_cost_travels_with_its_result_and_adds_up_apart() -> None:
+    spent = CheckResult("judge j:m", True, 0.9, "fine", JudgeSpend(0.0012, 400, 30))
+    assert spent.to_json() == {"name": "judge j:m", "pass": True, "score": 0.9,
+                               "reason": "fine", "cost_usd": 0.0012,
+                               "usage": {"input_tokens": 400, "output_tokens": 30}}
+    assert CheckResult.from_json(spent.to_json()) == spent
+    unknown = CheckResult("judge j:x", False, None, "no", JudgeSpend(None))
+    assert CheckResult.from_json(unknown.to_json()) == unknown
+    plain = CheckResult("contains 'x'", True, None, "found")
+    assert "cost_usd" not in plain.to_json()  # no model was asked
+    assert CheckResult.from_json({"name": "j", "pass": True, "cost_usd": "free",
+                                  "usage": [1]}).spend == JudgeSpend(None)
+    assert judging_cost([plain]) == JudgingCost() and JudgingCost().text() == ""
+    assert judging_cost([spent, plain]).text() == "judging $0.0012"
+    assert judging_cost([spent, unknown, spent]).text() == "judging $0.0024 + 1 unknown"
+    assert judging_cost([unknown]).text() == "judging cost unknown"

@@ -19,12 +19,14 @@ from studio.core.batch import (
     CellState,
     PromptSource,
     column_summary,
+    spending,
 )
 from studio.core.batch_runner import Progress
 from studio.core.catalog import CatalogError, ModelRef, ProviderConfig, ProviderRegistry
-from studio.core.checks import Check, CheckResult
+from studio.core.checks import Check, CheckResult, JudgeSpend
 from studio.core.events import ErrorKind, Failed
 from studio.core.judge import registry_resolver
+from studio.core.metrics_text import fmt_cost
 from studio.core.model_sets import ModelSetEntry
 from studio.core.runner import ModelState, ModelTarget
 from studio.ui.grid.faces import (
@@ -174,3 +176,26 @@ def test_model_sets_and_judges_are_resolved_with_the_registry(tmp_path: Path) ->
         resolve("nowhere:model")
     with pytest.raises(CatalogError, match="control characters"):
         resolve("mine:bad\x07model")
+
+
+def test_judging_is_shown_apart_from_the_answers_cost() -> None:
+    judged = (CheckResult("judge o:j", True, 0.8, "fine", JudgeSpend(0.0012, 1_830, 64)),
+              CheckResult("judge o:k", False, 0.2, "no", JudgeSpend(None)))
+    cells = [Cell(0, 0, state=CellState.DONE, result=_done("a", 0.01), checks=judged[:1]),
+             Cell(1, 0, state=CellState.DONE, result=_done("b", 0.02), checks=judged)]
+    summary = column_summary(cells)
+    assert summary.total_cost_usd == pytest.approx(0.03)  # the answers' own, unchanged
+    assert footer_text(summary)[0] == (
+        "$0.030 + judging $0.0024 + 1 unknown · TTFT 1.2 s")
+    batch = _batch(cells)
+    tip = cell_tooltip(batch, cells[0], cell_face(cells[0]))
+    figures = cell_face(cells[0]).figures
+    assert figures.endswith(fmt_cost(0.01)) and figures in tip.splitlines()  # its own cost
+    assert "judging $0.0012 (1 judge request, 1,830 tokens in, 64 out)" in tip.splitlines()
+    p = Progress(total=2, waiting=0, active=0, done=2, failed=0, cancelled=0, elapsed_s=3.0,
+                 eta_s=0.0, spent=spending(cells))
+    assert progress_text(p, BatchState.DONE, False) == (
+        "Done · 2 of 2 finished · cost $0.0300 + judging $0.0024 + 1 unknown")
+    no_judge = [Cell(0, 0, state=CellState.DONE, result=_done("a", None))]
+    assert spending(no_judge).text() == "cost unknown"
+    assert spending([Cell(0, 0)]).text() == ""

@@ -13,7 +13,7 @@ import pytest
 
 from studio.core import process_owner
 from studio.core.batch import Batch, BatchState, CellState, PromptSource, plan_rows
-from studio.core.checks import Check, CheckResult
+from studio.core.checks import Check, CheckResult, JudgeSpend, JudgingCost, judging_cost
 from studio.core.model_sets import entries_from_refs
 from studio.store import ConflictError, ImportFormatError, NotFoundError, ResponseData, Store
 from studio.store import batches as batch_sql
@@ -331,3 +331,36 @@ def test_the_writer_thread_reports_a_store_it_cannot_open(tmp_path: Path) -> Non
         assert planned.cells[0].attempt == 1
     finally:
         writer.close()
+
+
+def test_judge_costs_are_kept_with_the_checks_and_older_rows_read_as_unknown(
+        store: Store) -> None:
+    checks = (Check("judge", "Is it a game?"), Check("contains", "x"),
+              Check("judge", "Never asked"))
+    planned = Batch(tuple(plan_rows([PromptSource("Game", "Write a game", checks=checks)])),
+                    MODELS[:1])
+    batches = store.batch_store()
+    batch = batches.create(planned)
+    assert batch.id is not None
+    cell = batch.cell(0, 0)
+    cell.state = CellState.DONE
+    cell.checks = (
+        CheckResult("judge", True, 0.9, "fine", JudgeSpend(0.00123, 410, 25)),
+        CheckResult("contains 'x'", False, None, "'x' is not in the answer"),
+        CheckResult("judge", None, None, "not run: no judge model"))
+    with store._write() as conn:
+        batch_sql.save_cell(conn, batch.id, cell)
+    loaded = batches.load(batch.id).cell(0, 0)
+    assert loaded.checks == cell.checks
+    assert loaded.judging == JudgingCost(asked=1, cost_usd=0.00123, unknown=0)
+    # Saved before the judges' costs were kept: the judge that answered was asked, at a cost
+    # not known now; the checks that asked no model have none.
+    older = [{k: v for k, v in c.to_json().items() if k not in ("cost_usd", "usage")}
+             for c in cell.checks]
+    with store._write() as conn:
+        conn.execute("UPDATE batch_cells SET checks = ? WHERE batch_id = ?",
+                     (json.dumps(older), batch.id))
+    for checks_read in (batches.load(batch.id).cell(0, 0).checks,
+                        batches.attempts(batch.id, 0, 0)[0].checks):
+        assert [c.spend for c in checks_read] == [JudgeSpend(None), None, None]
+        assert judging_cost(checks_read).text() == "judging cost unknown"
