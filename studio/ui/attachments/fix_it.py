@@ -175,7 +175,11 @@ class FixItLoop(QObject):
         """Capture each model's page and send them all one follow-up, each model with its
         own page. False (and `failed`) when it cannot be sent now."""
         chosen = sorted(set(slots))
-        if comparison.running or comparison in self._capturing:
+        if comparison in self._capturing:
+            self.failed.emit("The models' pages are being pictured for the follow-up "
+                             "already.")
+            return False
+        if comparison.running:
             self.failed.emit("Wait for the answers (or stop them) before showing the models "
                              "their pages.")
             return False
@@ -200,9 +204,15 @@ class FixItLoop(QObject):
         shots.capture(chosen)
         return True
 
-    def cancel(self) -> None:
-        """Stop every capture under way (the window is closing): nothing is sent."""
-        for shots in self._capturing.values():
-            shots.cancel()
-            shots.deleteLater()
-        self._capturing.clear()
+    def capturing(self, comparison: Comparison) -> bool:
+        """Whether the pages of `comparison` are being pictured for a follow-up."""
+        return comparison in self._capturing
+
+    def cancel(self, comparison: Comparison | None = None) -> None:
+        """Stop the capture under way for `comparison` (None: every one, the window is
+        closing): its follow-up is not sent."""
+        for key in [comparison] if comparison is not None else list(self._capturing):
+            shots = self._capturing.pop(key, None)
+            if shots is not None:
+                shots.cancel()
+                shots.deleteLater()

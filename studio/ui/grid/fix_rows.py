@@ -332,8 +332,10 @@ class FixRows(QObject):
             return
         self._stopped = why
         current = self._current
-        if current is not None and self._host.comparison is current:
-            current.stop_all()
+        if current is not None:
+            self._host.fix_it.cancel(current)  # pages still being pictured: nothing sent
+            if self._host.comparison is current:
+                current.stop_all()
         task.cancel()
 
     def _ended(self, task: asyncio.Task[None]) -> None:

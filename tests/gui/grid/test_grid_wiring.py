@@ -277,6 +277,27 @@ def test_a_row_in_the_tabs_layout_shows_the_hidden_tabs_model_its_own_page(
     assert len(sizes) == 1  # the page off screen was given the size of the one on screen
 
 
+def test_stop_while_the_pages_are_pictured_sends_no_follow_up(
+        loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
+        sim: Simulator) -> None:
+    window, outcomes, _batch = left_and_right(loop, make_window, registry, sim,
+                                              ("crimson", "teal"))
+    in_loop(loop, lambda: window.set_layout_mode(LayoutMode.TABS))
+    trigger(loop, open_menu(loop, batch_window(window), 0, -1), "Show the models their pages…")
+    accept_fix(loop, window.fix_rows)
+    # The tab behind has its page run off screen, pictured a second after it loads at the
+    # earliest: Stop lands while it is under way.
+    wait_until(loop, lambda: window.comparison is not None
+               and window.fix_it.capturing(window.comparison), what="the capture")
+    comparison = window.comparison
+    assert comparison is not None
+    in_loop(loop, window.fix_rows.cancel)
+    assert not window.fix_it.capturing(comparison)
+    assert wait_outcome(loop, outcomes, 1) == "Stopped: you stopped it."
+    assert [len(sim.requests_for(m)) for m in ("left", "right")] == [1, 1]
+    assert len(comparison.chat.turns) == 1  # no follow-up turn either
+
+
 def test_only_answers_with_a_page_are_offered_and_not_while_the_workspace_streams(
         loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
         sim: Simulator) -> None:
