@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -137,3 +138,29 @@ def test_size_and_display_rules() -> None:
     assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, linux) is None
     assert display_problem({"QT_QPA_PLATFORM": "xcb"}, linux) is not None
     assert display_problem({}, "win32") is None
+
+
+@needs_display
+def test_the_page_worker_ends_once_no_one_reads_its_answers() -> None:
+    """An app killed mid-batch leaves its page worker with pages still asked for: the
+    worker ends at its next answer rather than run them for no one (it used to keep the
+    page it was on running, animating, for good)."""
+    page = ("<!doctype html><canvas></canvas>"
+            "<script>(function f() { requestAnimationFrame(f); })();</script>")
+    asked = "".join(json.dumps({"id": n, "html": page, "wait_s": 0.3}) + "\n"
+                    for n in range(20))
+    proc = subprocess.Popen([sys.executable, "-m", "studio", "preview", "-", "--serve-pages"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, cwd=REPO, env=dict(os.environ))
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(asked.encode())
+        proc.stdin.flush()
+        assert json.loads(proc.stdout.readline())["id"] == 0
+        proc.stdout.close()  # the reader is gone; its requests stay open
+        assert proc.wait(timeout=60) is not None
+    finally:
+        proc.stdin.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -117,18 +117,32 @@ class PageServer(QObject):
         errors = [e.format() for e in view.console().entries() if e.level == ERROR]
         png = b"" if self._headless else page.grab_now()
         thumb = _thumbnail(png, request.get("thumb")) if png else b""
-        self._write({"id": request.get("id"), "errors": errors[:MAX_ERRORS],
-                     "error_count": view.error_count(), "problem": problem,
-                     "png": base64.b64encode(png).decode("ascii") if png else None,
-                     "thumb": base64.b64encode(thumb).decode("ascii") if thumb else None})
+        report = {"id": request.get("id"), "errors": errors[:MAX_ERRORS],
+                  "error_count": view.error_count(), "problem": problem,
+                  "png": base64.b64encode(png).decode("ascii") if png else None,
+                  "thumb": base64.b64encode(thumb).decode("ascii") if thumb else None}
         self._page = None
         self._current = None
         page.close()
-        QTimer.singleShot(0, self._next)
+        if self._write(report):
+            QTimer.singleShot(0, self._next)
 
-    def _write(self, data: dict[str, Any]) -> None:
-        self._out.write(json.dumps(data) + "\n")
-        self._out.flush()
+    def _write(self, data: dict[str, Any]) -> bool:
+        """Send one answer; False when no one reads them any more (the app that asked has
+        ended, killed perhaps): the pages still asked for are dropped and the worker ends,
+        rather than run them for no one."""
+        try:
+            self._out.write(json.dumps(data) + "\n")
+            self._out.flush()
+        except (OSError, ValueError):  # a broken pipe, or a closed stream
+            self._queue.clear()
+            self._eof = True
+            if self._page is not None:
+                self._page.close()
+                self._page = self._current = None
+            self._app.quit()
+            return False
+        return True
 
 
 def _thumbnail(png: bytes, size: object) -> bytes:
