@@ -7,11 +7,7 @@ the event-loop thread, and everything else reads the `ModelRun` objects.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextlib
 import logging
-import ssl
-import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -37,6 +33,7 @@ from studio.core.events import (
     TextDelta,
     Usage,
 )
+from studio.core.http_client import LazyClient
 from studio.core.metrics import Metrics, Stopwatch
 from studio.core.prices import PriceTable
 from studio.core.providers import make_provider
@@ -53,31 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _DELTAS = (TextDelta, ReasoningDelta)
-
-# Seconds after the engine is made before the slow part of making its HTTP client starts
-# (in a worker thread): the GUI's first paint should not compete with it.
-CLIENT_WARM_UP_S = 1.0
-
-
-def _prepare_tls() -> ssl.SSLContext:
-    """What makes the first request slow (50-100 ms) when done on the event loop: httpx
-    imports its transport library on the first client and anyio its asyncio backend on the
-    first connection, the providers' modules load on first use, and the client loads the CA
-    certificates. Done here, off the event loop, the client itself then takes about a
-    millisecond. The context is the one httpx would make for `verify=True` (certifi,
-    SSL_CERT_FILE/SSL_CERT_DIR honoured)."""
-    import importlib
-
-    import httpcore  # noqa: F401  (imported for its side effect: loaded once, off the loop)
-    import httpx
-
-    from studio.core.providers import HTTP_PROVIDER_MODULES
-
-    for module in (*HTTP_PROVIDER_MODULES, "studio.core.extract", "anyio._backends._asyncio"):
-        with contextlib.suppress(ImportError):  # only ever a head start
-            importlib.import_module(module)
-    return httpx.create_ssl_context()
-
 
 class ModelState(StrEnum):
     WAITING = "waiting"
@@ -328,53 +300,13 @@ class Engine:
         self.prices = prices
         self.policy = policy or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
-        self._closed = False
         self._sessions: list[RunSession] = []
-        # The slow part of making the client is prepared in a worker thread once the app
-        # has had time to show itself; a run that starts sooner does it all on the spot.
-        self._tls: concurrent.futures.Future[ssl.SSLContext] | None = None
-        self._warm_up: asyncio.TimerHandle | None = None
-        with contextlib.suppress(RuntimeError):  # made outside a loop: no warm-up
-            self._warm_up = asyncio.get_running_loop().call_later(
-                CLIENT_WARM_UP_S, self._start_warm_up)
-
-    def _start_warm_up(self) -> None:
-        self._warm_up = None
-        if self._closed or self._client is not None or self._transport is not None:
-            return
-        future: concurrent.futures.Future[ssl.SSLContext] = concurrent.futures.Future()
-
-        def work() -> None:
-            try:
-                future.set_result(_prepare_tls())
-            except BaseException as exc:  # the client is then made the usual way
-                future.set_exception(exc)
-
-        self._tls = future
-        threading.Thread(target=work, name="engine-warm-up", daemon=True).start()
+        self._http = LazyClient(self.timeouts, transport)
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """The engine's HTTP client, made on first use (see `_prepare_tls`)."""
-        if self._client is None:
-            if self._closed:
-                raise RuntimeError("the engine is closed")
-            import httpx
-
-            tls = self._tls
-            verify: ssl.SSLContext | bool = True
-            if tls is not None and tls.done() and tls.exception() is None:
-                verify = tls.result()
-            self._client = httpx.AsyncClient(
-                verify=verify,
-                timeout=self.timeouts.to_httpx(),
-                transport=self._transport,
-                follow_redirects=False,
-                limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
-            )
-        return self._client
+        """The engine's HTTP client, made on first use (see studio.core.http_client)."""
+        return self._http.client
 
     def start(self, jobs: Sequence[tuple[ModelTarget, ChatRequest]],
               listener: RunListener | None = None,
@@ -393,12 +325,7 @@ class Engine:
         for session in self._sessions:
             await session.wait()
         self._sessions.clear()
-        self._closed = True
-        if self._warm_up is not None:
-            self._warm_up.cancel()
-            self._warm_up = None
-        if self._client is not None:
-            await self._client.aclose()
+        await self._http.aclose()
 
     def _finish(self, run: ModelRun, listener: RunListener, state: ModelState,
                 error: Failed | None = None) -> None:
