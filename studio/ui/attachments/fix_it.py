@@ -51,9 +51,12 @@ class FixItDialog(QDialog):
         self.setWindowTitle("Show the model its page")
         self.setAccessibleName("Show the model its page")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("A follow-up with a screenshot of the page as the preview "
-                                "shows it now, and the page's console errors with their "
-                                "line numbers:"))
+        intro = QLabel("A follow-up with a screenshot of the page as its preview shows it "
+                       "now (a page whose preview is not on screen is run afresh, at the "
+                       "same size, and pictured a second after it loads), and the page's "
+                       "console errors with their line numbers:")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         self.prompt_edit = QPlainTextEdit(FIX_IT_PROMPT)
         self.prompt_edit.setAccessibleName("Fix-it prompt")
         layout.addWidget(self.prompt_edit, 1)
