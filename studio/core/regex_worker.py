@@ -31,6 +31,20 @@ def _limit_memory() -> None:
             resource.setrlimit(resource.RLIMIT_AS, (_MEMORY_LIMIT, hard))
 
 
+def _die_with_parent() -> None:
+    """On Linux, end with the process that started this one: deep in a runaway search the
+    worker reads no requests, so it would not notice its input closing when the app is
+    killed, and would run on for as long as the pattern does."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+        import signal
+
+        set_parent_death_signal = 1  # PR_SET_PDEATHSIG, from <sys/prctl.h>
+        ctypes.CDLL(None, use_errno=True).prctl(set_parent_death_signal, signal.SIGKILL)
+
+
 def answer(line: bytes) -> dict[str, str | None]:
     try:
         request = json.loads(line)
@@ -53,6 +67,7 @@ def serve(source: BinaryIO | None = None, out: BinaryIO | None = None) -> int:
     source = source or sys.stdin.buffer
     out = out or sys.stdout.buffer
     _limit_memory()
+    _die_with_parent()
     out.write(b"ready\n")  # the time limit starts once the interpreter is up
     out.flush()
     for line in source:

@@ -4,8 +4,13 @@ pattern fails with its reason while the event loop, and other searches, go on.""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +24,8 @@ from studio.core.regex_search import (
 from studio.store.promptfoo_checks import map_tests
 
 pytestmark = pytest.mark.timeout(120)
+
+REPO = Path(__file__).resolve().parents[3]
 
 RUNAWAY = r"(a+)+$"  # catastrophic backtracking: minutes on the answer below
 LONG_A = "a" * 5_000 + "b"
@@ -134,3 +141,41 @@ def test_promptfoo_regex_asserts_are_searched_the_same_way() -> None:
             await searcher.close_idle()
 
     assert asyncio.run(main()) is True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux process setting")
+def test_a_worker_deep_in_a_runaway_search_ends_with_the_process_that_started_it(
+        tmp_path: Path) -> None:
+    """An app killed mid-batch: its worker, busy with a runaway pattern, reads nothing
+    that would tell it; it ends with the app all the same."""
+    script = tmp_path / "starter.py"
+    script.write_text(textwrap.dedent(f"""
+        import json, os, subprocess, sys
+        from studio.core.regex_search import worker_command, worker_environment
+        worker = subprocess.Popen(worker_command(), stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, env=worker_environment())
+        assert worker.stdout.readline() == b"ready\\n"
+        worker.stdin.write(json.dumps({{"pattern": {RUNAWAY!r}, "text": {LONG_A!r}}})
+                           .encode() + b"\\n")
+        worker.stdin.flush()
+        print(worker.pid, flush=True)
+        os.kill(os.getpid(), 9)  # killed, as an app may be: nothing is closed in order
+    """), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    starter = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                             env=env, cwd=REPO, timeout=60)
+    pid = int(starter.stdout.split()[0])
+
+    def gone() -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+        except FileNotFoundError:
+            return True
+        return state == "Z"  # ended, waiting for the init process to reap it
+
+    deadline = time.monotonic() + 30
+    while not gone():
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            pytest.fail("the worker outlived the process that started it")
+        time.sleep(0.05)
