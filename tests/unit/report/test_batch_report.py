@@ -358,6 +358,26 @@ def test_a_blind_report_names_no_model_not_even_the_judge_but_says_what_judging_
     assert JUDGE not in doc.sealed.values()
 
 
+def test_blind_check_texts_lose_whole_model_names_and_a_judge_is_never_its_column() -> None:
+    from studio.core.batch import BatchRow
+    from studio.core.checks import Check
+    from studio.report.batch_checks import model_unnamer
+
+    row = BatchRow("One", "Hi", "Hi", checks=(Check("judge", "Fine?", model="lab:gpt-5"),))
+    batch = Batch((row,), entries_from_refs(["lab:gpt-5-mini", "lab:gpt-5", "other:gpt-5"]),
+                  judge="far:grader")
+    unname = model_unnamer(batch, {0: "A", 1: "B", 2: "C"}, blind=True)
+    assert unname("judge lab:gpt-5") == "judge" and unname("judge x:y") == "judge"
+    # The longer name first, whole names only; a model that also judges is "the judge", so
+    # no message ties the judge to a column (a bare id the judge shares is the judge's).
+    assert unname("lab:gpt-5-mini beat gpt-5-mini, lab:gpt-5, gpt-5 and other:gpt-5") == (
+        "A beat A, the judge, the judge and C")
+    assert unname("far:grader (grader) failed on gpt-5x") == (
+        "the judge (the judge) failed on gpt-5x")
+    assert model_unnamer(batch, {0: "A", 1: "B", 2: "C"}, blind=False)("lab:gpt-5") == (
+        "lab:gpt-5")
+
+
 def test_the_contact_sheet_is_the_grid_with_the_models_on_top(store: Store) -> None:
     doc = _document(store)
     section = _section(doc)
