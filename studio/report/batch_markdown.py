@@ -50,6 +50,8 @@ def _cell(cell: BatchCellView, image_dir: str, files: dict[str, bytes]) -> str:
         parts.append(f"{f.ttft} · {f.rate} tok/s" + ("" if cost == "hidden" else f" · {cost}"))
     if cell.checks:
         parts.append(_checks(cell))
+    if cell.judging:
+        parts.append(cell.judging)
     return "<br>".join(table_cell(p) for p in parts)
 
 
@@ -67,8 +69,11 @@ def _matrix(section: BatchSection, image_dir: str) -> tuple[str, dict[str, bytes
     totals = []
     for t in section.totals:
         cost = _plain(t.cost)
+        spent = [] if cost == "hidden" else [f"cost {cost}"]
+        if t.judging:  # beside the answers' cost, or alone when that is sealed
+            spent = [f"{spent[0]} + {t.judging}"] if spent else [t.judging]
         totals.append("<br>".join(table_cell(x) for x in [
-            *([] if cost == "hidden" else [f"cost {cost}"]), f"median TTFT {t.ttft}",
+            *spent, f"median TTFT {t.ttft}",
             f"failures {t.failed}", f"checks passed {t.pass_rate}",
             f"mean rating {t.rating}"]))
     lines.append(_row(["", "**Totals**", *totals]))
@@ -94,8 +99,9 @@ def _row_notes(row: BatchRowView) -> list[str]:
                          f"{status}{message}")
         for check in cell.checks:
             if check.passed is not True:
+                spent = f" · {check.cost}" if check.cost else ""
                 items.append(f"- **{cell.label}** {check.mark} {check.name} — "
-                             f"{check.explained}")
+                             f"{check.explained}{spent}")
     return items
 
 

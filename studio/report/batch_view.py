@@ -21,12 +21,12 @@ from studio.core.metrics import Metrics
 from studio.core.metrics_text import fmt_cost
 from studio.core.thread import estimated_metrics
 from studio.core.variables import find_variables
+from studio.report.batch_checks import check_views, model_unnamer
 from studio.report.containment import normalize_page
 from studio.report.model import (
     BatchCellView,
     BatchRowView,
     BatchSection,
-    CheckView,
     ColumnTotals,
     ErrorView,
     PageFrame,
@@ -104,6 +104,7 @@ class _BatchBuilder(ColumnsBuilder):
         super().__init__(batch.columns, pictures, missing, held, scrub, blind, order)
         self.batch = batch
         self.budget = budget
+        self.unname = model_unnamer(batch, self.labels, blind)
         self.left_out_from: int | None = None  # the first row without details
 
     def section(self) -> BatchSection:
@@ -166,14 +167,15 @@ class _BatchBuilder(ColumnsBuilder):
         column = self.order.index(cell.col) + 1
         key = f"cell-{index + 1}-{column}"
         result = cell.result
-        checks = tuple(CheckView(self.scrub.message(c.name), c.passed,
-                                 self.scrub.message(c.reason), c.score) for c in cell.checks)
+        checks = check_views(cell.checks, self.scrub.message, self.unname)
+        judging = cell.judging.text()
         state = _STATES.get(cell.state, cell.state.value)
         label = self.labels[cell.col]
         if result is None:
             return BatchCellView(key=key, row=index + 1, column=column, label=label,
                                  state=state, checks=checks, passed=cell.passed,
-                                 judged=cell.judged, rating=cell.rating, attempt=cell.attempt)
+                                 judged=cell.judged, judging=judging, rating=cell.rating,
+                                 attempt=cell.attempt)
         metrics = estimated_metrics(Metrics(
             ttft_s=result.ttft_s, total_s=result.total_s, tokens_per_s=result.tokens_per_s,
             input_tokens=result.input_tokens, output_tokens=result.output_tokens,
@@ -197,7 +199,8 @@ class _BatchBuilder(ColumnsBuilder):
         return BatchCellView(
             key=key, row=index + 1, column=column, label=label, state=state,
             figures=figure_texts(metrics, self.seal), error=error, checks=checks,
-            passed=cell.passed, judged=cell.judged, rating=cell.rating, attempt=cell.attempt,
+            passed=cell.passed, judged=cell.judged, judging=judging, rating=cell.rating,
+            attempt=cell.attempt,
             text=detail.text if detail is not None else "",
             reasoning=detail.reasoning if detail is not None else "",
             shortened=detail.shortened if detail is not None else "", page=page,
@@ -205,10 +208,16 @@ class _BatchBuilder(ColumnsBuilder):
 
     def _totals(self, slot: int) -> ColumnTotals:
         summary = column_summary(self.batch.column_cells(slot))
-        cost = fmt_cost(summary.total_cost_usd) if summary.finished else "–"
-        if summary.unknown_cost:
-            cost += f" (+{summary.unknown_cost} unknown)"
-        return ColumnTotals(label=self.labels[slot], summary=summary, cost=self.seal(cost))
+        if summary.finished and summary.unknown_cost == summary.finished:
+            cost = "unknown"
+        else:
+            cost = fmt_cost(summary.total_cost_usd) if summary.finished else "–"
+            if summary.unknown_cost:
+                cost += f" (+{summary.unknown_cost} unknown)"
+        # The judges' cost stays shown in a blind report: a row's judge is the same for
+        # every column, so what it cost tells no model apart.
+        return ColumnTotals(label=self.labels[slot], summary=summary, cost=self.seal(cost),
+                            judging=summary.judging.text())
 
 
 def _subtitle(batch: Batch, blind: bool) -> str:

@@ -171,6 +171,11 @@ class CheckView:
     passed: bool | None
     reason: str
     score: float | None = None
+    # What asking its judge cost, "judging $0.0009" or "judging cost unknown" ("" when no
+    # judge was asked), and the judge's tokens, "1,830 tokens in, 64 out"; apart from the
+    # answer's own cost.
+    cost: str = ""
+    tokens: str = ""
 
     @property
     def mark(self) -> CheckMark:
@@ -208,6 +213,7 @@ class BatchCellView:
     checks: tuple[CheckView, ...] = ()
     passed: int = 0  # checks passed
     judged: int = 0  # checks run (passed or failed)
+    judging: str = ""  # what its judges cost, "judging $0.0012" ("" when none was asked)
     rating: int | None = None
     attempt: int = 0
     text: str = ""  # the answer's Markdown (scrubbed, perhaps shortened)
@@ -244,6 +250,7 @@ class ColumnTotals:
     label: str
     summary: ColumnSummary
     cost: Text  # of the answers whose cost is known, and how many are not
+    judging: str = ""  # what its judges cost, "judging $0.0009" ("" when none was asked)
 
     @property
     def ttft(self) -> str:

@@ -4,8 +4,9 @@
 three slots — the same model twice at two temperatures, and another — with pages, a
 screenshot kept for one, checks passed, failed and not run, a failure whose message quotes
 a key and a local path, a rating, reasoning, a cell the batch never sent and an answer with
-no page. `big_batch` is a grid of any size with realistic answers and pages (words drawn at
-random, so they compress as real text does, not as a repeated string would).
+no page. `judged_batch` has judge checks whose cost is known, unknown, and never spent.
+`big_batch` is a grid of any size with realistic answers and pages (words drawn at random,
+so they compress as real text does, not as a repeated string would).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from studio.core.batch import Batch, BatchState, CellState, plan_rows
 from studio.core.catalog import parse_model_ref
-from studio.core.checks import Check, CheckResult
+from studio.core.checks import Check, CheckResult, JudgeSpend
 from studio.core.model_sets import ModelSetEntry
 from studio.core.request import GenerationSettings
 from studio.store import ResponseData, ResponseId, Store
@@ -120,6 +121,57 @@ def rich_batch(store: Store) -> RichBatch:
     set_batch_state(store, batch, BatchState.INTERRUPTED)
     assert batch.id is not None
     return RichBatch(batch.id, shot)
+
+
+# The judged batch's models and judge: none of these may show in a blind report of it.
+JUDGED_SLOTS = ("openai:gpt-5", "anthropic:claude-opus-4-1", "mistral:codestral-2")
+JUDGE = "graders:judge-9000"
+
+
+def judged_batch(store: Store) -> int:
+    """Two rows × three models. Row 1 is judged by JUDGE: for gpt-5 at a known cost
+    ($0.0009), for claude at an unknown one (its reply had no usage and was not the verdict
+    JSON: it quotes the judge's name), and not at all for codestral (the answer failed, so
+    the judge was never asked). Row 2 has a cost limit, not run for codestral, whose cost is
+    unknown (its reason names the model). The answers: gpt-5 $0.012 + $0.009 = $0.021,
+    claude $0.006 + $0.009 = $0.015, codestral's unknown."""
+    shelf = store.add_collection("Judged")
+    clock = store.add_prompt(shelf.id, "Clock", "Draw a clock")
+    store.set_checks(clock.id, [Check("judge", "Is it a clock?", model=JUDGE),
+                                Check("icontains", "clock")])
+    menu = store.add_prompt(shelf.id, "Menu", "Write a menu")
+    store.set_checks(menu.id, [Check("max-cost", limit=0.01)])
+    models = tuple(_entry(ref) for ref in JUDGED_SLOTS)
+    rows = plan_rows(store.batch_store().prompt_sources(shelf.id))
+    batch = store.batch_store().create(Batch(tuple(rows), models, title="Judged"))
+    judge = f"judge {JUDGE}"
+
+    def answer(model: str, cost: float | None, text: str = "A clock face.") -> ResponseData:
+        return ResponseData(model=model, text=text, input_tokens=50, output_tokens=200,
+                            ttft_s=0.5, total_s=2.0, tokens_per_s=100.0, cost_usd=cost)
+
+    save_cell(store, batch, 0, 0, answer("openai:gpt-5", 0.012), (
+        CheckResult(judge, True, 0.9, "A clear clock face.", JudgeSpend(0.0009, 1830, 64)),
+        CheckResult("icontains 'clock'", True, None, "found (ignoring case)")))
+    save_cell(store, batch, 0, 1, answer("anthropic:claude-opus-4-1", 0.006), (
+        CheckResult(judge, False, None, 'the judge did not answer with {"pass", "score", '
+                    '"reason"} JSON: "As judge-9000 I find it fine."', JudgeSpend(None)),
+        CheckResult("icontains 'clock'", True, None, "found (ignoring case)")))
+    save_cell(store, batch, 0, 2, ResponseData(
+        model="mistral:codestral-2", text="", state="failed", error_kind="server",
+        error_status=500, error_message="upstream failed", total_s=0.3), (
+            CheckResult(judge, None, None, "not run: the answer failed"),
+            CheckResult("icontains 'clock'", None, None, "not run: the answer failed")))
+    save_cell(store, batch, 1, 0, answer("openai:gpt-5", 0.009, "Soup, bread."), (
+        CheckResult("cost ≤ $0.01", True, None, "cost $0.0090 ≤ $0.01"),))
+    save_cell(store, batch, 1, 1, answer("anthropic:claude-opus-4-1", 0.009, "Tea."), (
+        CheckResult("cost ≤ $0.01", True, None, "cost $0.0090 ≤ $0.01"),))
+    save_cell(store, batch, 1, 2, answer("mistral:codestral-2", None, "Bread."), (
+        CheckResult("cost ≤ $0.01", None, None, "not run: the cost of mistral:codestral-2 is "
+                    "unknown (no price in the price table, or no token counts)"),))
+    set_batch_state(store, batch, BatchState.DONE)
+    assert batch.id is not None
+    return batch.id
 
 
 _WORDS = ("ball", "wall", "speed", "frame", "canvas", "draw", "update", "physics", "gravity",

@@ -29,7 +29,15 @@ from studio.report.markdown_report import render_markdown
 from studio.report.model import BatchCellView, BatchSection, Picture, ReportDocument, Sealed
 from studio.report.scrub import Scrubber
 from studio.store import NotFoundError, ResponseData, Store
-from tests.support.report_batches import SLOTS, big_batch, rich_batch, save_cell
+from tests.support.report_batches import (
+    JUDGE,
+    JUDGED_SLOTS,
+    SLOTS,
+    big_batch,
+    judged_batch,
+    rich_batch,
+    save_cell,
+)
 from tests.support.report_runs import HOME, KEY, solid_png
 from tests.unit.report.test_html_report import _csp, _parse
 
@@ -248,6 +256,126 @@ def test_a_blind_markdown_names_only_the_labels(store: Store) -> None:
     for name in ("gpt-5", "claude", "T 0.2", "$0.0042", "rate limited"):
         assert name not in text
     assert "| Label |\n|---|\n| A |\n| B |\n| C |" in text
+
+
+def _judged(store: Store, *, blind: bool = False) -> ReportDocument:
+    return batch_document(store.batch_store().load(judged_batch(store)), scrub=SCRUB,
+                          blind=blind)
+
+
+def test_each_judge_check_says_what_asking_its_judge_cost_and_the_totals_add_it_apart(
+        store: Store) -> None:
+    section = _section(_judged(store))
+    clock, menu = section.rows
+    known, unknown, never = clock.cells
+    assert [(k.name, k.cost, k.tokens) for k in known.checks] == [
+        (f"judge {JUDGE}", "judging $0.0009", "1,830 tokens in, 64 out"),
+        ("icontains 'clock'", "", "")]
+    assert (unknown.checks[0].cost, unknown.checks[0].tokens) == ("judging cost unknown", "")
+    # A judge never asked (the answer failed) cost nothing and says nothing about it.
+    assert [k.cost for k in never.checks] == ["", ""] and never.checks[0].passed is None
+    assert [c.judging for c in clock.cells] == ["judging $0.0009", "judging cost unknown", ""]
+    assert [c.judging for c in menu.cells] == ["", "", ""]
+    # The answers' own cost stays theirs: the judge's is beside it, never in it.
+    assert [(t.cost, t.judging) for t in section.totals] == [
+        ("$0.021", "judging $0.0009"), ("$0.015", "judging cost unknown"), ("unknown", "")]
+
+
+def test_the_html_says_what_judging_cost_in_the_cells_their_details_and_the_footer(
+        store: Store) -> None:
+    html = render_html(_judged(store))
+    parsed = _parse(html)
+    titles = [a["title"] for a in parsed.all("li") if a.get("data-pass")]
+    assert titles[:3] == [
+        f"judge {JUDGE} — passed: A clear clock face. (score 0.90) · judging $0.0009",
+        "icontains 'clock' — passed: found (ignoring case)",
+        f"judge {JUDGE} — failed: the judge did not answer with {{\"pass\", \"score\", "
+        '"reason"} JSON: "As judge-9000 I find it fine." · judging cost unknown']
+    assert titles[4] == f"judge {JUDGE} — not run: the answer failed"
+    matrix = html[html.index('id="matrix"'):html.index("<tfoot>")]
+    assert re.findall(r'<p class="judging">([^<]*)</p>', matrix) == [
+        "judging $0.0009", "judging cost unknown"]
+    footer = html[html.index("<tfoot>"):html.index("</tfoot>")]
+    assert re.findall(r"<dt>cost</dt><dd>([^<]*)</dd>", footer) == [
+        "$0.021 + judging $0.0009", "$0.015 + judging cost unknown", "unknown"]
+    details = [_unpacked(str(a["data-packed"])) for a in _attrs_with(html, "data-packed")]
+    assert (f"<b>judge {JUDGE}</b> — passed: A clear clock face. (score 0.90) <span "
+            'class="judging">· judging $0.0009 (1,830 tokens in, 64 out)</span></li>'
+            ) in details[0]
+    assert '<span class="judging">· judging cost unknown</span>' in details[1]
+    assert "judging" not in details[2] + details[3]
+
+
+def test_the_markdown_says_what_judging_cost_in_the_matrix_the_totals_and_the_reasons(
+        store: Store) -> None:
+    text = render_markdown(_judged(store), image_dir="x").text
+    assert (f"✓ judge {JUDGE} ✓ icontains 'clock'<br>judging $0.0009 | done<br>500 ms · "
+            f"100 tok/s · $0.0060<br>✗ judge {JUDGE} ✓ icontains 'clock'<br>judging cost "
+            f"unknown | failed: server<br>· judge {JUDGE} · icontains 'clock' |") in text
+    assert ("|  | **Totals** | cost $0.021 + judging $0.0009<br>median TTFT 500 ms<br>"
+            "failures 0 of 2<br>checks passed 100 % (3 of 3)<br>mean rating – | cost $0.015 + "
+            "judging cost unknown<br>median TTFT 500 ms<br>failures 0 of 2<br>checks passed "
+            "67 % (2 of 3)<br>mean rating – | cost unknown<br>median TTFT 500 ms<br>") in text
+    assert (f"- **anthropic:claude-opus-4-1** ✗ judge {JUDGE} — failed: the judge did not "
+            'answer with {"pass", "score", "reason"} JSON: "As judge-9000 I find it fine." · '
+            "judging cost unknown") in text
+    assert f"- **mistral:codestral-2** · judge {JUDGE} — not run: the answer failed\n" in text
+    # No judge asked, nothing said: the rich batch's report has no judging at all.
+    plain = batch_document(store.batch_store().load(rich_batch(store).batch_id))
+    assert "judging" not in render_markdown(plain, image_dir="x").text
+    html = render_html(plain)
+    assert 'class="judging"' not in html and " + judging" not in html
+
+
+def test_a_blind_report_names_no_model_not_even_the_judge_but_says_what_judging_cost(
+        store: Store) -> None:
+    doc = _judged(store, blind=True)
+    section = _section(doc)
+    html = render_html(doc)
+    details = "".join(_unpacked(str(a["data-packed"])) for a in _attrs_with(html, "data-packed"))
+    md = render_markdown(doc, image_dir="x").text
+    names = [n for ref in (*JUDGED_SLOTS, JUDGE) for n in (ref, *ref.split(":"))]
+    for text in (html, details, md):
+        for name in (*names, "gpt", "claude", "codestral"):
+            assert name not in text
+    labels = {doc.unseal(m.model): m.label for m in section.models}
+    gpt, claude, codestral = (labels[ref] for ref in JUDGED_SLOTS)
+    cells = {c.label: c for c in section.rows[0].cells}
+    assert [k.name for k in cells[gpt].checks] == ["judge", "icontains 'clock'"]
+    assert cells[claude].checks[0].reason == (
+        'the judge did not answer with {"pass", "score", "reason"} JSON: "As the judge I find '
+        'it fine."')
+    (cost_check,) = next(c for c in section.rows[1].cells if c.label == codestral).checks
+    assert cost_check.reason.startswith(f"not run: the cost of {codestral} is unknown")
+    # What judging cost tells no model apart (a row's judge is the same for every column):
+    # it stays shown beside the sealed answers' cost.
+    assert {t.label: t.judging for t in section.totals} == {
+        gpt: "judging $0.0009", claude: "judging cost unknown", codestral: ""}
+    assert all(isinstance(t.cost, Sealed) for t in section.totals)
+    assert "judging $0.0009" in html and "judging $0.0009 (1,830 tokens in" in details
+    assert md.count("judging $0.0009") == 2 and "| judging $0.0009<br>median TTFT" in md
+    # The judge's name is no sealed value either: the reveal button names only the columns.
+    assert JUDGE not in doc.sealed.values()
+
+
+def test_blind_check_texts_lose_whole_model_names_and_a_judge_is_never_its_column() -> None:
+    from studio.core.batch import BatchRow
+    from studio.core.checks import Check
+    from studio.report.batch_checks import model_unnamer
+
+    row = BatchRow("One", "Hi", "Hi", checks=(Check("judge", "Fine?", model="lab:gpt-5"),))
+    batch = Batch((row,), entries_from_refs(["lab:gpt-5-mini", "lab:gpt-5", "other:gpt-5"]),
+                  judge="far:grader")
+    unname = model_unnamer(batch, {0: "A", 1: "B", 2: "C"}, blind=True)
+    assert unname("judge lab:gpt-5") == "judge" and unname("judge x:y") == "judge"
+    # The longer name first, whole names only; a model that also judges is "the judge", so
+    # no message ties the judge to a column (a bare id the judge shares is the judge's).
+    assert unname("lab:gpt-5-mini beat gpt-5-mini, lab:gpt-5, gpt-5 and other:gpt-5") == (
+        "A beat A, the judge, the judge and C")
+    assert unname("far:grader (grader) failed on gpt-5x") == (
+        "the judge (the judge) failed on gpt-5x")
+    assert model_unnamer(batch, {0: "A", 1: "B", 2: "C"}, blind=False)("lab:gpt-5") == (
+        "lab:gpt-5")
 
 
 def test_the_contact_sheet_is_the_grid_with_the_models_on_top(store: Store) -> None:
