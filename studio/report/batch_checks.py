@@ -18,6 +18,9 @@ Unnamer = Callable[[str], str]
 JUDGE_WORD = "the judge"
 # The label a judge check gets when its author did not name it (studio.core.checks).
 _JUDGE_LABEL = re.compile(r"judge [^\s:]+:\S+")
+# A cost limit's reason quotes the answer's cost ("cost $0.0090 ≤ $0.01"), which a blind
+# report seals: only which side of the limit it fell stays.
+_MEASURED_COST = re.compile(r"\bcost \$\d[\d.,]* ([≤>]) ")
 
 
 def _same(text: str) -> str:
@@ -38,7 +41,8 @@ def _spellings(ref: str) -> list[str]:
 def model_unnamer(batch: Batch, labels: Mapping[int, str], blind: bool) -> Unnamer:
     """What takes the model names out of a blind report's check texts: a judge model's name
     becomes "the judge", a column's model its label (A, B …). Judges win: a model that both
-    answered and judged is not tied to its column through a judge's message."""
+    answered and judged is not tied to its column through a judge's message. The cost a
+    cost limit's reason quotes goes too (costs are sealed)."""
     if not blind:
         return _same
     judges = {c.model for row in batch.rows for c in row.checks
@@ -60,7 +64,7 @@ def model_unnamer(batch: Batch, labels: Mapping[int, str], blind: bool) -> Unnam
             return "judge"
         for pattern, word in patterns:
             text = pattern.sub(word, text)
-        return text
+        return _MEASURED_COST.sub(r"cost \1 ", text)
 
     return unname
 

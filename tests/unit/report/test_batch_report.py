@@ -376,6 +376,10 @@ def test_blind_check_texts_lose_whole_model_names_and_a_judge_is_never_its_colum
         "the judge (the judge) failed on gpt-5x")
     assert model_unnamer(batch, {0: "A", 1: "B", 2: "C"}, blind=False)("lab:gpt-5") == (
         "lab:gpt-5")
+    # Costs are sealed: a cost limit says which side of the limit, not the cost.
+    assert unname("cost $0.0090 ≤ $0.01") == "cost ≤ $0.01"
+    assert unname("cost $1.2500 > $0.5") == "cost > $0.5"
+    assert unname("time to first token 1.20 s ≤ 2 s") == "time to first token 1.20 s ≤ 2 s"
 
 
 def test_the_contact_sheet_is_the_grid_with_the_models_on_top(store: Store) -> None:
