@@ -34,8 +34,9 @@ from studio.ui.preview.engine_check import engine_status
 from studio.ui.preview.engine_notices import EngineUnavailableNotice, root_sandbox_badge
 from studio.ui.preview.export import png_bytes
 from studio.ui.preview.outputs import PageOutputs, UrlOpener
+from studio.ui.preview.pop_out import PopOut, window_title
 from studio.ui.preview.toolbar import DEVICE_WIDTHS, PreviewToolbar
-from studio.ui.preview.widgets import AwayNotice, ConsolePanel, PreviewWindow, StatusBanner
+from studio.ui.preview.widgets import ConsolePanel, PreviewWindow, StatusBanner
 from studio.ui.style import icon
 
 if TYPE_CHECKING:
@@ -126,7 +127,6 @@ class PreviewView(QWidget):
         self._session: PreviewSession | None = None
         self._web: QWebEngineView | None = None
         self._input_target: QObject | None = None
-        self._window: PreviewWindow | None = None
         self._empty_log = ConsoleLog(capacity=1)
 
         self.toolbar = PreviewToolbar(self)
@@ -176,16 +176,14 @@ class PreviewView(QWidget):
         body_layout.addWidget(splitter, 1)
         self._body.installEventFilter(self)
 
-        self._away = AwayNotice(self)
-        self._away.bringBack.connect(self.bring_back)
-        self._away.hide()
-
-        self._root = QVBoxLayout(self)
-        self._root.setContentsMargins(0, 0, 0, 0)
-        self._root.setSpacing(0)
-        self._root.addWidget(self.toolbar)
-        self._root.addWidget(self._body, 1)
-        self._root.addWidget(self._away, 1)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        # Pop-out and full screen move the body into a window of its own and back.
+        self._pop_out = PopOut(self, root, self._body)
+        root.addWidget(self.toolbar)
+        root.addWidget(self._body, 1)
+        root.addWidget(self._pop_out.away, 1)
 
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
@@ -515,12 +513,7 @@ class PreviewView(QWidget):
 
     def set_label(self, label: str) -> None:
         self._label = label
-        if self._window is not None:
-            self._window.setWindowTitle(self._window_title())
-
-    def _window_title(self) -> str:
-        # Never the page's own title: a page must not be able to write into our chrome.
-        return f"{self._label} — Preview" if self._label else "Preview"
+        self._pop_out.set_title(window_title(label))
 
     def set_fix_it_available(self, available: bool) -> None:
         self.fix_it_action.setVisible(available)
@@ -572,42 +565,24 @@ class PreviewView(QWidget):
         """Open a temporary copy in the system browser; it runs there, outside the sandbox."""
         return self.outputs.open_in_browser()
 
-    # -- pop out and full screen ---------------------------------------------------------
+    # -- pop out and full screen (see PopOut) -------------------------------------------
 
     def pop_out(self) -> None:
-        if self._window is not None:
-            self._window.raise_()
-            self._window.activateWindow()
-            return
-        window = PreviewWindow(self._window_title(), self)
-        self._root.removeWidget(self._body)
-        window.body_layout.addWidget(self._body)
-        self._away.show()
-        window.closed.connect(self.bring_back)
-        self._window = window
-        window.resize(max(self.width(), 1024), max(self.height(), 720))
-        window.show()
+        self._pop_out.pop_out(window_title(self._label))
 
     def full_screen(self) -> None:
-        self.pop_out()
-        if self._window is not None:
-            self._window.showFullScreen()
+        self._pop_out.full_screen(window_title(self._label))
 
     def bring_back(self) -> None:
-        window = self._window
-        if window is None:
-            return
-        self._window = None
-        self._body.setParent(self)
-        self._root.insertWidget(1, self._body, 1)
-        self._body.show()
-        self._away.hide()
-        window.closed.disconnect(self.bring_back)
-        window.close()
-        window.deleteLater()
+        self._pop_out.bring_back()
 
     def popped_out(self) -> bool:
-        return self._window is not None
+        return self._pop_out.window is not None
+
+    @property
+    def _window(self) -> PreviewWindow | None:
+        # The pop-out window, if any (tests drive its shortcuts).
+        return self._pop_out.window
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.bring_back()
