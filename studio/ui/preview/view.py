@@ -11,14 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QKeyEvent,
-    QShowEvent,
-)
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QMenu,
     QSplitter,
@@ -36,6 +30,7 @@ from studio.ui.preview.export import png_bytes
 from studio.ui.preview.outputs import PageOutputs, UrlOpener
 from studio.ui.preview.pop_out import PopOut, window_title
 from studio.ui.preview.toolbar import DEVICE_WIDTHS, PreviewToolbar
+from studio.ui.preview.web_host import WebHost
 from studio.ui.preview.widgets import ConsolePanel, PreviewWindow, StatusBanner
 from studio.ui.style import icon
 
@@ -49,19 +44,6 @@ EMPTY = "empty"
 NO_PAGE_YET = "No HTML page in this answer yet."
 NO_PAGE = "This answer has no HTML page."
 UNAVAILABLE = "unavailable"  # the web engine cannot run here: the pane says why instead
-
-_MAX_WIDTH = 16_777_215  # QWIDGETSIZE_MAX
-# What counts as the user following a link: a click, a tap, or Enter/Space on a focused
-# link. Other keys do not, so a game's key presses cannot open pages outside.
-_CLICK_EVENTS = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin})
-_ACTIVATION_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space})
-
-
-def _is_activation(event: QEvent) -> bool:
-    if event.type() in _CLICK_EVENTS:
-        return True
-    return isinstance(event, QKeyEvent) and event.key() in _ACTIVATION_KEYS
-
 
 _default_network = False
 
@@ -123,10 +105,7 @@ class PreviewView(QWidget):
         self._dirty = False
         self._last_flush = -1e9
         self._device = "desktop"
-        self._viewport: QSize | None = None
         self._session: PreviewSession | None = None
-        self._web: QWebEngineView | None = None
-        self._input_target: QObject | None = None
         self._empty_log = ConsoleLog(capacity=1)
 
         self.toolbar = PreviewToolbar(self)
@@ -154,9 +133,8 @@ class PreviewView(QWidget):
         self._placeholder = QLabel(NO_PAGE_YET, self)
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setEnabled(False)
-        self._web_host = QWidget(self)
-        self._web_layout = QHBoxLayout(self._web_host)
-        self._web_layout.setContentsMargins(0, 0, 0, 0)
+        self._web_host = WebHost(self)
+        self._web_host.set_device_width(DEVICE_WIDTHS[self._device])
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self._placeholder)
         self._stack.addWidget(self._web_host)
@@ -318,27 +296,14 @@ class PreviewView(QWidget):
             raise ValueError(f"unknown device {name!r}; use one of {', '.join(DEVICE_WIDTHS)}")
         self._device = name
         self.toolbar.set_device(name)
-        self._apply_size()
+        self._web_host.set_device_width(DEVICE_WIDTHS[name])
 
     def device(self) -> str:
         return self._device
 
     def set_viewport_size(self, size: QSize | None) -> None:
         """Fix the page's viewport (the command line's --size); None to follow the pane."""
-        self._viewport = QSize(size) if size is not None else None
-        self._apply_size()
-
-    def _apply_size(self) -> None:
-        web = self._web
-        if web is None:
-            return
-        if self._viewport is not None:
-            web.setFixedSize(self._viewport)
-            return
-        web.setMinimumSize(0, 0)
-        web.setMaximumHeight(_MAX_WIDTH)
-        width = DEVICE_WIDTHS[self._device]
-        web.setMaximumWidth(width if width is not None else _MAX_WIDTH)
+        self._web_host.set_viewport_size(size)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -353,8 +318,6 @@ class PreviewView(QWidget):
                 self._session.set_active(visible)
             if visible and self._dirty and not self._throttle.isActive():
                 self._throttle.start(0)
-        elif watched is self._input_target and self._session is not None and _is_activation(event):
-            self._session.page.note_user_input()
         return False
 
     # -- session -----------------------------------------------------------------------
@@ -362,18 +325,9 @@ class PreviewView(QWidget):
     def _ensure_session(self) -> PreviewSession:
         if self._session is not None:
             return self._session
-        from PySide6.QtWebEngineWidgets import QWebEngineView
-
         from studio.ui.preview.session import PreviewSession
 
-        web = QWebEngineView(self._web_host)
-        # Not Chromium's menu (back, view source, inspect): the preview's own actions.
-        web.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        web.customContextMenuRequested.connect(self.show_context_menu)
-        self._web = web
-        self._web_layout.addStretch(0)
-        self._web_layout.addWidget(web, 1)
-        self._web_layout.addStretch(0)
+        web = self._web_host.create_web(self.show_context_menu)
         session = PreviewSession(
             web,
             network=self._network,
@@ -387,17 +341,15 @@ class PreviewView(QWidget):
         session.errorCountChanged.connect(self._on_errors)
         session.blockedCountChanged.connect(self._on_blocked)
         session.loadFinished.connect(self._on_load_finished)
-        session.page.loadStarted.connect(self._watch_input)
         self.console_panel.set_log(session.console)
-        self._apply_size()
-        web.show()
+        self._web_host.attach(session.page)
         session.set_active(self._body.isVisible())
         return session
 
     def show_context_menu(self, pos: QPoint) -> QMenu | None:
         """The toolbar's actions as a menu at `pos` on the page (also when the toolbar is
         too narrow to show them all, or hidden)."""
-        web = self._web
+        web = self._web_host.web()
         if web is None:
             return None
         menu = self.toolbar.context_menu(self)
@@ -410,20 +362,12 @@ class PreviewView(QWidget):
         return menu
 
     def _close_session(self) -> None:
-        session, web = self._session, self._web
-        if session is None or web is None:
+        session = self._session
+        if session is None or self._web_host.web() is None:
             return
         self._session = None
-        self._web = None
-        self._input_target = None
-        session.close()
-        while self._web_layout.count():
-            self._web_layout.takeAt(0)
-        web.hide()
-        page = session.page
-        web.setPage(None)  # type: ignore[arg-type]
-        page.deleteLater()
-        web.deleteLater()
+        session.close()  # first: a page stuck in a loop is ended while it is still attached
+        self._web_host.release()
         session.deleteLater()
         self.console_panel.set_log(None)
         self.banner.hide()
@@ -432,14 +376,6 @@ class PreviewView(QWidget):
         self.stateChanged.emit(EMPTY)
         self.errorCountChanged.emit(0)
         self.blockedCountChanged.emit(0)
-
-    def _watch_input(self) -> None:
-        # The page's input goes to the view's focus proxy, which exists once a page loads.
-        web = self._web
-        target = web.focusProxy() if web is not None else None
-        if target is not None and target is not self._input_target:
-            target.installEventFilter(self)
-            self._input_target = target
 
     def _on_state(self, state: str) -> None:
         from studio.ui.preview.session import CRASHED, NOT_RESPONDING
@@ -473,7 +409,7 @@ class PreviewView(QWidget):
         self.blockedCountChanged.emit(blocked)
 
     def _on_load_finished(self, ok: bool) -> None:
-        self._watch_input()
+        self._web_host.watch_input()
         self._screenshots.page_loaded()
         self.loadFinished.emit(ok)
 
@@ -503,7 +439,7 @@ class PreviewView(QWidget):
         return self._body.isVisible()
 
     def web_view(self) -> QWebEngineView | None:
-        return self._web
+        return self._web_host.web()
 
     def page(self) -> PreviewPage | None:
         return self._session.page if self._session is not None else None
@@ -541,7 +477,7 @@ class PreviewView(QWidget):
 
     def grab_now(self) -> bytes:
         """PNG of whatever the view shows right now."""
-        web = self._web
+        web = self._web_host.web()
         if web is None or self._session is None:
             return b""
         return png_bytes(web.grab())
