@@ -12,26 +12,18 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
-from PySide6.QtWidgets import (
-    QLabel,
-    QMenu,
-    QSplitter,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
+from studio.ui.preview.body import NO_PAGE, NO_PAGE_YET, PreviewBody
 from studio.ui.preview.capture import PngCallback, ScreenshotQueue
 from studio.ui.preview.console import ConsoleLog
-from studio.ui.preview.cut_off_badge import CutOffBadge
 from studio.ui.preview.engine_check import engine_status
 from studio.ui.preview.engine_notices import EngineUnavailableNotice, root_sandbox_badge
 from studio.ui.preview.export import png_bytes
 from studio.ui.preview.outputs import PageOutputs, UrlOpener
 from studio.ui.preview.pop_out import PopOut, window_title
 from studio.ui.preview.toolbar import DEVICE_WIDTHS, PreviewToolbar
-from studio.ui.preview.web_host import WebHost
-from studio.ui.preview.widgets import ConsolePanel, PreviewWindow, StatusBanner
+from studio.ui.preview.widgets import PreviewWindow
 from studio.ui.style import icon
 
 if TYPE_CHECKING:
@@ -41,8 +33,6 @@ if TYPE_CHECKING:
     from studio.ui.preview.session import PreviewSession
 
 EMPTY = "empty"
-NO_PAGE_YET = "No HTML page in this answer yet."
-NO_PAGE = "This answer has no HTML page."
 UNAVAILABLE = "unavailable"  # the web engine cannot run here: the pane says why instead
 
 _default_network = False
@@ -126,32 +116,14 @@ class PreviewView(QWidget):
         self.fix_it_action.triggered.connect(self.fixItRequested)
         self.fix_it_action.setVisible(False)
         self.toolbar.addAction(self.fix_it_action)
-        self.banner = StatusBanner(self)
-        self.cut_off_badge = CutOffBadge(self)
-        self.console_panel = ConsolePanel(self)
-        self.console_panel.hide()
-        self._placeholder = QLabel(NO_PAGE_YET, self)
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._placeholder.setEnabled(False)
-        self._web_host = WebHost(self)
-        self._web_host.set_device_width(DEVICE_WIDTHS[self._device])
-        self._stack = QStackedWidget(self)
-        self._stack.addWidget(self._placeholder)
-        self._stack.addWidget(self._web_host)
-        self.engine_notice: EngineUnavailableNotice | None = None
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self._stack)
-        splitter.addWidget(self.console_panel)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
 
-        self._body = QWidget(self)
-        body_layout = QVBoxLayout(self._body)
-        body_layout.setContentsMargins(0, 0, 0, 0)
-        body_layout.setSpacing(0)
-        body_layout.addWidget(self.banner)
-        body_layout.addWidget(self.cut_off_badge)
-        body_layout.addWidget(splitter, 1)
+        # What pops out with the preview: banner, badge, the page and its console.
+        self._body = PreviewBody(self)
+        self.banner = self._body.banner
+        self.cut_off_badge = self._body.cut_off_badge
+        self.console_panel = self._body.console_panel
+        self._web_host = self._body.web_host
+        self._web_host.set_device_width(DEVICE_WIDTHS[self._device])
         self._body.installEventFilter(self)
 
         root = QVBoxLayout(self)
@@ -195,7 +167,7 @@ class PreviewView(QWidget):
         self._dirty = True
         self.cut_off_badge.show_for(html)
         # While the answer streams a page may still come; once it has ended, none will.
-        self._placeholder.setText(NO_PAGE if final else NO_PAGE_YET)
+        self._body.placeholder.setText(NO_PAGE if final else NO_PAGE_YET)
         if final:
             self._throttle.stop()
             self._flush()
@@ -230,7 +202,7 @@ class PreviewView(QWidget):
         if html is None:
             self._shown = None
             self._close_session()
-            self._stack.setCurrentWidget(self._placeholder)
+            self._body.show_placeholder()
             return
         if html == self._shown and self._session is not None:
             return
@@ -243,7 +215,7 @@ class PreviewView(QWidget):
         keep_scroll = self._shown is not None
         self._shown = html
         session = self._ensure_session()
-        self._stack.setCurrentWidget(self._web_host)
+        self._body.show_page()
         session.load(html.encode("utf-8", "surrogatepass"), keep_scroll=keep_scroll)
 
     def _show_unavailable(self) -> None:
@@ -252,29 +224,25 @@ class PreviewView(QWidget):
             return
         self._shown = None
         self._close_session()
-        notice = self.engine_notice
-        if notice is None:
-            notice = self.engine_notice = EngineUnavailableNotice(self._stack)
-            notice.retryRequested.connect(engine_status().retry)
-            self._stack.addWidget(notice)
-        notice.set_problem(problem)
-        self._stack.setCurrentWidget(notice)
+        self._body.show_unavailable(problem)
         self.stateChanged.emit(UNAVAILABLE)
 
     def _on_engine_status(self) -> None:
         if engine_status().problem() is not None:
-            if self._session is not None or self._stack.currentWidget() is self.engine_notice:
+            if self._session is not None or self._body.shows_unavailable():
                 self._show_unavailable()
-        elif self._document is not None and self._stack.currentWidget() is self.engine_notice:
+        elif self._document is not None and self._body.shows_unavailable():
             self._dirty = True  # the engine works again: run the page
             self._flush()
 
     def unavailable_message(self) -> str:
         """What the pane says instead of the page ("" when the page can run)."""
-        notice = self.engine_notice
-        if notice is None or self._stack.currentWidget() is not notice:
-            return ""
-        return notice.text()
+        return self._body.unavailable_message()
+
+    @property
+    def engine_notice(self) -> EngineUnavailableNotice | None:
+        """Says why the page cannot run, once the web engine has failed here."""
+        return self._body.engine_notice
 
     # -- network, device, visibility ---------------------------------------------------
 
