@@ -11,31 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QKeyEvent,
-    QShowEvent,
-)
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMenu,
-    QSplitter,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
+from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
+from studio.ui.preview.body import NO_PAGE, NO_PAGE_YET, PreviewBody
 from studio.ui.preview.capture import PngCallback, ScreenshotQueue
 from studio.ui.preview.console import ConsoleLog
-from studio.ui.preview.cut_off_badge import CutOffBadge
 from studio.ui.preview.engine_check import engine_status
 from studio.ui.preview.engine_notices import EngineUnavailableNotice, root_sandbox_badge
 from studio.ui.preview.export import png_bytes
 from studio.ui.preview.outputs import PageOutputs, UrlOpener
+from studio.ui.preview.pop_out import PopOut, window_title
 from studio.ui.preview.toolbar import DEVICE_WIDTHS, PreviewToolbar
-from studio.ui.preview.widgets import AwayNotice, ConsolePanel, PreviewWindow, StatusBanner
+from studio.ui.preview.widgets import PreviewWindow
 from studio.ui.style import icon
 
 if TYPE_CHECKING:
@@ -45,22 +33,7 @@ if TYPE_CHECKING:
     from studio.ui.preview.session import PreviewSession
 
 EMPTY = "empty"
-NO_PAGE_YET = "No HTML page in this answer yet."
-NO_PAGE = "This answer has no HTML page."
 UNAVAILABLE = "unavailable"  # the web engine cannot run here: the pane says why instead
-
-_MAX_WIDTH = 16_777_215  # QWIDGETSIZE_MAX
-# What counts as the user following a link: a click, a tap, or Enter/Space on a focused
-# link. Other keys do not, so a game's key presses cannot open pages outside.
-_CLICK_EVENTS = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin})
-_ACTIVATION_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space})
-
-
-def _is_activation(event: QEvent) -> bool:
-    if event.type() in _CLICK_EVENTS:
-        return True
-    return isinstance(event, QKeyEvent) and event.key() in _ACTIVATION_KEYS
-
 
 _default_network = False
 
@@ -122,11 +95,7 @@ class PreviewView(QWidget):
         self._dirty = False
         self._last_flush = -1e9
         self._device = "desktop"
-        self._viewport: QSize | None = None
         self._session: PreviewSession | None = None
-        self._web: QWebEngineView | None = None
-        self._input_target: QObject | None = None
-        self._window: PreviewWindow | None = None
         self._empty_log = ConsoleLog(capacity=1)
 
         self.toolbar = PreviewToolbar(self)
@@ -147,45 +116,24 @@ class PreviewView(QWidget):
         self.fix_it_action.triggered.connect(self.fixItRequested)
         self.fix_it_action.setVisible(False)
         self.toolbar.addAction(self.fix_it_action)
-        self.banner = StatusBanner(self)
-        self.cut_off_badge = CutOffBadge(self)
-        self.console_panel = ConsolePanel(self)
-        self.console_panel.hide()
-        self._placeholder = QLabel(NO_PAGE_YET, self)
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._placeholder.setEnabled(False)
-        self._web_host = QWidget(self)
-        self._web_layout = QHBoxLayout(self._web_host)
-        self._web_layout.setContentsMargins(0, 0, 0, 0)
-        self._stack = QStackedWidget(self)
-        self._stack.addWidget(self._placeholder)
-        self._stack.addWidget(self._web_host)
-        self.engine_notice: EngineUnavailableNotice | None = None
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self._stack)
-        splitter.addWidget(self.console_panel)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
 
-        self._body = QWidget(self)
-        body_layout = QVBoxLayout(self._body)
-        body_layout.setContentsMargins(0, 0, 0, 0)
-        body_layout.setSpacing(0)
-        body_layout.addWidget(self.banner)
-        body_layout.addWidget(self.cut_off_badge)
-        body_layout.addWidget(splitter, 1)
+        # What pops out with the preview: banner, badge, the page and its console.
+        self._body = PreviewBody(self)
+        self.banner = self._body.banner
+        self.cut_off_badge = self._body.cut_off_badge
+        self.console_panel = self._body.console_panel
+        self._web_host = self._body.web_host
+        self._web_host.set_device_width(DEVICE_WIDTHS[self._device])
         self._body.installEventFilter(self)
 
-        self._away = AwayNotice(self)
-        self._away.bringBack.connect(self.bring_back)
-        self._away.hide()
-
-        self._root = QVBoxLayout(self)
-        self._root.setContentsMargins(0, 0, 0, 0)
-        self._root.setSpacing(0)
-        self._root.addWidget(self.toolbar)
-        self._root.addWidget(self._body, 1)
-        self._root.addWidget(self._away, 1)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        # Pop-out and full screen move the body into a window of its own and back.
+        self._pop_out = PopOut(self, root, self._body)
+        root.addWidget(self.toolbar)
+        root.addWidget(self._body, 1)
+        root.addWidget(self._pop_out.away, 1)
 
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
@@ -219,7 +167,7 @@ class PreviewView(QWidget):
         self._dirty = True
         self.cut_off_badge.show_for(html)
         # While the answer streams a page may still come; once it has ended, none will.
-        self._placeholder.setText(NO_PAGE if final else NO_PAGE_YET)
+        self._body.placeholder.setText(NO_PAGE if final else NO_PAGE_YET)
         if final:
             self._throttle.stop()
             self._flush()
@@ -254,7 +202,7 @@ class PreviewView(QWidget):
         if html is None:
             self._shown = None
             self._close_session()
-            self._stack.setCurrentWidget(self._placeholder)
+            self._body.show_placeholder()
             return
         if html == self._shown and self._session is not None:
             return
@@ -267,7 +215,7 @@ class PreviewView(QWidget):
         keep_scroll = self._shown is not None
         self._shown = html
         session = self._ensure_session()
-        self._stack.setCurrentWidget(self._web_host)
+        self._body.show_page()
         session.load(html.encode("utf-8", "surrogatepass"), keep_scroll=keep_scroll)
 
     def _show_unavailable(self) -> None:
@@ -276,29 +224,25 @@ class PreviewView(QWidget):
             return
         self._shown = None
         self._close_session()
-        notice = self.engine_notice
-        if notice is None:
-            notice = self.engine_notice = EngineUnavailableNotice(self._stack)
-            notice.retryRequested.connect(engine_status().retry)
-            self._stack.addWidget(notice)
-        notice.set_problem(problem)
-        self._stack.setCurrentWidget(notice)
+        self._body.show_unavailable(problem)
         self.stateChanged.emit(UNAVAILABLE)
 
     def _on_engine_status(self) -> None:
         if engine_status().problem() is not None:
-            if self._session is not None or self._stack.currentWidget() is self.engine_notice:
+            if self._session is not None or self._body.shows_unavailable():
                 self._show_unavailable()
-        elif self._document is not None and self._stack.currentWidget() is self.engine_notice:
+        elif self._document is not None and self._body.shows_unavailable():
             self._dirty = True  # the engine works again: run the page
             self._flush()
 
     def unavailable_message(self) -> str:
         """What the pane says instead of the page ("" when the page can run)."""
-        notice = self.engine_notice
-        if notice is None or self._stack.currentWidget() is not notice:
-            return ""
-        return notice.text()
+        return self._body.unavailable_message()
+
+    @property
+    def engine_notice(self) -> EngineUnavailableNotice | None:
+        """Says why the page cannot run, once the web engine has failed here."""
+        return self._body.engine_notice
 
     # -- network, device, visibility ---------------------------------------------------
 
@@ -320,27 +264,14 @@ class PreviewView(QWidget):
             raise ValueError(f"unknown device {name!r}; use one of {', '.join(DEVICE_WIDTHS)}")
         self._device = name
         self.toolbar.set_device(name)
-        self._apply_size()
+        self._web_host.set_device_width(DEVICE_WIDTHS[name])
 
     def device(self) -> str:
         return self._device
 
     def set_viewport_size(self, size: QSize | None) -> None:
         """Fix the page's viewport (the command line's --size); None to follow the pane."""
-        self._viewport = QSize(size) if size is not None else None
-        self._apply_size()
-
-    def _apply_size(self) -> None:
-        web = self._web
-        if web is None:
-            return
-        if self._viewport is not None:
-            web.setFixedSize(self._viewport)
-            return
-        web.setMinimumSize(0, 0)
-        web.setMaximumHeight(_MAX_WIDTH)
-        width = DEVICE_WIDTHS[self._device]
-        web.setMaximumWidth(width if width is not None else _MAX_WIDTH)
+        self._web_host.set_viewport_size(size)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -355,8 +286,6 @@ class PreviewView(QWidget):
                 self._session.set_active(visible)
             if visible and self._dirty and not self._throttle.isActive():
                 self._throttle.start(0)
-        elif watched is self._input_target and self._session is not None and _is_activation(event):
-            self._session.page.note_user_input()
         return False
 
     # -- session -----------------------------------------------------------------------
@@ -364,18 +293,9 @@ class PreviewView(QWidget):
     def _ensure_session(self) -> PreviewSession:
         if self._session is not None:
             return self._session
-        from PySide6.QtWebEngineWidgets import QWebEngineView
-
         from studio.ui.preview.session import PreviewSession
 
-        web = QWebEngineView(self._web_host)
-        # Not Chromium's menu (back, view source, inspect): the preview's own actions.
-        web.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        web.customContextMenuRequested.connect(self.show_context_menu)
-        self._web = web
-        self._web_layout.addStretch(0)
-        self._web_layout.addWidget(web, 1)
-        self._web_layout.addStretch(0)
+        web = self._web_host.create_web(self.show_context_menu)
         session = PreviewSession(
             web,
             network=self._network,
@@ -389,17 +309,15 @@ class PreviewView(QWidget):
         session.errorCountChanged.connect(self._on_errors)
         session.blockedCountChanged.connect(self._on_blocked)
         session.loadFinished.connect(self._on_load_finished)
-        session.page.loadStarted.connect(self._watch_input)
         self.console_panel.set_log(session.console)
-        self._apply_size()
-        web.show()
+        self._web_host.attach(session.page)
         session.set_active(self._body.isVisible())
         return session
 
     def show_context_menu(self, pos: QPoint) -> QMenu | None:
         """The toolbar's actions as a menu at `pos` on the page (also when the toolbar is
         too narrow to show them all, or hidden)."""
-        web = self._web
+        web = self._web_host.web()
         if web is None:
             return None
         menu = self.toolbar.context_menu(self)
@@ -412,20 +330,12 @@ class PreviewView(QWidget):
         return menu
 
     def _close_session(self) -> None:
-        session, web = self._session, self._web
-        if session is None or web is None:
+        session = self._session
+        if session is None or self._web_host.web() is None:
             return
         self._session = None
-        self._web = None
-        self._input_target = None
-        session.close()
-        while self._web_layout.count():
-            self._web_layout.takeAt(0)
-        web.hide()
-        page = session.page
-        web.setPage(None)  # type: ignore[arg-type]
-        page.deleteLater()
-        web.deleteLater()
+        session.close()  # first: a page stuck in a loop is ended while it is still attached
+        self._web_host.release()
         session.deleteLater()
         self.console_panel.set_log(None)
         self.banner.hide()
@@ -434,14 +344,6 @@ class PreviewView(QWidget):
         self.stateChanged.emit(EMPTY)
         self.errorCountChanged.emit(0)
         self.blockedCountChanged.emit(0)
-
-    def _watch_input(self) -> None:
-        # The page's input goes to the view's focus proxy, which exists once a page loads.
-        web = self._web
-        target = web.focusProxy() if web is not None else None
-        if target is not None and target is not self._input_target:
-            target.installEventFilter(self)
-            self._input_target = target
 
     def _on_state(self, state: str) -> None:
         from studio.ui.preview.session import CRASHED, NOT_RESPONDING
@@ -475,7 +377,7 @@ class PreviewView(QWidget):
         self.blockedCountChanged.emit(blocked)
 
     def _on_load_finished(self, ok: bool) -> None:
-        self._watch_input()
+        self._web_host.watch_input()
         self._screenshots.page_loaded()
         self.loadFinished.emit(ok)
 
@@ -505,7 +407,7 @@ class PreviewView(QWidget):
         return self._body.isVisible()
 
     def web_view(self) -> QWebEngineView | None:
-        return self._web
+        return self._web_host.web()
 
     def page(self) -> PreviewPage | None:
         return self._session.page if self._session is not None else None
@@ -515,12 +417,7 @@ class PreviewView(QWidget):
 
     def set_label(self, label: str) -> None:
         self._label = label
-        if self._window is not None:
-            self._window.setWindowTitle(self._window_title())
-
-    def _window_title(self) -> str:
-        # Never the page's own title: a page must not be able to write into our chrome.
-        return f"{self._label} — Preview" if self._label else "Preview"
+        self._pop_out.set_title(window_title(label))
 
     def set_fix_it_available(self, available: bool) -> None:
         self.fix_it_action.setVisible(available)
@@ -548,7 +445,7 @@ class PreviewView(QWidget):
 
     def grab_now(self) -> bytes:
         """PNG of whatever the view shows right now."""
-        web = self._web
+        web = self._web_host.web()
         if web is None or self._session is None:
             return b""
         return png_bytes(web.grab())
@@ -572,42 +469,24 @@ class PreviewView(QWidget):
         """Open a temporary copy in the system browser; it runs there, outside the sandbox."""
         return self.outputs.open_in_browser()
 
-    # -- pop out and full screen ---------------------------------------------------------
+    # -- pop out and full screen (see PopOut) -------------------------------------------
 
     def pop_out(self) -> None:
-        if self._window is not None:
-            self._window.raise_()
-            self._window.activateWindow()
-            return
-        window = PreviewWindow(self._window_title(), self)
-        self._root.removeWidget(self._body)
-        window.body_layout.addWidget(self._body)
-        self._away.show()
-        window.closed.connect(self.bring_back)
-        self._window = window
-        window.resize(max(self.width(), 1024), max(self.height(), 720))
-        window.show()
+        self._pop_out.pop_out(window_title(self._label))
 
     def full_screen(self) -> None:
-        self.pop_out()
-        if self._window is not None:
-            self._window.showFullScreen()
+        self._pop_out.full_screen(window_title(self._label))
 
     def bring_back(self) -> None:
-        window = self._window
-        if window is None:
-            return
-        self._window = None
-        self._body.setParent(self)
-        self._root.insertWidget(1, self._body, 1)
-        self._body.show()
-        self._away.hide()
-        window.closed.disconnect(self.bring_back)
-        window.close()
-        window.deleteLater()
+        self._pop_out.bring_back()
 
     def popped_out(self) -> bool:
-        return self._window is not None
+        return self._pop_out.window is not None
+
+    @property
+    def _window(self) -> PreviewWindow | None:
+        # The pop-out window, if any (tests drive its shortcuts).
+        return self._pop_out.window
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.bring_back()
