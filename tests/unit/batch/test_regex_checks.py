@@ -153,7 +153,8 @@ def test_a_worker_deep_in_a_runaway_search_ends_with_the_process_that_started_it
         import json, os, subprocess, sys
         from studio.core.regex_search import worker_command, worker_environment
         worker = subprocess.Popen(worker_command(), stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, env=worker_environment())
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  env=worker_environment())
         assert worker.stdout.readline() == b"ready\\n"
         worker.stdin.write(json.dumps({{"pattern": {RUNAWAY!r}, "text": {LONG_A!r}}})
                            .encode() + b"\\n")
