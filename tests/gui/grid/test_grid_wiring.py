@@ -66,6 +66,18 @@ def left_and_right(loop: qasync.QEventLoop, make_window: WindowMaker,
     return window, outcomes, batch
 
 
+def row_fixed_in_tabs(loop: qasync.QEventLoop, make_window: WindowMaker,
+                      registry: ProviderRegistry, sim: Simulator, colours: tuple[str, str]
+                      ) -> tuple[MainWindow, list[str]]:
+    """`left_and_right` in the tabs layout (the second model's tab behind), its row sent to
+    the fix-it loop: the window and the outcomes list it fills."""
+    window, outcomes, _batch = left_and_right(loop, make_window, registry, sim, colours)
+    in_loop(loop, lambda: window.set_layout_mode(LayoutMode.TABS))
+    trigger(loop, open_menu(loop, batch_window(window), 0, -1), "Show the models their pages…")
+    accept_fix(loop, window.fix_rows)
+    return window, outcomes
+
+
 def sent(request: SeenRequest) -> tuple[str, bytes]:
     """The text and the picture of a fix-it follow-up, in either protocol's form."""
     blocks = request.json["messages"][-1]["content"]
@@ -252,11 +264,8 @@ def test_a_row_then_every_failed_check_row_after_row_then_stop(
 def test_a_row_in_the_tabs_layout_shows_the_hidden_tabs_model_its_own_page(
         loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
         sim: Simulator) -> None:
-    window, outcomes, _batch = left_and_right(loop, make_window, registry, sim,
-                                              ("rgb(220,20,60)", "rgb(0,128,128)"))
-    in_loop(loop, lambda: window.set_layout_mode(LayoutMode.TABS))
-    trigger(loop, open_menu(loop, batch_window(window), 0, -1), "Show the models their pages…")
-    accept_fix(loop, window.fix_rows)
+    window, outcomes = row_fixed_in_tabs(loop, make_window, registry, sim,
+                                         ("rgb(220,20,60)", "rgb(0,128,128)"))
     # Nobody is left out: the tab behind ran its page off screen.
     assert wait_outcome(loop, outcomes, 1) == "Pages shown: sent to 2 models in 1 prompt."
     comparison = window.comparison
@@ -280,11 +289,7 @@ def test_a_row_in_the_tabs_layout_shows_the_hidden_tabs_model_its_own_page(
 def test_stop_while_the_pages_are_pictured_sends_no_follow_up(
         loop: qasync.QEventLoop, make_window: WindowMaker, registry: ProviderRegistry,
         sim: Simulator) -> None:
-    window, outcomes, _batch = left_and_right(loop, make_window, registry, sim,
-                                              ("crimson", "teal"))
-    in_loop(loop, lambda: window.set_layout_mode(LayoutMode.TABS))
-    trigger(loop, open_menu(loop, batch_window(window), 0, -1), "Show the models their pages…")
-    accept_fix(loop, window.fix_rows)
+    window, outcomes = row_fixed_in_tabs(loop, make_window, registry, sim, ("crimson", "teal"))
     # The tab behind has its page run off screen, pictured a second after it loads at the
     # earliest: Stop lands while it is under way.
     wait_until(loop, lambda: window.comparison is not None
